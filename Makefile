@@ -1,0 +1,114 @@
+# cachestorm — build, test, run, bench.  Plain make; pkg-config for every library.
+#   make            build/cachestorm and build/libcachepolicy.a
+#   make run        the default scenario into runs.db, its summary, its timeline
+#   make test       Criterion suite (+ policy standalone build)
+#   make bench      engine and world benchmarks (never part of make test)
+#   make sanitize   ASan + UBSan build, then the tests
+# `make run` and `make test` call scripts/deps.sh first: on a fresh Debian 12
+# machine they install what is missing (as root) or print the command.
+
+BUILD    ?= build
+CC       ?= cc
+PKGS     := gsl sqlite3 yaml-0.1
+OPT      ?= -O2
+WERROR   ?= -Werror
+SAN      ?=
+VERSION  := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CRIT_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
+CRIT_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra $(WERROR) \
+             $(OPT) -g $(SAN) -I. $(PKG_CFLAGS) -DCS_VERSION='"$(VERSION)"' \
+             -DCS_BUILD_DIR='"$(BUILD)"' $(CFLAGS)
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lm
+
+POLICY_SRC := $(wildcard policy/*.c)
+CORE_SRC   := $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c))
+TEST_SRC   := $(wildcard tests/*.c)
+BENCH_SRC  := $(wildcard bench/*.c)
+
+POLICY_OBJ := $(POLICY_SRC:%.c=$(BUILD)/obj/%.o)
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all deps run test test-only sanitize bench format lint install clean check-seeds
+all: $(BUILD)/cachestorm $(BUILD)/libcachepolicy.a
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CRIT_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libcachepolicy.a: $(POLICY_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libcachestorm.a: $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/cachestorm: $(BUILD)/obj/sim/main.o $(BUILD)/libcachestorm.a $(BUILD)/libcachepolicy.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests: $(TEST_OBJ) $(BUILD)/libcachestorm.a $(BUILD)/libcachepolicy.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRIT_LIBS) $(LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libcachestorm.a $(BUILD)/libcachepolicy.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+run: deps all
+	$(BUILD)/cachestorm run configs/default.yaml --db runs.db
+	@if command -v gnuplot >/dev/null 2>&1 && $(BUILD)/cachestorm --help 2>&1 | grep -q '^ *plot'; then \
+	  $(BUILD)/cachestorm plot runs.db --kind timeline --out plots/out || true; fi
+
+# The test suite: Criterion (unit, policy tables, models, validation against
+# theory, determinism, CLI) and the standalone policy build.
+test: deps
+	@$(MAKE) --no-print-directory test-only
+
+test-only: all $(BUILD)/tests
+	$(MAKE) --no-print-directory -C policy BUILD=../$(BUILD)/policy-standalone SAN="$(SAN)" test
+	$(BUILD)/tests --jobs 2
+
+sanitize: deps
+	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test-only
+
+bench: deps $(BENCH_BIN) $(BUILD)/cachestorm
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit $$?; done
+
+format:
+	clang-format -i $(POLICY_SRC) $(CORE_SRC) sim/main.c $(TEST_SRC) $(BENCH_SRC) $(wildcard sim/*.h models/*.h policy/*.h)
+
+lint:
+	clang-tidy $(POLICY_SRC) $(CORE_SRC) sim/main.c -- $(ALL_CFLAGS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --suppress=missingIncludeSystem -I. policy sim models
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/cachepolicy \
+	  $(DESTDIR)$(PREFIX)/share/cachestorm/plots $(DESTDIR)$(PREFIX)/share/cachestorm/configs
+	install -m 755 $(BUILD)/cachestorm $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(BUILD)/libcachepolicy.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 policy/*.h $(DESTDIR)$(PREFIX)/include/cachepolicy/
+	install -m 644 $(wildcard plots/*.gp) $(DESTDIR)$(PREFIX)/share/cachestorm/plots/
+	install -m 644 configs/*.yaml $(DESTDIR)$(PREFIX)/share/cachestorm/configs/
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
