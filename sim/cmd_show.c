@@ -387,7 +387,8 @@ static void build_matrix(matrix *m, mrows *rows, size_t ncols, const char *const
         cs_grow((void **)&m->names, &cap, m->nnames + 1, sizeof *m->names);
         m->names[m->nnames++] = rows->v[i].name;
     }
-    qsort(m->names, m->nnames, sizeof *m->names, name_cmp);
+    if (m->nnames)
+        qsort(m->names, m->nnames, sizeof *m->names, name_cmp);
     size_t w = 0;
     for (size_t i = 0; i < m->nnames; i++)
         if (w == 0 || strcmp(m->names[w - 1], m->names[i]) != 0)
@@ -634,12 +635,14 @@ static void print_runs_table(const show_data *d, out_format f, FILE *out)
 {
     static const char *const head[] = {"id",     "experiment", "variant", "name",  "seed",
                                        "status", "sim s",      "events",  "wall s"};
+    static const char *const tsv_head[] = {"id",     "experiment", "variant", "name",  "seed",
+                                           "status", "sim_s",      "events",  "wall_s"};
     static const bool right[] = {1, 0, 0, 0, 1, 0, 1, 1, 1};
     table t;
     table_init(&t, 9);
     memcpy(t.right, right, sizeof right);
     for (size_t c = 0; c < 9; c++)
-        table_put(&t, head[c]);
+        table_put(&t, f == FMT_TSV ? tsv_head[c] : head[c]);
     char buf[64];
     for (size_t i = 0; i < d->nruns; i++) {
         const run_rec *r = &d->runs[i];
