@@ -61,6 +61,16 @@ static int db_err(cs_err *err, const char *path, sqlite3 *db, const char *what)
     return cs_errf(err, CS_IO, "%s: %s: %s%s", path, what, msg, hint(rc));
 }
 
+/* db_err for an open store: a write refused because the store itself was
+ * opened read-only says so instead of blaming file permissions. */
+static int store_err(cs_err *err, const store *s, const char *what)
+{
+    if (s->readonly && (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_READONLY)
+        return cs_errf(err, CS_IO, "%s: %s: %s (the store was opened read-only)", s->path, what,
+                       sqlite3_errmsg(s->db));
+    return db_err(err, s->path, s->db, what);
+}
+
 /* ---- small helpers ------------------------------------------------------ */
 
 /* Now as UTC ISO-8601, e.g. 2026-11-22T05:30:00Z.  Metadata only. */
@@ -76,7 +86,7 @@ static void now_utc(char buf[32])
 static int exec(store *s, const char *sql, const char *what, cs_err *err)
 {
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return db_err(err, s->path, s->db, what);
+        return store_err(err, s, what);
     return CS_OK;
 }
 
@@ -136,7 +146,7 @@ static int read_header(store *s, int64_t *version, int64_t *objects, cs_err *err
 {
     if (query_int(s->db, "PRAGMA user_version", version) != SQLITE_OK ||
         query_int(s->db, "SELECT count(*) FROM sqlite_master", objects) != SQLITE_OK)
-        return db_err(err, s->path, s->db, "cannot read the database");
+        return store_err(err, s, "cannot read the database");
     return CS_OK;
 }
 
@@ -174,8 +184,8 @@ static int check_schema(store *s, bool may_create, cs_err *err)
     }
     if (version == 0)
         return cs_errf(err, CS_IO,
-                       "%s: not a cachestorm database (it has %lld tables or indexes but no "
-                       "cachestorm schema version)",
+                       "%s: not a cachestorm database (it holds %lld schema objects of its "
+                       "own and no cachestorm schema version)",
                        s->path, (long long)objects);
     if (version > STORE_SCHEMA_VERSION)
         return cs_errf(err, CS_IO,
@@ -220,7 +230,7 @@ static int enable_wal(store *s, cs_err *err)
         }
         sqlite3_finalize(st);
         if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= s->busy_ms)
-            return db_err(err, s->path, s->db, "cannot switch to WAL journal mode");
+            return store_err(err, s, "cannot switch to WAL journal mode");
         usleep(10000);
     }
 }
@@ -332,7 +342,7 @@ int store_begin_run(store *s, const run_info *ri, int64_t *run_id, cs_err *err)
         rc = sqlite3_step(st);
     }
     if (rc != SQLITE_DONE) {
-        db_err(err, s->path, s->db, "cannot record the start of a run");
+        store_err(err, s, "cannot record the start of a run");
         sqlite3_finalize(st);
         return err->code;
     }
@@ -387,7 +397,7 @@ static int check_running(store *s, int64_t run_id, cs_err *err)
     } else if (rc == SQLITE_DONE) {
         rc = cs_errf(err, CS_IO, "%s: no run %lld", s->path, (long long)run_id);
     } else {
-        rc = db_err(err, s->path, s->db, "cannot read the run");
+        rc = store_err(err, s, "cannot read the run");
     }
     sqlite3_finalize(st);
     return rc;
@@ -472,7 +482,7 @@ static int insert_rows(store *s, sqlite3_stmt **ins, int64_t id, const run_rows 
 fail:
     snprintf(what, sizeof what, "cannot write %s row %zu of run %lld", insert_what[k], i,
              (long long)id);
-    return db_err(err, s->path, s->db, what);
+    return store_err(err, s, what);
 injected:
     return cs_errf(err, CS_IO, "%s: injected fault in %s row %zu of run %lld", s->path,
                    insert_what[k], i, (long long)id);
@@ -481,8 +491,11 @@ injected:
 int store_finish_run(store *s, int64_t run_id, const run_rows *rows, int64_t sim_ns,
                      uint64_t events, double wall_s, cs_err *err)
 {
+    static const run_rows no_rows;
     sqlite3_stmt *ins[INS_N] = {0};
     sqlite3_stmt *fin = NULL, *done = NULL;
+    if (!rows)
+        rows = &no_rows;
     char now[32], what[96];
     cs_err scratch;
     if (!err)
@@ -499,7 +512,7 @@ int store_finish_run(store *s, int64_t run_id, const run_rows *rows, int64_t sim
         goto out;
     for (int k = 0; k < INS_N; k++)
         if (sqlite3_prepare_v2(s->db, insert_sql[k], -1, &ins[k], NULL) != SQLITE_OK) {
-            db_err(err, s->path, s->db, what);
+            store_err(err, s, what);
             goto out;
         }
     if (insert_rows(s, ins, run_id, rows, err))
@@ -509,7 +522,7 @@ int store_finish_run(store *s, int64_t run_id, const run_rows *rows, int64_t sim
                            "UPDATE runs SET finished_at = ?, sim_ns = ?, events = ?, wall_s = ? "
                            "WHERE id = ?",
                            -1, &fin, NULL) != SQLITE_OK) {
-        db_err(err, s->path, s->db, what);
+        store_err(err, s, what);
         goto out;
     }
     sqlite3_bind_text(fin, 1, now, -1, SQLITE_STATIC);
@@ -518,7 +531,7 @@ int store_finish_run(store *s, int64_t run_id, const run_rows *rows, int64_t sim
     sqlite3_bind_double(fin, 4, wall_s);
     sqlite3_bind_int64(fin, 5, run_id);
     if (sqlite3_step(fin) != SQLITE_DONE) {
-        db_err(err, s->path, s->db, what);
+        store_err(err, s, what);
         goto out;
     }
     if (fault(s, "done", 0)) {
@@ -529,12 +542,12 @@ int store_finish_run(store *s, int64_t run_id, const run_rows *rows, int64_t sim
     /* The last statement of the transaction: the run is whole. */
     if (sqlite3_prepare_v2(s->db, "UPDATE runs SET status = 'done' WHERE id = ?", -1, &done,
                            NULL) != SQLITE_OK) {
-        db_err(err, s->path, s->db, what);
+        store_err(err, s, what);
         goto out;
     }
     sqlite3_bind_int64(done, 1, run_id);
     if (sqlite3_step(done) != SQLITE_DONE) {
-        db_err(err, s->path, s->db, what);
+        store_err(err, s, what);
         goto out;
     }
     if (exec(s, "COMMIT", what, err))
@@ -570,13 +583,13 @@ int store_fail_run(store *s, int64_t run_id, const char *why, cs_err *err)
     if (sqlite3_prepare_v2(s->db,
                            "UPDATE runs SET status = 'failed', finished_at = ? WHERE id = ?", -1,
                            &up, NULL) != SQLITE_OK) {
-        db_err(err, s->path, s->db, what);
+        store_err(err, s, what);
         goto out;
     }
     sqlite3_bind_text(up, 1, now, -1, SQLITE_STATIC);
     sqlite3_bind_int64(up, 2, run_id);
     if (sqlite3_step(up) != SQLITE_DONE) {
-        db_err(err, s->path, s->db, what);
+        store_err(err, s, what);
         goto out;
     }
     if (why) {
@@ -585,13 +598,13 @@ int store_fail_run(store *s, int64_t run_id, const char *why, cs_err *err)
                                "from_state, to_state, reason) "
                                "VALUES(?, 0, NULL, 'run', 'running', 'failed', ?)",
                                -1, &tr, NULL) != SQLITE_OK) {
-            db_err(err, s->path, s->db, what);
+            store_err(err, s, what);
             goto out;
         }
         sqlite3_bind_int64(tr, 1, run_id);
         sqlite3_bind_text(tr, 2, why, -1, SQLITE_STATIC);
         if (sqlite3_step(tr) != SQLITE_DONE) {
-            db_err(err, s->path, s->db, what);
+            store_err(err, s, what);
             goto out;
         }
     }
