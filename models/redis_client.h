@@ -92,9 +92,12 @@ typedef struct rc_op {
 
 /* A named schedule from policy/ (retry backoff or reconnect delays).
  * `name` selects the formula; base/cap/max_attempts are its parameters
- * where it has them (0 = the schedule's own default / unlimited).
- * Names: "constant", "linear", "exponential", "full_jitter",
- * "equal_jitter", "decorrelated_jitter", "ioredis_v5", "ioredis_v6",
+ * where it has them (0 = the schedule's own default; cap < 0 = no cap;
+ * max_attempts < 0 = unlimited).
+ * Retry (`rc_params.retry`): a policy/backoff.h kind — "constant",
+ * "linear", "exponential", "full_jitter", "equal_jitter",
+ * "decorrelated_jitter", "polly_*", "r4j_*", "redisson_equal_jitter".
+ * Reconnect: a policy/reconnect.h kind — "ioredis_v5", "ioredis_v6",
  * "node_redis_v4", "node_redis_v5", "redisson_3_47", "redisson_3_48",
  * "ser_exponential", "ser_linear", "seed004". */
 typedef struct rc_schedule {

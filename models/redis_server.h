@@ -85,7 +85,11 @@ typedef enum rs_status {
     RS_R_NIL,    /* GET miss, SET NX not acquired, DEL/EXPIRE/DEL_IF_OWNER no key or not owner */
     RS_R_REFUSED,/* server down: connection refused (no service time) */
     RS_R_RESET,  /* request from a connection of an earlier server life */
-    RS_R_OOM     /* write refused: max_keys reached (maxmemory + noeviction) */
+    RS_R_OOM,    /* write refused: max_keys reached (maxmemory + noeviction) */
+    RS_R_DROPPED /* never answered (blackhole, or lost when the server went
+                    down): NOT a reply on the wire — it tells the sender to
+                    release what it keeps for the request; the client treats
+                    it as "nothing arrives" */
 } rs_status;
 
 typedef struct rs_reply {
@@ -108,7 +112,10 @@ typedef void (*rs_deliver_fn)(void *ctx, uint64_t u, int channel, const rs_messa
  * learn their sockets closed; `epoch` is the life that ended. */
 typedef void (*rs_listener_fn)(void *ctx, uint64_t epoch);
 
-/* A request as it arrives at the server.  Copied by rs_submit. */
+/* A request as it arrives at the server.  Copied by rs_submit.
+ * Invariant: the server calls `reply` exactly once per submitted request
+ * (RS_R_DROPPED when no answer will ever leave the box), so a sender can
+ * account for every request it put on the wire. */
 typedef struct rs_request {
     rs_cmd cmd;
     uint64_t key;       /* GET..DEL_IF_OWNER; unused otherwise */
@@ -154,7 +161,7 @@ redis_server *rs_new(engine *e, stats *st, run_rows *rows, const rs_params *p, s
 void rs_free(redis_server *s);
 
 /* Hand a request in at its arrival instant.  Up/paused: queued (FIFO);
- * down: replied RS_R_REFUSED at once; blackhole: dropped silently.  A stale
+ * down: replied RS_R_REFUSED at once; blackhole: RS_R_DROPPED at once.  A stale
  * epoch (not CONNECT) is answered RS_R_RESET at once. */
 void rs_submit(redis_server *s, const rs_request *req);
 

@@ -1,0 +1,683 @@
+/* redis_server.c — a single-threaded Redis: one FIFO, one command in
+ * service at a time, a keyspace with lazy TTL expiry, pub/sub channels, and
+ * the fault states (MODEL.md "L2: Redis server", "Faults").
+ *
+ * The FIFO is a growable ring of requests (amortised O(1), no allocation per
+ * command once warm; limit max_queue, asserted).  The keyspace is an
+ * open-addressing table with linear probing and backward-shift deletion
+ * (no tombstones), a fixed hash, grown at 1/2 load.  Nothing iterates the
+ * keyspace in an order that matters (STYLE.md rule 18).
+ * Left out: see redis_server.h.
+ */
+#include "models/redis_server.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RS_MAX_LISTENERS 256
+
+typedef struct kv_entry {
+    uint64_t key;
+    rs_value v;
+    sim_ns expires; /* SIM_NEVER: no TTL */
+    bool used;
+} kv_entry;
+
+typedef struct subscriber {
+    rs_deliver_fn fn;
+    void *ctx;
+    uint64_t u;
+} subscriber;
+
+typedef struct channel {
+    char *name;
+    subscriber *subs;
+    size_t n, cap;
+} channel;
+
+typedef struct listener {
+    rs_listener_fn fn;
+    void *ctx;
+} listener;
+
+struct redis_server {
+    engine *e;
+    stats *st;
+    run_rows *rows;
+    rs_params p;
+    gsl_rng *rng;
+
+    rs_state state;
+    uint64_t epoch; /* server life; advances on every down/restart */
+    double slow;
+
+    /* FIFO ring */
+    rs_request *q;
+    size_t qcap, qhead, qlen;
+    /* the command in service */
+    bool busy;
+    rs_request cur;
+    sim_ns cur_arrived, cur_start, cur_service, cur_remaining; /* remaining: when paused */
+    ev_id cur_ev;
+    sim_ns *q_arrived; /* arrival time per ring slot (parallel array) */
+
+    /* keyspace */
+    kv_entry *kv;
+    size_t kvcap, kvlen;
+
+    channel chans[256];
+    int nchans;
+    listener listeners[RS_MAX_LISTENERS];
+    int nlisteners;
+
+    ev_id restart_ev, sample_ev;
+    sim_ns sample;
+    uint64_t completed;
+    int m_commands, m_up, m_queue;
+};
+
+static const char *const cmd_names[RS_CMD_COUNT] = {
+    "get", "hmget", "set", "hmset", "expire", "del", "publish", "set_nx_px", "del_if_owner",
+    "connect", "subscribe"};
+
+const char *rs_cmd_name(rs_cmd c)
+{
+    assert(c >= 0 && c < RS_CMD_COUNT);
+    return cmd_names[c];
+}
+
+int rs_cmd_find(const char *name)
+{
+    for (int i = 0; i < RS_CMD_COUNT; i++)
+        if (strcmp(cmd_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *rs_state_name(rs_state s)
+{
+    static const char *const n[] = {"up", "down", "blackhole", "paused"};
+    assert(s >= RS_UP && s <= RS_PAUSED);
+    return n[s];
+}
+
+rs_params rs_defaults(void)
+{
+    rs_params p;
+    memset(&p, 0, sizeof p);
+    cs_err err;
+    const char *keys[] = {"median", "p99"};
+    const double vals[] = {US(100), MS(1)};
+    int rc = dist_init(&p.service, "lognormal", 2, keys, vals, &err);
+    assert(rc == 0);
+    (void)rc;
+    p.publish_per_subscriber = US(1);
+    p.per_kb = 0;
+    p.max_keys = 0;
+    p.max_queue = (size_t)1 << 22;
+    p.max_channels = 64;
+    p.max_subscribers = 1024;
+    return p;
+}
+
+/* ---- keyspace ------------------------------------------------------------ */
+
+static inline uint64_t kv_hash(uint64_t x)
+{
+    /* splitmix64 finalizer: fixed, so probe order never depends on a run */
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/* Slot holding key, or the empty slot where it would go. kvcap is a power of 2. */
+static size_t kv_slot(const redis_server *s, uint64_t key)
+{
+    size_t mask = s->kvcap - 1, i = kv_hash(key) & mask;
+    while (s->kv[i].used && s->kv[i].key != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void kv_grow(redis_server *s)
+{
+    kv_entry *old = s->kv;
+    size_t oldcap = s->kvcap;
+    s->kvcap = oldcap ? oldcap * 2 : 1024;
+    s->kv = cs_calloc(s->kvcap, sizeof *s->kv);
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i].used)
+            s->kv[kv_slot(s, old[i].key)] = old[i];
+    free(old);
+}
+
+/* Backward-shift deletion: keeps every probe chain unbroken without tombstones. */
+static void kv_delete_slot(redis_server *s, size_t i)
+{
+    size_t mask = s->kvcap - 1, j = i;
+    s->kv[i].used = false;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!s->kv[j].used)
+            break;
+        size_t home = kv_hash(s->kv[j].key) & mask;
+        /* can entry j move into hole i?  yes if home is not cyclically in (i, j] */
+        bool stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            s->kv[i] = s->kv[j];
+            s->kv[j].used = false;
+            i = j;
+        }
+    }
+    s->kvlen--;
+}
+
+/* The live entry for key, or NULL; an expired entry is deleted on the way
+ * (lazy expiry, like Redis's expireIfNeeded on access). */
+static kv_entry *kv_find(redis_server *s, uint64_t key)
+{
+    if (!s->kvcap)
+        return NULL;
+    size_t i = kv_slot(s, key);
+    if (!s->kv[i].used)
+        return NULL;
+    if (s->kv[i].expires <= eng_now(s->e)) {
+        kv_delete_slot(s, i);
+        return NULL;
+    }
+    return &s->kv[i];
+}
+
+/* Insert or overwrite; NULL when max_keys forbids a new key. */
+static kv_entry *kv_put(redis_server *s, uint64_t key)
+{
+    if (!s->kvcap || (s->kvlen + 1) * 2 > s->kvcap)
+        kv_grow(s);
+    size_t i = kv_slot(s, key);
+    if (!s->kv[i].used) {
+        if (s->p.max_keys && s->kvlen >= s->p.max_keys)
+            return NULL;
+        s->kv[i].used = true;
+        s->kv[i].key = key;
+        s->kvlen++;
+    }
+    return &s->kv[i];
+}
+
+static void kv_del(redis_server *s, uint64_t key)
+{
+    if (!s->kvcap)
+        return;
+    size_t i = kv_slot(s, key);
+    if (s->kv[i].used)
+        kv_delete_slot(s, i);
+}
+
+static void kv_clear(redis_server *s)
+{
+    if (s->kvcap)
+        memset(s->kv, 0, s->kvcap * sizeof *s->kv);
+    s->kvlen = 0;
+}
+
+/* ---- life cycle ------------------------------------------------------------ */
+
+static void sample_tick(engine *e, void *obj, uint64_t u);
+
+redis_server *rs_new(engine *e, stats *st, run_rows *rows, const rs_params *p, sim_ns sample)
+{
+    assert(e && p && p->service.kind);
+    assert(p->max_channels > 0 && p->max_channels <= 256 && p->max_subscribers > 0);
+    redis_server *s = cs_calloc(1, sizeof *s);
+    s->e = e;
+    s->st = st;
+    s->rows = rows;
+    s->p = *p;
+    dist_copy(&s->p.service, &p->service);
+    for (int i = 0; i < RS_CMD_COUNT; i++)
+        if (p->cmd_service[i].kind)
+            dist_copy(&s->p.cmd_service[i], &p->cmd_service[i]);
+    s->rng = eng_rng(e, "redis.service");
+    s->state = RS_UP;
+    s->epoch = 1;
+    s->slow = 1.0;
+    s->sample = sample;
+    if (st) {
+        s->m_commands = stats_counter(st, "redis.commands");
+        s->m_up = stats_gauge(st, "redis.up");
+        s->m_queue = stats_gauge(st, "redis.queue");
+        stats_gauge_set(st, -1, s->m_up, 1);
+    }
+    if (sample > 0)
+        s->sample_ev = eng_after(e, 0, sample_tick, s, 0);
+    return s;
+}
+
+void rs_free(redis_server *s)
+{
+    if (!s)
+        return;
+    dist_free(&s->p.service);
+    for (int i = 0; i < RS_CMD_COUNT; i++)
+        if (s->p.cmd_service[i].kind)
+            dist_free(&s->p.cmd_service[i]);
+    for (int i = 0; i < s->nchans; i++) {
+        free(s->chans[i].name);
+        free(s->chans[i].subs);
+    }
+    free(s->q);
+    free(s->q_arrived);
+    free(s->kv);
+    free(s);
+}
+
+/* Re-sample the 0/1 "redis.up" gauge so every series bucket has a value. */
+static void sample_tick(engine *e, void *obj, uint64_t u)
+{
+    (void)u;
+    redis_server *s = obj;
+    if (s->st) {
+        stats_gauge_set(s->st, -1, s->m_up, s->state == RS_UP ? 1 : 0);
+        stats_gauge_set(s->st, -1, s->m_queue, (double)s->qlen);
+    }
+    s->sample_ev = eng_after(e, s->sample, sample_tick, s, 0);
+}
+
+/* ---- the FIFO -------------------------------------------------------------- */
+
+static void q_push(redis_server *s, const rs_request *r, sim_ns arrived)
+{
+    assert(s->qlen < s->p.max_queue); /* stated limit (rs_params.max_queue) */
+    if (s->qlen == s->qcap) {
+        size_t ncap = s->qcap ? s->qcap * 2 : 256;
+        rs_request *nq = cs_malloc(ncap * sizeof *nq);
+        sim_ns *na = cs_malloc(ncap * sizeof *na);
+        for (size_t i = 0; i < s->qlen; i++) {
+            nq[i] = s->q[(s->qhead + i) % s->qcap];
+            na[i] = s->q_arrived[(s->qhead + i) % s->qcap];
+        }
+        free(s->q);
+        free(s->q_arrived);
+        s->q = nq;
+        s->q_arrived = na;
+        s->qcap = ncap;
+        s->qhead = 0;
+    }
+    size_t at = (s->qhead + s->qlen) % s->qcap;
+    s->q[at] = *r;
+    s->q_arrived[at] = arrived;
+    s->qlen++;
+}
+
+static void q_pop(redis_server *s, rs_request *out, sim_ns *arrived)
+{
+    assert(s->qlen > 0);
+    *out = s->q[s->qhead];
+    *arrived = s->q_arrived[s->qhead];
+    s->qhead = (s->qhead + 1) % s->qcap;
+    s->qlen--;
+}
+
+static channel *chan_get(redis_server *s, int c)
+{
+    assert(c >= 0 && c < s->nchans);
+    return &s->chans[c];
+}
+
+/* Service time of r: the command's distribution × slow, plus size and
+ * per-subscriber costs. */
+static sim_ns service_time(redis_server *s, const rs_request *r)
+{
+    const dist *d = s->p.cmd_service[r->cmd].kind ? &s->p.cmd_service[r->cmd] : &s->p.service;
+    sim_ns t = dist_sample_ns(d, s->rng);
+    if (s->p.per_kb && r->value.size)
+        t += s->p.per_kb * (sim_ns)r->value.size / 1024;
+    if (r->cmd == RS_PUBLISH)
+        t += s->p.publish_per_subscriber * (sim_ns)chan_get(s, r->channel)->n;
+    if (s->slow != 1.0)
+        t = (sim_ns)((double)t * s->slow);
+    return t;
+}
+
+static void service_done(engine *e, void *obj, uint64_t u);
+
+/* Start the next queued command if the server is idle and executing. */
+static void start_next(redis_server *s)
+{
+    if (s->busy || s->state != RS_UP || s->qlen == 0)
+        return;
+    q_pop(s, &s->cur, &s->cur_arrived);
+    s->busy = true;
+    s->cur_start = eng_now(s->e);
+    s->cur_service = service_time(s, &s->cur);
+    s->cur_ev = eng_after(s->e, s->cur_service, service_done, s, 0);
+}
+
+/* Execute r against the keyspace at its completion instant. */
+static void execute(redis_server *s, const rs_request *r, rs_reply *rep)
+{
+    sim_ns now = eng_now(s->e);
+    kv_entry *k;
+    switch (r->cmd) {
+    case RS_GET:
+    case RS_HMGET:
+        k = kv_find(s, r->key);
+        if (k) {
+            rep->status = RS_R_OK;
+            rep->value = k->v;
+        } else
+            rep->status = RS_R_NIL;
+        break;
+    case RS_SET:
+    case RS_HMSET:
+        k = kv_put(s, r->key);
+        if (!k) {
+            rep->status = RS_R_OOM;
+            break;
+        }
+        k->v = r->value;
+        k->expires = r->ttl > 0 ? now + r->ttl : SIM_NEVER;
+        rep->status = RS_R_OK;
+        break;
+    case RS_EXPIRE:
+        k = kv_find(s, r->key);
+        if (!k) {
+            rep->status = RS_R_NIL;
+            break;
+        }
+        if (r->ttl <= 0) /* EXPIRE with a non-positive TTL deletes the key (Redis) */
+            kv_del(s, r->key);
+        else
+            k->expires = now + r->ttl;
+        rep->status = RS_R_OK;
+        break;
+    case RS_DEL:
+        k = kv_find(s, r->key);
+        rep->count = k ? 1 : 0;
+        if (k)
+            kv_del(s, r->key);
+        rep->status = k ? RS_R_OK : RS_R_NIL;
+        break;
+    case RS_SET_NX_PX:
+        assert(r->ttl > 0); /* a lock without PX would never be abandoned */
+        k = kv_find(s, r->key);
+        if (k) {
+            rep->status = RS_R_NIL;
+            break;
+        }
+        k = kv_put(s, r->key);
+        if (!k) {
+            rep->status = RS_R_OOM;
+            break;
+        }
+        k->v = r->value;
+        k->expires = now + r->ttl;
+        rep->status = RS_R_OK;
+        break;
+    case RS_DEL_IF_OWNER:
+        k = kv_find(s, r->key);
+        if (k && k->v.version == r->value.version) {
+            kv_del(s, r->key);
+            rep->status = RS_R_OK;
+            rep->count = 1;
+        } else
+            rep->status = RS_R_NIL;
+        break;
+    case RS_PUBLISH: {
+        channel *c = chan_get(s, r->channel);
+        rep->count = (int64_t)c->n;
+        rep->status = RS_R_OK;
+        /* deliveries in subscription order; each client applies its own link */
+        for (size_t i = 0; i < c->n; i++)
+            c->subs[i].fn(c->subs[i].ctx, c->subs[i].u, r->channel, &r->msg);
+        break;
+    }
+    case RS_CONNECT:
+        rep->status = RS_R_OK;
+        rep->epoch = s->epoch;
+        break;
+    case RS_SUBSCRIBE: {
+        channel *c = chan_get(s, r->channel);
+        size_t i;
+        for (i = 0; i < c->n; i++)
+            if (c->subs[i].fn == r->deliver && c->subs[i].ctx == r->deliver_ctx)
+                break;
+        if (i == c->n) {
+            assert(c->n < (size_t)s->p.max_subscribers); /* stated limit */
+            cs_grow((void **)&c->subs, &c->cap, c->n + 1, sizeof *c->subs);
+            c->n++;
+        }
+        c->subs[i] = (subscriber){r->deliver, r->deliver_ctx, r->deliver_u};
+        rep->status = RS_R_OK;
+        break;
+    }
+    default:
+        assert(0 && "unknown command");
+    }
+}
+
+static void service_done(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    (void)u;
+    redis_server *s = obj;
+    assert(s->busy && s->state == RS_UP);
+    rs_request r = s->cur;
+    s->busy = false;
+    s->cur_ev = 0;
+    rs_reply rep = {0};
+    rep.queued = s->cur_start - s->cur_arrived;
+    rep.service = s->cur_service;
+    rep.epoch = s->epoch;
+    execute(s, &r, &rep);
+    s->completed++;
+    if (s->st)
+        stats_add(s->st, -1, s->m_commands, 1);
+    /* the reply may submit new work (a client's next write): start_next after */
+    r.reply(r.ctx, r.u, &rep);
+    start_next(s);
+}
+
+void rs_submit(redis_server *s, const rs_request *req)
+{
+    assert(req && req->reply && req->cmd >= 0 && req->cmd < RS_CMD_COUNT);
+    rs_reply rep = {0};
+    switch (s->state) {
+    case RS_DOWN:
+        rep.status = RS_R_REFUSED;
+        req->reply(req->ctx, req->u, &rep);
+        return;
+    case RS_BLACKHOLE:
+        rep.status = RS_R_DROPPED; /* accepted, never answered */
+        req->reply(req->ctx, req->u, &rep);
+        return;
+    default:
+        break;
+    }
+    if (req->cmd != RS_CONNECT && req->epoch != s->epoch) {
+        rep.status = RS_R_RESET; /* socket of an earlier server life */
+        req->reply(req->ctx, req->u, &rep);
+        return;
+    }
+    q_push(s, req, eng_now(s->e));
+    if (s->st)
+        stats_gauge_set(s->st, -1, s->m_queue, (double)s->qlen);
+    start_next(s);
+}
+
+int rs_channel(redis_server *s, const char *name)
+{
+    for (int i = 0; i < s->nchans; i++)
+        if (strcmp(s->chans[i].name, name) == 0)
+            return i;
+    assert(s->nchans < s->p.max_channels); /* stated limit */
+    s->chans[s->nchans].name = cs_strdup(name);
+    return s->nchans++;
+}
+
+const char *rs_channel_name(const redis_server *s, int c)
+{
+    assert(c >= 0 && c < s->nchans);
+    return s->chans[c].name;
+}
+
+int rs_subscribers(const redis_server *s, int c)
+{
+    assert(c >= 0 && c < s->nchans);
+    return (int)s->chans[c].n;
+}
+
+void rs_listen(redis_server *s, rs_listener_fn fn, void *ctx)
+{
+    assert(s->nlisteners < RS_MAX_LISTENERS); /* stated limit */
+    s->listeners[s->nlisteners++] = (listener){fn, ctx};
+}
+
+/* ---- faults ---------------------------------------------------------------- */
+
+static void set_state(redis_server *s, rs_state to, const char *reason)
+{
+    if (s->rows && s->state != to)
+        rows_transition(s->rows, eng_now(s->e), -1, "redis", rs_state_name(s->state),
+                        rs_state_name(to), reason ? reason : "");
+    s->state = to;
+    if (s->st)
+        stats_gauge_set(s->st, -1, s->m_up, to == RS_UP ? 1 : 0);
+}
+
+/* Drop queued and in-service work: no reply leaves the box, but each
+ * sender is told RS_R_DROPPED (the exactly-once reply invariant). */
+static void drop_work(redis_server *s)
+{
+    rs_reply rep = {0};
+    rep.status = RS_R_DROPPED;
+    if (s->busy) {
+        eng_cancel(s->e, s->cur_ev);
+        s->busy = false;
+        s->cur_ev = 0;
+        rs_request r = s->cur;
+        r.reply(r.ctx, r.u, &rep);
+    }
+    while (s->qlen > 0) {
+        rs_request r;
+        sim_ns arrived;
+        q_pop(s, &r, &arrived);
+        r.reply(r.ctx, r.u, &rep);
+    }
+    s->qhead = 0;
+    s->cur_remaining = 0;
+}
+
+void rs_down(redis_server *s, const char *reason)
+{
+    if (s->restart_ev) {
+        eng_cancel(s->e, s->restart_ev);
+        s->restart_ev = 0;
+    }
+    if (s->state == RS_DOWN)
+        return;
+    drop_work(s);
+    uint64_t ended = s->epoch++;
+    for (int i = 0; i < s->nchans; i++)
+        s->chans[i].n = 0; /* subscriptions die with the process */
+    set_state(s, RS_DOWN, reason);
+    for (int i = 0; i < s->nlisteners; i++)
+        s->listeners[i].fn(s->listeners[i].ctx, ended);
+}
+
+void rs_up(redis_server *s, const char *reason)
+{
+    if (s->restart_ev) {
+        eng_cancel(s->e, s->restart_ev);
+        s->restart_ev = 0;
+    }
+    rs_state from = s->state;
+    set_state(s, RS_UP, reason);
+    if (from == RS_PAUSED && s->busy && s->cur_remaining > 0) {
+        /* resume the frozen command where it stopped */
+        s->cur_ev = eng_after(s->e, s->cur_remaining, service_done, s, 0);
+        s->cur_remaining = 0;
+    }
+    start_next(s);
+}
+
+static void restart_up(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    (void)u;
+    redis_server *s = obj;
+    s->restart_ev = 0;
+    kv_clear(s); /* a restart comes back empty (MODEL.md "Faults": restart) */
+    rs_up(s, "restart_done");
+}
+
+void rs_restart(redis_server *s, sim_ns downtime, const char *reason)
+{
+    assert(downtime >= 0);
+    rs_down(s, reason ? reason : "restart");
+    kv_clear(s);
+    s->restart_ev = eng_after(s->e, downtime, restart_up, s, 0);
+}
+
+void rs_blackhole(redis_server *s, const char *reason)
+{
+    if (s->restart_ev) {
+        eng_cancel(s->e, s->restart_ev);
+        s->restart_ev = 0;
+    }
+    drop_work(s); /* no reply leaves the box any more */
+    set_state(s, RS_BLACKHOLE, reason);
+}
+
+void rs_pause(redis_server *s, const char *reason)
+{
+    if (s->state != RS_UP)
+        return;
+    if (s->busy) {
+        /* freeze the command in service: it finishes after the resume */
+        eng_cancel(s->e, s->cur_ev);
+        s->cur_ev = 0;
+        s->cur_remaining = s->cur_start + s->cur_service - eng_now(s->e);
+        if (s->cur_remaining <= 0)
+            s->cur_remaining = 1;
+    }
+    set_state(s, RS_PAUSED, reason);
+}
+
+void rs_set_slow(redis_server *s, double factor)
+{
+    assert(factor > 0);
+    s->slow = factor;
+}
+
+void rs_flush(redis_server *s) { kv_clear(s); }
+
+rs_state rs_get_state(const redis_server *s) { return s->state; }
+uint64_t rs_epoch(const redis_server *s) { return s->epoch; }
+size_t rs_queue_len(const redis_server *s) { return s->qlen; }
+bool rs_busy(const redis_server *s) { return s->busy; }
+uint64_t rs_completed(const redis_server *s) { return s->completed; }
+
+bool rs_peek(redis_server *s, uint64_t key, rs_value *out, sim_ns *expires_at)
+{
+    kv_entry *k = kv_find(s, key);
+    if (!k)
+        return false;
+    if (out)
+        *out = k->v;
+    if (expires_at)
+        *expires_at = k->expires;
+    return true;
+}
+
+void rs_poke(redis_server *s, uint64_t key, rs_value v, sim_ns ttl)
+{
+    kv_entry *k = kv_put(s, key);
+    assert(k);
+    k->v = v;
+    k->expires = ttl > 0 ? eng_now(s->e) + ttl : SIM_NEVER;
+}
+
+size_t rs_keys(const redis_server *s) { return s->kvlen; }
