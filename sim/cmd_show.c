@@ -30,8 +30,8 @@ typedef enum { FMT_TABLE, FMT_TSV, FMT_JSON } out_format;
 
 /* Per-node columns, in order: the per-instance view of a load test. */
 static const char *const node_key_metrics[] = {
-    "requests.total", "requests.ok",    "requests.error", "requests.timeout", "requests.stale",
-    "latency.mean_ms", "latency.p50_ms", "latency.p90_ms", "latency.p99_ms",  "latency.max_ms",
+    "requests.total",  "requests.ok",    "requests.error", "requests.timeout", "requests.stale",
+    "latency.mean_ms", "latency.p50_ms", "latency.p90_ms", "latency.p99_ms",   "latency.max_ms",
 };
 
 static const char usage_text[] =
@@ -207,7 +207,10 @@ typedef struct run_rec {
 
 /* A metric value: absent (no row), NULL, or a number. */
 enum { V_ABSENT = 0, V_NULL, V_NUM };
-typedef struct val { double v; int state; } val;
+typedef struct val {
+    double v;
+    int state;
+} val;
 
 /* A names × columns matrix of values. */
 typedef struct matrix {
@@ -353,8 +356,15 @@ static long name_index(const matrix *m, const char *name)
 }
 
 /* One metric row read from the database. */
-typedef struct mrow { size_t col; char *name; val v; } mrow;
-typedef struct mrows { mrow *v; size_t n, cap; } mrows;
+typedef struct mrow {
+    size_t col;
+    char *name;
+    val v;
+} mrow;
+typedef struct mrows {
+    mrow *v;
+    size_t n, cap;
+} mrows;
 
 static void mrows_push(mrows *r, size_t col, sqlite3_stmt *st, int name_i, int val_i)
 {
@@ -629,7 +639,10 @@ static void table_free(table *t)
 
 /* ---- the three outputs -------------------------------------------------- */
 
-static void fmt_i64(char *buf, size_t n, int64_t v) { snprintf(buf, n, "%" PRId64, v); }
+static void fmt_i64(char *buf, size_t n, int64_t v)
+{
+    snprintf(buf, n, "%" PRId64, v);
+}
 
 static void print_runs_table(const show_data *d, out_format f, FILE *out)
 {
@@ -722,8 +735,8 @@ static int print_nodes(store *s, const show_data *d, out_format f, FILE *out)
         if (load_node_metrics(s, d->runs[i].id, true, &m, &nodes, &nn))
             return CS_IO;
         char title[64];
-        snprintf(title, sizeof title, f == FMT_TABLE ? "run %" PRId64 " per node" : "nodes %" PRId64,
-                 d->runs[i].id);
+        snprintf(title, sizeof title,
+                 f == FMT_TABLE ? "run %" PRId64 " per node" : "nodes %" PRId64, d->runs[i].id);
         if (nn == 0) {
             if (f == FMT_TABLE)
                 fprintf(out, "\n%s: no per-node metrics stored\n", title);
@@ -803,8 +816,7 @@ static void json_metrics(FILE *out, const matrix *m, size_t col)
     fputc('}', out);
 }
 
-static int print_json(store *s, const show_opts *o, const show_data *d, const matrix *m,
-                      FILE *out)
+static int print_json(store *s, const show_opts *o, const show_data *d, const matrix *m, FILE *out)
 {
     fputs("{\"database\": ", out);
     json_str(out, o->db);
@@ -890,8 +902,8 @@ int cmd_show(int argc, char **argv)
     if (status == CS_OK)
         status = load_metrics(s, &d, o.format == FMT_JSON ? -1 : o.node, &m);
     if (status == CS_OK && o.node >= 0 && o.format != FMT_JSON && m.nnames == 0) {
-        fprintf(stderr, "cachestorm show: %s: no metrics stored for node %d in %s\n", o.db,
-                o.node, o.nids ? "these runs" : "any run");
+        fprintf(stderr, "cachestorm show: %s: no metrics stored for node %d in %s\n", o.db, o.node,
+                o.nids ? "these runs" : "any run");
         status = CS_USAGE;
     }
     FILE *out = stdout;

@@ -155,7 +155,7 @@ static int read_header(store *s, int64_t *version, int64_t *objects, cs_err *err
  * process may be creating the same file at the same moment. */
 static int check_schema(store *s, bool may_create, cs_err *err)
 {
-    int64_t version, objects;
+    int64_t version = 0, objects = 0;
     if (read_header(s, &version, &objects, err))
         return err->code;
     if (version == 0 && objects == 0) {
@@ -310,8 +310,14 @@ void store_set_fault_hook(store *s, store_fault_hook hook, void *arg)
     s->hook_arg = arg;
 }
 
-const char *store_path(const store *s) { return s->path; }
-sqlite3 *store_db(store *s) { return s->db; }
+const char *store_path(const store *s)
+{
+    return s->path;
+}
+sqlite3 *store_db(store *s)
+{
+    return s->db;
+}
 
 /* ---- writing runs ------------------------------------------------------- */
 
@@ -580,9 +586,8 @@ int store_fail_run(store *s, int64_t run_id, const char *why, cs_err *err)
         return err->code;
     if (check_running(s, run_id, err))
         goto out;
-    if (sqlite3_prepare_v2(s->db,
-                           "UPDATE runs SET status = 'failed', finished_at = ? WHERE id = ?", -1,
-                           &up, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db, "UPDATE runs SET status = 'failed', finished_at = ? WHERE id = ?",
+                           -1, &up, NULL) != SQLITE_OK) {
         store_err(err, s, what);
         goto out;
     }
@@ -623,19 +628,47 @@ out:
 
 /* INTERFACES.md "Metric names", in table order. */
 static const char *const known_metrics[] = {
-    "requests.total", "requests.ok", "requests.error", "requests.timeout", "requests.stale",
-    "latency.mean_ms", "latency.p50_ms", "latency.p90_ms", "latency.p99_ms", "latency.p999_ms",
-    "latency.max_ms", "l1.hit", "l1.miss", "l2.hit", "l2.miss", "l2.error", "l2.timeout",
-    "factory.calls", "db.calls", "db.peak_concurrency", "lock.memory.waits",
-    "lock.distributed.acquired", "lock.distributed.timeout", "redis.commands",
-    "redis.peak_backlog", "redis.peak_inflight", "redis.reconnects", "breaker.trips",
-    "breaker.open_s", "breaker.rejected", "backplane.published", "backplane.received",
-    "backplane.l2_reads", "pool.peak_queue", "pool.peak_workers", "pool.starved_s",
+    "requests.total",
+    "requests.ok",
+    "requests.error",
+    "requests.timeout",
+    "requests.stale",
+    "latency.mean_ms",
+    "latency.p50_ms",
+    "latency.p90_ms",
+    "latency.p99_ms",
+    "latency.p999_ms",
+    "latency.max_ms",
+    "l1.hit",
+    "l1.miss",
+    "l2.hit",
+    "l2.miss",
+    "l2.error",
+    "l2.timeout",
+    "factory.calls",
+    "db.calls",
+    "db.peak_concurrency",
+    "lock.memory.waits",
+    "lock.distributed.acquired",
+    "lock.distributed.timeout",
+    "redis.commands",
+    "redis.peak_backlog",
+    "redis.peak_inflight",
+    "redis.reconnects",
+    "breaker.trips",
+    "breaker.open_s",
+    "breaker.rejected",
+    "backplane.published",
+    "backplane.received",
+    "backplane.l2_reads",
+    "pool.peak_queue",
+    "pool.peak_workers",
+    "pool.starved_s",
     "recovery_s",
 };
-static const char *const metric_groups[] = {"requests.", "latency.", "l1.",        "l2.",
-                                            "factory.",  "db.",      "lock.",      "redis.",
-                                            "breaker.",  "backplane.", "pool.",    "recovery_s"};
+static const char *const metric_groups[] = {"requests.", "latency.",   "l1.",   "l2.",
+                                            "factory.",  "db.",        "lock.", "redis.",
+                                            "breaker.",  "backplane.", "pool.", "recovery_s"};
 
 /* (group, position in the known list) of a name; unknown names of a known
  * group come after that group's known names, unknown groups last. */

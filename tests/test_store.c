@@ -52,9 +52,13 @@ static const char *tpath(const char *name)
     return p;
 }
 
-static const run_info info = {.experiment = "exp", .variant = "a", .name = "unit",
-                              .config_text = "schema: 1\n", .config_hash = "abc",
-                              .version = "test", .seed = 7};
+static const run_info info = {.experiment = "exp",
+                              .variant = "a",
+                              .name = "unit",
+                              .config_text = "schema: 1\n",
+                              .config_hash = "abc",
+                              .version = "test",
+                              .seed = 7};
 
 /* A run's rows: 2 params, whole-run and per-node metrics (one NULL),
  * nseries series rows, 2 transitions, 2 trace rows. */
@@ -119,8 +123,7 @@ static int64_t write_run(store *s, int nseries)
     int64_t id;
     cs_err err = {0};
     cr_assert_eq(store_begin_run(s, &info, &id, &err), CS_OK, "%s", err.msg);
-    cr_assert_eq(store_finish_run(s, id, &r, SEC(600), 123456, 0.25, &err), CS_OK, "%s",
-                 err.msg);
+    cr_assert_eq(store_finish_run(s, id, &r, SEC(600), 123456, 0.25, &err), CS_OK, "%s", err.msg);
     rows_free(&r);
     return id;
 }
@@ -300,7 +303,11 @@ Test(store, failed_write_leaves_nothing_and_can_be_retried)
 
 /* Fault hook for a child: at `stage` row 1000 (or "done"), tell the parent
  * through the pipe and wait to be killed, or _exit(9) at once. */
-typedef struct crash_plan { const char *stage; int fd; bool self_exit; } crash_plan;
+typedef struct crash_plan {
+    const char *stage;
+    int fd;
+    bool self_exit;
+} crash_plan;
 
 static int crash_here(void *arg, const char *stage, size_t row)
 {
@@ -352,8 +359,7 @@ static int64_t run_and_crash(const char *path, crash_plan plan)
     if (plan.self_exit)
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 9, "child status %d", status);
     else
-        cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child status %d",
-                  status);
+        cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child status %d", status);
     close(fds[0]);
     return id;
 }
@@ -441,8 +447,7 @@ Test(store, two_concurrent_writers_lose_nothing)
     for (int w = 0; w < WRITERS; w++) {
         int status;
         cr_assert_eq(waitpid(pids[w], &status, 0), pids[w]);
-        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer %d status %d", w,
-                  status);
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer %d status %d", w, status);
     }
     store *s = open_ok(path);
     sqlite3 *db = store_db(s);
@@ -540,14 +545,12 @@ Test(store, sqlite_database_of_someone_else_is_refused)
     const char *path = tpath("other.db");
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE customers(id, name)", NULL, NULL, NULL),
-                 SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE customers(id, name)", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     store *s = NULL;
     cs_err err = {0};
     cr_expect_eq(store_open(path, &s, &err), CS_IO);
-    cr_expect(strstr(err.msg, path) && strstr(err.msg, "not a cachestorm database"), "%s",
-              err.msg);
+    cr_expect(strstr(err.msg, path) && strstr(err.msg, "not a cachestorm database"), "%s", err.msg);
     cr_expect_eq(store_open_readonly(path, &s, &err), CS_IO);
     cr_expect(strstr(err.msg, "not a cachestorm database"), "%s", err.msg);
     /* and it was left alone: no tables of ours, journal mode unchanged */
@@ -607,17 +610,31 @@ Test(store, locked_database_is_a_clear_error_not_a_hang)
 
 Test(store, metric_order_follows_interfaces)
 {
-    const char *order[] = {"requests.total", "requests.error", "requests.zzz", "latency.p50_ms",
-                           "latency.p99_ms", "l1.hit",         "l2.miss",      "factory.calls",
-                           "db.calls",       "lock.memory.waits", "redis.commands",
-                           "breaker.trips",  "backplane.published", "pool.peak_queue",
-                           "recovery_s",     "aaa.custom",     "zzz"};
+    const char *order[] = {"requests.total",
+                           "requests.error",
+                           "requests.zzz",
+                           "latency.p50_ms",
+                           "latency.p99_ms",
+                           "l1.hit",
+                           "l2.miss",
+                           "factory.calls",
+                           "db.calls",
+                           "lock.memory.waits",
+                           "redis.commands",
+                           "breaker.trips",
+                           "backplane.published",
+                           "pool.peak_queue",
+                           "recovery_s",
+                           "aaa.custom",
+                           "zzz"};
     size_t n = sizeof order / sizeof *order;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++) {
             int c = store_metric_cmp(order[i], order[j]);
-            cr_expect(i < j ? c < 0 : i > j ? c > 0 : c == 0, "%s vs %s: %d", order[i],
-                      order[j], c);
+            cr_expect(i < j   ? c < 0
+                      : i > j ? c > 0
+                              : c == 0,
+                      "%s vs %s: %d", order[i], order[j], c);
         }
 }
 
@@ -702,8 +719,7 @@ Test(show, selected_runs_only)
     const char *db = two_runs_db();
     char *out, *err;
     cr_assert_eq(show(&out, &err, 2, (const char *[]){db, "2"}), 0, "%s", err);
-    cr_expect(strstr(out, "run 2") && !strstr(out, "run 1") && !strstr(out, "run 3"), "%s",
-              out);
+    cr_expect(strstr(out, "run 2") && !strstr(out, "run 1") && !strstr(out, "run 3"), "%s", out);
     cr_expect(strstr(out, "99.5") && !strstr(out, "12.5"), "%s", out);
     free(out), free(err);
 }
@@ -801,8 +817,8 @@ Test(show, nodes_table_and_single_node)
     cr_expect(strstr(out, "\n   1             634           13.75\n"), "%s", out);
     free(out), free(err);
     cr_assert_eq(show(&out, &err, 4, (const char *[]){db, "1", "--node", "1"}), 0, "%s", err);
-    cr_expect(strstr(out, "metrics of node 1") && strstr(out, "13.75") &&
-                  !strstr(out, "11.25") && !strstr(out, "1234\n"),
+    cr_expect(strstr(out, "metrics of node 1") && strstr(out, "13.75") && !strstr(out, "11.25") &&
+                  !strstr(out, "1234\n"),
               "%s", out);
     free(out), free(err);
     cr_expect_eq(show(&out, &err, 4, (const char *[]){db, "1", "--node", "5"}), CS_USAGE);
@@ -881,8 +897,8 @@ Test(show, json_parses_and_holds_the_values)
 {
     const char *db = two_runs_db();
     char *out, *err;
-    cr_assert_eq(show(&out, &err, 4, (const char *[]){db, "--format", "json", "--nodes"}), 0,
-                 "%s", err);
+    cr_assert_eq(show(&out, &err, 4, (const char *[]){db, "--format", "json", "--nodes"}), 0, "%s",
+                 err);
     const char *end = json_value(out);
     cr_assert_not_null(end, "invalid JSON: %s", out);
     cr_expect_eq(*json_ws(end), '\0', "trailing text after the JSON value: %s", end);
@@ -897,7 +913,7 @@ Test(show, json_parses_and_holds_the_values)
     cr_expect(strstr(out, "{\"node\": 1, \"metrics\": {\"requests.total\": 634, "
                           "\"latency.p99_ms\": 13.75}}"),
               "%s", out);
-    cr_expect(strstr(out, "\"status\": \"failed\"") && strstr(out, "\"failure\": \"boom\""),
-              "%s", out);
+    cr_expect(strstr(out, "\"status\": \"failed\"") && strstr(out, "\"failure\": \"boom\""), "%s",
+              out);
     free(out), free(err);
 }
