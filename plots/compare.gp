@@ -1,0 +1,52 @@
+# compare.gp — variants side by side, one panel per metric.
+# Bars are the mean over the runs of each variant (runs.variant; the runs
+# themselves when there are no variants); error bars are the 95 % confidence
+# interval of the mean (Student t) when a variant has replications.  The
+# number above each bar is the mean.
+#
+# Written by `cachestorm plot --kind compare`.  Inputs:
+#   datafile  one block per metric (first line its quoted name), then per
+#             group: i mean lo hi n "label"
+#   show      the block numbers to draw, e.g. '0 1 3' (metrics with data)
+#   ylabel_K  axis label with units of block K; ngroups, title, fmt, outfile
+if (!exists("datafile")) datafile = 'compare.dat'
+if (!exists("fmt"))      fmt = 'png'
+if (!exists("outfile"))  outfile = 'compare.'.fmt
+if (!exists("title"))    title = 'compare'
+if (!exists("show"))     show = '0'
+if (!exists("ngroups"))  ngroups = 2
+
+npan = words(show)
+ncol = (npan <= 2 ? npan : 2)
+nrow = int((npan + ncol - 1) / ncol)
+W = (ngroups > 6 ? 1000 + 60 * (ngroups - 6) : 1000)
+H = 110 + 330 * nrow
+if (fmt eq 'svg') {
+    set terminal svg size W,H dynamic font 'DejaVu Sans,11' noenhanced background '#ffffff'
+} else {
+    set terminal pngcairo size W,H font 'DejaVu Sans,10' noenhanced background '#ffffff'
+}
+set output outfile
+set datafile missing NaN
+set style fill solid 0.8 border rgb '#404040'
+set grid ytics lc rgb '#e0e0e0'
+set border lc rgb '#404040'
+set tics nomirror
+set xtics scale 0 rotate by -20 left
+if (ngroups <= 4) { set xtics norotate center }
+set xrange [-0.6:ngroups - 0.4]
+set key off
+set offsets 0, 0, graph 0.12, 0
+set palette defined (0 '#1f77b4', 1 '#ff7f0e', 2 '#2ca02c', 3 '#d62728', 4 '#9467bd', 5 '#8c564b')
+unset colorbox
+set multiplot layout nrow, ncol title title font ',13' margins 0.08, 0.97, 0.14, 0.90 spacing 0.09, 0.14
+do for [w = 1:npan] {
+    k = int(word(show, w))
+    set ylabel value(sprintf('ylabel_%d', k))
+    set title value(sprintf('mname_%d', k)) font ',11'
+    set yrange [0:*]
+    plot datafile index k using 1:2:(0.6):(int($1) % 6):xtic(6) with boxes fc palette notitle, \
+         '' index k using 1:2:3:4 with yerrorbars lc rgb '#222222' pt -1 lw 1.2 notitle, \
+         '' index k using 1:4:(sprintf('%.4g', $2)) with labels offset 0,0.8 font ',9' notitle
+}
+unset multiplot

@@ -1,0 +1,83 @@
+# sweep.gp — a metric over swept parameters.
+#   mode 1  one parameter: the mean metric over the parameter, one line per
+#           variant, error bars = 95 % confidence interval of the mean
+#           (Student t) where several runs (replications) share a value; one
+#           panel per metric.  A non-numeric parameter is drawn by category.
+#   mode 2  two parameters: a heatmap of the mean metric (first parameter
+#           across, second up), the value written in each cell; one panel per
+#           variant.
+#
+# Written by `cachestorm plot --kind sweep`.  Inputs:
+#   mode 1: datafile  blocks (metric * nvar + variant), first line the quoted
+#                     variant, then: x mean lo hi n "xlabel"
+#           numeric (x is the value, else a category index), xlabel, nmet,
+#           ylabel_K (axis label of metric K), nvar
+#   mode 2: datafile  one block per variant (first line the quoted variant):
+#                     xi yi mean n "xvalue" "yvalue"
+#           xlabel, ylabel, zlabel, nvar, vname_K (variant K's name)
+#   title, fmt (png|svg), outfile
+if (!exists("datafile")) datafile = 'sweep.dat'
+if (!exists("fmt"))      fmt = 'png'
+if (!exists("outfile"))  outfile = 'sweep.'.fmt
+if (!exists("title"))    title = 'sweep'
+if (!exists("mode"))     mode = 1
+if (!exists("nvar"))     nvar = 1
+if (!exists("nmet"))     nmet = 1
+if (!exists("numeric"))  numeric = 1
+if (!exists("xlabel"))   xlabel = 'parameter'
+if (!exists("ylabel_0")) ylabel_0 = 'metric'
+
+if (mode == 1) { W = 1000; H = 120 + 330 * nmet } else { W = (nvar > 1 ? 600 * nvar : 900); H = 700 }
+if (fmt eq 'svg') {
+    set terminal svg size W,H dynamic font 'DejaVu Sans,11' noenhanced background '#ffffff'
+} else {
+    set terminal pngcairo size W,H font 'DejaVu Sans,10' noenhanced background '#ffffff'
+}
+set output outfile
+set datafile missing NaN
+set border lc rgb '#404040'
+set tics nomirror
+set grid xtics ytics lc rgb '#e0e0e0'
+set linetype 1 lc rgb '#1f77b4' lw 2 pt 7 ps 1
+set linetype 2 lc rgb '#d62728' lw 2 pt 5 ps 1
+set linetype 3 lc rgb '#2ca02c' lw 2 pt 9 ps 1.2
+set linetype 4 lc rgb '#9467bd' lw 2 pt 11 ps 1.2
+set linetype 5 lc rgb '#ff7f0e' lw 2 pt 13 ps 1.2
+set linetype 6 lc rgb '#8c564b' lw 2 pt 7 ps 1
+set linetype cycle 6
+
+if (mode == 1) {
+    set lmargin at screen 0.09
+    set rmargin at screen 0.80
+    set key at screen 0.82, graph 1 left top Left reverse samplen 2 box lc rgb '#cccccc'
+    set offsets graph 0.04, graph 0.04, graph 0.08, graph 0.04
+    set multiplot layout nmet, 1 title title font ',13'
+    do for [m = 0:nmet - 1] {
+        set ylabel value(sprintf('ylabel_%d', m))
+        if (m == nmet - 1) { set xlabel xlabel } else { unset xlabel }
+        if (numeric) {
+            plot for [v = 0:nvar - 1] datafile index (m * nvar + v) using 1:2:3:4 \
+                 with yerrorlines lt (v + 1) title columnheader(1)
+        } else {
+            plot for [v = 0:nvar - 1] datafile index (m * nvar + v) using 1:2:3:4:xtic(6) \
+                 with yerrorlines lt (v + 1) title columnheader(1)
+        }
+    }
+    unset multiplot
+} else {
+    set palette defined (0 '#f7fbff', 0.35 '#6baed6', 0.7 '#fd8d3c', 1 '#a50f15')
+    set style fill solid 1.0 noborder
+    set grid noxtics noytics
+    set xlabel xlabel
+    set ylabel ylabel
+    set cblabel zlabel
+    set tics scale 0
+    set key off
+    set multiplot layout 1, nvar title title font ',13'
+    do for [v = 0:nvar - 1] {
+        if (nvar > 1 && exists(sprintf('vname_%d', v))) { set title value(sprintf('vname_%d', v)) font ',11' }
+        plot datafile index v using 1:2:(0.5):(0.5):3:xtic(5):ytic(6) with boxxyerror fc palette notitle, \
+             '' index v using 1:2:(sprintf('%.4g', $3)) with labels font ',10' notitle
+    }
+    unset multiplot
+}
