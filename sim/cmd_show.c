@@ -46,7 +46,7 @@ static const char help_text[] =
     "A value that is NULL or missing shows as '-'.\n"
     "\n"
     "  RUN          a run id (the id column) or a range A-B; default: all runs\n"
-    "               (on a terminal the metrics table shows the last 10 of them)\n"
+    "               (--format table puts the last 10 of them side by side)\n"
     "  --format F   table  aligned columns (default)\n"
     "               tsv    tab-separated; '# runs', '# metrics', '# nodes' before\n"
     "                      each table; full precision; NULL is an empty field\n"
