@@ -1,0 +1,64 @@
+/* l1.h — a node's in-memory cache level (FusionCache's memory level, HCL's
+ * local cache): a fixed-capacity table of entries keyed by an integer key,
+ * each with a timestamp (the entry's version), a logical expiry, a physical
+ * expiry (longer when fail-safe keeps stale values), an eager-refresh point
+ * and a stale flag (fusioncache.md §1 "Expiration arithmetic").
+ *
+ * Values are not modelled: an entry's timestamp is its identity, which is all
+ * the flows compare.  Capacity-bounded with LRU eviction through an intrusive
+ * doubly-linked list of entry indices; lookup through an open-addressing hash
+ * (linear probing, backward-shift delete).  Physical expiry is applied lazily
+ * on lookup (no timer per entry).  Memory is allocated once at init.
+ */
+#ifndef CS_L1_H
+#define CS_L1_H
+
+#include "sim/common.h"
+
+#define L1_NONE UINT32_MAX
+
+typedef struct l1_entry {
+    uint32_t key;
+    uint32_t prev, next; /* LRU list (indices), most recent at head */
+    bool stale;
+    sim_ns ts;           /* timestamp taken before the factory ran (version) */
+    sim_ns logical_exp;  /* valid while now <= logical_exp (fusioncache.md §1 B) */
+    sim_ns physical_exp; /* removed once now >= physical_exp */
+    sim_ns eager_at;     /* eager refresh point, SIM_NEVER if none */
+} l1_entry;
+
+typedef struct l1_params {
+    uint32_t capacity; /* entries; 0 turns L1 off */
+} l1_params;
+
+typedef struct l1 {
+    l1_params p;
+    l1_entry *e;       /* capacity entries */
+    uint32_t *slots;   /* hash: entry index + 1, 0 = empty */
+    uint32_t mask;     /* slots - 1 (power of two >= 2 * capacity) */
+    uint32_t count, used_top; /* live entries; entries ever handed out */
+    uint32_t head, tail;      /* LRU: head = most recent */
+    uint32_t free_head;       /* free entries (through next) */
+    uint64_t evictions;
+} l1;
+
+void l1_init(l1 *c, const l1_params *p);
+void l1_free(l1 *c);
+
+/* The entry for key, or NULL.  An entry whose physical expiry has passed is
+ * removed and NULL returned.  A hit moves the entry to the LRU head. */
+l1_entry *l1_get(l1 *c, uint32_t key, sim_ns now);
+/* The entry for key without touching LRU or expiry (tests, inspections). */
+l1_entry *l1_peek(const l1 *c, uint32_t key);
+/* The entry for key, inserting a blank one (evicting the LRU tail when
+ * full) if absent; NULL only when L1 is off.  *fresh says it was inserted. */
+l1_entry *l1_put(l1 *c, uint32_t key, bool *fresh);
+void l1_remove(l1 *c, uint32_t key);
+/* Clamp every entry's logical and physical expiry to at most t (HCL outage
+ * mode: resilience.md §1.2 maxTimeToLiveWithRemoteOutage).  O(count). */
+void l1_clamp_all(l1 *c, sim_ns t);
+/* True if e is valid (exists and not logically expired) at now. */
+static inline bool l1_valid(const l1_entry *e, sim_ns now) { return e && e->logical_exp >= now; }
+static inline uint32_t l1_count(const l1 *c) { return c->count; }
+
+#endif

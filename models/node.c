@@ -1,0 +1,1458 @@
+/* node.c — the cache library's flows as state machines (see node.h).
+ *
+ * Order of GetOrSet follows fusioncache.md §1 A-H exactly:
+ *   B  L1 fast path (eager refresh spawn)      GS_BEGIN
+ *   C  memory lock (timeout, stale shortcut)   GS_LOCK_RESULT
+ *   D  L1 re-check under the lock              GS_LOCKED
+ *   E  L2 read (breaker, soft/hard timeout)    GS_L2_DONE
+ *   F  distributed lock, L2 re-read, factory   GS_DLOCK_DONE, GS_L2_RECHECK, GS_FACTORY_DONE
+ *      factory timeouts, background completion GS_FACTORY_TIMEOUT
+ *   G  L1 write, memory lock release           commit()
+ *   H  L2 write, dlock release, publish        H_L2_DONE, H_PUBLISH_DONE
+ * Set/Remove/Expire share H.  Backplane receive is §3, auto-recovery §3.
+ *
+ * Worker ownership is explicit: f->on_worker says the flow's current step
+ * holds a worker; park() gives it back unless the wait is synchronous;
+ * answer() hands it to the request's next operation (or releases it).
+ */
+#include "models/node.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define FLOW_BLOCK 256
+#define LOCK_KEY_BIT (1ull << 40) /* lock keys live apart from cache keys */
+
+enum flow_kind { FL_GOS = 0, FL_SET, FL_REMOVE, FL_EXPIRE, FL_BP, FL_EAGER, FL_RECOVERY };
+static const char *const KIND_NAME[] = {"get_or_set", "set", "remove", "expire",
+                                        "backplane_receive", "eager_refresh", "auto_recovery"};
+
+enum step {
+    ST_NONE = 0,
+    GS_BEGIN,
+    GS_LOCK_RESULT,
+    GS_L2_DONE,
+    GS_DLOCK_DONE,
+    GS_L2_RECHECK,
+    GS_FACTORY_DONE,
+    GS_FACTORY_TIMEOUT,
+    H_BEGIN,
+    H_L2_DONE,
+    H_PUBLISH_DONE,
+    BP_BEGIN,
+    BP_L2_DONE,
+    EG_BEGIN,
+    AR_BEGIN,
+    AR_L2_DONE,
+    AR_WRITE_DONE,
+    AR_PUBLISH_DONE,
+};
+
+/* Result codes of an awaited operation. */
+enum { R_OK = 0, R_NIL, R_ERROR, R_TIMEOUT_REAL, R_TIMEOUT_SYNTH, R_REJECTED };
+
+struct flow {
+    wp_job job;
+    ml_waiter mlw;
+    dl_wait dlw;
+    db_call dbc;
+    node *n;
+    wl_request *req;
+    flow *next_free;
+    int64_t req_id;
+    uint32_t key;
+    uint8_t kind, step;
+    bp_action action;         /* H: what is being propagated; BP: message action */
+    bool sync, on_worker, parked, done, traced;
+    bool has_mlock, has_dlock;
+    bool factory_timed_out, db_early, db_ok;
+    bool h_answered;          /* H already answered the request */
+    uint16_t pending;         /* outstanding callbacks that reference this flow */
+    uint32_t tag;             /* tag of the awaited operation */
+    int res;                  /* result of the awaited operation */
+    rs_value val;             /* L2 value read */
+    sim_ns ts;                /* entry timestamp (factory start, set time, message) */
+    sim_ns l2_ts;             /* L2 entry seen (possibly expired), -1 none */
+    sim_ns op_start;
+    ev_id t_soft, t_hard, t_l2;
+    uint64_t owner;           /* distributed lock owner token */
+};
+
+static void run_step(flow *f);
+
+/* ===================================================================== *
+ * Decisions — each one is a policy/ call site (fusioncache.md §1–2).     *
+ * ===================================================================== */
+
+static inline sim_ns tmin(sim_ns a, sim_ns b) { return a < b ? a : b; }
+
+/* §1 C GetAppropriateMemoryLockTimeout: ∞ with a stale entry, fail-safe on
+ * and a finite soft timeout becomes the soft timeout. */
+static sim_ns dec_memory_lock_timeout(const node_params *p, bool has_stale)
+{
+    sim_ns t = p->memory_lock_timeout;
+    if (t == SIM_NEVER && has_stale && p->fail_safe && p->factory_soft != SIM_NEVER)
+        t = p->factory_soft;
+    return t;
+}
+
+/* §1 E GetAppropriateDistributedCacheTimeout: soft only with fail-safe and a
+ * fallback; hard always; the smaller wins. */
+static sim_ns dec_l2_timeout(const node_params *p, bool has_fallback)
+{
+    sim_ns t = p->l2_hard;
+    if (p->fail_safe && has_fallback)
+        t = tmin(t, p->l2_soft);
+    return t;
+}
+
+/* §1 F GetAppropriateFactoryTimeout: soft applies with fail-safe and a
+ * fallback; hard always. */
+static void dec_factory_timeouts(const node_params *p, bool has_fallback, sim_ns *soft, sim_ns *hard)
+{
+    *soft = (p->fail_safe && has_fallback) ? p->factory_soft : SIM_NEVER;
+    *hard = p->factory_hard;
+    if (*soft >= *hard)
+        *soft = SIM_NEVER;
+}
+
+/* §1 "Expiration arithmetic": L1 logical = now + (MemoryCacheDuration ??
+ * Duration) + U[0, jitter); physical = now + max(FailSafeMaxDuration, d) with
+ * an independent jitter draw when fail-safe is on; eager point at threshold.
+ * HCL outage mode clamps both to now + outage_max_ttl (resilience.md §1.2). */
+static void dec_l1_expiry(node *n, sim_ns now, l1_entry *e)
+{
+    const node_params *p = &n->p;
+    sim_ns d = p->memory_duration != SIM_NEVER ? p->memory_duration : p->duration;
+    sim_ns j1 = 0, j2 = 0;
+    if (p->jitter > 0) {
+        j1 = (sim_ns)(gsl_rng_uniform(n->rng_expiry) * (double)p->jitter);
+        j2 = (sim_ns)(gsl_rng_uniform(n->rng_expiry) * (double)p->jitter);
+    }
+    e->logical_exp = now + d + j1;
+    sim_ns pd = p->fail_safe ? (p->fail_safe_max > d ? p->fail_safe_max : d) : d;
+    e->physical_exp = now + pd + j2;
+    if (p->fail_safe_max == SIM_NEVER && p->fail_safe)
+        e->physical_exp = SIM_NEVER;
+    e->eager_at = SIM_NEVER;
+    if (p->eager_threshold > 0 && p->eager_threshold < 1)
+        e->eager_at = now + (sim_ns)((double)(e->logical_exp - now) * p->eager_threshold);
+    e->stale = false;
+}
+
+static bool in_outage(const node *n) { return n->br_state != BREAKER_CLOSED && n->br_state != BREAKER_DISABLED; }
+
+static void dec_outage_clamp(node *n, sim_ns now, l1_entry *e)
+{
+    if (n->p.outage_max_ttl == SIM_NEVER || !in_outage(n))
+        return;
+    sim_ns cap = now + n->p.outage_max_ttl;
+    if (e->logical_exp > cap)
+        e->logical_exp = cap;
+    if (e->physical_exp > cap)
+        e->physical_exp = cap;
+}
+
+static sim_ns l2_duration(const node_params *p) { return p->l2_duration != SIM_NEVER ? p->l2_duration : p->duration; }
+
+/* §1 L2 physical TTL: the fail-safe max when fail-safe is on (never below the
+ * duration), else the L2 duration. */
+static sim_ns dec_l2_ttl(const node_params *p)
+{
+    sim_ns d = l2_duration(p);
+    if (p->fail_safe)
+        return p->fail_safe_max > d ? p->fail_safe_max : d;
+    return d;
+}
+
+/* ===================================================================== *
+ * Flow objects, tracing, worker hand-offs                                *
+ * ===================================================================== */
+
+static void trace(flow *f, const char *step, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void trace(flow *f, const char *step, const char *fmt, ...)
+{
+    if (!f->traced || !f->n->env.rows)
+        return;
+    char buf[192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char full[256];
+    snprintf(full, sizeof full, "%s key=%u %s", KIND_NAME[f->kind], f->key, buf);
+    rows_trace(f->n->env.rows, eng_now(f->n->e), f->n->id, f->req_id, step, full);
+}
+
+static void job_fn(wp_job *j)
+{
+    flow *f = (flow *)j; /* job is the first member */
+    f->on_worker = true;
+    run_step(f);
+}
+
+static flow *flow_new(node *n, int kind, uint32_t key, wl_request *r)
+{
+    if (!n->free_flows) {
+        cs_grow((void **)&n->blocks, &n->blocks_cap, n->nblocks + 1, sizeof *n->blocks);
+        flow *b = cs_calloc(FLOW_BLOCK, sizeof *b);
+        n->blocks[n->nblocks++] = b;
+        for (int i = FLOW_BLOCK - 1; i >= 0; i--) {
+            b[i].next_free = n->free_flows;
+            n->free_flows = &b[i];
+        }
+    }
+    flow *f = n->free_flows;
+    n->free_flows = f->next_free;
+    *f = (flow){.n = n, .req = r, .key = key, .kind = (uint8_t)kind, .l2_ts = -1,
+                .req_id = r ? r->id : -1};
+    f->job.fn = job_fn;
+    f->traced = (r && r->traced) || n->env.trace_all || (int64_t)key == n->env.trace_key;
+    if (r)
+        r->flow = f;
+    if (++n->flows_live > n->flows_peak)
+        n->flows_peak = n->flows_live;
+    return f;
+}
+
+static void maybe_free(flow *f)
+{
+    if (!f->done || f->pending || f->req || f->on_worker)
+        return;
+    node *n = f->n;
+    if (n->ar_flow == f)
+        n->ar_flow = NULL;
+    f->done = false;
+    f->next_free = n->free_flows;
+    n->free_flows = f;
+    n->flows_live--;
+}
+
+/* Wait for an operation: the worker goes back unless the wait is sync. */
+static void park(flow *f, int step)
+{
+    f->step = (uint8_t)step;
+    f->parked = true;
+    if (f->on_worker && !f->sync) {
+        f->on_worker = false;
+        wp_release(&f->n->pool);
+    }
+}
+
+/* The awaited operation completed: continue on the held worker (sync) or
+ * as a new pool job (async continuation). */
+static void wake(flow *f)
+{
+    assert(f->parked);
+    f->parked = false;
+    if (f->on_worker)
+        run_step(f);
+    else
+        wp_submit(&f->n->pool, &f->job);
+}
+
+/* Give the request its answer; the worker goes with it to the next
+ * operation, or back to the pool.  The flow may keep running detached. */
+static void answer(flow *f, wl_outcome o)
+{
+    wl_request *r = f->req;
+    if (!r)
+        return;
+    assert(f->on_worker);
+    trace(f, "answer", "%s", o == WL_OK ? "ok" : o == WL_STALE ? "stale" : "error");
+    f->req = NULL;
+    r->flow = NULL;
+    f->on_worker = false;
+    f->sync = false;
+    node *n = f->n;
+    if (!wl_op_done(r, o))
+        wp_release(&n->pool);
+}
+
+static void flow_end(flow *f)
+{
+    f->done = true;
+    f->parked = false;
+    if (f->on_worker) {
+        f->on_worker = false;
+        wp_release(&f->n->pool);
+    }
+    maybe_free(f);
+}
+
+/* ===================================================================== *
+ * L2 access through the breaker                                          *
+ * ===================================================================== */
+
+static bool l2_usable(node *n)
+{
+    if (!n->p.l2_enabled || !n->env.rc)
+        return false;
+    if (n->p.check_connected && !rc_is_connected(n->env.rc))
+        return false;
+    return true;
+}
+
+/* May an L2 call start now?  Counts a rejection. */
+static bool l2_allow(node *n)
+{
+    if (!l2_usable(n))
+        return false;
+    if (breaker_allow(n->br, eng_now(n->e)))
+        return true;
+    stats_add(n->st, n->id, n->id_br_rej, 1);
+    return false;
+}
+
+static int map_status(rc_status s)
+{
+    if (s == RC_OK)
+        return R_OK;
+    if (s == RC_NIL)
+        return R_NIL;
+    if (rc_status_timeout(s))
+        return R_TIMEOUT_REAL;
+    return R_ERROR;
+}
+
+static void l2_record(node *n, const rc_result *r)
+{
+    breaker_outcome o = rc_status_ok(r->status) ? BREAKER_SUCCESS : BREAKER_FAILURE;
+    breaker_record(n->br, r->completed, r->latency, o);
+}
+
+/* Completion of an awaited L2 command. */
+static void on_l2(void *ctx, const rc_result *r)
+{
+    flow *f = ctx;
+    node *n = f->n;
+    assert(f->pending > 0);
+    f->pending--;
+    if (r->cmd != RS_PUBLISH && r->cmd != RS_EXPIRE)
+        l2_record(n, r);
+    if (!f->parked || r->tag != f->tag) { /* late: a synthetic timeout won */
+        maybe_free(f);
+        return;
+    }
+    if (f->t_l2) {
+        eng_cancel(n->e, f->t_l2);
+        f->t_l2 = 0;
+        f->pending--;
+    }
+    f->res = map_status(r->status);
+    f->val = r->value;
+    wake(f);
+}
+
+/* Fire-and-forget completion (EXPIRE after HMSET, dlock release). */
+static void on_ignore(void *ctx, const rc_result *r)
+{
+    flow *f = ctx;
+    f->pending--;
+    if (r->cmd == RS_EXPIRE)
+        l2_record(f->n, r);
+    maybe_free(f);
+}
+
+/* A synthetic (caller-side) L2 timeout: FusionCache's soft/hard timeout.
+ * It never trips `simple` (policy/breaker.h BREAKER_FAILURE_SYNTHETIC). */
+static void l2_timer_fire(engine *e, void *obj, uint64_t u)
+{
+    flow *f = obj;
+    f->pending--;
+    f->t_l2 = 0;
+    if (!f->parked || (uint32_t)u != f->tag) {
+        maybe_free(f);
+        return;
+    }
+    breaker_record(f->n->br, eng_now(e), eng_now(e) - f->op_start, BREAKER_FAILURE_SYNTHETIC);
+    stats_add(f->n->st, f->n->id, f->n->id_l2_to, 1);
+    f->tag++; /* the real reply, when it comes, is ignored */
+    f->res = R_TIMEOUT_SYNTH;
+    wake(f);
+}
+
+/* Issue an L2 read for f->key and park at `step`, with an optional
+ * synthetic timeout. */
+static void l2_read(flow *f, int step, sim_ns timeout)
+{
+    node *n = f->n;
+    f->tag++;
+    f->pending++;
+    f->op_start = eng_now(n->e);
+    n->l2_reads++;
+    if (n->p.hash_commands)
+        rc_hmget(n->env.rc, f->key, f->sync, on_l2, f, f->tag);
+    else
+        rc_get(n->env.rc, f->key, f->sync, on_l2, f, f->tag);
+    if (timeout != SIM_NEVER && timeout >= 0) {
+        f->pending++;
+        f->t_l2 = eng_after(n->e, timeout, l2_timer_fire, f, f->tag);
+    }
+    park(f, step);
+}
+
+static void l2_write(flow *f, int step)
+{
+    node *n = f->n;
+    rs_value v = {.version = (uint64_t)f->ts, .stamp = f->ts, .size = n->p.value_size};
+    sim_ns ttl = dec_l2_ttl(&n->p);
+    f->tag++;
+    f->pending++;
+    f->op_start = eng_now(n->e);
+    if (n->p.hash_commands) {
+        /* RedisCache: HMSET then EXPIRE, pipelined (fusioncache.md §4 profiler) */
+        rc_hmset(n->env.rc, f->key, v, 0, f->sync, on_l2, f, f->tag);
+        f->pending++;
+        rc_expire(n->env.rc, f->key, ttl, false, on_ignore, f, 0);
+    } else {
+        rc_set(n->env.rc, f->key, v, ttl, f->sync, on_l2, f, f->tag);
+    }
+    park(f, step);
+}
+
+static void l2_del(flow *f, int step)
+{
+    node *n = f->n;
+    f->tag++;
+    f->pending++;
+    f->op_start = eng_now(n->e);
+    rc_del(n->env.rc, f->key, f->sync, on_l2, f, f->tag);
+    park(f, step);
+}
+
+/* Is an L2 value (stamp = entry timestamp) logically valid now?  L2 logical
+ * expiration = Timestamp + DistributedCacheDuration (§1). */
+static bool l2_valid(const node *n, sim_ns ts, sim_ns now) { return ts + l2_duration(&n->p) >= now; }
+
+/* Copy an L2 entry into L1 (§1 E CreateFromOtherEntry). */
+static void l1_from_l2(node *n, uint32_t key, sim_ns ts)
+{
+    sim_ns now = eng_now(n->e);
+    l1_entry *e = l1_put(&n->l1, key, NULL);
+    if (!e)
+        return;
+    dec_l1_expiry(n, now, e);
+    e->ts = ts;
+    sim_ns logical = ts + l2_duration(&n->p);
+    if (n->p.memory_duration != SIM_NEVER && logical > now + n->p.memory_duration)
+        logical = now + n->p.memory_duration;
+    e->logical_exp = logical;
+    if (e->eager_at != SIM_NEVER && n->p.eager_threshold > 0)
+        e->eager_at = now + (sim_ns)((double)(logical - now) * n->p.eager_threshold);
+    dec_outage_clamp(n, now, e);
+}
+
+/* Expire an L1 entry in place, keeping it for fail-safe (§1 ExpireAsync). */
+static void l1_expire(l1_entry *e)
+{
+    e->logical_exp = INT64_MIN;
+    e->stale = true;
+    e->eager_at = SIM_NEVER;
+}
+
+/* ===================================================================== *
+ * Locks and auto-recovery helpers                                        *
+ * ===================================================================== */
+
+static void on_dl_release(void *ctx, const rc_result *r) { on_ignore(ctx, r); }
+
+static void release_dlock(flow *f)
+{
+    if (!f->has_dlock)
+        return;
+    f->has_dlock = false;
+    f->pending++;
+    rc_del_if_owner(f->n->env.rc, f->key | LOCK_KEY_BIT, f->owner, false, on_dl_release, f, 0);
+}
+
+static void release_mlock(flow *f)
+{
+    if (!f->has_mlock)
+        return;
+    f->has_mlock = false;
+    ml_release(&f->n->ml, f->key);
+}
+
+static void ar_arm(node *n);
+
+/* Queue an auto-recovery item for f's key (§3: L2 write/remove failure,
+ * publish failure, breaker open). */
+static void ar_add(flow *f, bp_action a)
+{
+    node *n = f->n;
+    if (!n->p.bp.auto_recovery)
+        return;
+    ar_put(&n->bp.ar, f->key, a, f->ts, eng_now(n->e) + l2_duration(&n->p));
+    stats_add(n->st, n->id, n->id_ar_items, 1);
+    trace(f, "auto_recovery.add", "action=%s", bp_action_name(a));
+    ar_arm(n);
+}
+
+/* ===================================================================== *
+ * GetOrSet                                                               *
+ * ===================================================================== */
+
+static void factory_start(flow *f);
+static void h_begin(flow *f);
+static void eager_spawn(node *n, uint32_t key);
+
+/* §1 TryActivateFailSafe; returns true when a stale value is served. */
+static bool fail_safe_activate(flow *f)
+{
+    node *n = f->n;
+    if (!n->p.fail_safe)
+        return false;
+    sim_ns now = eng_now(n->e);
+    l1_entry *e = l1_get(&n->l1, f->key, now);
+    if (f->l2_ts >= 0 && (!e || f->l2_ts > e->ts)) { /* 1: a newer L2 entry */
+        e = l1_put(&n->l1, f->key, NULL);
+        if (e) {
+            dec_l1_expiry(n, now, e);
+            e->ts = f->l2_ts;
+        }
+    }
+    if (!e)
+        return false; /* 3: no default value is modelled */
+    /* 2: mutate in place: throttle, stale, no eager */
+    e->logical_exp = now + n->p.fail_safe_throttle;
+    e->stale = true;
+    e->eager_at = SIM_NEVER;
+    dec_outage_clamp(n, now, e);
+    stats_add(n->st, n->id, n->id_failsafe, 1);
+    trace(f, "fail_safe", "activated ts=%lld", (long long)e->ts);
+    return true;
+}
+
+static void gs_fail(flow *f)
+{
+    release_mlock(f);
+    release_dlock(f);
+    bool stale = fail_safe_activate(f);
+    answer(f, stale ? WL_STALE : WL_ERROR);
+    flow_end(f);
+}
+
+static void ml_granted(ml_waiter *w, bool acquired)
+{
+    flow *f = (flow *)((char *)w - offsetof(flow, mlw));
+    f->pending--;
+    f->has_mlock = acquired;
+    f->res = acquired ? R_OK : R_TIMEOUT_SYNTH;
+    wake(f);
+}
+
+static void gs_locked(flow *f);
+
+/* B: L1 fast path. */
+static void gs_begin(flow *f)
+{
+    node *n = f->n;
+    sim_ns now = eng_now(n->e);
+    l1_entry *e = l1_get(&n->l1, f->key, now);
+    if (l1_valid(e, now)) {
+        stats_add(n->st, n->id, n->id_l1_hit, 1);
+        bool stale = e->stale;
+        if (e->eager_at <= now && f->kind == FL_GOS) {
+            e->eager_at = SIM_NEVER; /* fires once per entry */
+            eager_spawn(n, f->key);
+        }
+        trace(f, "l1.hit", "stale=%d", stale);
+        answer(f, stale ? WL_STALE : WL_OK);
+        flow_end(f);
+        return;
+    }
+    stats_add(n->st, n->id, n->id_l1_miss, 1);
+    trace(f, "l1.miss", "%s", e ? "stale entry" : "no entry");
+    /* C: memory lock */
+    sim_ns timeout = dec_memory_lock_timeout(&n->p, e != NULL);
+    f->mlw.fn = ml_granted;
+    if (ml_acquire(&n->ml, f->key, &f->mlw, timeout)) {
+        f->has_mlock = true;
+        gs_locked(f);
+        return;
+    }
+    if (timeout == 0) {
+        f->res = R_TIMEOUT_SYNTH;
+        f->step = GS_LOCK_RESULT;
+        run_step(f);
+        return;
+    }
+    stats_add(n->st, n->id, n->id_mlock_waits, 1);
+    trace(f, "lock.wait", "timeout=%lld", (long long)timeout);
+    f->pending++;
+    park(f, GS_LOCK_RESULT);
+}
+
+/* C: the lock wait ended. */
+static void gs_lock_result(flow *f)
+{
+    node *n = f->n;
+    if (f->has_mlock) {
+        gs_locked(f);
+        return;
+    }
+    /* not acquired: with fail-safe and a stale entry, serve it; otherwise
+     * go on without the lock (coalescing lost) */
+    l1_entry *e = l1_get(&n->l1, f->key, eng_now(n->e));
+    if (n->p.fail_safe && e) {
+        trace(f, "lock.timeout", "serving stale");
+        answer(f, WL_STALE);
+        flow_end(f);
+        return;
+    }
+    trace(f, "lock.timeout", "proceeding without the lock");
+    gs_locked(f);
+}
+
+/* D and E: re-check L1, then L2. */
+static void gs_locked(flow *f)
+{
+    node *n = f->n;
+    sim_ns now = eng_now(n->e);
+    l1_entry *e = l1_get(&n->l1, f->key, now);
+    if (l1_valid(e, now)) {
+        bool stale = e->stale;
+        trace(f, "l1.recheck", "hit");
+        release_mlock(f);
+        answer(f, stale ? WL_STALE : WL_OK);
+        flow_end(f);
+        return;
+    }
+    if (n->p.l2_enabled) {
+        if (l2_allow(n)) {
+            sim_ns t = dec_l2_timeout(&n->p, e != NULL);
+            trace(f, "l2.read", "timeout=%lld", (long long)t);
+            l2_read(f, GS_L2_DONE, t);
+            return;
+        }
+        trace(f, "l2.skip", "breaker open or client down");
+        if (!n->p.fallback_db) {
+            gs_fail(f);
+            return;
+        }
+    }
+    f->res = R_NIL;
+    f->step = GS_DLOCK_DONE; /* no distributed lock without L2 */
+    factory_start(f);
+}
+
+/* One SET NX PX try; its reply comes back through on_l2 at GS_DLOCK_DONE.
+ * Called on the worker (first try) or from the poll-sleep event. */
+static void dl_try(dl_wait *w)
+{
+    flow *f = (flow *)((char *)w - offsetof(flow, dlw));
+    node *n = f->n;
+    f->tag++;
+    f->pending++;
+    rc_set_nx_px(n->env.rc, f->key | LOCK_KEY_BIT, f->owner, n->p.dlock.abandon, f->sync, on_l2, f,
+                 f->tag);
+    park(f, GS_DLOCK_DONE);
+}
+
+static void dl_done(dl_wait *w, int outcome)
+{
+    flow *f = (flow *)((char *)w - offsetof(flow, dlw));
+    node *n = f->n;
+    if (outcome == 1) {
+        f->has_dlock = true;
+        stats_add(n->st, n->id, n->id_dl_acq, 1);
+    } else {
+        stats_add(n->st, n->id, n->id_dl_to, 1);
+    }
+    trace(f, "dlock", "%s", outcome == 1 ? "acquired" : outcome == 0 ? "timeout" : "error");
+    f->res = outcome == 1 ? R_OK : R_TIMEOUT_SYNTH;
+    f->step = GS_L2_RECHECK;
+    if (f->has_dlock && l2_usable(n)) {
+        l2_read(f, GS_L2_RECHECK, dec_l2_timeout(&n->p, f->l2_ts >= 0));
+        return;
+    }
+    factory_start(f);
+}
+
+/* E outcome. */
+static void gs_l2_done(flow *f)
+{
+    node *n = f->n;
+    sim_ns now = eng_now(n->e);
+    if (f->res == R_OK) {
+        l1_entry *e = l1_peek(&n->l1, f->key);
+        f->l2_ts = f->val.stamp;
+        bool newer = !e || f->val.stamp >= e->ts;
+        if (l2_valid(n, f->val.stamp, now) && newer) {
+            stats_add(n->st, n->id, n->id_l2_hit, 1);
+            trace(f, "l2.hit", "ts=%lld", (long long)f->val.stamp);
+            l1_from_l2(n, f->key, f->val.stamp);
+            release_mlock(f);
+            answer(f, WL_OK);
+            flow_end(f);
+            return;
+        }
+    }
+    stats_add(n->st, n->id, n->id_l2_miss, 1);
+    trace(f, "l2.miss", "res=%d", f->res);
+    /* F: distributed lock */
+    if (n->p.distributed_lock && l2_usable(n)) {
+        f->owner = ((uint64_t)n->id << 40) | ++n->owner_seq;
+        f->dlw.try_once = dl_try;
+        f->dlw.done = dl_done;
+        sim_ns t = n->p.dlock_timeout;
+        dl_acquire(&f->dlw, n->e, n->rng_lock, &n->p.dlock, t);
+        return;
+    }
+    factory_start(f);
+}
+
+/* F: the distributed-lock try answered (through on_l2 + wake). */
+static void gs_dlock_try_done(flow *f)
+{
+    int r = f->res == R_OK ? 1 : f->res == R_NIL ? 0 : -1;
+    /* not acquired and time left: sleep (the worker goes back unless sync),
+     * dl_tried schedules the next try; otherwise dl_done runs here */
+    if (r == 0 && eng_now(f->n->e) < f->dlw.deadline)
+        park(f, GS_DLOCK_DONE);
+    dl_tried(&f->dlw, r);
+}
+
+/* F: L2 re-read under the distributed lock. */
+static void gs_l2_recheck(flow *f)
+{
+    node *n = f->n;
+    if (f->res == R_OK && l2_valid(n, f->val.stamp, eng_now(n->e))) {
+        f->l2_ts = f->val.stamp;
+        stats_add(n->st, n->id, n->id_l2_hit, 1);
+        l1_from_l2(n, f->key, f->val.stamp);
+        release_mlock(f);
+        release_dlock(f);
+        answer(f, WL_OK);
+        flow_end(f);
+        return;
+    }
+    factory_start(f);
+}
+
+static void db_done(db_call *c, db_status st)
+{
+    flow *f = (flow *)((char *)c - offsetof(flow, dbc));
+    f->pending--;
+    f->db_ok = st == DB_OK;
+    if (!f->parked || f->step != GS_FACTORY_DONE) {
+        /* a factory timeout is being handled: it will look at db_early */
+        f->db_early = true;
+        if (f->done)
+            maybe_free(f);
+        return;
+    }
+    if (f->t_soft) {
+        eng_cancel(f->n->e, f->t_soft);
+        f->t_soft = 0;
+        f->pending--;
+    }
+    if (f->t_hard) {
+        eng_cancel(f->n->e, f->t_hard);
+        f->t_hard = 0;
+        f->pending--;
+    }
+    wake(f);
+}
+
+static void factory_timer_fire(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    flow *f = obj;
+    f->pending--;
+    if (u == 0)
+        f->t_soft = 0;
+    else
+        f->t_hard = 0;
+    if (!f->parked || f->step != GS_FACTORY_DONE || f->factory_timed_out) {
+        maybe_free(f);
+        return;
+    }
+    if (f->t_soft) { /* the other timer is moot now */
+        eng_cancel(f->n->e, f->t_soft);
+        f->t_soft = 0;
+        f->pending--;
+    }
+    if (f->t_hard) {
+        eng_cancel(f->n->e, f->t_hard);
+        f->t_hard = 0;
+        f->pending--;
+    }
+    f->factory_timed_out = true;
+    stats_add(f->n->st, f->n->id, f->n->id_factory_err, 1);
+    f->parked = true;
+    f->step = GS_FACTORY_TIMEOUT;
+    wake(f);
+}
+
+/* F: run the factory on the database with soft/hard timeouts. */
+static void factory_start(flow *f)
+{
+    node *n = f->n;
+    sim_ns now = eng_now(n->e);
+    if (f->kind == FL_GOS && n->p.l2_enabled && !f->has_dlock && f->step == GS_L2_RECHECK &&
+        n->p.distributed_lock)
+        trace(f, "dlock", "not acquired: factory runs anyway");
+    l1_entry *e = l1_peek(&n->l1, f->key);
+    bool fallback = e != NULL || f->l2_ts >= 0;
+    sim_ns soft, hard;
+    dec_factory_timeouts(&n->p, fallback, &soft, &hard);
+    f->ts = now; /* §1 F: the timestamp is taken just before the factory */
+    f->factory_timed_out = f->db_early = false;
+    n->factory_calls++;
+    stats_add(n->st, n->id, n->id_factory, 1);
+    trace(f, "factory.start", "soft=%lld hard=%lld", (long long)soft, (long long)hard);
+    f->dbc.done = db_done;
+    f->dbc.node = n->id;
+    f->pending++;
+    db_submit(n->env.db, &f->dbc);
+    if (soft != SIM_NEVER) {
+        f->pending++;
+        f->t_soft = eng_after(n->e, soft, factory_timer_fire, f, 0);
+    }
+    if (hard != SIM_NEVER) {
+        f->pending++;
+        f->t_hard = eng_after(n->e, hard, factory_timer_fire, f, 1);
+    }
+    park(f, GS_FACTORY_DONE);
+}
+
+/* G then H for a new value. */
+static void commit_new_value(flow *f)
+{
+    node *n = f->n;
+    sim_ns now = eng_now(n->e);
+    l1_entry *e = l1_put(&n->l1, f->key, NULL);
+    if (e) {
+        dec_l1_expiry(n, now, e);
+        e->ts = f->ts;
+        dec_outage_clamp(n, now, e);
+    }
+    release_mlock(f);
+    f->action = BP_SET;
+    h_begin(f);
+}
+
+static void gs_factory_done(flow *f)
+{
+    node *n = f->n;
+    if (f->db_ok) {
+        trace(f, "factory.done", "ok%s", f->factory_timed_out ? " (background)" : "");
+        commit_new_value(f);
+        return;
+    }
+    stats_add(n->st, n->id, n->id_factory_err, 1);
+    trace(f, "factory.done", "error");
+    if (!f->req) { /* background completion of a timed-out factory */
+        release_mlock(f);
+        release_dlock(f);
+        flow_end(f);
+        return;
+    }
+    gs_fail(f);
+}
+
+/* F: a soft or hard factory timeout fired (synthetic). */
+static void gs_factory_timeout(flow *f)
+{
+    node *n = f->n;
+    trace(f, "factory.timeout", "background_completion=%d", n->p.background_completion);
+    bool stale = fail_safe_activate(f);
+    if (n->p.background_completion) {
+        /* both locks pass to the background task (§1 F MaybeBackgroundCompleteFactory) */
+        answer(f, stale ? WL_STALE : WL_ERROR);
+        if (f->db_early) {
+            f->step = GS_FACTORY_DONE;
+            run_step(f);
+            return;
+        }
+        park(f, GS_FACTORY_DONE);
+        return;
+    }
+    release_mlock(f);
+    release_dlock(f);
+    answer(f, stale ? WL_STALE : WL_ERROR);
+    flow_end(f); /* the db reply is ignored when it comes */
+}
+
+/* ===================================================================== *
+ * H: distributed side (L2 write, dlock release, publish)                 *
+ * ===================================================================== */
+
+static void h_publish(flow *f);
+
+static void h_finish(flow *f)
+{
+    release_dlock(f);
+    answer(f, WL_OK);
+    flow_end(f);
+}
+
+static void h_begin(flow *f)
+{
+    node *n = f->n;
+    if (!n->p.l2_enabled || !n->env.rc) {
+        h_publish(f);
+        return;
+    }
+    if (!l2_allow(n)) { /* an open breaker counts as a failure: recovery, no publish */
+        ar_add(f, f->action);
+        h_finish(f);
+        return;
+    }
+    if (n->p.background_l2 && f->req) /* fire-and-forget chain: answer first */
+        answer(f, WL_OK);
+    if (f->action == BP_SET)
+        l2_write(f, H_L2_DONE);
+    else
+        l2_del(f, H_L2_DONE);
+}
+
+static void h_l2_done(flow *f)
+{
+    if (f->res != R_OK && f->res != R_NIL) {
+        trace(f, "l2.write", "failed res=%d", f->res);
+        ar_add(f, f->action);
+        h_finish(f);
+        return;
+    }
+    release_dlock(f);
+    h_publish(f);
+}
+
+static void h_publish(flow *f)
+{
+    node *n = f->n;
+    if (!n->p.bp.enabled || !n->env.bp_rc) {
+        h_finish(f);
+        return;
+    }
+    /* a normal publish first deletes any pending recovery item (§3) */
+    ar_del(&n->bp.ar, f->key);
+    if (n->bp.down) {
+        ar_add(f, f->action);
+        h_finish(f);
+        return;
+    }
+    bp_action a = f->action;
+    if (a == BP_EXPIRE && !n->p.fail_safe)
+        a = BP_REMOVE; /* PublishExpireAsync: EntryExpire only with fail-safe */
+    f->tag++;
+    f->pending++;
+    bool bg = n->p.background_backplane;
+    bp_publish(&n->bp, a, f->key, f->ts, f->sync && !bg, on_l2, f, f->tag);
+    trace(f, "publish", "%s%s", bp_action_name(a), bg ? " (background)" : "");
+    if (bg && f->req)
+        answer(f, WL_OK); /* the publish completes in the background */
+    park(f, H_PUBLISH_DONE);
+}
+
+static void h_publish_done(flow *f)
+{
+    if (f->res != R_OK && f->res != R_NIL)
+        ar_add(f, f->action);
+    h_finish(f);
+}
+
+/* ===================================================================== *
+ * Set / Remove / Expire                                                  *
+ * ===================================================================== */
+
+static void op_set(flow *f)
+{
+    node *n = f->n;
+    sim_ns now = eng_now(n->e);
+    f->ts = now;
+    l1_entry *e = l1_put(&n->l1, f->key, NULL);
+    if (e) {
+        dec_l1_expiry(n, now, e);
+        e->ts = now;
+        dec_outage_clamp(n, now, e);
+    }
+    f->action = BP_SET;
+    h_begin(f);
+}
+
+static void op_remove(flow *f)
+{
+    node *n = f->n;
+    f->ts = eng_now(n->e);
+    l1_remove(&n->l1, f->key);
+    f->action = BP_REMOVE;
+    h_begin(f);
+}
+
+static void op_expire(flow *f)
+{
+    node *n = f->n;
+    f->ts = eng_now(n->e);
+    l1_entry *e = l1_peek(&n->l1, f->key);
+    if (e) {
+        if (n->p.fail_safe)
+            l1_expire(e);
+        else
+            l1_remove(&n->l1, f->key);
+    }
+    f->action = BP_EXPIRE; /* L2: removed (§1 ExpireAsync) */
+    h_begin(f);
+}
+
+/* ===================================================================== *
+ * Eager refresh (§1 B)                                                   *
+ * ===================================================================== */
+
+static void eager_spawn(node *n, uint32_t key)
+{
+    /* memory lock with timeout 0; not acquired: nothing happens */
+    if (ml_held(&n->ml, key))
+        return;
+    flow *f = flow_new(n, FL_EAGER, key, NULL);
+    bool got = ml_acquire(&n->ml, key, &f->mlw, 0);
+    assert(got);
+    (void)got;
+    f->has_mlock = true;
+    stats_add(n->st, n->id, n->id_eager, 1);
+    f->step = EG_BEGIN;
+    wp_submit(&n->pool, &f->job); /* Task.Run */
+}
+
+static void eg_begin(flow *f)
+{
+    /* distributed lock with timeout 0 is a single SET NX; modelled as "not
+     * contended" unless the locker is configured, then one try */
+    factory_start(f);
+}
+
+/* ===================================================================== *
+ * Backplane receive (§3, §4 modes)                                       *
+ * ===================================================================== */
+
+static void bp_on_message(void *ctx, int channel, const rs_message *m)
+{
+    (void)channel;
+    node *n = ctx;
+    if (n->p.bp.mode == BP_IGNORE)
+        return; /* IgnoreIncomingBackplaneNotifications */
+    if (n->bp.down)
+        return;
+    /* SER dispatches every handler message as a pool work item (§4.2) */
+    flow *f = flow_new(n, FL_BP, (uint32_t)m->key, NULL);
+    f->action = (bp_action)m->kind;
+    f->ts = (sim_ns)m->version;
+    f->res = m->sender; /* carried to the job */
+    f->step = BP_BEGIN;
+    wp_submit(&n->pool, &f->job);
+}
+
+static void bp_begin(flow *f)
+{
+    node *n = f->n;
+    if (f->res == n->id) { /* own message: dropped */
+        n->bp.dropped_own++;
+        flow_end(f);
+        return;
+    }
+    n->bp_received++;
+    stats_add(n->st, n->id, n->bp.id_recv, 1);
+    /* auto-recovery conflict check */
+    ar_item *it = ar_get(&n->bp.ar, f->key);
+    if (it) {
+        if (it->ts > f->ts) {
+            flow_end(f);
+            return;
+        }
+        ar_del(&n->bp.ar, f->key);
+    }
+    sim_ns now = eng_now(n->e);
+    l1_entry *e = l1_get(&n->l1, f->key, now);
+    trace(f, "backplane.receive", "%s from node %d", bp_action_name(f->action), f->res);
+    switch (f->action) {
+    case BP_REMOVE:
+        l1_remove(&n->l1, f->key);
+        break;
+    case BP_EXPIRE:
+        if (e && e->ts < f->ts)
+            l1_expire(e);
+        break;
+    case BP_SET:
+        if (!e || e->ts >= f->ts)
+            break; /* lazy: only nodes holding the key fetch it */
+        if (!n->p.l2_enabled || !l2_allow(n)) {
+            l1_expire(e);
+            break;
+        }
+        n->bp_l2_reads++;
+        stats_add(n->st, n->id, n->bp.id_reads, 1);
+        /* sync_inline (2.0.1/2.1.0): a blocking HMGET holding this worker */
+        f->sync = n->p.bp.mode == BP_SYNC_INLINE;
+        l2_read(f, BP_L2_DONE, SIM_NEVER);
+        return;
+    default:
+        break;
+    }
+    flow_end(f);
+}
+
+static void bp_l2_done(flow *f)
+{
+    node *n = f->n;
+    l1_entry *e = l1_get(&n->l1, f->key, eng_now(n->e));
+    if (e) {
+        if (f->res == R_OK && f->val.stamp > e->ts && l2_valid(n, f->val.stamp, eng_now(n->e)))
+            l1_from_l2(n, f->key, f->val.stamp);
+        else if (!(f->res == R_OK && f->val.stamp == e->ts))
+            l1_expire(e);
+    }
+    flow_end(f);
+}
+
+/* ===================================================================== *
+ * Auto-recovery (§3)                                                     *
+ * ===================================================================== */
+
+static void ar_fire(engine *e, void *obj, uint64_t u);
+
+static void ar_arm(node *n)
+{
+    if (n->ar_timer || n->ar_flow || !n->bp.ar.count)
+        return;
+    n->ar_timer = eng_after(n->e, n->p.bp.ar_delay, ar_fire, n, 0);
+}
+
+static void ar_fire(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    (void)u;
+    node *n = obj;
+    n->ar_timer = 0;
+    if (n->ar_flow || !n->bp.ar.count)
+        return;
+    ar_item *it = ar_first(&n->bp.ar);
+    flow *f = flow_new(n, FL_RECOVERY, it->key, NULL);
+    n->ar_flow = f;
+    f->step = AR_BEGIN;
+    wp_submit(&n->pool, &f->job);
+}
+
+/* Stop processing (first failure) and try again after the delay. */
+static void ar_stop(flow *f)
+{
+    node *n = f->n;
+    flow_end(f);
+    n->ar_flow = NULL;
+    ar_arm(n);
+}
+
+static void ar_begin(flow *f)
+{
+    node *n = f->n;
+    sim_ns now = eng_now(n->e);
+    ar_item *it;
+    while ((it = ar_first(&n->bp.ar)) && it->expires < now)
+        ar_del(&n->bp.ar, it->key);
+    if (!it) {
+        flow_end(f);
+        n->ar_flow = NULL;
+        return;
+    }
+    f->key = it->key;
+    f->action = (bp_action)it->action;
+    f->ts = it->ts;
+    f->traced = n->env.trace_all || (int64_t)f->key == n->env.trace_key;
+    trace(f, "auto_recovery.item", "%s", bp_action_name(f->action));
+    if (n->p.l2_enabled && n->env.rc) {
+        if (!l2_allow(n)) {
+            ar_stop(f);
+            return;
+        }
+        if (f->action == BP_SET) {
+            if (l1_peek(&n->l1, f->key)) {
+                l2_read(f, AR_L2_DONE, SIM_NEVER);
+                return;
+            }
+        } else {
+            l2_del(f, AR_WRITE_DONE);
+            return;
+        }
+    }
+    f->res = R_OK;
+    f->step = AR_WRITE_DONE;
+    run_step(f);
+}
+
+static void ar_l2_done(flow *f)
+{
+    node *n = f->n;
+    if (f->res != R_OK && f->res != R_NIL) {
+        ar_stop(f);
+        return;
+    }
+    l1_entry *e = l1_peek(&n->l1, f->key);
+    if (f->res == R_OK && e && f->val.stamp > e->ts) { /* L2 is newer: take it, no publish */
+        l1_from_l2(n, f->key, f->val.stamp);
+        ar_del(&n->bp.ar, f->key);
+        f->step = AR_BEGIN;
+        run_step(f);
+        return;
+    }
+    if (e)
+        f->ts = e->ts;
+    l2_write(f, AR_WRITE_DONE);
+}
+
+static void ar_write_done(flow *f)
+{
+    node *n = f->n;
+    if (f->res != R_OK && f->res != R_NIL) {
+        ar_stop(f);
+        return;
+    }
+    if (!n->p.bp.enabled || !n->env.bp_rc) {
+        ar_del(&n->bp.ar, f->key);
+        f->step = AR_BEGIN;
+        run_step(f);
+        return;
+    }
+    if (n->bp.down) {
+        ar_stop(f);
+        return;
+    }
+    bp_action a = f->action;
+    if (a == BP_EXPIRE && !n->p.fail_safe)
+        a = BP_REMOVE;
+    f->tag++;
+    f->pending++;
+    bp_publish(&n->bp, a, f->key, f->ts, false, on_l2, f, f->tag);
+    park(f, AR_PUBLISH_DONE);
+}
+
+static void ar_publish_done(flow *f)
+{
+    node *n = f->n;
+    if (f->res != R_OK && f->res != R_NIL) {
+        ar_stop(f);
+        return;
+    }
+    ar_item *it = ar_get(&n->bp.ar, f->key);
+    if (it && it->ts <= f->ts)
+        ar_del(&n->bp.ar, f->key);
+    f->step = AR_BEGIN;
+    run_step(f);
+}
+
+/* ===================================================================== *
+ * Dispatch                                                               *
+ * ===================================================================== */
+
+static void run_step(flow *f)
+{
+    assert(f->on_worker);
+    f->parked = false;
+    switch (f->step) {
+    case GS_BEGIN: gs_begin(f); break;
+    case GS_LOCK_RESULT: gs_lock_result(f); break;
+    case GS_L2_DONE: gs_l2_done(f); break;
+    case GS_DLOCK_DONE: gs_dlock_try_done(f); break;
+    case GS_L2_RECHECK: gs_l2_recheck(f); break;
+    case GS_FACTORY_DONE: gs_factory_done(f); break;
+    case GS_FACTORY_TIMEOUT: gs_factory_timeout(f); break;
+    case H_BEGIN: h_begin(f); break;
+    case H_L2_DONE: h_l2_done(f); break;
+    case H_PUBLISH_DONE: h_publish_done(f); break;
+    case BP_BEGIN: bp_begin(f); break;
+    case BP_L2_DONE: bp_l2_done(f); break;
+    case EG_BEGIN: eg_begin(f); break;
+    case AR_BEGIN: ar_begin(f); break;
+    case AR_L2_DONE: ar_l2_done(f); break;
+    case AR_WRITE_DONE: ar_write_done(f); break;
+    case AR_PUBLISH_DONE: ar_publish_done(f); break;
+    default: assert(!"bad flow step");
+    }
+}
+
+/* Start r's current operation on the worker the request holds (first=false)
+ * or in a new request job (first=true). */
+static void begin_op(flow *f)
+{
+    wl_request *r = f->req;
+    switch (r->op) {
+    case OP_GET_OR_SET: gs_begin(f); break;
+    case OP_SET: op_set(f); break;
+    case OP_REMOVE: op_remove(f); break;
+    case OP_EXPIRE: op_expire(f); break;
+    }
+}
+
+static void request_job(wp_job *j)
+{
+    flow *f = (flow *)j;
+    f->on_worker = true;
+    f->job.fn = job_fn;
+    begin_op(f);
+}
+
+void node_start(void *np, wl_request *r, bool first)
+{
+    node *n = np;
+    static const int kinds[] = {FL_GOS, FL_SET, FL_REMOVE, FL_EXPIRE};
+    flow *f = flow_new(n, kinds[r->op], r->key, r);
+    f->sync = n->p.sync_api;
+    if (first) { /* the request itself needs a worker */
+        f->job.fn = request_job;
+        wp_submit(&n->pool, &f->job);
+        return;
+    }
+    f->on_worker = true; /* handed over by the previous operation */
+    begin_op(f);
+}
+
+/* ===================================================================== *
+ * Setup, breaker transitions, sampling                                   *
+ * ===================================================================== */
+
+node_params node_defaults(void)
+{
+    node_params p = {
+        .duration = SEC(30),
+        .jitter = 0,
+        .memory_duration = SIM_NEVER,
+        .l2_duration = SIM_NEVER,
+        .fail_safe = false,
+        .fail_safe_max = SEC(86400),
+        .fail_safe_throttle = SEC(30),
+        .factory_soft = SIM_NEVER,
+        .factory_hard = SIM_NEVER,
+        .background_completion = true,
+        .l2_soft = SIM_NEVER,
+        .l2_hard = SIM_NEVER,
+        .eager_threshold = 0,
+        .memory_lock_timeout = SIM_NEVER,
+        .distributed_lock = false,
+        .dlock_timeout = SIM_NEVER,
+        .dlock = {.abandon = SEC(30), .poll_min = MS(10), .poll_max = MS(800)},
+        .background_l2 = false,
+        .background_backplane = true,
+        .outage_max_ttl = SIM_NEVER,
+        .sync_api = false,
+        .l2_enabled = true,
+        .hash_commands = true,
+        .fallback_db = true,
+        .check_connected = false,
+        .value_size = 0,
+        .l1 = {.capacity = 100000},
+        .pool = {.unbounded = false, .min = 8, .max = 32767, .injection = MS(500)},
+        .bp = {.enabled = true, .mode = BP_ASYNC, .channel = 0, .auto_recovery = true,
+               .ar_delay = SEC(5)},
+        .breaker_kind = "none",
+        .breaker_params = NULL,
+    };
+    return p;
+}
+
+static void on_breaker(breaker_state from, breaker_state to, const char *reason, cp_ns now, void *user)
+{
+    node *n = user;
+    if (n->env.rows)
+        rows_transition(n->env.rows, now, n->id, "breaker", breaker_state_name(from),
+                        breaker_state_name(to), reason);
+    if (to == BREAKER_OPEN || to == BREAKER_FORCED_OPEN) {
+        stats_add(n->st, n->id, n->id_br_trips, 1);
+        n->br_open_since = now;
+    }
+    if ((from == BREAKER_OPEN || from == BREAKER_FORCED_OPEN) && n->br_open_since >= 0) {
+        stats_add(n->st, n->id, n->id_br_open_s, ns_to_s(now - n->br_open_since));
+        n->br_open_since = -1;
+    }
+    bool was_outage = in_outage(n);
+    n->br_state = to;
+    /* HCL outage mode: existing entries are clamped when it starts */
+    if (!was_outage && in_outage(n) && n->p.outage_max_ttl != SIM_NEVER)
+        l1_clamp_all(&n->l1, now + n->p.outage_max_ttl);
+    stats_gauge_set(n->st, n->id, n->id_br_open, in_outage(n) ? 1 : 0);
+}
+
+static void on_pool(void *user, const char *from, const char *to, const char *why)
+{
+    node *n = user;
+    if (n->env.rows)
+        rows_transition(n->env.rows, eng_now(n->e), n->id, "pool", from, to, why);
+}
+
+int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
+{
+    *n = (node){.p = *p, .env = *env, .id = env->id, .e = env->e, .st = env->st,
+                .br_open_since = -1};
+    char msg[256];
+    n->br = breaker_create(p->breaker_kind, p->breaker_params, msg, sizeof msg);
+    if (!n->br)
+        return cs_errf(err, CS_USAGE, "node %d: breaker: %s", env->id, msg);
+    breaker_set_callback(n->br, on_breaker, n);
+    n->br_state = breaker_get_state(n->br);
+    wp_init(&n->pool, n->e, n->st, n->id, &p->pool);
+    n->pool.on_transition = on_pool;
+    n->pool.user = n;
+    l1_init(&n->l1, &p->l1);
+    ml_init(&n->ml, n->e);
+    n->rng_expiry = eng_rngf(n->e, "node[%d].expiry", n->id);
+    n->rng_lock = eng_rngf(n->e, "node[%d].lock_poll", n->id);
+    stats *s = n->st;
+    n->id_l1_hit = stats_counter(s, "l1.hit");
+    n->id_l1_miss = stats_counter(s, "l1.miss");
+    n->id_l2_hit = stats_counter(s, "l2.hit");
+    n->id_l2_miss = stats_counter(s, "l2.miss");
+    n->id_l2_err = stats_counter(s, "l2.error");
+    n->id_l2_to = stats_counter(s, "l2.timeout");
+    n->id_factory = stats_counter(s, "factory.calls");
+    n->id_factory_err = stats_counter(s, "factory.errors");
+    n->id_mlock_waits = stats_counter(s, "lock.memory.waits");
+    n->id_dl_acq = stats_counter(s, "lock.distributed.acquired");
+    n->id_dl_to = stats_counter(s, "lock.distributed.timeout");
+    n->id_br_trips = stats_counter(s, "breaker.trips");
+    n->id_br_open_s = stats_counter(s, "breaker.open_s");
+    n->id_br_rej = stats_counter(s, "breaker.rejected");
+    n->id_br_open = stats_gauge(s, "breaker.open");
+    n->id_failsafe = stats_counter(s, "failsafe.activations");
+    n->id_eager = stats_counter(s, "eager.refreshes");
+    n->id_ar_items = stats_counter(s, "auto_recovery.items");
+    bp_params bpp = p->bp;
+    if (!env->bp_rc)
+        bpp.enabled = false;
+    bp_init(&n->bp, n->e, s, env->bp_rc, n->id, &bpp, bp_on_message, n);
+    n->p.bp.enabled = bpp.enabled;
+    stats_gauge_set(s, n->id, n->id_br_open, 0);
+    return 0;
+}
+
+void node_free(node *n)
+{
+    breaker_free(n->br);
+    l1_free(&n->l1);
+    ml_free(&n->ml);
+    bp_free(&n->bp);
+    for (size_t i = 0; i < n->nblocks; i++)
+        free(n->blocks[i]);
+    free(n->blocks);
+}
+
+void node_sample(node *n)
+{
+    sim_ns now = eng_now(n->e);
+    breaker_poll(n->br, now);
+    stats_gauge_set(n->st, n->id, n->id_br_open, in_outage(n) ? 1 : 0);
+    stats_gauge_set(n->st, n->id, n->pool.id_queue, (double)wp_queue_len(&n->pool));
+    stats_gauge_set(n->st, n->id, n->pool.id_workers, n->p.pool.unbounded ? n->pool.busy : n->pool.workers);
+}
+
+void node_finish(node *n)
+{
+    sim_ns now = eng_now(n->e);
+    if (n->br_open_since >= 0) {
+        stats_add(n->st, n->id, n->id_br_open_s, ns_to_s(now - n->br_open_since));
+        n->br_open_since = now;
+    }
+    wp_finish(&n->pool);
+}
+
+void node_set_pause(node *n, bool paused) { wp_set_limit(&n->pool, paused ? 0 : INT32_MAX); }

@@ -1,0 +1,247 @@
+/* workload.c — open and closed loop arrivals, request scripts, key draws and
+ * client timeouts (see workload.h).
+ */
+#include "models/workload.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+
+#define BLOCK 1024
+
+static void arrival_fire(engine *e, void *obj, uint64_t u);
+static void client_fire(engine *e, void *obj, uint64_t u);
+
+double wl_rate_at(const wl_params *p, sim_ns t)
+{
+    int i = 0;
+    while (i + 1 < p->npoints && p->profile[i + 1].t <= t)
+        i++;
+    const wl_point *a = &p->profile[i];
+    if (a->ramp && i + 1 < p->npoints) {
+        const wl_point *b = &p->profile[i + 1];
+        double f = (double)(t - a->t) / (double)(b->t - a->t);
+        return a->rate + f * (b->rate - a->rate);
+    }
+    return a->rate;
+}
+
+void wl_init(workload *w, engine *e, stats *st, int nodes, const wl_params *p, void **targets,
+             wl_start_fn start)
+{
+    assert(p->nsteps >= 1 && p->nsteps <= WL_MAX_STEPS);
+    assert(p->keys.count >= 1);
+    *w = (workload){.p = *p, .e = e, .st = st, .nodes = nodes, .start = start};
+    w->n = cs_calloc((size_t)nodes, sizeof *w->n);
+    for (int i = 0; i < nodes; i++) {
+        wl_node *n = &w->n[i];
+        n->wl = w;
+        n->node = i;
+        n->target = targets ? targets[i] : NULL;
+        n->arrivals = eng_rngf(e, "node[%d].arrivals", i);
+        n->keys = eng_rngf(e, "node[%d].keys", i);
+        n->think = eng_rngf(e, "node[%d].think", i);
+        n->mix = eng_rngf(e, "node[%d].mix", i);
+    }
+    if (p->keys.popularity == POP_ZIPF) {
+        double *pr = cs_malloc(p->keys.count * sizeof *pr);
+        for (uint32_t k = 0; k < p->keys.count; k++)
+            pr[k] = pow((double)(k + 1), -p->keys.s);
+        w->alias = gsl_ran_discrete_preproc(p->keys.count, pr);
+        free(pr);
+    }
+    for (int i = 0; i < p->npoints; i++)
+        if (p->profile[i].rate > w->peak)
+            w->peak = p->profile[i].rate;
+    if (st) {
+        w->id_total = stats_counter(st, "requests.total");
+        w->id_ok = stats_counter(st, "requests.ok");
+        w->id_err = stats_counter(st, "requests.error");
+        w->id_timeout = stats_counter(st, "requests.timeout");
+        w->id_stale = stats_counter(st, "requests.stale");
+    }
+}
+
+void wl_free(workload *w)
+{
+    for (size_t i = 0; i < w->nblocks; i++)
+        free(w->blocks[i]);
+    free(w->blocks);
+    if (w->alias)
+        gsl_ran_discrete_free(w->alias);
+    free(w->n);
+}
+
+uint32_t wl_draw_key(workload *w, gsl_rng *r)
+{
+    const wl_keys *k = &w->p.keys;
+    switch (k->popularity) {
+    case POP_ZIPF:
+        return (uint32_t)gsl_ran_discrete(r, w->alias);
+    case POP_HOTSPOT: {
+        uint32_t hot = (uint32_t)ceil(k->hot_keys * k->count);
+        if (hot < 1)
+            hot = 1;
+        if (hot > k->count)
+            hot = k->count;
+        if (gsl_rng_uniform(r) < k->hot_traffic || hot == k->count)
+            return (uint32_t)gsl_rng_uniform_int(r, hot);
+        return hot + (uint32_t)gsl_rng_uniform_int(r, k->count - hot);
+    }
+    case POP_RANGE:
+        return k->range_lo + (uint32_t)gsl_rng_uniform_int(r, k->range_hi - k->range_lo);
+    case POP_UNIFORM:
+    default:
+        return (uint32_t)gsl_rng_uniform_int(r, k->count);
+    }
+}
+
+static wl_request *req_alloc(workload *w)
+{
+    if (!w->free_list) {
+        cs_grow((void **)&w->blocks, &w->blocks_cap, w->nblocks + 1, sizeof *w->blocks);
+        wl_request *b = cs_calloc(BLOCK, sizeof *b);
+        w->blocks[w->nblocks++] = b;
+        for (int i = BLOCK - 1; i >= 0; i--) {
+            b[i].next_free = w->free_list;
+            w->free_list = &b[i];
+        }
+    }
+    wl_request *r = w->free_list;
+    w->free_list = r->next_free;
+    return r;
+}
+
+/* Set r->op and r->key for the current script position. */
+static void load_op(wl_request *r)
+{
+    workload *w = r->wl;
+    const wl_step *s = &w->p.script[r->step];
+    wl_node *n = &w->n[r->node];
+    r->op = s->op;
+    if (s->fixed)
+        r->key = s->first + r->key_i;
+    else
+        r->key = wl_draw_key(w, n->keys);
+    if (r->op == OP_GET_OR_SET && w->p.write_ratio > 0 && gsl_rng_uniform(n->mix) < w->p.write_ratio)
+        r->op = OP_SET;
+}
+
+static void timeout_fire(engine *e, void *obj, uint64_t u)
+{
+    (void)u;
+    wl_request *r = obj;
+    workload *w = r->wl;
+    r->timeout_ev = 0;
+    r->abandoned = true;
+    if (w->st) {
+        stats_add(w->st, r->node, w->id_err, 1);
+        stats_add(w->st, r->node, w->id_timeout, 1);
+        stats_latency(w->st, r->node, eng_now(e) - r->start);
+    }
+    if (r->client >= 0) /* the client moves on; the node keeps working */
+        eng_after(e, dist_sample_ns(&w->p.think, w->n[r->node].think), client_fire, &w->n[r->node],
+                  (uint64_t)r->client);
+}
+
+static void start_request(wl_node *n, int client)
+{
+    workload *w = n->wl;
+    wl_request *r = req_alloc(w);
+    *r = (wl_request){.wl = w, .node = n->node, .client = client, .id = w->next_id++,
+                      .start = eng_now(w->e)};
+    n->nreq++;
+    if (w->st)
+        stats_add(w->st, r->node, w->id_total, 1);
+    if (w->p.timeout != SIM_NEVER)
+        r->timeout_ev = eng_after(w->e, w->p.timeout, timeout_fire, r, 0);
+    if (w->trace_select)
+        r->traced = w->trace_select(w->trace_ctx, r);
+    load_op(r);
+    w->start(n->target, r, true);
+}
+
+static void schedule_arrival(wl_node *n)
+{
+    workload *w = n->wl;
+    if (w->peak <= 0)
+        return;
+    /* thinning (Lewis & Shedler): candidates at the peak rate, each kept with
+     * probability rate(t)/peak; one stream per node */
+    sim_ns t = eng_now(w->e);
+    for (;;) {
+        t += (sim_ns)(gsl_ran_exponential(n->arrivals, 1.0 / w->peak) * 1e9);
+        if (t >= w->p.stop)
+            return;
+        double rate = wl_rate_at(&w->p, t);
+        if (rate >= w->peak || gsl_rng_uniform(n->arrivals) * w->peak < rate)
+            break;
+    }
+    eng_at(w->e, t, arrival_fire, n, 0);
+}
+
+static void arrival_fire(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    (void)u;
+    wl_node *n = obj;
+    schedule_arrival(n);
+    start_request(n, -1);
+}
+
+static void client_fire(engine *e, void *obj, uint64_t u)
+{
+    wl_node *n = obj;
+    if (eng_now(e) >= n->wl->p.stop)
+        return;
+    start_request(n, (int)u);
+}
+
+void wl_begin(workload *w)
+{
+    for (int i = 0; i < w->nodes; i++) {
+        wl_node *n = &w->n[i];
+        if (!w->p.closed) {
+            schedule_arrival(n);
+            continue;
+        }
+        for (int c = 0; c < w->p.clients; c++) /* stagger starts by one think time */
+            eng_after(w->e, dist_sample_ns(&w->p.think, n->think), client_fire, n, (uint64_t)c);
+    }
+}
+
+bool wl_op_done(wl_request *r, wl_outcome o)
+{
+    workload *w = r->wl;
+    if (o == WL_STALE)
+        r->any_stale = true;
+    if (o == WL_ERROR)
+        r->any_error = true;
+    const wl_step *s = &w->p.script[r->step];
+    if (++r->key_i >= s->keys) {
+        r->key_i = 0;
+        r->step++;
+    }
+    if (r->step < w->p.nsteps) {
+        load_op(r);
+        w->start(w->n[r->node].target, r, false);
+        return true;
+    }
+    /* the request is over */
+    if (!r->abandoned) {
+        if (r->timeout_ev)
+            eng_cancel(w->e, r->timeout_ev);
+        if (w->st) {
+            stats_add(w->st, r->node, r->any_error ? w->id_err : w->id_ok, 1);
+            if (r->any_stale && !r->any_error)
+                stats_add(w->st, r->node, w->id_stale, 1);
+            stats_latency(w->st, r->node, eng_now(w->e) - r->start);
+        }
+        if (r->client >= 0)
+            eng_after(w->e, dist_sample_ns(&w->p.think, w->n[r->node].think), client_fire,
+                      &w->n[r->node], (uint64_t)r->client);
+    }
+    r->next_free = w->free_list;
+    w->free_list = r;
+    return false;
+}
