@@ -37,16 +37,21 @@ if (ngroups <= 4) { set xtics norotate center }
 set xrange [-0.6:ngroups - 0.4]
 set key off
 set offsets 0, 0, graph 0.12, 0
-set palette defined (0 '#1f77b4', 1 '#ff7f0e', 2 '#2ca02c', 3 '#d62728', 4 '#9467bd', 5 '#8c564b')
-unset colorbox
+set linetype 1 lc rgb '#1f77b4'
+set linetype 2 lc rgb '#ff7f0e'
+set linetype 3 lc rgb '#2ca02c'
+set linetype 4 lc rgb '#d62728'
+set linetype 5 lc rgb '#9467bd'
+set linetype 6 lc rgb '#8c564b'
+set linetype cycle 6
 set multiplot layout nrow, ncol title title font ',13' margins 0.08, 0.97, 0.14, 0.90 spacing 0.09, 0.14
 do for [w = 1:npan] {
     k = int(word(show, w))
     set ylabel value(sprintf('ylabel_%d', k))
     set title value(sprintf('mname_%d', k)) font ',11'
     set yrange [0:*]
-    plot datafile index k using 1:2:(0.6):(int($1) % 6):xtic(6) with boxes fc palette notitle, \
-         '' index k using 1:2:3:4 with yerrorbars lc rgb '#222222' pt -1 lw 1.2 notitle, \
-         '' index k using 1:4:(sprintf('%.4g', $2)) with labels offset 0,0.8 font ',9' notitle
+    plot datafile index k using 1:2:(0.6):(int($1) % 6 + 1):xtic(6) with boxes lc variable notitle, \
+         '' index k using 1:2:3:4 with yerrorbars lc rgb '#222222' pt 7 ps 0.4 lw 1.2 notitle, \
+         '' index k using 1:4:(sprintf('%.4g', $2)) with labels offset 0,0.9 font ',9' notitle
 }
 unset multiplot

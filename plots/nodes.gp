@@ -29,6 +29,7 @@ set grid ytics lc rgb '#e0e0e0'
 set border lc rgb '#404040'
 set tics nomirror
 set xtics scale 0
+set xrange [-0.6:nnodes - 0.4]
 set lmargin at screen 0.09
 set rmargin at screen 0.82
 set key at screen 0.84, graph 1 left top Left reverse samplen 2 box lc rgb '#cccccc'

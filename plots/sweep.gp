@@ -65,8 +65,10 @@ if (mode == 1) {
     }
     unset multiplot
 } else {
-    set palette defined (0 '#f7fbff', 0.35 '#6baed6', 0.7 '#fd8d3c', 1 '#a50f15')
+    # sequential (light = low, dark red = high), readable in grey too
+    set palette defined (0 '#ffffcc', 0.25 '#fed976', 0.5 '#fd8d3c', 0.75 '#e31a1c', 1 '#800026')
     set style fill solid 1.0 noborder
+    set style textbox opaque fc rgb '#ffffff' noborder margins 3,1
     set grid noxtics noytics
     set xlabel xlabel
     set ylabel ylabel
@@ -77,7 +79,7 @@ if (mode == 1) {
     do for [v = 0:nvar - 1] {
         if (nvar > 1 && exists(sprintf('vname_%d', v))) { set title value(sprintf('vname_%d', v)) font ',11' }
         plot datafile index v using 1:2:(0.5):(0.5):3:xtic(5):ytic(6) with boxxyerror fc palette notitle, \
-             '' index v using 1:2:(sprintf('%.4g', $3)) with labels font ',10' notitle
+             '' index v using 1:2:(sprintf('%.4g', $3)) with labels boxed font ',10' tc rgb '#000000' notitle
     }
     unset multiplot
 }

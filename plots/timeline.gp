@@ -61,10 +61,11 @@ set datafile missing NaN
 top = 1.0 - 50.0 / H
 bottom = 70.0 / H
 L = 0.085; R = 0.79
+gap = 14.0 / H   # between panels, so tick labels of neighbours do not touch
 unit_h = (top - bottom) / ((np > 0 ? np : 1) * panel_px + strip_px)
 set lmargin at screen L
 set rmargin at screen R
-set key at screen R + 0.072, graph 1 left top Left reverse samplen 2 spacing 1.2 box lc rgb '#cccccc'
+set key at screen R + 0.062, graph 1 left top Left reverse samplen 2 spacing 1.2 box lc rgb '#cccccc'
 set grid xtics ytics lc rgb '#e0e0e0' lw 1 dt 1
 set xrange [0:tend / xdiv]
 set border lc rgb '#404040'
@@ -102,7 +103,7 @@ do for [k = 1:5] {
     if (panels[k]) {
         remaining = remaining - 1
         set tmargin at screen cur
-        set bmargin at screen cur - panel_px * unit_h + 0.012
+        set bmargin at screen cur - panel_px * unit_h + gap
         cur = cur - panel_px * unit_h
         if (remaining == 0 && !strip) {
             set format x '%g'
@@ -152,7 +153,7 @@ do for [k = 1:5] {
         if (k == 4) {
             set ylabel 'db calls/s'
             set yrange [0:*]
-            cmd = "plot datafile using ($1/xdiv):8 with lines ls 7 title 'database calls/s',"
+            cmd = "plot datafile using ($1/xdiv):8 with lines ls 7 title 'db calls/s',"
         }
         if (k == 5) {
             set yrange [0:*]
@@ -180,7 +181,7 @@ do for [k = 1:5] {
 
 if (np == 0) {
     set tmargin at screen cur
-    set bmargin at screen cur - panel_px * unit_h + 0.012
+    set bmargin at screen cur - panel_px * unit_h + gap
     cur = cur - panel_px * unit_h
     set yrange [0:1]
     unset ytics

@@ -519,6 +519,13 @@ static int draw_compare(session *s, const ex_run *const *runs, size_t n, const c
     int rc = ex_compare_write(&s->st, runs, n, metrics, n_metrics, data, &groups, present, err);
     if (rc)
         goto done;
+    bool variants = false;
+    for (size_t i = 0; i < n; i++)
+        variants |= runs[i]->variant != NULL;
+    if (s->o->need_variants && (!variants || groups < 2)) {
+        rc = cs_errf(err, CS_USAGE, "%s: fewer than two variants", group);
+        goto done;
+    }
     if (groups > MAX_COMPARE_GROUPS) {
         rc = cs_errf(err, CS_USAGE,
                      "%s: %zu runs without variants are too many to compare side by side "
@@ -534,7 +541,7 @@ static int draw_compare(session *s, const ex_run *const *runs, size_t n, const c
             gp_str(&v, name, ex_metric_label(metrics[m]));
             snprintf(name, sizeof name, "mname_%zu", m);
             gp_str(&v, name, metrics[m]);
-        } else {
+        } else if (s->o->n_metrics) {
             warn(s, "%s: no run has metric %s", group, metrics[m]);
         }
     }

@@ -29,6 +29,7 @@ typedef struct plot_opts {
     int node;           /* timeline of one node; PLOT_NO_NODE = whole run */
     bool keep_data;     /* write the data files next to the pictures */
     bool quiet;         /* no warnings on stderr */
+    bool need_variants; /* compare: skip experiments with fewer than two variants */
     const char *runs[PLOT_MAX_LIST];
     size_t n_runs;
     const char *metrics[PLOT_MAX_LIST];

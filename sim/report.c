@@ -241,14 +241,15 @@ typedef struct figure_set {
 } figure_set;
 
 static void draw_kind(figure_set *fs, const char *db, const char *kind, const char *dir,
-                      const char *const *runs, size_t n_runs)
+                      const char *const *runs, size_t n_runs, bool need_variants)
 {
     if (fs->no_gnuplot)
         return;
     char sub[600];
     snprintf(sub, sizeof sub, "%s/%d", dir, fs->calls++);
     plot_opts o = {.prog = "report", .db = db, .kind = kind, .out_dir = sub, .format = "svg",
-                   .node = PLOT_NO_NODE, .quiet = true};
+                   .node = PLOT_NO_NODE, .quiet = true,
+                   .need_variants = need_variants};
     for (size_t i = 0; i < n_runs && i < PLOT_MAX_LIST; i++)
         o.runs[o.n_runs++] = runs[i];
     cs_err err = {0};
@@ -271,6 +272,30 @@ static void rm_tree(const char *dir, figure_set *fs)
         rmdir(sub);
     }
     rmdir(dir);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_kind(const ex_run *a, const ex_run *b)
+{
+    return same_str(a->experiment, b->experiment) && same_str(a->variant, b->variant) &&
+           strcmp(a->name, b->name) == 0;
+}
+
+static bool has_series(ex_store *st, int64_t run_id)
+{
+    sqlite3_stmt *s;
+    bool yes = false;
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM series WHERE run_id=?1 LIMIT 1", -1, &s,
+                           NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_int64(s, 1, run_id);
+    yes = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return yes;
 }
 
 static const char usage[] = "usage: cachestorm report DB [--out FILE.html]\n";
@@ -354,26 +379,35 @@ int cmd_report(int argc, char **argv)
         fs.no_gnuplot = true;
         snprintf(fs.gnuplot_msg, sizeof fs.gnuplot_msg, "%s", err.msg);
     }
-    /* Timelines of the most recent done runs, then the last run's nodes. */
+    /* Timeline (and nodes, when there are per-node metrics) of the latest
+     * finished run of each (experiment, variant, name) that stored series:
+     * replications and sweep points look alike, one of each kind is enough. */
     char ids[REPORT_MAX_TIMELINES][24];
     const char *sel[REPORT_MAX_TIMELINES];
     size_t n_sel = 0, n_done = 0;
-    for (size_t i = st.n_runs; i-- > 0;)
-        if (strcmp(st.runs[i].status, "done") == 0) {
-            n_done++;
-            if (n_sel < REPORT_MAX_TIMELINES) {
-                snprintf(ids[n_sel], sizeof ids[n_sel], "%lld", (long long)st.runs[i].id);
-                sel[n_sel] = ids[n_sel];
-                n_sel++;
-            }
-        }
-    for (size_t i = n_sel; i-- > 0;)
-        draw_kind(&fs, db, "timeline", dir, &sel[i], 1);
-    if (n_sel)
-        draw_kind(&fs, db, "nodes", dir, &sel[0], 1);
-    draw_kind(&fs, db, "cdf", dir, NULL, 0);
-    draw_kind(&fs, db, "sweep", dir, NULL, 0);
-    draw_kind(&fs, db, "compare", dir, NULL, 0);
+    const ex_run *picked[REPORT_MAX_TIMELINES];
+    for (size_t i = st.n_runs; i-- > 0;) {
+        const ex_run *r = &st.runs[i];
+        if (strcmp(r->status, "done") != 0)
+            continue;
+        n_done++;
+        bool same = false;
+        for (size_t j = 0; j < n_sel; j++)
+            same |= same_kind(picked[j], r);
+        if (same || n_sel == REPORT_MAX_TIMELINES || !has_series(&st, r->id))
+            continue;
+        picked[n_sel] = r;
+        snprintf(ids[n_sel], sizeof ids[n_sel], "%lld", (long long)r->id);
+        sel[n_sel] = ids[n_sel];
+        n_sel++;
+    }
+    for (size_t i = n_sel; i-- > 0;) {
+        draw_kind(&fs, db, "timeline", dir, &sel[i], 1, false);
+        draw_kind(&fs, db, "nodes", dir, &sel[i], 1, false);
+    }
+    draw_kind(&fs, db, "cdf", dir, NULL, 0, false);
+    draw_kind(&fs, db, "sweep", dir, NULL, 0, false);
+    draw_kind(&fs, db, "compare", dir, NULL, 0, true);
 
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n<title>"
@@ -398,9 +432,10 @@ int cmd_report(int argc, char **argv)
         fputs("</p>\n", f);
     }
     if (n_done > n_sel)
-        fprintf(f, "<p class=\"muted\">Timelines of the %zu most recent finished runs; draw "
-                   "others with <code>cachestorm plot DB RUN</code>.</p>\n",
-                n_sel);
+        fprintf(f, "<p class=\"muted\">Timelines of %zu of %zu finished runs (the latest of "
+                   "each experiment, variant and name that stored time series); draw others "
+                   "with <code>cachestorm plot DB RUN</code>.</p>\n",
+                n_sel, n_done);
     int fig = 0;
     for (size_t i = 0; i < fs.files.n; i++) {
         fprintf(f, "<figure id=\"fig%d\">\n", fig);
