@@ -145,6 +145,9 @@ typedef struct rc_params {
 
 /* Documented defaults for `kind` ("multiplexer" or "pool"; NULL = multiplexer). */
 rc_params rc_defaults(const char *kind);
+/* 0 if p is usable (kind and schedule names known, durations positive);
+ * else -1 and, when err != NULL, a message naming the field. */
+int rc_params_validate(const rc_params *p, char *err, size_t errlen);
 
 /* What a client is connected to and reports through.  `name` (e.g.
  * "cache", "backplane") distinguishes two clients of one node: random

@@ -1,0 +1,199 @@
+/* rc_impl.h — internals shared by the client kinds (rc_multiplexer.c,
+ * rc_pool.c) and the common layer (redis_client.c).  Not a public header:
+ * only the client files include it.
+ *
+ * The common layer owns: the command pool (pointer-stable chunks with a free
+ * list and generation counters, so a late reply for a recycled command is
+ * recognised and dropped), the wire (requests, replies and pub/sub messages
+ * in transit over the link, one record each, released exactly once thanks
+ * to the server's one-reply-per-request invariant), connection state with
+ * its rows transitions, the subscription connection, and completion.
+ * A kind owns: where commands wait (backlog, in-flight, acquire queue), the
+ * timeouts, and when to reconnect.
+ */
+#ifndef CS_RC_IMPL_H
+#define CS_RC_IMPL_H
+
+#include <gsl/gsl_rng.h>
+
+#include "models/redis_client.h"
+#include "policy/backoff.h"
+#include "policy/cp_types.h"
+#include "policy/reconnect.h"
+
+#define RC_CHUNK 1024            /* commands / wire records per chunk */
+#define RC_MAX_WIRE ((size_t)1 << 22) /* stated limit of records in transit; asserted */
+#define RC_NIL_IDX (-1)
+
+/* Where a command is. */
+typedef enum rc_where {
+    W_FREE = 0,
+    W_NEW,      /* allocated, not yet placed */
+    W_BACKLOG,  /* mux: waiting for the writer or the connection */
+    W_WRITING,  /* mux: held by the single writer */
+    W_INFLIGHT, /* written/sent, awaiting its reply */
+    W_ACQUIRE,  /* pool: waiting for a free connection */
+    W_RETRY,    /* pool: waiting out the retry delay */
+    W_FAILING   /* a completion is scheduled (fast failure) */
+} rc_where;
+
+typedef struct rc_cmd {
+    rc_op op;
+    sim_ns started;
+    uint32_t gen;   /* bumped on free; (slot, gen) names a live command */
+    int32_t prev, next; /* intrusive list links (one list at a time) */
+    rc_where where;
+    int attempts;
+    int lane;       /* pool: the connection it holds, else -1 */
+    ev_id timer;    /* sync timeout / attempt timeout / retry wait / acquire wait */
+    rc_status final;/* W_FAILING: the status to report */
+    backoff_state bo;
+} rc_cmd;
+
+/* An index-linked list of commands (FIFO). */
+typedef struct rc_list {
+    int32_t head, tail;
+    size_t n;
+} rc_list;
+
+typedef enum rc_cstate {
+    CONN_CONNECTED = 0,
+    CONN_DISCONNECTED,
+    CONN_CONNECTING,
+    CONN_STUCK_RESET, /* seed 004: counters just reset; behaves as disconnected */
+    CONN_STOPPED      /* the schedule said stop (e.g. seed004 after maxRetries) */
+} rc_cstate;
+
+/* One logical connection: the interactive one (mux bridge or the whole
+ * pool) or the subscription one. */
+typedef struct rc_conn {
+    const char *label; /* "interactive" / "subscription" */
+    rc_cstate state;
+    uint32_t gen;      /* bumped on every loss: stale events are ignored */
+    uint64_t epoch;    /* the server life it is connected to */
+    long attempt;      /* reconnect attempts since the loss (last one made) */
+    sim_ns lost_at, last_attempt;
+    ev_id timer;       /* connect timeout, or the next scheduled attempt */
+    reconnect_error last_error;
+    reconnect_stuck stuck;
+    int lane;          /* lane used for CONNECT/SUBSCRIBE */
+} rc_conn;
+
+enum { RC_IC = 0, RC_SUB = 1 };
+
+typedef enum rc_wire_kind { WIRE_CMD = 0, WIRE_CONNECT, WIRE_SUBSCRIBE, WIRE_MESSAGE } rc_wire_kind;
+
+typedef struct rc_wire {
+    rs_request req;
+    rs_reply rep;
+    sim_ns back;       /* return-trip delay drawn with the request */
+    uint32_t cmd_slot, cmd_gen, conn_gen;
+    rc_wire_kind kind;
+    int conn, lane;
+    int attempt;       /* WIRE_CMD: the command's attempt it belongs to */
+    int32_t next_free;
+} rc_wire;
+
+typedef struct rc_subscription {
+    int channel;
+    rc_message_fn fn;
+    void *ctx;
+} rc_subscription;
+
+/* Hooks a kind gives the common layer. */
+typedef struct rc_hooks {
+    /* the reply to a command arrived (cmd is live; status mapped by the hook) */
+    void (*reply)(redis_client *c, int32_t slot, const rs_reply *rep);
+    /* connection `conn` was lost (gen already bumped, state DISCONNECTED) */
+    void (*conn_lost)(redis_client *c, int conn);
+    /* connection `conn` is (re)established */
+    void (*connected)(redis_client *c, int conn);
+    /* a connect attempt failed (refused or connect timeout) */
+    void (*connect_failed)(redis_client *c, int conn);
+} rc_hooks;
+
+struct redis_client {
+    const rc_kind *kind;
+    const rc_hooks *hooks;
+    rc_env env;
+    char name[32];
+    rc_params p;
+    rc_counts counts;
+    gsl_rng *rng;
+    cp_rand rand;
+
+    /* command pool */
+    rc_cmd **chunks;
+    size_t nchunks, chunks_cap;
+    int32_t free_head;
+    size_t live; /* allocated commands */
+
+    /* wire records */
+    rc_wire **wchunks;
+    size_t nwchunks, wchunks_cap;
+    int32_t wfree;
+    size_t wlive;
+
+    /* FIFO clamps per lane: a connection delivers in order */
+    sim_ns *lane_req_last, *lane_rep_last;
+    int nlanes;
+
+    rc_conn conn[2];
+    rc_subscription *subs;
+    int nsubs;
+
+    /* stats ids (-1 when no stats) */
+    int m_backlog, m_peak_backlog, m_inflight, m_peak_inflight, m_reconnects, m_l2_error,
+        m_l2_timeout;
+};
+
+/* ---- provided by redis_client.c ------------------------------------------ */
+
+/* Initialise the common part (kind-specific struct embeds it first). */
+void rc__init(redis_client *c, const rc_kind *kind, const rc_hooks *hooks, const rc_env *env,
+              const rc_params *p, int nlanes, int ic_lane, int sub_lane);
+void rc__fini(redis_client *c);
+
+rc_cmd *rc__cmd(const redis_client *c, int32_t slot);
+/* A fresh command for op (always succeeds: a kind checks rc__over_limit
+ * and then fails the command through rc__fail_soon, which needs it). */
+int32_t rc__cmd_alloc(redis_client *c, const rc_op *op);
+static inline bool rc__over_limit(const redis_client *c) { return c->live > c->p.max_commands; }
+/* Reconnect parameters / retry backoff spec from an rc_schedule. */
+void rc__reconnect_params(const redis_client *c, const rc_schedule *s, reconnect_params *out);
+void rc__backoff_spec(const rc_schedule *s, backoff_spec *out);
+static inline uint64_t rc__cmd_u(const redis_client *c, int32_t slot)
+{
+    return ((uint64_t)rc__cmd(c, slot)->gen << 32) | (uint32_t)slot;
+}
+/* The live slot named by u, or -1 if that command was completed since. */
+int32_t rc__cmd_from_u(const redis_client *c, uint64_t u);
+
+void rc__list_push(redis_client *c, rc_list *l, int32_t slot);
+void rc__list_remove(redis_client *c, rc_list *l, int32_t slot);
+int32_t rc__list_pop(redis_client *c, rc_list *l);
+
+/* Tell the caller and free the command (cancels its timer).  Must be called
+ * from an event handler, never from inside rc_submit. */
+void rc__complete(redis_client *c, int32_t slot, rc_status st, const rs_reply *rep);
+/* Complete at the same instant through an event (fast failures inside submit). */
+void rc__fail_soon(redis_client *c, int32_t slot, rc_status st);
+/* Map a server status to the caller's. */
+rc_status rc__map(rs_status s);
+
+/* Put command `slot` on the wire on `lane` of connection `conn`.  A lost
+ * request simply never arrives. */
+void rc__send_cmd(redis_client *c, int32_t slot, int conn, int lane);
+/* Start a connect attempt on `conn` (state CONNECTING, connect timeout). */
+void rc__connect(redis_client *c, int conn, const char *why);
+/* Mark `conn` lost (if the gen matches) and call the kind's hook. */
+void rc__conn_lost(redis_client *c, int conn, const char *why);
+/* Record a connection state change in rows. */
+void rc__conn_set(redis_client *c, int conn, rc_cstate to, const char *why);
+const char *rc__conn_state_name(rc_cstate s);
+
+/* Gauges: backlog / in-flight for this client's node. */
+void rc__gauge_backlog(redis_client *c, size_t n);
+void rc__gauge_inflight(redis_client *c, size_t n);
+
+#endif

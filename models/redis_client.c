@@ -1,0 +1,883 @@
+/* redis_client.c — the common layer of the Redis clients: the kind
+ * registry, the public calls, the command pool, the wire (requests, replies
+ * and pub/sub messages in transit, MODEL.md "L2: Link"), connection state
+ * with its rows transitions (component "connection"), the subscription
+ * connection (fusioncache.md §5: a separate connection for pub/sub) and
+ * completion with the INTERFACES.md counters.  Kinds live in
+ * rc_multiplexer.c and rc_pool.c.
+ * Left out: see redis_client.h.
+ */
+#include "models/rc_impl.h"
+
+#include <assert.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const rc_kind rc_multiplexer_kind;
+extern const rc_kind rc_pool_kind;
+
+/* The registry (STYLE.md rule 4): one line per kind. */
+static const rc_kind *const kinds[] = {&rc_multiplexer_kind, &rc_pool_kind};
+
+const rc_kind *rc_kind_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (name && strcmp(kinds[i]->name, name) == 0)
+            return kinds[i];
+    return NULL;
+}
+
+const char *rc_kind_names(void) { return "multiplexer, pool"; }
+
+const char *rc_status_name(rc_status s)
+{
+    static const char *const n[RC_STATUS_COUNT] = {
+        "ok", "nil", "backlog_timeout", "response_timeout", "refused", "connection",
+        "acquire_timeout", "other"};
+    assert(s >= 0 && s < RC_STATUS_COUNT);
+    return n[s];
+}
+
+rc_params rc_defaults(const char *kind)
+{
+    rc_params p;
+    memset(&p, 0, sizeof p);
+    bool pool = kind && strcmp(kind, "pool") == 0;
+    snprintf(p.kind, sizeof p.kind, "%s", pool ? "pool" : "multiplexer");
+    p.timeout = pool ? MS(3000) : MS(5000);          /* resilience.md §1.6 / fusioncache.md §5 */
+    p.connect_timeout = pool ? MS(10000) : MS(5000); /* §1.6 / §5 */
+    p.heartbeat = MS(1000);                          /* fusioncache.md §5 HeartbeatInterval */
+    p.count_l2 = true;
+    p.max_commands = (size_t)1 << 20;
+    p.max_subscriptions = 16;
+    p.async_timeout = p.timeout; /* asyncTimeout = syncTimeout (§5) */
+    p.queue_while_disconnected = true; /* BacklogPolicy.Default (§5) */
+    p.write = dist_constant(0);
+    snprintf(p.reconnect_mux.name, sizeof p.reconnect_mux.name, "ser_exponential");
+    p.reconnect_mux.base = MS(2500); /* ExponentialRetry(ConnectTimeout/2), resilience.md §3.4 */
+    p.reconnect_mux.cap = MS(10000); /* one-argument constructor: max(delta, 10000) */
+    p.connections = 64;              /* Redisson connectionPoolSize */
+    p.acquire_timeout = p.timeout;
+    p.retry_attempts = 3; /* resilience.md §1.6 */
+    snprintf(p.retry.name, sizeof p.retry.name, "constant");
+    p.retry.base = MS(1500); /* retryInterval, §1.6 */
+    p.retry_refused = false;
+    snprintf(p.reconnect.name, sizeof p.reconnect.name, "redisson_3_48"); /* §3.3 */
+    p.stuck_threshold = 0;
+    p.stuck_reset = 0;
+    return p;
+}
+
+int rc_params_validate(const rc_params *p, char *err, size_t errlen)
+{
+    const char *bad = NULL;
+    if (!rc_kind_find(p->kind))
+        bad = "kind";
+    else if (p->timeout <= 0)
+        bad = "timeout";
+    else if (p->connect_timeout <= 0)
+        bad = "connect_timeout";
+    else if (p->heartbeat <= 0)
+        bad = "heartbeat";
+    else if (p->async_timeout <= 0)
+        bad = "async_timeout";
+    else if (!p->write.kind)
+        bad = "write";
+    else if (p->max_commands < 1 || p->max_subscriptions < 1)
+        bad = "max_commands";
+    else if (strcmp(p->kind, "pool") == 0) {
+        if (p->connections < 1)
+            bad = "connections";
+        else if (p->acquire_timeout <= 0)
+            bad = "acquire_timeout";
+        else if (p->retry_attempts < 0)
+            bad = "retry_attempts";
+        else if (!backoff_kind_find(p->retry.name))
+            bad = "retry";
+        else if (!reconnect_kind_find(p->reconnect.name))
+            bad = "reconnect";
+        else if (p->stuck_threshold < 0 || p->stuck_reset < 0)
+            bad = "stuck_threshold";
+    } else if (strcmp(p->reconnect_mux.name, "ser_exponential") != 0 &&
+               strcmp(p->reconnect_mux.name, "ser_linear") != 0)
+        bad = "reconnect_mux";
+    if (bad && err && errlen)
+        snprintf(err, errlen, "redis client: invalid '%s'", bad);
+    return bad ? -1 : 0;
+}
+
+/* ---- random source for policy/ (cp_rand over a GSL stream) --------------- */
+
+static double gsl_uniform(void *ctx) { return gsl_rng_uniform((gsl_rng *)ctx); }
+
+/* ---- life cycle -------------------------------------------------------------- */
+
+static void on_server_gone(void *ctx, uint64_t epoch);
+
+void rc__init(redis_client *c, const rc_kind *kind, const rc_hooks *hooks, const rc_env *env,
+              const rc_params *p, int nlanes, int ic_lane, int sub_lane)
+{
+    assert(env && env->e && env->srv && env->net && p);
+    assert(env->link >= 0 && env->link < net_links(env->net));
+    c->kind = kind;
+    c->hooks = hooks;
+    c->env = *env;
+    snprintf(c->name, sizeof c->name, "%s", env->name ? env->name : "redis");
+    c->env.name = c->name;
+    c->p = *p;
+    dist_copy(&c->p.write, &p->write);
+    c->rng = eng_rngf(env->e, "node[%d].rc.%s.%s", env->node, c->name, kind->name);
+    c->rand = (cp_rand){gsl_uniform, c->rng};
+    c->free_head = RC_NIL_IDX;
+    c->wfree = RC_NIL_IDX;
+    c->nlanes = nlanes;
+    c->lane_req_last = cs_calloc((size_t)nlanes, sizeof *c->lane_req_last);
+    c->lane_rep_last = cs_calloc((size_t)nlanes, sizeof *c->lane_rep_last);
+    c->subs = cs_calloc((size_t)p->max_subscriptions, sizeof *c->subs);
+    static const char *const labels[2] = {"interactive", "subscription"};
+    const int lanes[2] = {ic_lane, sub_lane};
+    for (int i = 0; i < 2; i++) {
+        rc_conn *k = &c->conn[i];
+        k->label = labels[i];
+        k->state = CONN_CONNECTED; /* the application connected at start-up */
+        k->epoch = rs_epoch(env->srv);
+        k->gen = 1;
+        k->lane = lanes[i];
+        /* seed 004 stuck detection; a limit left at 0 never triggers */
+        reconnect_stuck_params sp;
+        sp.stuck_retry_threshold = p->stuck_threshold > 0 ? p->stuck_threshold : INT_MAX;
+        sp.auto_reset_interval = p->stuck_reset > 0 ? p->stuck_reset : INT64_MAX / 4;
+        reconnect_stuck_init(&k->stuck, &sp, eng_now(env->e));
+    }
+    c->m_backlog = c->m_peak_backlog = c->m_inflight = c->m_peak_inflight = -1;
+    c->m_reconnects = c->m_l2_error = c->m_l2_timeout = -1;
+    if (env->st) {
+        c->m_backlog = stats_gauge(env->st, "redis.backlog");
+        c->m_peak_backlog = stats_gauge(env->st, "redis.peak_backlog");
+        c->m_inflight = stats_gauge(env->st, "redis.inflight");
+        c->m_peak_inflight = stats_gauge(env->st, "redis.peak_inflight");
+        c->m_reconnects = stats_counter(env->st, "redis.reconnects");
+        c->m_l2_error = stats_counter(env->st, "l2.error");
+        c->m_l2_timeout = stats_counter(env->st, "l2.timeout");
+    }
+    rs_listen(env->srv, on_server_gone, c);
+}
+
+void rc__fini(redis_client *c)
+{
+    for (size_t i = 0; i < c->nchunks; i++)
+        free(c->chunks[i]);
+    free(c->chunks);
+    for (size_t i = 0; i < c->nwchunks; i++)
+        free(c->wchunks[i]);
+    free(c->wchunks);
+    free(c->lane_req_last);
+    free(c->lane_rep_last);
+    free(c->subs);
+    dist_free(&c->p.write);
+}
+
+redis_client *rc_new(const rc_env *env, const rc_params *p)
+{
+    const rc_kind *k = rc_kind_find(p->kind);
+    if (!k || rc_params_validate(p, NULL, 0) != 0)
+        return NULL;
+    return k->create(env, p);
+}
+
+void rc_free(redis_client *c)
+{
+    if (c)
+        c->kind->destroy(c);
+}
+
+const rc_kind *rc_kind_of(const redis_client *c) { return c->kind; }
+
+/* ---- command pool ---------------------------------------------------------- */
+
+rc_cmd *rc__cmd(const redis_client *c, int32_t slot)
+{
+    assert(slot >= 0 && (size_t)slot < c->nchunks * RC_CHUNK);
+    return &c->chunks[slot / RC_CHUNK][slot % RC_CHUNK];
+}
+
+int32_t rc__cmd_alloc(redis_client *c, const rc_op *op)
+{
+    if (c->free_head == RC_NIL_IDX) {
+        /* a new chunk: pointer-stable, so a callback that submits more work
+         * never invalidates a command pointer held by its caller */
+        cs_grow((void **)&c->chunks, &c->chunks_cap, c->nchunks + 1, sizeof *c->chunks);
+        rc_cmd *ch = cs_calloc(RC_CHUNK, sizeof *ch);
+        c->chunks[c->nchunks] = ch;
+        int32_t base = (int32_t)(c->nchunks * RC_CHUNK);
+        c->nchunks++;
+        for (int i = RC_CHUNK - 1; i >= 0; i--) {
+            ch[i].next = c->free_head;
+            ch[i].gen = 1;
+            c->free_head = base + i;
+        }
+    }
+    int32_t slot = c->free_head;
+    rc_cmd *k = rc__cmd(c, slot);
+    assert(k->where == W_FREE);
+    c->free_head = k->next;
+    uint32_t gen = k->gen;
+    memset(k, 0, sizeof *k);
+    k->gen = gen;
+    k->op = *op;
+    k->started = eng_now(c->env.e);
+    k->where = W_NEW;
+    k->prev = k->next = RC_NIL_IDX;
+    k->lane = -1;
+    c->live++;
+    c->counts.submitted++;
+    return slot;
+}
+
+static void cmd_free(redis_client *c, int32_t slot)
+{
+    rc_cmd *k = rc__cmd(c, slot);
+    assert(k->where != W_FREE && c->live > 0);
+    k->where = W_FREE;
+    k->gen++;
+    if (k->gen == 0)
+        k->gen = 1;
+    k->next = c->free_head;
+    c->free_head = slot;
+    c->live--;
+}
+
+int32_t rc__cmd_from_u(const redis_client *c, uint64_t u)
+{
+    int32_t slot = (int32_t)(uint32_t)u;
+    uint32_t gen = (uint32_t)(u >> 32);
+    if (slot < 0 || (size_t)slot >= c->nchunks * RC_CHUNK)
+        return RC_NIL_IDX;
+    const rc_cmd *k = rc__cmd(c, slot);
+    return (k->where != W_FREE && k->gen == gen) ? slot : RC_NIL_IDX;
+}
+
+void rc__list_push(redis_client *c, rc_list *l, int32_t slot)
+{
+    rc_cmd *k = rc__cmd(c, slot);
+    k->next = RC_NIL_IDX;
+    k->prev = l->tail;
+    if (l->tail != RC_NIL_IDX)
+        rc__cmd(c, l->tail)->next = slot;
+    else
+        l->head = slot;
+    l->tail = slot;
+    l->n++;
+}
+
+void rc__list_remove(redis_client *c, rc_list *l, int32_t slot)
+{
+    rc_cmd *k = rc__cmd(c, slot);
+    assert(l->n > 0);
+    if (k->prev != RC_NIL_IDX)
+        rc__cmd(c, k->prev)->next = k->next;
+    else
+        l->head = k->next;
+    if (k->next != RC_NIL_IDX)
+        rc__cmd(c, k->next)->prev = k->prev;
+    else
+        l->tail = k->prev;
+    k->prev = k->next = RC_NIL_IDX;
+    l->n--;
+}
+
+int32_t rc__list_pop(redis_client *c, rc_list *l)
+{
+    int32_t s = l->head;
+    if (s != RC_NIL_IDX)
+        rc__list_remove(c, l, s);
+    return s;
+}
+
+/* ---- completion -------------------------------------------------------------- */
+
+rc_status rc__map(rs_status s)
+{
+    switch (s) {
+    case RS_R_OK:
+        return RC_OK;
+    case RS_R_NIL:
+        return RC_NIL;
+    case RS_R_REFUSED:
+        return RC_ERR_REFUSED;
+    case RS_R_RESET:
+        return RC_ERR_CONNECTION;
+    default:
+        return RC_ERR_OTHER;
+    }
+}
+
+void rc__complete(redis_client *c, int32_t slot, rc_status st, const rs_reply *rep)
+{
+    rc_cmd *k = rc__cmd(c, slot);
+    assert(k->where != W_FREE);
+    eng_cancel(c->env.e, k->timer);
+    sim_ns now = eng_now(c->env.e);
+    rc_result r = {0};
+    r.status = st;
+    r.cmd = k->op.cmd;
+    if (rep) {
+        r.value = rep->value;
+        r.count = rep->count;
+    }
+    r.started = k->started;
+    r.completed = now;
+    r.latency = now - k->started;
+    r.attempts = k->attempts > 0 ? k->attempts : 1;
+    r.synthetic = false;
+    r.tag = k->op.tag;
+    rc_done_fn done = k->op.done;
+    void *ctx = k->op.ctx;
+    c->counts.completed++;
+    c->counts.by_status[st]++;
+    if (c->env.st && c->p.count_l2 && !rc_status_ok(st))
+        stats_add(c->env.st, c->env.node, rc_status_timeout(st) ? c->m_l2_timeout : c->m_l2_error,
+                  1);
+    cmd_free(c, slot);
+    if (done)
+        done(ctx, &r); /* last: the callback may submit more work */
+}
+
+static void fail_ev(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    redis_client *c = obj;
+    int32_t slot = rc__cmd_from_u(c, u);
+    if (slot == RC_NIL_IDX)
+        return;
+    rc_cmd *k = rc__cmd(c, slot);
+    assert(k->where == W_FAILING);
+    k->timer = 0;
+    rc__complete(c, slot, k->final, NULL);
+}
+
+void rc__fail_soon(redis_client *c, int32_t slot, rc_status st)
+{
+    rc_cmd *k = rc__cmd(c, slot);
+    eng_cancel(c->env.e, k->timer);
+    k->where = W_FAILING;
+    k->final = st;
+    k->timer = eng_after(c->env.e, 0, fail_ev, c, rc__cmd_u(c, slot));
+}
+
+void rc__gauge_backlog(redis_client *c, size_t n)
+{
+    if (c->env.st) {
+        stats_gauge_set(c->env.st, c->env.node, c->m_backlog, (double)n);
+        stats_gauge_set(c->env.st, c->env.node, c->m_peak_backlog, (double)n);
+    }
+}
+
+void rc__gauge_inflight(redis_client *c, size_t n)
+{
+    if (c->env.st) {
+        stats_gauge_set(c->env.st, c->env.node, c->m_inflight, (double)n);
+        stats_gauge_set(c->env.st, c->env.node, c->m_peak_inflight, (double)n);
+    }
+}
+
+/* ---- the wire ---------------------------------------------------------------- */
+
+static rc_wire *wire(const redis_client *c, int32_t w)
+{
+    assert(w >= 0 && (size_t)w < c->nwchunks * RC_CHUNK);
+    return &c->wchunks[w / RC_CHUNK][w % RC_CHUNK];
+}
+
+static int32_t wire_alloc(redis_client *c)
+{
+    assert(c->wlive < RC_MAX_WIRE); /* stated limit */
+    if (c->wfree == RC_NIL_IDX) {
+        cs_grow((void **)&c->wchunks, &c->wchunks_cap, c->nwchunks + 1, sizeof *c->wchunks);
+        rc_wire *ch = cs_calloc(RC_CHUNK, sizeof *ch);
+        c->wchunks[c->nwchunks] = ch;
+        int32_t base = (int32_t)(c->nwchunks * RC_CHUNK);
+        c->nwchunks++;
+        for (int i = RC_CHUNK - 1; i >= 0; i--) {
+            ch[i].next_free = c->wfree;
+            c->wfree = base + i;
+        }
+    }
+    int32_t w = c->wfree;
+    c->wfree = wire(c, w)->next_free;
+    c->wlive++;
+    memset(wire(c, w), 0, sizeof(rc_wire));
+    return w;
+}
+
+static void wire_free(redis_client *c, int32_t w)
+{
+    assert(c->wlive > 0);
+    wire(c, w)->next_free = c->wfree;
+    c->wfree = w;
+    c->wlive--;
+}
+
+static void wire_reply(void *ctx, uint64_t u, const rs_reply *rep);
+static void wire_arrive(engine *e, void *obj, uint64_t u);
+static void wire_back(engine *e, void *obj, uint64_t u);
+static void on_deliver(void *ctx, uint64_t u, int channel, const rs_message *m);
+
+/* Send a prepared wire record: one RTT draw split half each way, the
+ * request's arrival kept FIFO per lane (TCP order).  A lost request (loss
+ * draw or partition) is released at once and never arrives. */
+static void wire_send(redis_client *c, int32_t w)
+{
+    rc_wire *x = wire(c, w);
+    if (net_lost(c->env.net, c->env.link)) {
+        wire_free(c, w);
+        return;
+    }
+    sim_ns rtt = net_rtt(c->env.net, c->env.link), half = rtt / 2;
+    x->back = rtt - half;
+    x->req.reply = wire_reply;
+    x->req.ctx = c;
+    x->req.u = (uint64_t)w;
+    sim_ns at = eng_now(c->env.e) + half;
+    if (at < c->lane_req_last[x->lane])
+        at = c->lane_req_last[x->lane];
+    c->lane_req_last[x->lane] = at;
+    eng_at(c->env.e, at, wire_arrive, c, (uint64_t)w);
+}
+
+void rc__send_cmd(redis_client *c, int32_t slot, int conn, int lane)
+{
+    assert(lane >= 0 && lane < c->nlanes);
+    rc_cmd *k = rc__cmd(c, slot);
+    int32_t w = wire_alloc(c);
+    rc_wire *x = wire(c, w);
+    x->kind = WIRE_CMD;
+    x->conn = conn;
+    x->lane = lane;
+    x->cmd_slot = (uint32_t)slot;
+    x->cmd_gen = k->gen;
+    x->conn_gen = c->conn[conn].gen;
+    x->attempt = k->attempts; /* which attempt this is (pool retries) */
+    x->req.cmd = k->op.cmd;
+    x->req.key = k->op.key;
+    x->req.value = k->op.value;
+    x->req.ttl = k->op.ttl;
+    x->req.channel = k->op.channel;
+    x->req.msg = k->op.msg;
+    x->req.epoch = c->conn[conn].epoch;
+    wire_send(c, w);
+}
+
+static void send_control(redis_client *c, int conn, rc_wire_kind kind, int channel)
+{
+    int32_t w = wire_alloc(c);
+    rc_wire *x = wire(c, w);
+    x->kind = kind;
+    x->conn = conn;
+    x->lane = c->conn[conn].lane;
+    x->conn_gen = c->conn[conn].gen;
+    x->req.cmd = kind == WIRE_CONNECT ? RS_CONNECT : RS_SUBSCRIBE;
+    x->req.channel = channel;
+    x->req.epoch = c->conn[conn].epoch;
+    if (kind == WIRE_SUBSCRIBE) {
+        x->req.deliver = on_deliver;
+        x->req.deliver_ctx = c;
+        x->req.deliver_u = c->conn[conn].gen;
+    }
+    wire_send(c, w);
+}
+
+/* The request reaches the server. */
+static void wire_arrive(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    redis_client *c = obj;
+    rs_request req = wire(c, (int32_t)u)->req; /* copy: the server may reply at once */
+    rs_submit(c->env.srv, &req);
+}
+
+/* The server answered (or dropped) request u: send the reply back over the
+ * link, FIFO per lane; a partition at this instant loses it. */
+static void wire_reply(void *ctx, uint64_t u, const rs_reply *rep)
+{
+    redis_client *c = ctx;
+    int32_t w = (int32_t)u;
+    rc_wire *x = wire(c, w);
+    if (rep->status == RS_R_DROPPED || net_partitioned(c->env.net, c->env.link)) {
+        wire_free(c, w);
+        return;
+    }
+    x->rep = *rep;
+    sim_ns at = eng_now(c->env.e) + x->back;
+    if (at < c->lane_rep_last[x->lane])
+        at = c->lane_rep_last[x->lane];
+    c->lane_rep_last[x->lane] = at;
+    eng_at(c->env.e, at, wire_back, c, (uint64_t)w);
+}
+
+/* A PUBLISH completed at the server: deliver to this subscriber unless its
+ * subscription connection is gone or the link loses it (HCL/MODEL.md
+ * "Backplane": during an outage messages are lost, not queued). */
+static void on_deliver(void *ctx, uint64_t u, int channel, const rs_message *m)
+{
+    redis_client *c = ctx;
+    rc_conn *k = &c->conn[RC_SUB];
+    if (k->state != CONN_CONNECTED || k->gen != (uint32_t)u ||
+        net_lost(c->env.net, c->env.link)) {
+        c->counts.messages_lost++;
+        return;
+    }
+    int32_t w = wire_alloc(c);
+    rc_wire *x = wire(c, w);
+    x->kind = WIRE_MESSAGE;
+    x->conn = RC_SUB;
+    x->lane = k->lane;
+    x->conn_gen = k->gen;
+    x->req.channel = channel;
+    x->req.msg = *m;
+    sim_ns at = eng_now(c->env.e) + net_rtt(c->env.net, c->env.link) / 2;
+    if (at < c->lane_rep_last[x->lane])
+        at = c->lane_rep_last[x->lane];
+    c->lane_rep_last[x->lane] = at;
+    eng_at(c->env.e, at, wire_back, c, (uint64_t)w);
+}
+
+static void subscribe_all(redis_client *c)
+{
+    /* one SUBSCRIBE per distinct channel, in subscription order */
+    for (int i = 0; i < c->nsubs; i++) {
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = c->subs[j].channel == c->subs[i].channel;
+        if (!seen)
+            send_control(c, RC_SUB, WIRE_SUBSCRIBE, c->subs[i].channel);
+    }
+}
+
+static void conn_up(redis_client *c, int conn, uint64_t epoch)
+{
+    rc_conn *k = &c->conn[conn];
+    eng_cancel(c->env.e, k->timer);
+    k->timer = 0;
+    k->epoch = epoch;
+    rc__conn_set(c, conn, CONN_CONNECTED, "connect_ok");
+    k->attempt = 0;
+    reconnect_stuck_on_progress(&k->stuck, eng_now(c->env.e));
+    c->counts.reconnects++;
+    if (c->env.st)
+        stats_add(c->env.st, c->env.node, c->m_reconnects, 1);
+    if (conn == RC_SUB)
+        subscribe_all(c);
+    c->hooks->connected(c, conn);
+}
+
+/* A reply or a message reaches the client. */
+static void wire_back(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    redis_client *c = obj;
+    int32_t w = (int32_t)u;
+    rc_wire x = *wire(c, w); /* copy, then release: handlers may send more */
+    wire_free(c, w);
+    rc_conn *k = &c->conn[x.conn];
+    bool same_conn = k->gen == x.conn_gen;
+    switch (x.kind) {
+    case WIRE_CMD: {
+        int32_t slot = rc__cmd_from_u(c, ((uint64_t)x.cmd_gen << 32) | x.cmd_slot);
+        if (slot == RC_NIL_IDX || rc__cmd(c, slot)->attempts != x.attempt ||
+            rc__cmd(c, slot)->where != W_INFLIGHT || rc__cmd(c, slot)->lane != x.lane)
+            return; /* its caller was already told (timeout, retry, lost connection) */
+        if (x.rep.status == RS_R_REFUSED || x.rep.status == RS_R_RESET) {
+            /* the socket was dead without our knowing (e.g. partitioned
+             * while the server restarted): the connection is lost, and the
+             * kind fails what was in flight on it */
+            if (same_conn && k->state == CONN_CONNECTED)
+                rc__conn_lost(c, x.conn, x.rep.status == RS_R_RESET ? "reset" : "refused");
+            else
+                c->hooks->reply(c, slot, &x.rep);
+            return;
+        }
+        c->hooks->reply(c, slot, &x.rep);
+        return;
+    }
+    case WIRE_CONNECT:
+        if (!same_conn || k->state != CONN_CONNECTING)
+            return;
+        if (x.rep.status == RS_R_OK) {
+            conn_up(c, x.conn, x.rep.epoch);
+        } else {
+            eng_cancel(c->env.e, k->timer);
+            k->timer = 0;
+            k->last_error = RECONNECT_ERR_REFUSED;
+            k->gen++;
+            rc__conn_set(c, x.conn, CONN_DISCONNECTED, "connect_refused");
+            c->hooks->connect_failed(c, x.conn);
+        }
+        return;
+    case WIRE_SUBSCRIBE:
+        if (same_conn && k->state == CONN_CONNECTED &&
+            (x.rep.status == RS_R_REFUSED || x.rep.status == RS_R_RESET))
+            rc__conn_lost(c, x.conn, "reset");
+        return;
+    case WIRE_MESSAGE:
+        if (!same_conn || k->state != CONN_CONNECTED) {
+            c->counts.messages_lost++;
+            return;
+        }
+        c->counts.messages_received++;
+        for (int i = 0; i < c->nsubs; i++)
+            if (c->subs[i].channel == x.req.channel)
+                c->subs[i].fn(c->subs[i].ctx, x.req.channel, &x.req.msg);
+        return;
+    }
+}
+
+/* ---- connections ------------------------------------------------------------- */
+
+const char *rc__conn_state_name(rc_cstate s)
+{
+    static const char *const n[] = {"connected", "disconnected", "connecting", "stuck_reset",
+                                    "stopped"};
+    assert(s >= CONN_CONNECTED && s <= CONN_STOPPED);
+    return n[s];
+}
+
+void rc__conn_set(redis_client *c, int conn, rc_cstate to, const char *why)
+{
+    rc_conn *k = &c->conn[conn];
+    if (c->env.rows && (k->state != to || to == CONN_CONNECTING)) {
+        char reason[96];
+        snprintf(reason, sizeof reason, "%s.%s: %s", c->name, k->label, why);
+        rows_transition(c->env.rows, eng_now(c->env.e), c->env.node, "connection",
+                        rc__conn_state_name(k->state), rc__conn_state_name(to), reason);
+    }
+    k->state = to;
+}
+
+static void connect_timeout_ev(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    redis_client *c = obj;
+    int conn = (int)(uint32_t)u;
+    rc_conn *k = &c->conn[conn];
+    if (k->gen != (uint32_t)(u >> 32) || k->state != CONN_CONNECTING)
+        return;
+    k->timer = 0;
+    k->last_error = RECONNECT_ERR_OTHER;
+    k->gen++; /* a late connect reply belongs to the abandoned attempt */
+    rc__conn_set(c, conn, CONN_DISCONNECTED, "connect_timeout");
+    c->hooks->connect_failed(c, conn);
+}
+
+void rc__connect(redis_client *c, int conn, const char *why)
+{
+    rc_conn *k = &c->conn[conn];
+    assert(k->state != CONN_CONNECTED && k->state != CONN_CONNECTING);
+    sim_ns now = eng_now(c->env.e);
+    eng_cancel(c->env.e, k->timer);
+    k->attempt++;
+    k->last_attempt = now;
+    reconnect_stuck_on_attempt(&k->stuck, now);
+    c->counts.reconnect_attempts++;
+    rc__conn_set(c, conn, CONN_CONNECTING, why);
+    send_control(c, conn, WIRE_CONNECT, -1);
+    k->timer = eng_after(c->env.e, c->p.connect_timeout, connect_timeout_ev, c,
+                         ((uint64_t)k->gen << 32) | (uint32_t)conn);
+}
+
+void rc__conn_lost(redis_client *c, int conn, const char *why)
+{
+    rc_conn *k = &c->conn[conn];
+    if (k->state != CONN_CONNECTED)
+        return;
+    eng_cancel(c->env.e, k->timer);
+    k->timer = 0;
+    k->gen++;
+    k->attempt = 0;
+    k->lost_at = k->last_attempt = eng_now(c->env.e);
+    k->last_error = RECONNECT_ERR_OTHER;
+    reconnect_stuck_on_progress(&k->stuck, k->lost_at); /* the stuck clock starts here */
+    rc__conn_set(c, conn, CONN_DISCONNECTED, why);
+    c->hooks->conn_lost(c, conn);
+}
+
+/* The socket closed by the server reaches the client (FIN after one way). */
+static void conn_closed_ev(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    redis_client *c = obj;
+    int conn = (int)(uint32_t)u;
+    if (c->conn[conn].gen == (uint32_t)(u >> 32))
+        rc__conn_lost(c, conn, "server_closed");
+}
+
+/* Server listener: its process went away.  Each connection of that life
+ * learns it one link-way later, unless the link is partitioned (then it
+ * learns from a RESET/REFUSED reply on its next use). */
+static void on_server_gone(void *ctx, uint64_t epoch)
+{
+    redis_client *c = ctx;
+    for (int i = 0; i < 2; i++) {
+        rc_conn *k = &c->conn[i];
+        if (k->state != CONN_CONNECTED || k->epoch != epoch ||
+            net_partitioned(c->env.net, c->env.link))
+            continue;
+        sim_ns d = net_rtt(c->env.net, c->env.link) / 2;
+        eng_after(c->env.e, d, conn_closed_ev, c, ((uint64_t)k->gen << 32) | (uint32_t)i);
+    }
+}
+
+/* ---- public calls ------------------------------------------------------------ */
+
+void rc_submit(redis_client *c, const rc_op *op)
+{
+    assert(op && op->cmd >= 0 && op->cmd < RS_CMD_COUNT && op->cmd != RS_CONNECT &&
+           op->cmd != RS_SUBSCRIBE);
+    c->kind->submit(c, op);
+}
+
+static void simple(redis_client *c, rs_cmd cmd, uint64_t key, bool sync, rc_done_fn done,
+                   void *ctx, uint64_t tag)
+{
+    rc_op op = {0};
+    op.cmd = cmd;
+    op.key = key;
+    op.sync = sync;
+    op.done = done;
+    op.ctx = ctx;
+    op.tag = tag;
+    rc_submit(c, &op);
+}
+
+void rc_get(redis_client *c, uint64_t key, bool sync, rc_done_fn done, void *ctx, uint64_t tag)
+{
+    simple(c, RS_GET, key, sync, done, ctx, tag);
+}
+
+void rc_hmget(redis_client *c, uint64_t key, bool sync, rc_done_fn done, void *ctx, uint64_t tag)
+{
+    simple(c, RS_HMGET, key, sync, done, ctx, tag);
+}
+
+void rc_del(redis_client *c, uint64_t key, bool sync, rc_done_fn done, void *ctx, uint64_t tag)
+{
+    simple(c, RS_DEL, key, sync, done, ctx, tag);
+}
+
+static void with_value(redis_client *c, rs_cmd cmd, uint64_t key, rs_value v, sim_ns ttl,
+                       bool sync, rc_done_fn done, void *ctx, uint64_t tag)
+{
+    rc_op op = {0};
+    op.cmd = cmd;
+    op.key = key;
+    op.value = v;
+    op.ttl = ttl;
+    op.sync = sync;
+    op.done = done;
+    op.ctx = ctx;
+    op.tag = tag;
+    rc_submit(c, &op);
+}
+
+void rc_set(redis_client *c, uint64_t key, rs_value v, sim_ns ttl, bool sync, rc_done_fn done,
+            void *ctx, uint64_t tag)
+{
+    with_value(c, RS_SET, key, v, ttl, sync, done, ctx, tag);
+}
+
+void rc_hmset(redis_client *c, uint64_t key, rs_value v, sim_ns ttl, bool sync, rc_done_fn done,
+              void *ctx, uint64_t tag)
+{
+    with_value(c, RS_HMSET, key, v, ttl, sync, done, ctx, tag);
+}
+
+void rc_expire(redis_client *c, uint64_t key, sim_ns ttl, bool sync, rc_done_fn done, void *ctx,
+               uint64_t tag)
+{
+    rs_value v = {0};
+    with_value(c, RS_EXPIRE, key, v, ttl, sync, done, ctx, tag);
+}
+
+void rc_set_nx_px(redis_client *c, uint64_t key, uint64_t owner, sim_ns px, bool sync,
+                  rc_done_fn done, void *ctx, uint64_t tag)
+{
+    assert(px > 0);
+    rs_value v = {0};
+    v.version = owner;
+    with_value(c, RS_SET_NX_PX, key, v, px, sync, done, ctx, tag);
+}
+
+void rc_del_if_owner(redis_client *c, uint64_t key, uint64_t owner, bool sync, rc_done_fn done,
+                     void *ctx, uint64_t tag)
+{
+    rs_value v = {0};
+    v.version = owner;
+    with_value(c, RS_DEL_IF_OWNER, key, v, 0, sync, done, ctx, tag);
+}
+
+void rc_publish(redis_client *c, int channel, const rs_message *m, bool sync, rc_done_fn done,
+                void *ctx, uint64_t tag)
+{
+    rc_op op = {0};
+    op.cmd = RS_PUBLISH;
+    op.channel = channel;
+    op.msg = *m;
+    op.sync = sync;
+    op.done = done;
+    op.ctx = ctx;
+    op.tag = tag;
+    rc_submit(c, &op);
+}
+
+void rc_subscribe(redis_client *c, int channel, rc_message_fn fn, void *ctx)
+{
+    assert(fn && c->nsubs < c->p.max_subscriptions); /* stated limit */
+    c->subs[c->nsubs++] = (rc_subscription){channel, fn, ctx};
+    if (c->conn[RC_SUB].state == CONN_CONNECTED)
+        send_control(c, RC_SUB, WIRE_SUBSCRIBE, channel);
+}
+
+bool rc_is_connected(const redis_client *c) { return c->kind->is_connected(c); }
+const char *rc_conn_state(const redis_client *c) { return c->kind->conn_state(c); }
+void rc_block_writer(redis_client *c, bool on)
+{
+    if (c->kind->block_writer)
+        c->kind->block_writer(c, on);
+}
+size_t rc_backlog(const redis_client *c) { return c->kind->backlog(c); }
+size_t rc_inflight(const redis_client *c) { return c->kind->inflight(c); }
+void rc_get_counts(const redis_client *c, rc_counts *out) { *out = c->counts; }
+
+/* ---- policy/ adapters: an rc_schedule to the policy's own spec ------------- */
+
+void rc__reconnect_params(const redis_client *c, const rc_schedule *s, reconnect_params *out)
+{
+    int rc = reconnect_params_defaults(out, s->name);
+    assert(rc == 0); /* validated by rc_params_validate */
+    (void)rc;
+    if (s->base > 0)
+        out->base = s->base;
+    if (s->cap > 0)
+        out->cap = s->cap;
+    else if (s->cap < 0)
+        out->cap = CP_INFINITE;
+    if (s->max_attempts != 0)
+        out->max_retries = s->max_attempts < 0 ? -1 : s->max_attempts;
+    out->heartbeat = c->p.heartbeat;
+    out->first_tick = c->p.heartbeat;
+}
+
+void rc__backoff_spec(const rc_schedule *s, backoff_spec *out)
+{
+    int rc = backoff_spec_defaults(out, s->name);
+    assert(rc == 0);
+    (void)rc;
+    if (s->base > 0)
+        out->base = s->base;
+    if (s->cap > 0)
+        out->cap = s->cap;
+    else if (s->cap < 0)
+        out->cap = CP_INFINITE;
+}
