@@ -20,7 +20,7 @@ npan = words(show)
 ncol = (npan <= 2 ? npan : 2)
 nrow = int((npan + ncol - 1) / ncol)
 W = (ngroups > 6 ? 1000 + 60 * (ngroups - 6) : 1000)
-H = 110 + 330 * nrow
+H = 140 + 330 * nrow
 if (fmt eq 'svg') {
     set terminal svg size W,H dynamic font 'DejaVu Sans,11' noenhanced background '#ffffff'
 } else {
@@ -44,7 +44,7 @@ set linetype 4 lc rgb '#d62728'
 set linetype 5 lc rgb '#9467bd'
 set linetype 6 lc rgb '#8c564b'
 set linetype cycle 6
-set multiplot layout nrow, ncol title title font ',13' margins 0.08, 0.97, 0.14, 0.90 spacing 0.09, 0.14
+set multiplot layout nrow, ncol title title font ',13' margins 0.08, 0.97, 60.0 / H, 1 - 80.0 / H spacing 0.09, 110.0 / H
 do for [w = 1:npan] {
     k = int(word(show, w))
     set ylabel value(sprintf('ylabel_%d', k))

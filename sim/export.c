@@ -6,8 +6,8 @@
  * breakers are read from `transitions`: a fault window runs from the
  * component `fault` transition to its kind until the next one to `inactive`
  * or `ended`; a breaker is open from a transition to `open` until the next
- * transition of that node's breaker to another state (half_open counts as not
- * open).  A window still open at the end runs to the end of the run.
+ * transition of that node's breaker to another state (forced_open counts as
+ * open, half_open as not open).  A window still open at the end runs to the end of the run.
  */
 #include "sim/export.h"
 
@@ -247,8 +247,9 @@ static int cmp_point(const void *a, const void *b)
 
 typedef struct window {
     double start, end;
-    int node;   /* -1: none */
-    char *kind; /* fault kind or breaker label */
+    int node;     /* -1: none */
+    char *kind;   /* fault kind or breaker label */
+    char *reason; /* the starting transition's reason (faults), or NULL */
 } window;
 
 typedef struct windows {
@@ -269,7 +270,7 @@ static window *push_window(windows *w)
 static void free_windows(windows *w)
 {
     for (size_t i = 0; i < w->n; i++)
-        free(w->v[i].kind);
+        free(w->v[i].kind), free(w->v[i].reason);
     free(w->v);
 }
 
@@ -279,13 +280,31 @@ static bool fault_ends(const char *to)
            strcmp(to, "healed") == 0 || strcmp(to, "cleared") == 0;
 }
 
-/* Fault windows of a run: a start is matched with the next end of the same
- * node (same kind when the end names it in from_state). */
+/* The label of a fault window: to_state when it names the kind
+ * ("restart"); when it is a bare "active" (models/faults.c), the reason
+ * without its "faults[N] " prefix ("redis.restart"). */
+static char *fault_label(const char *to, const char *reason)
+{
+    bool generic = !to || strcmp(to, "active") == 0 || strcmp(to, "on") == 0 ||
+                   strcmp(to, "started") == 0;
+    if (!generic || !reason || !*reason)
+        return cs_strdup(to ? to : "fault");
+    const char *p = reason;
+    if (strncmp(p, "faults[", 7) == 0 && strchr(p, ' '))
+        p = strchr(p, ' ') + 1;
+    return cs_strdup(*p ? p : reason);
+}
+
+static bool same_text(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+
+/* Fault windows of a run: an end is matched with the oldest open window of
+ * the same node, preferring one with the same reason, then the same kind
+ * (the end's from_state). */
 static int read_faults(ex_store *st, int64_t run_id, windows *w, cs_err *err)
 {
     sqlite3_stmt *s;
     if (prepare(st,
-                "SELECT t_ns, node, from_state, to_state FROM transitions "
+                "SELECT t_ns, node, from_state, to_state, reason FROM transitions "
                 "WHERE run_id=?1 AND component='fault' ORDER BY t_ns, rowid",
                 &s, err))
         return err->code;
@@ -296,22 +315,24 @@ static int read_faults(ex_store *st, int64_t run_id, windows *w, cs_err *err)
         int node = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 1);
         const char *from = (const char *)sqlite3_column_text(s, 2);
         const char *to = (const char *)sqlite3_column_text(s, 3);
+        const char *reason = (const char *)sqlite3_column_text(s, 4);
         if (!fault_ends(to)) {
             window *x = push_window(w);
             x->start = t;
             x->node = node;
-            x->kind = cs_strdup(to);
+            x->kind = fault_label(to, reason);
+            x->reason = reason ? cs_strdup(reason) : NULL;
             continue;
         }
         window *best = NULL;
+        int best_score = -1;
         for (size_t i = 0; i < w->n; i++) {
             window *x = &w->v[i];
             if (!isnan(x->end) || x->node != node)
                 continue;
-            if (from && strcmp(from, "inactive") != 0 && strcmp(from, x->kind) != 0)
-                continue;
-            best = x;
-            break;
+            int score = same_text(x->reason, reason) ? 2 : same_text(x->kind, from) ? 1 : 0;
+            if (score > best_score)
+                best = x, best_score = score;
         }
         if (best)
             best->end = t;
@@ -338,7 +359,7 @@ static int read_breakers(ex_store *st, int64_t run_id, int node, windows *w, cs_
         double t = (double)sqlite3_column_int64(s, 0) / 1e9;
         int n = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 1);
         const char *to = (const char *)sqlite3_column_text(s, 2);
-        bool open = to && strcmp(to, "open") == 0;
+        bool open = to && (strcmp(to, "open") == 0 || strcmp(to, "forced_open") == 0);
         window *cur = NULL;
         for (size_t i = w->n; i-- > 0;)
             if (w->v[i].node == n) {
@@ -537,8 +558,8 @@ done:
 
 /* ---- cdf ----------------------------------------------------------------- */
 
-int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const char *datafile,
-                 size_t *curves, cs_err *err)
+int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n,
+                 const char *const *labels, const char *datafile, size_t *curves, cs_err *err)
 {
     static const char *const names[] = {"latency.p50_ms", "latency.p90_ms", "latency.p99_ms",
                                         "latency.p999_ms", "latency.max_ms"};
@@ -562,7 +583,7 @@ int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const char *
         char label[256];
         snprintf(label, sizeof label, "%s%s%s #%lld", runs[i]->name, runs[i]->variant ? " / " : "",
                  runs[i]->variant ? runs[i]->variant : "", (long long)runs[i]->id);
-        put_label(f, label);
+        put_label(f, labels ? labels[i] : label);
         fputc('\n', f);
         for (int k = 0; k < 5; k++) {
             if (isnan(v[k]))

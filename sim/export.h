@@ -90,12 +90,13 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
 /* ---- cdf ----------------------------------------------------------------- */
 
 /* One block per run that has latency metrics (blocks separated by two blank
- * lines, first line the quoted label): `latency_ms quantile nines` for the
+ * lines, first line the quoted label: labels[i], or when labels is NULL
+ * "name / variant #id"): `latency_ms quantile nines` for the
  * points p50, p90, p99, p99.9 and max (nines = -log10(1 - q); max is drawn at
  * EX_CDF_MAX_NINES).  *curves = blocks written. */
 #define EX_CDF_MAX_NINES 3.5
-int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const char *datafile,
-                 size_t *curves, cs_err *err);
+int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n,
+                 const char *const *labels, const char *datafile, size_t *curves, cs_err *err);
 
 /* ---- nodes --------------------------------------------------------------- */
 

@@ -390,7 +390,37 @@ static int draw_cdf(session *s, const ex_run *const *runs, size_t n, const char 
     char *outfile = out_path(s, base, "cdf");
     sbuf v = {0};
     size_t curves = 0;
-    int rc = ex_cdf_write(&s->st, runs, n, data, &curves, err);
+    /* Labels say what tells the runs apart: the name unless all share it,
+     * the variant, the swept parameters' values, and the run id. */
+    size_t n_swept = 0;
+    cs_err ignore = {0};
+    char **swept = ex_swept_params(&s->st, runs, n, &n_swept, &ignore);
+    bool same_name = true;
+    for (size_t i = 1; i < n; i++)
+        same_name &= strcmp(runs[i]->name, runs[0]->name) == 0;
+    char **labels = cs_calloc(n + 1, sizeof *labels);
+    for (size_t i = 0; i < n; i++) {
+        sbuf l = {0};
+        if (!same_name || n == 1)
+            sb_printf(&l, "%s", runs[i]->name);
+        if (runs[i]->variant)
+            sb_printf(&l, "%s%s", l.n ? " / " : "", runs[i]->variant);
+        for (size_t k = 0; k < n_swept && k < 3; k++) {
+            char *val = ex_param(&s->st, runs[i]->id, swept[k]);
+            const char *dot = strrchr(swept[k], '.');
+            sb_printf(&l, "%s%s=%s", l.n ? ", " : "", dot ? dot + 1 : swept[k], val ? val : "-");
+            free(val);
+        }
+        sb_printf(&l, "%s#%lld", l.n ? " " : "", (long long)runs[i]->id);
+        labels[i] = l.s;
+    }
+    for (size_t k = 0; k < n_swept; k++)
+        free(swept[k]);
+    free(swept);
+    int rc = ex_cdf_write(&s->st, runs, n, (const char *const *)labels, data, &curves, err);
+    for (size_t i = 0; i < n; i++)
+        free(labels[i]);
+    free(labels);
     if (rc)
         goto done;
     if (curves == 0) {

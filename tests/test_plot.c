@@ -400,6 +400,42 @@ Test(plot, fault_window_runs_from_start_to_inactive)
     ex_close(&st);
 }
 
+/* models/faults.c writes inactive -> active and back, the kind in the
+ * reason; overlapping windows are told apart by the reason. */
+Test(plot, generic_fault_transitions_take_their_label_from_the_reason)
+{
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    add_transition(db, 2, 10, -1, "fault", "inactive", "active", "faults[0] redis.restart");
+    add_transition(db, 2, 12, 1, "fault", "inactive", "active", "faults[1] node.pause");
+    add_transition(db, 2, 20, -1, "fault", "active", "inactive", "faults[0] redis.restart");
+    add_transition(db, 2, 30, 1, "fault", "active", "inactive", "faults[1] node.pause");
+    add_transition(db, 2, 50, -1, "fault", "inactive", "active", "faults[2] database.slow");
+    sqlite3_close(db);
+    ex_store st = open_fixture();
+    char data[400], faults[400], brk[400];
+    snprintf(data, sizeof data, "%s/tl.dat", dir);
+    snprintf(faults, sizeof faults, "%s/tl-f.dat", dir);
+    snprintf(brk, sizeof brk, "%s/tl-b.dat", dir);
+    ex_timeline tl;
+    cs_err err = {0};
+    cr_assert_eq(ex_timeline_write(&st, ex_find(&st, 2), -1, data, faults, brk, &tl, &err), 0);
+    static char lines[10][256];
+    cr_assert_eq(data_lines(faults, lines, 10), 3);
+    static const struct { double a, b; const char *label; } want[] = {
+        {10, 20, "redis.restart"}, {12, 30, "node.pause (node 1)"}, {50, 60, "database.slow"}};
+    for (int i = 0; i < 3; i++) {
+        double a, b;
+        int row;
+        char label[64];
+        cr_assert_eq(sscanf(lines[i], "%lf %lf %d \"%63[^\"]\"", &a, &b, &row, label), 4);
+        cr_assert_float_eq(a, want[i].a, 1e-9);
+        cr_assert_float_eq(b, want[i].b, 1e-9, "window %d ends at %g (never-ended: run end)", i, b);
+        cr_assert_str_eq(label, want[i].label);
+    }
+    ex_close(&st);
+}
+
 Test(plot, breaker_open_until_next_transition_of_that_node)
 {
     ex_store st = open_fixture();
@@ -481,7 +517,7 @@ Test(plot, cdf_points_are_the_latency_quantile_metrics)
     snprintf(data, sizeof data, "%s/cdf.dat", dir);
     size_t curves;
     cs_err err = {0};
-    cr_assert_eq(ex_cdf_write(&st, runs, 2, data, &curves, &err), 0);
+    cr_assert_eq(ex_cdf_write(&st, runs, 2, NULL, data, &curves, &err), 0);
     cr_assert_eq(curves, 2);
     static char lines[20][256];
     /* two label lines + 5 points each */
