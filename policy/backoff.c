@@ -9,6 +9,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Clamp a non-negative double of nanoseconds into cp_ns. */
@@ -345,6 +346,24 @@ int backoff_spec_defaults(backoff_spec *s, const char *kind)
         s->base = CP_SEC(1); /* >= 3.48 retryDelay EqualJitterDelay(1 s, 2 s) */
         s->cap = CP_SEC(2);
     }
+    return 0;
+}
+
+int backoff_spec_validate(const backoff_spec *s, char *err, size_t errlen)
+{
+    const backoff_kind *k = backoff_kind_find(s->kind);
+    if (k == NULL)
+        return snprintf(err, errlen, "backoff: unknown kind '%s'", s->kind ? s->kind : "(null)"), -1;
+    if (s->base < 0)
+        return snprintf(err, errlen, "backoff %s: base must be >= 0", k->name), -1;
+    if (s->cap != CP_INFINITE && s->cap < 0)
+        return snprintf(err, errlen, "backoff %s: cap must be >= 0 or none", k->name), -1;
+    if (!(s->multiplier >= 1.0))
+        return snprintf(err, errlen, "backoff %s: multiplier must be >= 1", k->name), -1;
+    if (!(s->randomization >= 0.0 && s->randomization < 1.0))
+        return snprintf(err, errlen, "backoff %s: randomization must be in [0,1)", k->name), -1;
+    if (strncmp(k->name, "r4j_", 4) == 0 && s->base < CP_MS(1))
+        return snprintf(err, errlen, "backoff %s: base must be >= 1 ms (IntervalFunction)", k->name), -1;
     return 0;
 }
 

@@ -76,6 +76,8 @@ const backoff_kind *backoff_kind_find(const char *name);
 const backoff_kind *const *backoff_kinds(size_t *n);
 /* A spec with the kind's documented defaults (base 1 s unless noted). */
 int backoff_spec_defaults(backoff_spec *s, const char *kind);
+/* 0 if the spec is usable, else -1 and a message naming the field. */
+int backoff_spec_validate(const backoff_spec *s, char *err, size_t errlen);
 /* Delay before retry number `retry` (1-based). st must start zeroed. */
 cp_ns backoff_next(const backoff_spec *s, backoff_state *st, int retry, const cp_rand *r);
 cp_ns backoff_upper(const backoff_spec *s, int retry);

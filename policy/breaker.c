@@ -173,13 +173,19 @@ cp_ns breaker_deadline(const breaker *b)
 
 int breaker_transition(breaker *b, breaker_state to, cp_ns now)
 {
+    return breaker_transition_why(b, to, now, "manual");
+}
+
+int breaker_transition_why(breaker *b, breaker_state to, cp_ns now, const char *reason)
+{
+    assert(reason != NULL);
     breaker_state from = breaker_get_state(b);
     switch (to) {
     case BREAKER_CLOSED:
         b->ops->reset(b, now);
         b->manual = BREAKER_CLOSED;
         b->state = BREAKER_CLOSED;
-        notify(b, from, to, "manual", now);
+        notify(b, from, to, reason, now);
         return 0;
     case BREAKER_OPEN:
         if (b->ops->open == NULL)
@@ -202,7 +208,7 @@ int breaker_transition(breaker *b, breaker_state to, cp_ns now)
         b->ops->reset(b, now);
         b->state = BREAKER_CLOSED;
         b->manual = to;
-        notify(b, from, to, "manual", now);
+        notify(b, from, to, reason, now);
         return 0;
     case BREAKER_HALF_OPEN:
     default:

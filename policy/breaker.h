@@ -134,6 +134,9 @@ const char *breaker_name(const breaker *b);
  * manual state; OPEN opens by hand where the kind supports it.
  * Returns 0, or -1 if the kind does not support the target. */
 int breaker_transition(breaker *b, breaker_state to, cp_ns now);
+/* The same with the reason the callback reports (default "manual"), e.g.
+ * "backplane_message" for FusionCache's force-close. */
+int breaker_transition_why(breaker *b, breaker_state to, cp_ns now, const char *reason);
 
 /* Set a parameter of `kind` by its source name (see cp_param_set_number). */
 int breaker_params_set(const char *kind, void *params, const char *name, double value);

@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "policy/backoff.h"
@@ -153,7 +154,11 @@ static cp_ns k_rs48(const reconnect_params *p, int a, reconnect_error e, const c
 static cp_ns k_ser_exp(const reconnect_params *p, int a, reconnect_error e, const cp_rand *r)
 {
     (void)e;
-    return reconnect_ser_next_tick(p->base, p->cap, 0, a - 1, p->first_tick, p->heartbeat, r);
+    /* no usable cap: the one-argument constructor, max = max(delta, 10 s) */
+    cp_ns max = p->cap;
+    if (max == CP_INFINITE || max < p->base)
+        max = p->base > CP_SEC(10) ? p->base : CP_SEC(10);
+    return reconnect_ser_next_tick(p->base, max, 0, a - 1, p->first_tick, p->heartbeat, r);
 }
 static cp_ns k_ser_lin(const reconnect_params *p, int a, reconnect_error e, const cp_rand *r)
 {
@@ -212,6 +217,21 @@ int reconnect_params_defaults(reconnect_params *p, const char *kind)
         p->base = CP_MS(1000);
         p->max_retries = 10;
     }
+    return 0;
+}
+
+int reconnect_params_validate(const reconnect_params *p, char *err, size_t errlen)
+{
+    const reconnect_kind *k = reconnect_kind_find(p->kind);
+    if (k == NULL)
+        return snprintf(err, errlen, "reconnect: unknown schedule '%s'", p->kind ? p->kind : "(null)"), -1;
+    bool ser = strncmp(k->name, "ser_", 4) == 0;
+    if (ser && (p->base < CP_MS(1) || p->heartbeat < CP_MS(1) || p->first_tick < 0))
+        return snprintf(err, errlen, "reconnect %s: base and heartbeat must be >= 1 ms", k->name), -1;
+    if (strcmp(k->name, "seed004") == 0 && (p->base < 0 || p->max_retries < -1))
+        return snprintf(err, errlen, "reconnect seed004: base >= 0 and max_retries >= -1 required"), -1;
+    if (p->cap != CP_INFINITE && p->cap < 0)
+        return snprintf(err, errlen, "reconnect %s: cap must be >= 0 or none", k->name), -1;
     return 0;
 }
 

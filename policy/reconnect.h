@@ -50,7 +50,8 @@ cp_ns reconnect_seed004(cp_ns retry_delay, cp_ns cap, int max_retries, int n);
 typedef struct reconnect_params {
     const char *kind;
     cp_ns base;        /* seed004 retryDelay; SER delta; LinearRetry period */
-    cp_ns cap;         /* seed004 cap (default none); SER max (default max(delta, 10 s)) */
+    cp_ns cap;         /* seed004 cap (default none); SER max (default 10 s;
+                          none or < delta: max(delta, 10 s), the 1-arg constructor) */
     int max_retries;   /* seed004 maxRetries (10); -1 = unlimited */
     cp_ns heartbeat;   /* SER HeartbeatInterval (1 s) */
     cp_ns first_tick;  /* SER: time from an attempt to the next tick (= heartbeat) */
@@ -69,6 +70,8 @@ typedef struct reconnect_kind {
 const reconnect_kind *reconnect_kind_find(const char *name);
 const reconnect_kind *const *reconnect_kinds(size_t *n);
 int reconnect_params_defaults(reconnect_params *p, const char *kind);
+/* 0 if usable, else -1 and a message naming the schedule and field */
+int reconnect_params_validate(const reconnect_params *p, char *err, size_t errlen);
 cp_ns reconnect_delay(const reconnect_params *p, int attempt, reconnect_error last, const cp_rand *r);
 
 /* --- seed 004 stuck-retry detection ------------------------------------

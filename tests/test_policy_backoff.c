@@ -287,3 +287,21 @@ Test(policy_retry, attempt_conventions)
     cr_assert_eq(retry_r4j_retries(3), 2, "Resilience4j maxAttempts includes the first call");
     cr_assert_eq(retry_polly_retries(3), 3, "Polly MaxRetryAttempts is added to it");
 }
+
+Test(policy_backoff, specs_are_validated_with_the_field_named)
+{
+    char err[128];
+    backoff_spec s;
+    cr_assert_eq(backoff_spec_defaults(&s, "r4j_exponential"), 0);
+    cr_assert_eq(backoff_spec_validate(&s, err, sizeof err), 0);
+    s.base = CP_US(500);
+    cr_assert_eq(backoff_spec_validate(&s, err, sizeof err), -1);
+    cr_assert(strstr(err, "base") != NULL, "%s", err);
+    cr_assert_eq(backoff_spec_defaults(&s, "exponential"), 0);
+    s.multiplier = 0.5;
+    cr_assert_eq(backoff_spec_validate(&s, err, sizeof err), -1);
+    cr_assert(strstr(err, "multiplier") != NULL, "%s", err);
+    s.kind = "fibonacci";
+    cr_assert_eq(backoff_spec_validate(&s, err, sizeof err), -1);
+    cr_assert_eq(backoff_spec_defaults(&s, "fibonacci"), -1);
+}

@@ -217,12 +217,22 @@ Test(policy_simple, a_later_error_extends_the_gateway)
     breaker_free(b);
 }
 
+static const char *last_reason;
+static void keep_reason(breaker_state from, breaker_state to, const char *reason, cp_ns now, void *user)
+{
+    (void)from, (void)to, (void)now, (void)user;
+    last_reason = reason;
+}
+
 Test(policy_simple, force_close_by_backplane_message)
 {
     breaker_simple_params p = {.break_duration = S(10)};
     breaker *b = mk("simple", &p);
+    breaker_set_callback(b, keep_reason, NULL);
     breaker_failure(b, 0, 0);
-    cr_assert_eq(breaker_transition(b, BREAKER_CLOSED, S(1)), 0);
+    cr_assert_str_eq(last_reason, "error");
+    cr_assert_eq(breaker_transition_why(b, BREAKER_CLOSED, S(1), "backplane_message"), 0);
+    cr_assert_str_eq(last_reason, "backplane_message");
     cr_assert(breaker_allow(b, S(1)));
     breaker_free(b);
 }

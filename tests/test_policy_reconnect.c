@@ -2,6 +2,7 @@
  * (resilience.md §3.1-§3.4) and seed 004's stuck-retry detection. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <string.h>
 
 #include "policy/cachepolicy.h"
 
@@ -253,4 +254,33 @@ Test(policy_stuck, seed004_restart_of_45s_recovers_through_a_reset)
     cr_assert(connected);
     cr_assert_eq(k, 8);
     cr_assert_eq(s.resets, 1);
+}
+
+Test(policy_reconnect, ser_exponential_without_a_cap_uses_the_one_argument_max)
+{
+    sm64 g = {8};
+    cp_rand r = {sm_uniform, &g};
+    reconnect_params p;
+    reconnect_params_defaults(&p, "ser_exponential");
+    p.cap = CP_INFINITE;
+    for (int k = 0; k < 1000; k++) {
+        cp_ns d = reconnect_delay(&p, 30, RECONNECT_ERR_OTHER, &r);
+        cr_assert(d >= S(3) && d <= S(10), "max(delta, 10 s)");
+    }
+    p.base = MSx(50); /* a tiny delta: thresholds in [50 ms, 10 s) */
+    p.cap = CP_INFINITE;
+    cr_assert_eq(reconnect_delay(&p, 1, RECONNECT_ERR_OTHER, &r), S(1), "first tick");
+}
+
+Test(policy_reconnect, params_are_validated)
+{
+    char err[128];
+    reconnect_params p;
+    reconnect_params_defaults(&p, "ser_exponential");
+    cr_assert_eq(reconnect_params_validate(&p, err, sizeof err), 0);
+    p.heartbeat = 0;
+    cr_assert_eq(reconnect_params_validate(&p, err, sizeof err), -1);
+    cr_assert(strstr(err, "heartbeat") != NULL, "%s", err);
+    p.kind = "jedis";
+    cr_assert_eq(reconnect_params_validate(&p, err, sizeof err), -1);
 }
