@@ -5,10 +5,9 @@
  * hcl_v1 (resilience.md §1.2), sliding_window (Resilience4j, §2.1/§1.3),
  * polly (Polly v8, §2.2), simple (FusionCache, fusioncache.md §2), none.
  * A breaker is an independent instance: scope (per client, per cache or
- * shard, resilience.md §1.4) is the caller's choice of how many to create.
- * Results are recorded when a call *completes* (resilience.md §5 trap 1).
- * Manual states DISABLED / FORCED_OPEN (all kinds) and METRICS_ONLY (kinds
- * that keep metrics) are handled here, around the kind's own machine.
+ * shard, §1.4) is the caller's choice. Results are recorded when a call
+ * completes (§5 trap 1). Manual states DISABLED / FORCED_OPEN (all kinds)
+ * and METRICS_ONLY (kinds with metrics) wrap the kind's own machine.
  */
 #ifndef CP_BREAKER_H
 #define CP_BREAKER_H

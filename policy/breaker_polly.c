@@ -5,9 +5,8 @@
  * SamplingDuration/10 opened lazily (one window if SamplingDuration <
  * 200 ms); Open -> HalfOpen lazily on the first call at or after
  * blockedUntil, which is the single probe; probe success closes (metrics
- * reset), a failure in HalfOpen re-opens; BreakDurationGenerator.
- * Left out: ShouldHandle predicates (the caller classifies), the
- * Isolated state's own exception type (FORCED_OPEN here).
+ * reset), a failure in HalfOpen re-opens; BreakDurationGenerator. Left out:
+ * ShouldHandle predicates (the caller classifies); Isolated is FORCED_OPEN.
  */
 #include "policy/breaker_polly.h"
 

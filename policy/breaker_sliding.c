@@ -5,10 +5,9 @@
  * strictly > threshold; minimum calls clipped to the window size for count
  * windows only; OPEN -> HALF_OPEN strictly after the wait (isAfter), lazily
  * or by poll when automatic; half-open permits with their own count window
- * of size `permitted` and minimum min(minCalls, permitted); maximum wait in
- * half-open; every transition to CLOSED starts an empty window.
- * Left out: recordExceptions/ignoreExceptions predicates (the caller passes
- * BREAKER_IGNORED), randomized open-wait functions, event publishing.
+ * of size `permitted`, minimum min(minCalls, permitted); max wait in
+ * half-open; every transition to CLOSED starts an empty window. Left out:
+ * exception predicates (callers pass BREAKER_IGNORED), randomized open waits.
  */
 #include "policy/breaker_sliding.h"
 

@@ -7,8 +7,7 @@
  * 10 s), §3.3), StackExchange.Redis ExponentialRetry / LinearRetry polled
  * on the 1 s heartbeat (§3.4), and the seed-004 policy (retryDelay 1000,
  * exponential, maxRetries 10; stuck threshold 50 attempts, reset after 30 s
- * without progress). Left out: ioredis maxRetriesPerRequest (a per-command
- * limit, the caller's), reconnectOnError.
+ * without progress). Left out: ioredis maxRetriesPerRequest, reconnectOnError.
  */
 #ifndef CP_RECONNECT_H
 #define CP_RECONNECT_H

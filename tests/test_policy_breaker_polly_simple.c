@@ -1,5 +1,6 @@
 /* test_policy_breaker_polly_simple.c — Polly v8 breaker (resilience.md
- * §2.2), FusionCache SimpleCircuitBreaker (fusioncache.md §2) and "none". */
+ * §2.2), FusionCache SimpleCircuitBreaker (fusioncache.md §2) and "none",
+ * one rule per test, walking calls and checking each state. */
 #include <criterion/criterion.h>
 #include <string.h>
 

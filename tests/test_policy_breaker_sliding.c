@@ -1,5 +1,6 @@
 /* test_policy_breaker_sliding.c — Resilience4j breaker ("sliding_window")
- * against resilience.md §2.1 and the HCL V2 figures of §1.3. */
+ * against resilience.md §2.1 and the HCL V2 figures of §1.3; each test
+ * walks a sequence of calls and checks every state it passes through. */
 #include <criterion/criterion.h>
 
 #include "policy/cachepolicy.h"
