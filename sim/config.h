@@ -100,6 +100,8 @@ typedef enum {
     CFG_FAULT_CAPACITY
 } cfg_fault_kind;
 typedef enum { CFG_DISC_FIFO, CFG_DISC_LIFO } cfg_discipline;
+typedef enum { CFG_FAILTIME_FIRST_FAILURE, CFG_FAILTIME_LAST_SUCCESS } cfg_failure_time_from;
+typedef enum { CFG_CLAMP_OUTAGE_START, CFG_CLAMP_INSERTION } cfg_outage_clamp;
 
 /* ---- sections ---------------------------------------------------------- */
 typedef struct cfg_workers {
@@ -197,6 +199,7 @@ typedef struct cfg_l1 {
     bool enabled;
     int64_t capacity; /* entries; INT64_MAX = unbounded */
     sim_ns outage_max_ttl;
+    cfg_outage_clamp outage_clamp;
 } cfg_l1;
 
 typedef struct cfg_cache {
@@ -252,6 +255,7 @@ typedef struct cfg_client {
     cfg_call_style calls;
     sim_ns timeout, async_timeout, heartbeat, connect_timeout;
     int64_t connections;
+    int64_t socket_workers;
     sim_ns acquire_timeout;
     bool queue_while_disconnected;
     cfg_refused on_refused;
@@ -267,6 +271,8 @@ typedef struct cfg_breaker {
     int64_t min_consecutive_failures;
     sim_ns min_failure_time, retry_wait;
     int64_t resume_failures;
+    cfg_failure_time_from failure_time_from;
+    int64_t probe_calls; /* INT64_MAX = unbounded */
     /* sliding_window (Resilience4j) */
     cfg_window_type window_type;
     int64_t window_size, minimum_calls;

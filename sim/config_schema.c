@@ -54,6 +54,8 @@ static const char *const target_names[] = {"redis", "database", "link", "node", 
 static const char *const fault_names[] = {"down",      "blackhole", "slow",  "restart", "flush",
                                           "partition", "pause",     "capacity", NULL};
 static const char *const disc_names[] = {"fifo", "lifo", NULL};
+static const char *const failtime_names[] = {"first_failure", "last_success", NULL};
+static const char *const clamp_names[] = {"outage_start", "insertion", NULL};
 
 const char *const cfg_experiment_keys[] = {"replications", "sweep", "variants", "objective", NULL};
 
@@ -248,6 +250,9 @@ static const cfg_key l1_keys[] = {
      .max = BIG, .flags = CF_MIN_OPEN | CF_NONE,
      .help = "while the L2 breaker is open, L1 TTLs are clamped to this (HCL "
              "maxTimeToLiveWithRemoteOutage: 300 s, resilience.md §1.5)"},
+    {KEY(cfg_l1, outage_clamp, "outage_clamp", CK_ENUM), .def = "outage_start", .names = clamp_names,
+     .help = "existing entries expire by outage start + outage_max_ttl, or by their insertion + "
+             "outage_max_ttl (HCL leaves it open, resilience.md §1.5)"},
 };
 static SECTION(l1_section, "l1", cfg_l1, l1_keys, NULL);
 
@@ -367,6 +372,9 @@ static const cfg_key client_keys[] = {
      .help = "connect attempt timeout (SE.Redis: 5 s; Redisson, ioredis: 10 s)"},
     {KEY(cfg_client, connections, "connections", CK_INT), .def = "64", .min = 1, .max = 100000,
      .help = "pool: connections per node (Redisson connectionPoolSize: 64)"},
+    {KEY(cfg_client, socket_workers, "socket_workers", CK_INT), .def = "10", .min = 1, .max = 10000,
+     .help = "multiplexer: dedicated socket I/O workers shared by the node's multiplexers "
+             "(SE.Redis SocketManager.Shared: 10, fusioncache.md §5)"},
     {KEY(cfg_client, acquire_timeout, "acquire_timeout", CK_DURATION),
      .inherit = "l2.client.timeout", .min = 0, .max = BIG, .flags = CF_MIN_OPEN | CF_NONE,
      .help = "pool: longest wait for a free connection (default: timeout)"},
@@ -398,6 +406,14 @@ static const cfg_key breaker_keys[] = {
      .flags = CF_MIN_OPEN, .help = "hcl_v1: retryWaitTimeMs (HCL: 60 s)"},
     {KEY(cfg_breaker, resume_failures, "resume_failures", CK_INT), .def = "2", .min = 1, .max = 1e9,
      .help = "hcl_v1: minimumConsecutiveFailuresResumeOutage (HCL: 2)"},
+    {KEY(cfg_breaker, failure_time_from, "failure_time_from", CK_ENUM), .def = "first_failure",
+     .names = failtime_names,
+     .help = "hcl_v1: min_failure_time counts from the streak's first failure or from the last "
+             "success (HCL leaves it open, resilience.md §1.2)"},
+    {KEY(cfg_breaker, probe_calls, "probe_calls", CK_INT), .def = "unbounded", .min = 1,
+     .max = BIG, .flags = CF_UNBOUNDED,
+     .help = "hcl_v1: calls let through after retry_wait; unbounded = all traffic (HCL leaves it "
+             "open, resilience.md §1.2)"},
     {KEY(cfg_breaker, window_type, "window_type", CK_ENUM), .def = "count", .names = window_names,
      .help = "sliding_window: slidingWindowType (Resilience4j: COUNT_BASED)"},
     {KEY(cfg_breaker, window_size, "window_size", CK_INT), .def = "100", .min = 1, .max = 1e7,
