@@ -7,6 +7,34 @@
 #include <assert.h>
 
 static void finish_fire(engine *e, void *obj, uint64_t u);
+static void fail_fire(engine *e, void *obj, uint64_t u);
+
+static void unlink_call(database *d, db_call *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        d->qhead = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        d->qtail = c->prev;
+    c->next = c->prev = NULL;
+    d->qlen--;
+    if (c->timer) {
+        eng_cancel(d->e, c->timer);
+        c->timer = 0;
+    }
+}
+
+static void acquire_timeout_fire(engine *e, void *obj, uint64_t u)
+{
+    db_call *c = obj;
+    database *d = (database *)(uintptr_t)u;
+    c->timer = 0;
+    unlink_call(d, c);
+    fail_fire(e, c, u);
+}
 
 void db_init(database *d, engine *e, stats *st, const db_params *p)
 {
@@ -28,7 +56,7 @@ static void start(database *d, db_call *c)
         stats_gauge_set(d->st, -1, d->id_peak, d->in_use);
     double s = (double)dist_sample_ns(&d->p.service, d->rng) * d->slow;
     if (d->p.load > 0)
-        s *= 1.0 + d->p.load * (d->in_use - 1);
+        s *= 1.0 + d->p.load * (double)d->in_use / (double)d->p.pool;
     eng_after(d->e, (sim_ns)s, finish_fire, c, (uint64_t)(uintptr_t)d);
 }
 
@@ -57,22 +85,23 @@ void db_submit(database *d, db_call *c)
         start(d, c);
         return;
     }
+    c->prev = d->qtail;
     if (d->qtail)
         d->qtail->next = c;
     else
         d->qhead = c;
     d->qtail = c;
     d->qlen++;
+    c->timer = 0;
+    if (d->p.acquire_timeout != SIM_NEVER)
+        c->timer = eng_after(d->e, d->p.acquire_timeout, acquire_timeout_fire, c, (uint64_t)(uintptr_t)d);
 }
 
 static void pump(database *d)
 {
     while (d->qhead && d->in_use < d->limit) {
         db_call *c = d->qhead;
-        d->qhead = c->next;
-        if (!d->qhead)
-            d->qtail = NULL;
-        d->qlen--;
+        unlink_call(d, c);
         start(d, c);
     }
 }
@@ -97,11 +126,9 @@ void db_set_down(database *d, bool down)
      * breaks when they reply: treated as success to keep the model simple) */
     while (d->qhead) {
         db_call *c = d->qhead;
-        d->qhead = c->next;
-        d->qlen--;
+        unlink_call(d, c);
         eng_after(d->e, d->p.down_latency, fail_fire, c, (uint64_t)(uintptr_t)d);
     }
-    d->qtail = NULL;
 }
 
 void db_set_slow(database *d, double factor) { d->slow = factor > 0 ? factor : 1.0; }

@@ -2,8 +2,9 @@
  * "Database"): a connection pool of P; a call waits FIFO for a connection,
  * then holds it for a service time drawn from a distribution, optionally
  * stretched by concurrency (load-dependent latency: service x (1 + load x
- * (in_use - 1))).  Faults: slow (x factor), down (calls fail after
- * `down_latency`), capacity (fewer usable connections).
+ * busy / P)), or fails when it waited `acquire_timeout`.  Faults: slow
+ * (x factor), down (calls fail after `down_latency`), capacity (fewer usable
+ * connections).
  *
  * Calls are intrusive (db_call embedded in the caller) and complete through
  * an event, never inside db_submit.  Not modelled: query mix, locks inside
@@ -21,7 +22,8 @@ typedef enum db_status { DB_OK = 0, DB_ERROR } db_status;
 typedef struct db_call db_call;
 typedef void (*db_done_fn)(db_call *c, db_status st);
 struct db_call {
-    db_call *next;
+    db_call *next, *prev;
+    ev_id timer; /* acquire timeout while waiting */
     db_done_fn done;
     sim_ns queued_at, started_at, finished_at;
     int node; /* for per-node counters */
@@ -30,7 +32,8 @@ struct db_call {
 typedef struct db_params {
     int pool;          /* connections P (>= 1) */
     dist service;      /* ns */
-    double load;       /* extra service fraction per other busy connection (0 = none) */
+    double load;       /* load factor: service x (1 + load x busy/P) (0 = none) */
+    sim_ns acquire_timeout; /* SIM_NEVER = wait forever */
     sim_ns down_latency; /* how fast a call fails while down */
 } db_params;
 

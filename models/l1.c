@@ -19,12 +19,37 @@ void l1_init(l1 *c, const l1_params *p)
     *c = (l1){.p = *p, .head = L1_NONE, .tail = L1_NONE, .free_head = L1_NONE};
     if (!p->capacity)
         return;
+    c->alloc = p->capacity < 1024 ? p->capacity : 1024;
     uint32_t n = 16;
-    while (n < 2u * p->capacity)
+    while (n < 2u * c->alloc)
         n <<= 1;
-    c->e = cs_malloc((size_t)p->capacity * sizeof *c->e);
+    c->e = cs_malloc((size_t)c->alloc * sizeof *c->e);
     c->slots = cs_calloc(n, sizeof *c->slots);
     c->mask = n - 1;
+}
+
+/* Double the entry storage (up to capacity) and rehash into twice the slots. */
+static void grow(l1 *c)
+{
+    uint64_t na = (uint64_t)c->alloc * 2;
+    if (na > c->p.capacity)
+        na = c->p.capacity;
+    c->alloc = (uint32_t)na;
+    c->e = cs_realloc(c->e, (size_t)c->alloc * sizeof *c->e);
+    uint32_t n = c->mask + 1;
+    while (n < 2u * c->alloc)
+        n <<= 1;
+    if (n == c->mask + 1)
+        return;
+    free(c->slots);
+    c->slots = cs_calloc(n, sizeof *c->slots);
+    c->mask = n - 1;
+    for (uint32_t i = c->head; i != L1_NONE; i = c->e[i].next) {
+        uint32_t j = slot_of(c, c->e[i].key);
+        while (c->slots[j])
+            j = (j + 1) & c->mask;
+        c->slots[j] = i + 1;
+    }
 }
 
 void l1_free(l1 *c)
@@ -154,7 +179,11 @@ l1_entry *l1_put(l1 *c, uint32_t key, bool *fresh)
         i = c->free_head;
         c->free_head = c->e[i].next;
     } else {
-        assert(c->used_top < c->p.capacity);
+        if (c->used_top == c->alloc) {
+            grow(c);
+            s = find_slot(c, key);
+        }
+        assert(c->used_top < c->alloc);
         i = c->used_top++;
     }
     c->slots[s] = i + 1;
@@ -186,4 +215,18 @@ void l1_clamp_all(l1 *c, sim_ns t)
         if (x->physical_exp > t)
             x->physical_exp = t;
     }
+}
+
+uint32_t l1_sweep(l1 *c, sim_ns now)
+{
+    uint32_t removed = 0;
+    for (uint32_t i = c->head; i != L1_NONE;) {
+        uint32_t next = c->e[i].next;
+        if (c->e[i].physical_exp <= now) {
+            remove_at(c, find_slot(c, c->e[i].key));
+            removed++;
+        }
+        i = next;
+    }
+    return removed;
 }

@@ -8,7 +8,11 @@
  * the flows compare.  Capacity-bounded with LRU eviction through an intrusive
  * doubly-linked list of entry indices; lookup through an open-addressing hash
  * (linear probing, backward-shift delete).  Physical expiry is applied lazily
- * on lookup (no timer per entry).  Memory is allocated once at init.
+ * on lookup, plus a periodic sweep (MemoryCache's ExpirationScanFrequency,
+ * 1 min) that the node schedules.  Storage grows by doubling up to the
+ * capacity, so an "unbounded" L1 costs only what it holds (48 bytes per
+ * entry plus 8 bytes of hash slots).  A pointer from l1_get/l1_put is valid
+ * until the next l1_put.
  */
 #ifndef CS_L1_H
 #define CS_L1_H
@@ -33,7 +37,8 @@ typedef struct l1_params {
 
 typedef struct l1 {
     l1_params p;
-    l1_entry *e;       /* capacity entries */
+    l1_entry *e;       /* `alloc` entries (grows to capacity) */
+    uint32_t alloc;
     uint32_t *slots;   /* hash: entry index + 1, 0 = empty */
     uint32_t mask;     /* slots - 1 (power of two >= 2 * capacity) */
     uint32_t count, used_top; /* live entries; entries ever handed out */
@@ -57,6 +62,8 @@ void l1_remove(l1 *c, uint32_t key);
 /* Clamp every entry's logical and physical expiry to at most t (HCL outage
  * mode: resilience.md §1.2 maxTimeToLiveWithRemoteOutage).  O(count). */
 void l1_clamp_all(l1 *c, sim_ns t);
+/* Remove every entry whose physical expiry has passed; returns how many. */
+uint32_t l1_sweep(l1 *c, sim_ns now);
 /* True if e is valid (exists and not logically expired) at now. */
 static inline bool l1_valid(const l1_entry *e, sim_ns now) { return e && e->logical_exp >= now; }
 static inline uint32_t l1_count(const l1 *c) { return c->count; }

@@ -66,7 +66,7 @@ struct flow {
     bp_action action;         /* H: what is being propagated; BP: message action */
     bool sync, on_worker, parked, done, traced;
     bool has_mlock, has_dlock;
-    bool factory_timed_out, db_early, db_ok;
+    bool factory_timed_out, db_early, db_ok, db_running, timeout_soft;
     bool h_answered;          /* H already answered the request */
     uint16_t pending;         /* outstanding callbacks that reference this flow */
     uint32_t tag;             /* tag of the awaited operation */
@@ -75,96 +75,81 @@ struct flow {
     sim_ns ts;                /* entry timestamp (factory start, set time, message) */
     sim_ns l2_ts;             /* L2 entry seen (possibly expired), -1 none */
     sim_ns op_start;
-    ev_id t_soft, t_hard, t_l2;
+    ev_id t_soft, t_l2; /* factory timeout, L2 read timeout */
     uint64_t owner;           /* distributed lock owner token */
 };
 
 static void run_step(flow *f);
+static void sweep_fire(engine *e, void *obj, uint64_t u);
 
 /* ===================================================================== *
- * Decisions — each one is a policy/ call site (fusioncache.md §1–2).     *
+ * Decisions — thin adapters over policy/ (fusioncache.md §1–2): the     *
+ * node's FusionCache options live in n->fo; policy speaks CP_INFINITE   *
+ * for "no timeout", the models SIM_NEVER.                               *
  * ===================================================================== */
 
-static inline sim_ns tmin(sim_ns a, sim_ns b) { return a < b ? a : b; }
+static inline sim_ns from_cp(cp_ns t) { return t == CP_INFINITE || t == CP_NEVER ? SIM_NEVER : t; }
+static inline cp_ns to_cp_timeout(sim_ns t) { return t == SIM_NEVER ? CP_INFINITE : t; }
+static inline cp_ns to_cp_optional(sim_ns t) { return t == SIM_NEVER ? CP_UNSET : t; }
 
-/* §1 C GetAppropriateMemoryLockTimeout: ∞ with a stale entry, fail-safe on
- * and a finite soft timeout becomes the soft timeout. */
-static sim_ns dec_memory_lock_timeout(const node_params *p, bool has_stale)
-{
-    sim_ns t = p->memory_lock_timeout;
-    if (t == SIM_NEVER && has_stale && p->fail_safe && p->factory_soft != SIM_NEVER)
-        t = p->factory_soft;
-    return t;
-}
+static double rng_uniform(void *ctx) { return gsl_rng_uniform(ctx); }
 
-/* §1 E GetAppropriateDistributedCacheTimeout: soft only with fail-safe and a
- * fallback; hard always; the smaller wins. */
-static sim_ns dec_l2_timeout(const node_params *p, bool has_fallback)
-{
-    sim_ns t = p->l2_hard;
-    if (p->fail_safe && has_fallback)
-        t = tmin(t, p->l2_soft);
-    return t;
-}
-
-/* §1 F GetAppropriateFactoryTimeout: soft applies with fail-safe and a
- * fallback; hard always. */
-static void dec_factory_timeouts(const node_params *p, bool has_fallback, sim_ns *soft, sim_ns *hard)
-{
-    *soft = (p->fail_safe && has_fallback) ? p->factory_soft : SIM_NEVER;
-    *hard = p->factory_hard;
-    if (*soft >= *hard)
-        *soft = SIM_NEVER;
-}
-
-/* §1 "Expiration arithmetic": L1 logical = now + (MemoryCacheDuration ??
- * Duration) + U[0, jitter); physical = now + max(FailSafeMaxDuration, d) with
- * an independent jitter draw when fail-safe is on; eager point at threshold.
- * HCL outage mode clamps both to now + outage_max_ttl (resilience.md §1.2). */
-static void dec_l1_expiry(node *n, sim_ns now, l1_entry *e)
+/* The FusionCache entry options equivalent to the node's params. */
+static void build_options(node *n)
 {
     const node_params *p = &n->p;
-    sim_ns d = p->memory_duration != SIM_NEVER ? p->memory_duration : p->duration;
-    sim_ns j1 = 0, j2 = 0;
-    if (p->jitter > 0) {
-        j1 = (sim_ns)(gsl_rng_uniform(n->rng_expiry) * (double)p->jitter);
-        j2 = (sim_ns)(gsl_rng_uniform(n->rng_expiry) * (double)p->jitter);
-    }
-    e->logical_exp = now + d + j1;
-    sim_ns pd = p->fail_safe ? (p->fail_safe_max > d ? p->fail_safe_max : d) : d;
-    e->physical_exp = now + pd + j2;
-    if (p->fail_safe_max == SIM_NEVER && p->fail_safe)
-        e->physical_exp = SIM_NEVER;
-    e->eager_at = SIM_NEVER;
-    if (p->eager_threshold > 0 && p->eager_threshold < 1)
-        e->eager_at = now + (sim_ns)((double)(e->logical_exp - now) * p->eager_threshold);
-    e->stale = false;
+    fc_entry_options *o = &n->fo;
+    fc_entry_options_defaults(o);
+    o->duration = p->duration;
+    o->lock_timeout = CP_INFINITE;
+    o->memory_lock_timeout = to_cp_timeout(p->memory_lock_timeout);
+    o->distributed_lock_timeout = to_cp_timeout(p->dlock_timeout);
+    o->jitter_max_duration = p->jitter;
+    o->is_fail_safe_enabled = p->fail_safe;
+    o->fail_safe_max_duration = p->fail_safe_max == SIM_NEVER ? CP_NEVER / 4 : p->fail_safe_max;
+    o->fail_safe_throttle_duration = p->fail_safe_throttle;
+    o->factory_soft_timeout = to_cp_timeout(p->factory_soft);
+    o->factory_hard_timeout = to_cp_timeout(p->factory_hard);
+    o->allow_timed_out_factory_background_completion = p->background_completion;
+    o->eager_refresh_threshold = p->eager_threshold > 0 ? p->eager_threshold : -1;
+    o->memory_cache_duration = to_cp_optional(p->memory_duration);
+    o->distributed_cache_duration = to_cp_optional(p->l2_duration);
+    o->distributed_cache_soft_timeout = to_cp_timeout(p->l2_soft);
+    o->distributed_cache_hard_timeout = to_cp_timeout(p->l2_hard);
+    n->rand = (cp_rand){.uniform = rng_uniform, .ctx = n->rng_expiry};
 }
 
 static bool in_outage(const node *n) { return n->br_state != BREAKER_CLOSED && n->br_state != BREAKER_DISABLED; }
+
+/* A fresh L1 entry's expiry (§1 "Expiration arithmetic"); in HCL outage
+ * mode the TTL is clamped to outage_max_ttl (resilience.md §1.5). */
+static void dec_l1_expiry(node *n, sim_ns now, l1_entry *e)
+{
+    e->logical_exp = fresh_l1_logical_expiry(&n->fo, now, &n->rand);
+    cp_ns phys = fresh_l1_physical_expiry(&n->fo, now, &n->rand);
+    e->physical_exp = phys == FRESH_REMOVE ? now : phys;
+    e->eager_at = from_cp(fresh_eager_point(&n->fo, now, e->logical_exp));
+    e->stale = false;
+}
 
 static void dec_outage_clamp(node *n, sim_ns now, l1_entry *e)
 {
     if (n->p.outage_max_ttl == SIM_NEVER || !in_outage(n))
         return;
-    sim_ns cap = now + n->p.outage_max_ttl;
+    sim_ns cap = now + fresh_outage_ttl_new(CP_NEVER / 4, n->p.outage_max_ttl);
     if (e->logical_exp > cap)
         e->logical_exp = cap;
     if (e->physical_exp > cap)
         e->physical_exp = cap;
 }
 
-static sim_ns l2_duration(const node_params *p) { return p->l2_duration != SIM_NEVER ? p->l2_duration : p->duration; }
-
-/* §1 L2 physical TTL: the fail-safe max when fail-safe is on (never below the
- * duration), else the L2 duration. */
-static sim_ns dec_l2_ttl(const node_params *p)
+/* L2 logical expiration = Timestamp + DistributedCacheDuration (§1). */
+static bool l2_valid(const node *n, sim_ns ts, sim_ns now)
 {
-    sim_ns d = l2_duration(p);
-    if (p->fail_safe)
-        return p->fail_safe_max > d ? p->fail_safe_max : d;
-    return d;
+    return fresh_is_valid(fresh_l2_logical_expiry(&n->fo, ts), now);
 }
+
+static sim_ns l2_duration(const node_params *p) { return p->l2_duration != SIM_NEVER ? p->l2_duration : p->duration; }
 
 /* ===================================================================== *
  * Flow objects, tracing, worker hand-offs                                *
@@ -397,7 +382,7 @@ static void l2_write(flow *f, int step)
 {
     node *n = f->n;
     rs_value v = {.version = (uint64_t)f->ts, .stamp = f->ts, .size = n->p.value_size};
-    sim_ns ttl = dec_l2_ttl(&n->p);
+    sim_ns ttl = fresh_l2_physical_ttl(&n->fo);
     f->tag++;
     f->pending++;
     f->op_start = eng_now(n->e);
@@ -422,9 +407,6 @@ static void l2_del(flow *f, int step)
     park(f, step);
 }
 
-/* Is an L2 value (stamp = entry timestamp) logically valid now?  L2 logical
- * expiration = Timestamp + DistributedCacheDuration (§1). */
-static bool l2_valid(const node *n, sim_ns ts, sim_ns now) { return ts + l2_duration(&n->p) >= now; }
 
 /* Copy an L2 entry into L1 (§1 E CreateFromOtherEntry). */
 static void l1_from_l2(node *n, uint32_t key, sim_ns ts)
@@ -435,12 +417,8 @@ static void l1_from_l2(node *n, uint32_t key, sim_ns ts)
         return;
     dec_l1_expiry(n, now, e);
     e->ts = ts;
-    sim_ns logical = ts + l2_duration(&n->p);
-    if (n->p.memory_duration != SIM_NEVER && logical > now + n->p.memory_duration)
-        logical = now + n->p.memory_duration;
-    e->logical_exp = logical;
-    if (e->eager_at != SIM_NEVER && n->p.eager_threshold > 0)
-        e->eager_at = now + (sim_ns)((double)(logical - now) * n->p.eager_threshold);
+    e->logical_exp = fresh_l1_from_l2_logical_expiry(&n->fo, now, fresh_l2_logical_expiry(&n->fo, ts));
+    e->eager_at = from_cp(fresh_eager_point(&n->fo, now, e->logical_exp));
     dec_outage_clamp(n, now, e);
 }
 
@@ -497,31 +475,33 @@ static void ar_add(flow *f, bp_action a)
 static void factory_start(flow *f);
 static void h_begin(flow *f);
 static void eager_spawn(node *n, uint32_t key);
+static void dl_try(dl_wait *w);
 
-/* §1 TryActivateFailSafe; returns true when a stale value is served. */
+/* §1 TryActivateFailSafe (policy failsafe_activate); returns true when a
+ * stale value is served. */
 static bool fail_safe_activate(flow *f)
 {
     node *n = f->n;
-    if (!n->p.fail_safe)
-        return false;
     sim_ns now = eng_now(n->e);
     l1_entry *e = l1_get(&n->l1, f->key, now);
-    if (f->l2_ts >= 0 && (!e || f->l2_ts > e->ts)) { /* 1: a newer L2 entry */
+    failsafe_input in = {.has_l1_entry = e != NULL, .l1_timestamp = e ? e->ts : 0,
+                         .has_l2_entry = f->l2_ts >= 0, .l2_timestamp = f->l2_ts};
+    failsafe_result r = failsafe_activate(&n->fo, &in, now);
+    if (r.source == FAILSAFE_NONE || r.source == FAILSAFE_DEFAULT_VALUE)
+        return false; /* no default value is modelled */
+    if (r.source == FAILSAFE_FROM_L2) {
         e = l1_put(&n->l1, f->key, NULL);
-        if (e) {
-            dec_l1_expiry(n, now, e);
-            e->ts = f->l2_ts;
-        }
+        if (!e)
+            return false;
+        dec_l1_expiry(n, now, e);
+        e->ts = f->l2_ts;
     }
-    if (!e)
-        return false; /* 3: no default value is modelled */
-    /* 2: mutate in place: throttle, stale, no eager */
-    e->logical_exp = now + n->p.fail_safe_throttle;
-    e->stale = true;
+    e->logical_exp = r.logical_expiry;
+    e->stale = r.stale;
     e->eager_at = SIM_NEVER;
     dec_outage_clamp(n, now, e);
     stats_add(n->st, n->id, n->id_failsafe, 1);
-    trace(f, "fail_safe", "activated ts=%lld", (long long)e->ts);
+    trace(f, "fail_safe", "%s ts=%lld", failsafe_source_name(r.source), (long long)e->ts);
     return true;
 }
 
@@ -545,16 +525,21 @@ static void ml_granted(ml_waiter *w, bool acquired)
 
 static void gs_locked(flow *f);
 
+
 /* B: L1 fast path. */
 static void gs_begin(flow *f)
 {
     node *n = f->n;
     sim_ns now = eng_now(n->e);
     l1_entry *e = l1_get(&n->l1, f->key, now);
-    if (l1_valid(e, now)) {
+    if (e && fresh_is_valid(e->logical_exp, now)) {
         stats_add(n->st, n->id, n->id_l1_hit, 1);
         bool stale = e->stale;
-        if (e->eager_at <= now && f->kind == FL_GOS) {
+        bool due = fresh_eager_due(e->eager_at == SIM_NEVER ? CP_NEVER : e->eager_at, e->logical_exp, now);
+        if (!due && n->p.xfetch_beta > 0 && !stale)
+            due = fresh_xfetch_should_recompute(now, n->p.xfetch_delta, n->p.xfetch_beta, e->logical_exp,
+                                                &n->rand);
+        if (due) {
             e->eager_at = SIM_NEVER; /* fires once per entry */
             eager_spawn(n, f->key);
         }
@@ -566,7 +551,7 @@ static void gs_begin(flow *f)
     stats_add(n->st, n->id, n->id_l1_miss, 1);
     trace(f, "l1.miss", "%s", e ? "stale entry" : "no entry");
     /* C: memory lock */
-    sim_ns timeout = dec_memory_lock_timeout(&n->p, e != NULL);
+    sim_ns timeout = from_cp(stampede_memory_lock_timeout(&n->fo, e != NULL));
     f->mlw.fn = ml_granted;
     if (ml_acquire(&n->ml, f->key, &f->mlw, timeout)) {
         f->has_mlock = true;
@@ -574,7 +559,6 @@ static void gs_begin(flow *f)
         return;
     }
     if (timeout == 0) {
-        f->res = R_TIMEOUT_SYNTH;
         f->step = GS_LOCK_RESULT;
         run_step(f);
         return;
@@ -585,25 +569,19 @@ static void gs_begin(flow *f)
     park(f, GS_LOCK_RESULT);
 }
 
-/* C: the lock wait ended. */
+/* C: the lock wait ended (stampede_after_memory_lock decides). */
 static void gs_lock_result(flow *f)
 {
     node *n = f->n;
-    if (f->has_mlock) {
-        gs_locked(f);
-        return;
-    }
-    /* not acquired: with fail-safe and a stale entry, serve it; otherwise
-     * go on without the lock (coalescing lost) */
     l1_entry *e = l1_get(&n->l1, f->key, eng_now(n->e));
-    if (n->p.fail_safe && e) {
-        trace(f, "lock.timeout", "serving stale");
+    stampede_lock_outcome o = stampede_after_memory_lock(f->has_mlock, &n->fo, e != NULL);
+    trace(f, "lock.result", "%s", stampede_lock_outcome_name(o));
+    if (o == STAMPEDE_RETURN_STALE) {
         answer(f, WL_STALE);
         flow_end(f);
         return;
     }
-    trace(f, "lock.timeout", "proceeding without the lock");
-    gs_locked(f);
+    gs_locked(f); /* locked, or proceeding without the lock */
 }
 
 /* D and E: re-check L1, then L2. */
@@ -612,7 +590,7 @@ static void gs_locked(flow *f)
     node *n = f->n;
     sim_ns now = eng_now(n->e);
     l1_entry *e = l1_get(&n->l1, f->key, now);
-    if (l1_valid(e, now)) {
+    if (e && fresh_is_valid(e->logical_exp, now)) {
         bool stale = e->stale;
         trace(f, "l1.recheck", "hit");
         release_mlock(f);
@@ -620,21 +598,22 @@ static void gs_locked(flow *f)
         flow_end(f);
         return;
     }
+    bool has_stale = e != NULL;
     if (n->p.l2_enabled) {
-        if (l2_allow(n)) {
-            sim_ns t = dec_l2_timeout(&n->p, e != NULL);
+        bool usable = l2_usable(n);
+        bool closed = usable && l2_allow(n);
+        if (stampede_should_read_l2(usable, &n->fo, closed, has_stale)) {
+            sim_ns t = from_cp(timeouts_l2_read(&n->fo, has_stale));
             trace(f, "l2.read", "timeout=%lld", (long long)t);
             l2_read(f, GS_L2_DONE, t);
             return;
         }
         trace(f, "l2.skip", "breaker open or client down");
-        if (!n->p.fallback_db) {
+        if (!n->p.fallback_db) { /* MODEL.md "Fallback": fail instead of the database */
             gs_fail(f);
             return;
         }
     }
-    f->res = R_NIL;
-    f->step = GS_DLOCK_DONE; /* no distributed lock without L2 */
     factory_start(f);
 }
 
@@ -662,10 +641,24 @@ static void dl_done(dl_wait *w, int outcome)
         stats_add(n->st, n->id, n->id_dl_to, 1);
     }
     trace(f, "dlock", "%s", outcome == 1 ? "acquired" : outcome == 0 ? "timeout" : "error");
-    f->res = outcome == 1 ? R_OK : R_TIMEOUT_SYNTH;
-    f->step = GS_L2_RECHECK;
-    if (f->has_dlock && l2_usable(n)) {
-        l2_read(f, GS_L2_RECHECK, dec_l2_timeout(&n->p, f->l2_ts >= 0));
+    bool l2 = l2_usable(n);
+    if (stampede_after_distributed_lock(f->has_dlock, l2) == STAMPEDE_DLOCK_RECHECK_L2) {
+        l2_read(f, GS_L2_RECHECK, from_cp(timeouts_l2_read(&n->fo, f->l2_ts >= 0)));
+        return;
+    }
+    factory_start(f); /* not acquired: the factory runs anyway, no fail-safe shortcut */
+}
+
+/* Start the distributed lock (§1 F) or go to the factory. */
+static void gs_dlock(flow *f)
+{
+    node *n = f->n;
+    if (f->kind == FL_GOS && stampede_use_distributed_lock(n->p.distributed_lock && l2_usable(n), &n->fo)) {
+        f->owner = ((uint64_t)n->id << 40) | ++n->owner_seq;
+        f->dlw.try_once = dl_try;
+        f->dlw.done = dl_done;
+        dl_acquire(&f->dlw, n->e, n->rng_lock, &n->p.dlock,
+                   from_cp(stampede_distributed_lock_timeout(&n->fo)));
         return;
     }
     factory_start(f);
@@ -679,6 +672,7 @@ static void gs_l2_done(flow *f)
     if (f->res == R_OK) {
         l1_entry *e = l1_peek(&n->l1, f->key);
         f->l2_ts = f->val.stamp;
+        /* a valid L2 entry older than the L1 entry is ignored (§1 E) */
         bool newer = !e || f->val.stamp >= e->ts;
         if (l2_valid(n, f->val.stamp, now) && newer) {
             stats_add(n->st, n->id, n->id_l2_hit, 1);
@@ -692,16 +686,7 @@ static void gs_l2_done(flow *f)
     }
     stats_add(n->st, n->id, n->id_l2_miss, 1);
     trace(f, "l2.miss", "res=%d", f->res);
-    /* F: distributed lock */
-    if (n->p.distributed_lock && l2_usable(n)) {
-        f->owner = ((uint64_t)n->id << 40) | ++n->owner_seq;
-        f->dlw.try_once = dl_try;
-        f->dlw.done = dl_done;
-        sim_ns t = n->p.dlock_timeout;
-        dl_acquire(&f->dlw, n->e, n->rng_lock, &n->p.dlock, t);
-        return;
-    }
-    factory_start(f);
+    gs_dlock(f);
 }
 
 /* F: the distributed-lock try answered (through on_l2 + wake). */
@@ -737,11 +722,11 @@ static void db_done(db_call *c, db_status st)
     flow *f = (flow *)((char *)c - offsetof(flow, dbc));
     f->pending--;
     f->db_ok = st == DB_OK;
+    f->db_running = false;
     if (!f->parked || f->step != GS_FACTORY_DONE) {
         /* a factory timeout is being handled: it will look at db_early */
         f->db_early = true;
-        if (f->done)
-            maybe_free(f);
+        maybe_free(f);
         return;
     }
     if (f->t_soft) {
@@ -749,72 +734,50 @@ static void db_done(db_call *c, db_status st)
         f->t_soft = 0;
         f->pending--;
     }
-    if (f->t_hard) {
-        eng_cancel(f->n->e, f->t_hard);
-        f->t_hard = 0;
-        f->pending--;
-    }
     wake(f);
 }
 
+/* The factory's synthetic timeout (soft or hard, whichever policy chose). */
 static void factory_timer_fire(engine *e, void *obj, uint64_t u)
 {
     (void)e;
+    (void)u;
     flow *f = obj;
     f->pending--;
-    if (u == 0)
-        f->t_soft = 0;
-    else
-        f->t_hard = 0;
+    f->t_soft = 0;
     if (!f->parked || f->step != GS_FACTORY_DONE || f->factory_timed_out) {
         maybe_free(f);
         return;
     }
-    if (f->t_soft) { /* the other timer is moot now */
-        eng_cancel(f->n->e, f->t_soft);
-        f->t_soft = 0;
-        f->pending--;
-    }
-    if (f->t_hard) {
-        eng_cancel(f->n->e, f->t_hard);
-        f->t_hard = 0;
-        f->pending--;
-    }
     f->factory_timed_out = true;
-    stats_add(f->n->st, f->n->id, f->n->id_factory_err, 1);
-    f->parked = true;
+    stats_add(f->n->st, f->n->id, f->n->id_factory_to, 1);
     f->step = GS_FACTORY_TIMEOUT;
     wake(f);
 }
 
-/* F: run the factory on the database with soft/hard timeouts. */
+/* F: run the factory on the database with the soft/hard timeout policy chose. */
 static void factory_start(flow *f)
 {
     node *n = f->n;
     sim_ns now = eng_now(n->e);
-    if (f->kind == FL_GOS && n->p.l2_enabled && !f->has_dlock && f->step == GS_L2_RECHECK &&
-        n->p.distributed_lock)
-        trace(f, "dlock", "not acquired: factory runs anyway");
     l1_entry *e = l1_peek(&n->l1, f->key);
     bool fallback = e != NULL || f->l2_ts >= 0;
-    sim_ns soft, hard;
-    dec_factory_timeouts(&n->p, fallback, &soft, &hard);
+    cp_ns chosen = timeouts_factory(&n->fo, fallback);
+    f->timeout_soft = timeouts_factory_is_soft(&n->fo, fallback, chosen);
+    sim_ns t = from_cp(chosen);
     f->ts = now; /* §1 F: the timestamp is taken just before the factory */
     f->factory_timed_out = f->db_early = false;
+    f->db_running = true;
     n->factory_calls++;
     stats_add(n->st, n->id, n->id_factory, 1);
-    trace(f, "factory.start", "soft=%lld hard=%lld", (long long)soft, (long long)hard);
+    trace(f, "factory.start", "timeout=%lld%s", (long long)t, f->timeout_soft ? " (soft)" : "");
     f->dbc.done = db_done;
     f->dbc.node = n->id;
     f->pending++;
     db_submit(n->env.db, &f->dbc);
-    if (soft != SIM_NEVER) {
+    if (t != SIM_NEVER) {
         f->pending++;
-        f->t_soft = eng_after(n->e, soft, factory_timer_fire, f, 0);
-    }
-    if (hard != SIM_NEVER) {
-        f->pending++;
-        f->t_hard = eng_after(n->e, hard, factory_timer_fire, f, 1);
+        f->t_soft = eng_after(n->e, t, factory_timer_fire, f, 0);
     }
     park(f, GS_FACTORY_DONE);
 }
@@ -845,7 +808,7 @@ static void gs_factory_done(flow *f)
     }
     stats_add(n->st, n->id, n->id_factory_err, 1);
     trace(f, "factory.done", "error");
-    if (!f->req) { /* background completion of a timed-out factory */
+    if (!f->req) { /* background completion, or an eager refresh */
         release_mlock(f);
         release_dlock(f);
         flow_end(f);
@@ -854,27 +817,26 @@ static void gs_factory_done(flow *f)
     gs_fail(f);
 }
 
-/* F: a soft or hard factory timeout fired (synthetic). */
+/* F: the factory's synthetic timeout fired: fail-safe answers the caller;
+ * with background completion both locks stay with the running factory. */
 static void gs_factory_timeout(flow *f)
 {
     node *n = f->n;
-    trace(f, "factory.timeout", "background_completion=%d", n->p.background_completion);
-    bool stale = fail_safe_activate(f);
-    if (n->p.background_completion) {
-        /* both locks pass to the background task (§1 F MaybeBackgroundCompleteFactory) */
+    bool running = !f->db_early;
+    bool bg = timeouts_factory_background_completion(&n->fo, running);
+    trace(f, "factory.timeout", "%s background=%d", f->timeout_soft ? "soft" : "hard", bg);
+    if (bg) {
+        bool stale = fail_safe_activate(f);
         answer(f, stale ? WL_STALE : WL_ERROR);
-        if (f->db_early) {
-            f->step = GS_FACTORY_DONE;
-            run_step(f);
-            return;
-        }
         park(f, GS_FACTORY_DONE);
         return;
     }
-    release_mlock(f);
-    release_dlock(f);
-    answer(f, stale ? WL_STALE : WL_ERROR);
-    flow_end(f); /* the db reply is ignored when it comes */
+    if (f->db_early) { /* the factory finished meanwhile: use its result */
+        f->step = GS_FACTORY_DONE;
+        run_step(f);
+        return;
+    }
+    gs_fail(f); /* the db reply is ignored when it comes */
 }
 
 /* ===================================================================== *
@@ -1005,23 +967,44 @@ static void op_expire(flow *f)
 
 static void eager_spawn(node *n, uint32_t key)
 {
-    /* memory lock with timeout 0; not acquired: nothing happens */
-    if (ml_held(&n->ml, key))
-        return;
+    /* the memory lock with timeout 0 (stampede_eager_lock_timeout) */
     flow *f = flow_new(n, FL_EAGER, key, NULL);
-    bool got = ml_acquire(&n->ml, key, &f->mlw, 0);
-    assert(got);
-    (void)got;
+    bool got = ml_acquire(&n->ml, key, &f->mlw, from_cp(stampede_eager_lock_timeout()));
+    bool use_dl = stampede_use_distributed_lock(n->p.distributed_lock && l2_usable(n), &n->fo);
+    if (stampede_eager_decision(true, got, use_dl, false) == STAMPEDE_EAGER_SKIP_MEMORY_BUSY) {
+        f->done = true;
+        maybe_free(f);
+        return;
+    }
     f->has_mlock = true;
     stats_add(n->st, n->id, n->id_eager, 1);
     f->step = EG_BEGIN;
     wp_submit(&n->pool, &f->job); /* Task.Run */
 }
 
+static void eg_dl_done(dl_wait *w, int outcome)
+{
+    flow *f = (flow *)((char *)w - offsetof(flow, dlw));
+    f->has_dlock = outcome == 1;
+    if (stampede_eager_decision(true, true, true, f->has_dlock) != STAMPEDE_EAGER_START) {
+        trace(f, "eager", "already occurring on another node");
+        release_mlock(f);
+        flow_end(f);
+        return;
+    }
+    factory_start(f); /* no L2 re-check first (§1 B 4) */
+}
+
 static void eg_begin(flow *f)
 {
-    /* distributed lock with timeout 0 is a single SET NX; modelled as "not
-     * contended" unless the locker is configured, then one try */
+    node *n = f->n;
+    if (stampede_use_distributed_lock(n->p.distributed_lock && l2_usable(n), &n->fo)) {
+        f->owner = ((uint64_t)n->id << 40) | ++n->owner_seq;
+        f->dlw.try_once = dl_try;
+        f->dlw.done = eg_dl_done;
+        dl_acquire(&f->dlw, n->e, n->rng_lock, &n->p.dlock, from_cp(stampede_eager_lock_timeout()));
+        return;
+    }
     factory_start(f);
 }
 
@@ -1397,6 +1380,7 @@ int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
     ml_init(&n->ml, n->e);
     n->rng_expiry = eng_rngf(n->e, "node[%d].expiry", n->id);
     n->rng_lock = eng_rngf(n->e, "node[%d].lock_poll", n->id);
+    build_options(n);
     stats *s = n->st;
     n->id_l1_hit = stats_counter(s, "l1.hit");
     n->id_l1_miss = stats_counter(s, "l1.miss");
@@ -1406,6 +1390,7 @@ int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
     n->id_l2_to = stats_counter(s, "l2.timeout");
     n->id_factory = stats_counter(s, "factory.calls");
     n->id_factory_err = stats_counter(s, "factory.errors");
+    n->id_factory_to = stats_counter(s, "factory.timeouts");
     n->id_mlock_waits = stats_counter(s, "lock.memory.waits");
     n->id_dl_acq = stats_counter(s, "lock.distributed.acquired");
     n->id_dl_to = stats_counter(s, "lock.distributed.timeout");
@@ -1422,6 +1407,8 @@ int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
     bp_init(&n->bp, n->e, s, env->bp_rc, n->id, &bpp, bp_on_message, n);
     n->p.bp.enabled = bpp.enabled;
     stats_gauge_set(s, n->id, n->id_br_open, 0);
+    if (p->l1.capacity)
+        eng_after(n->e, SEC(60), sweep_fire, n, 0);
     return 0;
 }
 
@@ -1453,6 +1440,16 @@ void node_finish(node *n)
         n->br_open_since = now;
     }
     wp_finish(&n->pool);
+}
+
+/* MemoryCache's expiration scan (ExpirationScanFrequency, 1 min): frees
+ * physically expired entries nobody touched. */
+static void sweep_fire(engine *e, void *obj, uint64_t u)
+{
+    (void)u;
+    node *n = obj;
+    l1_sweep(&n->l1, eng_now(e));
+    eng_after(e, SEC(60), sweep_fire, n, 0);
 }
 
 void node_set_pause(node *n, bool paused) { wp_set_limit(&n->pool, paused ? 0 : INT32_MAX); }

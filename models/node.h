@@ -26,7 +26,7 @@
 #include "models/redis_client.h"
 #include "models/worker_pool.h"
 #include "models/workload.h"
-#include "policy/breaker.h"
+#include "policy/cachepolicy.h"
 #include "sim/rows.h"
 
 /* Entry and cache options (fusioncache.md §2); SIM_NEVER = "none" (∞). */
@@ -42,6 +42,8 @@ typedef struct node_params {
     bool background_completion;        /* AllowTimedOutFactoryBackgroundCompletion, true */
     sim_ns l2_soft, l2_hard;           /* DistributedCacheSoft/HardTimeout, ∞ / ∞ */
     double eager_threshold;            /* EagerRefreshThreshold, 0 = off */
+    double xfetch_beta;                /* XFetch early recompute beta, 0 = off */
+    sim_ns xfetch_delta;               /* XFetch delta: the recompute time (mean factory time) */
     sim_ns memory_lock_timeout;        /* MemoryLockTimeout ?? LockTimeout, ∞ */
     bool distributed_lock;             /* a distributed locker is configured */
     sim_ns dlock_timeout;              /* DistributedLockTimeout, ∞ */
@@ -92,6 +94,8 @@ typedef struct node {
     mem_locks ml;
     backplane bp;
     breaker *br;
+    fc_entry_options fo; /* the FusionCache options policy/ reads */
+    cp_rand rand;        /* jitter / xfetch draws (stream node[i].expiry) */
     gsl_rng *rng_expiry, *rng_lock;
     flow *free_flows;
     flow **blocks;
@@ -107,7 +111,7 @@ typedef struct node {
     /* counters */
     uint64_t factory_calls, l2_reads, bp_received, bp_l2_reads;
     int id_l1_hit, id_l1_miss, id_l2_hit, id_l2_miss, id_l2_err, id_l2_to, id_factory,
-        id_factory_err, id_mlock_waits, id_dl_acq, id_dl_to, id_br_trips, id_br_open_s,
+        id_factory_err, id_factory_to, id_mlock_waits, id_dl_acq, id_dl_to, id_br_trips, id_br_open_s,
         id_br_rej, id_br_open, id_failsafe, id_eager, id_ar_items;
 } node;
 

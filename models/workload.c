@@ -119,10 +119,12 @@ static void load_op(wl_request *r)
     const wl_step *s = &w->p.script[r->step];
     wl_node *n = &w->n[r->node];
     r->op = s->op;
-    if (s->fixed)
+    if (s->pick == PICK_SEQUENTIAL)
         r->key = s->first + r->key_i;
+    else if (s->pick == PICK_FIXED)
+        r->key = s->first;
     else
-        r->key = wl_draw_key(w, n->keys);
+        r->key = w->p.keys.offset + wl_draw_key(w, n->keys);
     if (r->op == OP_GET_OR_SET && w->p.write_ratio > 0 && gsl_rng_uniform(n->mix) < w->p.write_ratio)
         r->op = OP_SET;
 }
@@ -189,6 +191,13 @@ static void arrival_fire(engine *e, void *obj, uint64_t u)
     start_request(n, -1);
 }
 
+static void arrival_once_fire(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    (void)u;
+    start_request(obj, -1);
+}
+
 static void client_fire(engine *e, void *obj, uint64_t u)
 {
     wl_node *n = obj;
@@ -201,6 +210,15 @@ void wl_begin(workload *w)
 {
     for (int i = 0; i < w->nodes; i++) {
         wl_node *n = &w->n[i];
+        if (w->p.burst) { /* all arrivals known up front: count events */
+            for (uint32_t k = 0; k < w->p.burst_count; k++) {
+                sim_ns t = w->p.burst_at +
+                           (sim_ns)(gsl_rng_uniform(n->arrivals) * (double)w->p.burst_spread);
+                if (t < w->p.stop)
+                    eng_at(w->e, t, arrival_once_fire, n, 0);
+            }
+            continue;
+        }
         if (!w->p.closed) {
             schedule_arrival(n);
             continue;

@@ -30,10 +30,12 @@ typedef enum wl_pop { POP_UNIFORM = 0, POP_ZIPF, POP_HOTSPOT, POP_RANGE } wl_pop
 #define WL_MAX_STEPS 8
 #define WL_MAX_POINTS 32
 
+typedef enum wl_pick { PICK_RANDOM = 0, PICK_SEQUENTIAL, PICK_FIXED } wl_pick;
+
 typedef struct wl_step {
     wl_op op;
     uint32_t keys;      /* K operations in sequence (>= 1) */
-    bool fixed;         /* keys first .. first + K - 1 instead of drawn */
+    wl_pick pick;       /* random: drawn; sequential: first + i; fixed: first */
     uint32_t first;
 } wl_step;
 
@@ -49,10 +51,14 @@ typedef struct wl_keys {
     double s;                    /* zipf exponent */
     double hot_keys, hot_traffic; /* hotspot: fraction of keys, fraction of traffic */
     uint32_t range_lo, range_hi;  /* range: [lo, hi) */
+    uint32_t offset;              /* id of the first key (added to draws) */
 } wl_keys;
 
 typedef struct wl_params {
     bool closed;
+    bool burst;              /* burst_count arrivals per node, uniform over [burst_at, +spread] */
+    uint32_t burst_count;
+    sim_ns burst_at, burst_spread;
     wl_point profile[WL_MAX_POINTS]; /* open loop; npoints >= 1, t ascending, first t = 0 */
     int npoints;
     int clients;    /* closed loop, per node */

@@ -1,0 +1,72 @@
+/* faults.h — the fault schedule (MODEL.md "Faults"): timed, declarative
+ * faults on redis, the database, a node's link, a node, or the backplane,
+ * and stochastic ones (alternating up Exp(MTTF) / down Exp(MTTR) from `at`,
+ * one random stream per fault: "faults[i]").
+ *
+ * Kinds by target (what each does):
+ *   redis     down (refused) · blackhole (timeouts) · slow (x factor) ·
+ *             restart (down for `for`, back empty) · flush · pause ·
+ *             partition (the listed nodes' links, or all)
+ *   database  down (calls fail fast) · slow · capacity (usable connections) ·
+ *             blackhole/pause (modelled as slow x 1e6: nothing comes back) ·
+ *             restart (down for `for`)
+ *   link      partition/down/blackhole (nothing crosses) · slow (rtt x factor)
+ *   node      pause/down (no worker runs) · capacity (workers)
+ *   backplane down/blackhole/partition (the node's messages are lost both
+ *             ways; publishes go to auto-recovery)
+ * Every start and end is a `transitions` row (component "fault"); Redis also
+ * records its own state rows.  A combination a target does not support is
+ * rejected at setup with a message naming the fault.
+ */
+#ifndef CS_FAULTS_H
+#define CS_FAULTS_H
+
+#include "models/database.h"
+#include "models/network.h"
+#include "models/node.h"
+#include "models/redis_server.h"
+#include "sim/rows.h"
+
+typedef enum ft_target { FT_REDIS = 0, FT_DATABASE, FT_LINK, FT_NODE, FT_BACKPLANE } ft_target;
+typedef enum ft_kind {
+    FK_DOWN = 0, FK_BLACKHOLE, FK_SLOW, FK_RESTART, FK_FLUSH, FK_PARTITION, FK_PAUSE, FK_CAPACITY
+} ft_kind;
+
+#define FT_MAX_NODES 64
+
+typedef struct ft_spec {
+    sim_ns at;
+    sim_ns dur;        /* SIM_NEVER: until the end */
+    ft_target target;
+    ft_kind kind;
+    int nodes[FT_MAX_NODES]; /* affected nodes; nnodes 0 = all */
+    int nnodes;
+    double factor;     /* slow */
+    int capacity;      /* capacity: workers or connections */
+    sim_ns mttf, mttr; /* both > 0: stochastic */
+} ft_spec;
+
+typedef struct ft_world {
+    engine *e;
+    run_rows *rows;
+    redis_server *srv;
+    network *net;
+    database *db;
+    node *nodes;
+    int nnodes;
+} ft_world;
+
+typedef struct faults faults;
+
+/* Validate and schedule.  Returns NULL and fills err on an unsupported
+ * target/kind combination. */
+faults *faults_new(const ft_world *w, const ft_spec *specs, int n, cs_err *err);
+void faults_free(faults *f);
+/* Time the first fault starts (SIM_NEVER if none) and the last one ends
+ * (as scheduled so far; stochastic faults extend it as they happen). */
+sim_ns faults_first_start(const faults *f);
+sim_ns faults_last_end(const faults *f);
+const char *ft_target_name(ft_target t);
+const char *ft_kind_name(ft_kind k);
+
+#endif
