@@ -76,6 +76,8 @@ static const cp_param_desc desc[] = {
      "0 = off (default)", NULL},
     {"transition_to_state_after_wait_duration", CP_PARAM_ENUM, F(transition_to_state_after_wait_duration),
      "state after the half-open max wait: open (default) or closed", after_choices},
+    {"half_open_unlimited_calls", CP_PARAM_BOOL, F(half_open_unlimited_calls),
+     "HCL 9.1.12: no permit limit in half-open (default false)", NULL},
 };
 #undef F
 
@@ -96,6 +98,7 @@ void breaker_sliding_defaults(breaker_sliding_params *p)
     p->max_wait_duration_in_half_open_state = 0;
     /* stored as an index into after_choices: 1 = open */
     p->transition_to_state_after_wait_duration = 1;
+    p->half_open_unlimited_calls = false;
 }
 
 void breaker_sliding_hcl_v2_defaults(breaker_sliding_params *p, bool hcl_9113)
@@ -109,6 +112,7 @@ void breaker_sliding_hcl_v2_defaults(breaker_sliding_params *p, bool hcl_9113)
     p->minimum_number_of_calls = 20;
     p->permitted_number_of_calls_in_half_open_state = 2;
     p->wait_duration_in_open_state = hcl_9113 ? CP_SEC(30) : CP_SEC(60);
+    p->half_open_unlimited_calls = !hcl_9113;
 }
 
 static void defaults_v(void *p)
@@ -355,6 +359,8 @@ static bool allow(breaker *b, cp_ns now)
     }
     if (b->state == BREAKER_HALF_OPEN) {
         assert(s->permits >= 0 && s->permits <= s->p.permitted_number_of_calls_in_half_open_state);
+        if (s->p.half_open_unlimited_calls)
+            return true; /* HCL 9.1.12: calls flow until results decide */
         if (s->permits == 0)
             return false;
         s->permits--;

@@ -26,13 +26,18 @@ typedef struct breaker_sliding_params {
     bool automatic_transition_from_open_to_half_open_enabled; /* false */
     cp_ns max_wait_duration_in_half_open_state; /* 0 = off */
     int transition_to_state_after_wait_duration; /* 0 = closed, 1 = open (default) */
+    /* HCL 9.1.12 (resilience.md §1.3): HALF_OPEN "issue[d] multiple remote
+     * calls until a success or failure was reported" — no permit limit;
+     * results still decide through the half-open window. Default false. */
+    bool half_open_unlimited_calls;
 } breaker_sliding_params;
 
 /* Resilience4j defaults (CircuitBreakerConfig L43-52). */
 void breaker_sliding_defaults(breaker_sliding_params *p);
 /* HCL Commerce `circuitBreakerV2` defaults, resilience.md §1.3: window 50,
- * minimum 20, 50 % failures, 100 % slow, 2 half-open calls; wait 60 s and
- * slow at 500 ms, or (hcl_9113 = true) 30 s and 250 ms (HC-26560). */
+ * minimum 20, 50 % failures, 100 % slow, 2 half-open calls; 9.1.12: wait
+ * 60 s, slow at 500 ms, unlimited half-open calls; 9.1.13 (hcl_9113 =
+ * true): 30 s, 250 ms, only the 2 permitted calls (HC-26560). */
 void breaker_sliding_hcl_v2_defaults(breaker_sliding_params *p, bool hcl_9113);
 
 #endif

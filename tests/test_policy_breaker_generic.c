@@ -219,10 +219,13 @@ Test(policy_breaker, randomized_invariants_hold_for_every_kind)
     p.minimum_throughput = 5;
     p.sampling_duration = S(2);
     p.break_duration = MSx(500);
+    breaker_sliding_params su = sc;
+    su.half_open_unlimited_calls = true;
     breaker_simple_params s = {.break_duration = MSx(300)};
     const kind_case cases[] = {
         {"hcl_v1", &h, -1},         {"sliding_window", &sc, 3}, {"sliding_window", &st, 3},
-        {"polly", &p, 1},           {"simple", &s, 0},          {"none", NULL, 0},
+        {"sliding_window", &su, -1}, {"polly", &p, 1},          {"simple", &s, 0},
+        {"none", NULL, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         for (uint64_t seed = 1; seed <= 5; seed++)

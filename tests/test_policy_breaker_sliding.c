@@ -102,6 +102,26 @@ Test(policy_sliding, hcl_v2_one_failure_in_two_half_open_calls_reopens)
     }
 }
 
+Test(policy_sliding, hcl_9112_half_open_lets_calls_flow_until_results_decide)
+{
+    breaker_sliding_params p;
+    breaker_sliding_hcl_v2_defaults(&p, false);
+    cr_assert(p.half_open_unlimited_calls);
+    cr_assert_eq(p.wait_duration_in_open_state, S(60));
+    cr_assert_eq(p.slow_call_duration_threshold, MSx(500));
+    breaker *b = mk(&p);
+    cp_ns t = 0;
+    feed(b, &t, 20, BREAKER_FAILURE, 0);
+    t += S(60) + 1;
+    for (int i = 0; i < 50; i++)
+        cr_assert(breaker_allow(b, t + i), "9.1.12: no permit limit");
+    breaker_success(b, t + S(1), 0);
+    cr_assert_eq(breaker_get_state(b), BREAKER_HALF_OPEN);
+    breaker_success(b, t + S(1), 0);
+    cr_assert_eq(breaker_get_state(b), BREAKER_CLOSED, "two results decide, as in 9.1.13");
+    breaker_free(b);
+}
+
 Test(policy_sliding, defaults_need_50_failures_after_full_window_of_100)
 {
     breaker *b = mk(NULL);
