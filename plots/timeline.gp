@@ -85,8 +85,10 @@ set style line 9 lc rgb '#555555' lw 1.5
 
 # Fault windows, shaded behind every panel.
 do for [i = 0:nfaults - 1] {
-    stats faultfile every ::i::i using 1:2 nooutput
-    set object (100 + i) rect from first STATS_min_x / xdiv, graph 0 to first STATS_max_y / xdiv, graph 1 \
+    stats faultfile every ::i::i using 1 nooutput
+    fstart = STATS_min
+    stats faultfile every ::i::i using 2 nooutput
+    set object (100 + i) rect from first fstart / xdiv, graph 0 to first STATS_max / xdiv, graph 1 \
         fc rgb '#f6c4c4' fs solid 0.55 noborder behind
 }
 

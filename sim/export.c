@@ -21,8 +21,8 @@
 #include "sim/store_schema.h"
 
 const char *const ex_timeline_series[EX_TL_N] = {
-    "rps",           "errors",       "latency.p50_ms", "latency.p99_ms", "l1.hit_ratio",
-    "stale_ratio",   "db.rps",       "redis.backlog",  "pool.queue",
+    "rps",         "errors", "latency.p50_ms", "latency.p99_ms", "l1.hit_ratio",
+    "stale_ratio", "db.rps", "redis.backlog",  "pool.queue",
 };
 
 /* How a whole-run series is rebuilt from per-node rows when the store has
@@ -128,7 +128,8 @@ int ex_open(ex_store *st, const char *path, cs_err *err)
         "SELECT run_id, path, value FROM params LIMIT 0",
         "SELECT run_id, node, name, value FROM metrics LIMIT 0",
         "SELECT run_id, node, t_s, name, value FROM series LIMIT 0",
-        "SELECT run_id, t_ns, node, component, from_state, to_state, reason FROM transitions LIMIT 0",
+        "SELECT run_id, t_ns, node, component, from_state, to_state, reason FROM transitions LIMIT "
+        "0",
     };
     for (size_t i = 0; i < sizeof probes / sizeof *probes; i++) {
         if (sqlite3_prepare_v2(st->db, probes[i], -1, &s, NULL) != SQLITE_OK) {
@@ -285,8 +286,8 @@ static bool fault_ends(const char *to)
  * without its "faults[N] " prefix ("redis.restart"). */
 static char *fault_label(const char *to, const char *reason)
 {
-    bool generic = !to || strcmp(to, "active") == 0 || strcmp(to, "on") == 0 ||
-                   strcmp(to, "started") == 0;
+    bool generic =
+        !to || strcmp(to, "active") == 0 || strcmp(to, "on") == 0 || strcmp(to, "started") == 0;
     if (!generic || !reason || !*reason)
         return cs_strdup(to ? to : "fault");
     const char *p = reason;
@@ -295,7 +296,10 @@ static char *fault_label(const char *to, const char *reason)
     return cs_strdup(*p ? p : reason);
 }
 
-static bool same_text(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+static bool same_text(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
 
 /* Fault windows of a run: an end is matched with the oldest open window of
  * the same node, preferring one with the same reason, then the same kind
@@ -387,8 +391,7 @@ static int cmp_int(const void *a, const void *b)
 }
 
 int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *datafile,
-                      const char *faultfile, const char *breakerfile, ex_timeline *out,
-                      cs_err *err)
+                      const char *faultfile, const char *breakerfile, ex_timeline *out, cs_err *err)
 {
     memset(out, 0, sizeof *out);
     tl_point *pts = NULL;
@@ -425,8 +428,8 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
             int step;
             while ((step = sqlite3_step(s)) == SQLITE_ROW) {
                 cs_grow((void **)&pts, &cap, n_pts + 1, sizeof *pts);
-                pts[n_pts++] = (tl_point){sqlite3_column_double(s, 0),
-                                          sqlite3_column_double(s, 1), col};
+                pts[n_pts++] =
+                    (tl_point){sqlite3_column_double(s, 0), sqlite3_column_double(s, 1), col};
                 out->has[col] = true;
                 out->summed[col] = pass == 1;
             }
@@ -438,8 +441,8 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
         }
     }
     if (node >= 0 && n_pts == 0) {
-        rc = cs_errf(err, CS_USAGE, "run %lld (%s) has no series for node %d",
-                     (long long)run->id, run->name, node);
+        rc = cs_errf(err, CS_USAGE, "run %lld (%s) has no series for node %d", (long long)run->id,
+                     run->name, node);
         goto done;
     }
     qsort(pts, n_pts, sizeof *pts, cmp_point);
@@ -558,8 +561,8 @@ done:
 
 /* ---- cdf ----------------------------------------------------------------- */
 
-int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n,
-                 const char *const *labels, const char *datafile, size_t *curves, cs_err *err)
+int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const char *const *labels,
+                 const char *datafile, size_t *curves, cs_err *err)
 {
     static const char *const names[] = {"latency.p50_ms", "latency.p90_ms", "latency.p99_ms",
                                         "latency.p999_ms", "latency.max_ms"};
@@ -605,8 +608,9 @@ int ex_nodes_write(ex_store *st, const ex_run *run, const char *datafile, size_t
                                         "latency.p99_ms", "requests.total"};
     *nodes = 0;
     sqlite3_stmt *s;
-    if (prepare(st, "SELECT DISTINCT node FROM metrics WHERE run_id=?1 AND node IS NOT NULL "
-                    "ORDER BY node",
+    if (prepare(st,
+                "SELECT DISTINCT node FROM metrics WHERE run_id=?1 AND node IS NOT NULL "
+                "ORDER BY node",
                 &s, err))
         return err->code;
     sqlite3_bind_int64(s, 1, run->id);
@@ -615,8 +619,9 @@ int ex_nodes_write(ex_store *st, const ex_run *run, const char *datafile, size_t
         sqlite3_finalize(s);
         return err->code;
     }
-    fprintf(f, "# cachestorm nodes: run %lld (%s)\n# node errors timeouts p50_ms p99_ms total "
-               "label\n",
+    fprintf(f,
+            "# cachestorm nodes: run %lld (%s)\n# node errors timeouts p50_ms p99_ms total "
+            "label\n",
             (long long)run->id, run->name);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -671,9 +676,9 @@ bool ex_parse_number(const char *s, double *out, const char **unit)
     static const struct {
         const char *suffix, *unit;
         double scale;
-    } units[] = {{"", "", 1},          {"ns", "s", 1e-9}, {"us", "s", 1e-6}, {"ms", "s", 1e-3},
-                 {"s", "s", 1},        {"m", "s", 60},    {"h", "s", 3600},  {"/s", "/s", 1},
-                 {"%", "%", 1}};
+    } units[] = {{"", "", 1},       {"ns", "s", 1e-9}, {"us", "s", 1e-6},
+                 {"ms", "s", 1e-3}, {"s", "s", 1},     {"m", "s", 60},
+                 {"h", "s", 3600},  {"/s", "/s", 1},   {"%", "%", 1}};
     if (!s || !*s)
         return false;
     char *end;
@@ -693,7 +698,10 @@ bool ex_parse_number(const char *s, double *out, const char **unit)
     return false;
 }
 
-static const char *variant_of(const ex_run *r) { return r->variant ? r->variant : ""; }
+static const char *variant_of(const ex_run *r)
+{
+    return r->variant ? r->variant : "";
+}
 
 static int str_index(char **v, size_t n, const char *s)
 {
@@ -787,8 +795,8 @@ char **ex_swept_params(ex_store *st, const ex_run *const *runs, size_t n, size_t
  * run i's value (NULL-safe: "(unset)"). */
 typedef struct categories {
     strset names;
-    double *x;    /* numeric value per category when numeric */
-    int *of_run;  /* category index per run */
+    double *x;   /* numeric value per category when numeric */
+    int *of_run; /* category index per run */
     bool numeric;
     const char *unit;
 } categories;
@@ -856,8 +864,9 @@ int ex_sweep1_write(ex_store *st, const ex_run *const *runs, size_t n, const cha
         strset_free(&variants);
         return err->code;
     }
-    fprintf(f, "# cachestorm sweep over %s: blocks metric*variants+variant; x mean lo hi n "
-               "xlabel\n",
+    fprintf(f,
+            "# cachestorm sweep over %s: blocks metric*variants+variant; x mean lo hi n "
+            "xlabel\n",
             param);
     double *vals = cs_malloc((n + 1) * sizeof *vals);
     bool first = true;
@@ -880,8 +889,8 @@ int ex_sweep1_write(ex_store *st, const ex_run *const *runs, size_t n, const cha
                 if (nv == 0)
                     continue;
                 ex_stat s = ex_stat_of(vals, nv);
-                fprintf(f, "%.10g %.10g %.10g %.10g %zu ", c.numeric ? c.x[k] : (double)k,
-                        s.mean, s.mean - s.half, s.mean + s.half, s.n);
+                fprintf(f, "%.10g %.10g %.10g %.10g %zu ", c.numeric ? c.x[k] : (double)k, s.mean,
+                        s.mean - s.half, s.mean + s.half, s.n);
                 put_label(f, c.names.v[k]);
                 fputc('\n', f);
             }
@@ -893,8 +902,8 @@ int ex_sweep1_write(ex_store *st, const ex_run *const *runs, size_t n, const cha
 }
 
 int ex_sweep2_write(ex_store *st, const ex_run *const *runs, size_t n, const char *px,
-                    const char *py, const char *metric, const char *datafile,
-                    size_t *n_variants, cs_err *err)
+                    const char *py, const char *metric, const char *datafile, size_t *n_variants,
+                    cs_err *err)
 {
     categories cx, cy;
     categorise(st, runs, n, px, &cx);
@@ -909,8 +918,9 @@ int ex_sweep2_write(ex_store *st, const ex_run *const *runs, size_t n, const cha
         rc = err->code;
         goto done;
     }
-    fprintf(f, "# cachestorm sweep: x=%s y=%s metric=%s; per variant: xi yi mean n xlabel "
-               "ylabel\n",
+    fprintf(f,
+            "# cachestorm sweep: x=%s y=%s metric=%s; per variant: xi yi mean n xlabel "
+            "ylabel\n",
             px, py, metric);
     double *vals = cs_malloc((n + 1) * sizeof *vals);
     for (size_t v = 0; v < variants.n; v++) {
@@ -948,9 +958,9 @@ done:
     return rc;
 }
 
-int ex_compare_write(ex_store *st, const ex_run *const *runs, size_t n,
-                     const char *const *metrics, size_t n_metrics, const char *datafile,
-                     size_t *n_groups, bool *present, cs_err *err)
+int ex_compare_write(ex_store *st, const ex_run *const *runs, size_t n, const char *const *metrics,
+                     size_t n_metrics, const char *datafile, size_t *n_groups, bool *present,
+                     cs_err *err)
 {
     /* Groups: variants when any run has one, else the runs themselves. */
     bool by_variant = false;

@@ -66,14 +66,14 @@ enum {
 extern const char *const ex_timeline_series[EX_TL_N];
 
 typedef struct ex_timeline {
-    size_t rows;            /* buckets written */
-    bool has[EX_TL_N];      /* the series had at least one value */
-    bool summed[EX_TL_N];   /* whole-run series rebuilt from per-node rows */
-    double bucket_s;        /* bucket width (smallest step between t_s) */
-    double t_end;           /* end of the x range, seconds */
-    size_t faults;          /* fault windows written */
-    size_t breakers;        /* breaker-open intervals written */
-    int breaker_rows;       /* distinct breakers (one strip row each) */
+    size_t rows;          /* buckets written */
+    bool has[EX_TL_N];    /* the series had at least one value */
+    bool summed[EX_TL_N]; /* whole-run series rebuilt from per-node rows */
+    double bucket_s;      /* bucket width (smallest step between t_s) */
+    double t_end;         /* end of the x range, seconds */
+    size_t faults;        /* fault windows written */
+    size_t breakers;      /* breaker-open intervals written */
+    int breaker_rows;     /* distinct breakers (one strip row each) */
 } ex_timeline;
 
 /* Write the timeline of one run: datafile gets `t_s` and the EX_TL_N series
@@ -95,8 +95,8 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
  * points p50, p90, p99, p99.9 and max (nines = -log10(1 - q); max is drawn at
  * EX_CDF_MAX_NINES).  *curves = blocks written. */
 #define EX_CDF_MAX_NINES 3.5
-int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n,
-                 const char *const *labels, const char *datafile, size_t *curves, cs_err *err);
+int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const char *const *labels,
+                 const char *datafile, size_t *curves, cs_err *err);
 
 /* ---- nodes --------------------------------------------------------------- */
 
@@ -133,15 +133,15 @@ int ex_sweep1_write(ex_store *st, const ex_run *const *runs, size_t n, const cha
 /* Sweep over two parameters: one block per variant (quoted label first), rows
  * `xi yi mean n "xlabel" "ylabel"` (category indices) for the metric. */
 int ex_sweep2_write(ex_store *st, const ex_run *const *runs, size_t n, const char *px,
-                    const char *py, const char *metric, const char *datafile,
-                    size_t *n_variants, cs_err *err);
+                    const char *py, const char *metric, const char *datafile, size_t *n_variants,
+                    cs_err *err);
 
 /* Variants side by side: one block per metric, rows `i mean lo hi n "label"`
  * per group (runs.variant, or the run name when there are no variants).
  * *present[m] tells whether any run had metric m. */
-int ex_compare_write(ex_store *st, const ex_run *const *runs, size_t n,
-                     const char *const *metrics, size_t n_metrics, const char *datafile,
-                     size_t *n_groups, bool *present, cs_err *err);
+int ex_compare_write(ex_store *st, const ex_run *const *runs, size_t n, const char *const *metrics,
+                     size_t n_metrics, const char *datafile, size_t *n_groups, bool *present,
+                     cs_err *err);
 
 /* A human axis label with units for a metric name ("latency.p99_ms" ->
  * "p99 latency (ms)"); returns name itself when unknown. */

@@ -62,7 +62,10 @@ static void gp_str(sbuf *b, const char *name, const char *value)
     sb_printf(b, "'; ");
 }
 
-static void gp_num(sbuf *b, const char *name, double v) { sb_printf(b, "%s=%.10g; ", name, v); }
+static void gp_num(sbuf *b, const char *name, double v)
+{
+    sb_printf(b, "%s=%.10g; ", name, v);
+}
 
 /* ---- files ------------------------------------------------------------ */
 
@@ -239,8 +242,8 @@ static void print_file(const char *path)
 }
 
 /* Run gnuplot on the KIND script with vars; check the picture came out. */
-static int draw(session *s, const char *kind, sbuf *vars, const char *outfile,
-                const char *caption, cs_err *err)
+static int draw(session *s, const char *kind, sbuf *vars, const char *outfile, const char *caption,
+                cs_err *err)
 {
     char script[PATH_MAX];
     int rc = find_script(kind, script, sizeof script, err);
@@ -312,8 +315,8 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
         warn(s, "run %lld (%s) has no time series; its timeline shows only faults and breakers",
              (long long)r->id, r->name);
     }
-    static const char *const var[EX_TL_N] = {"has_rps", "has_errors", "has_p50",
-                                             "has_p99", "has_l1",     "has_stale",
+    static const char *const var[EX_TL_N] = {"has_rps", "has_errors",  "has_p50",
+                                             "has_p99", "has_l1",      "has_stale",
                                              "has_db",  "has_backlog", "has_poolq"};
     sbuf missing = {0};
     for (int c = 0; c < EX_TL_N; c++) {
@@ -337,9 +340,9 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
     bool summed = false;
     for (int c = 0; c < EX_TL_N; c++)
         summed |= tl.summed[c];
-    snprintf(title, sizeof title, "%s  (run %lld%s%s, seed %lld, %s%s)", r->name,
-             (long long)r->id, r->variant ? ", variant " : "", r->variant ? r->variant : "",
-             (long long)r->seed, scope, summed ? ", from per-node series" : "");
+    snprintf(title, sizeof title, "%s  (run %lld%s%s, seed %lld, %s%s)", r->name, (long long)r->id,
+             r->variant ? ", variant " : "", r->variant ? r->variant : "", (long long)r->seed,
+             scope, summed ? ", from per-node series" : "");
     gp_str(&v, "title", title);
     snprintf(caption, sizeof caption, "Timeline of run %lld %s (%s)", (long long)r->id, r->name,
              scope);
@@ -366,8 +369,8 @@ static int draw_nodes(session *s, const ex_run *r, const char *base, cs_err *err
     gp_str(&v, "datafile", data);
     gp_num(&v, "nnodes", (double)nodes);
     char title[512], caption[600];
-    snprintf(title, sizeof title, "%s  (run %lld, seed %lld): per node", r->name,
-             (long long)r->id, (long long)r->seed);
+    snprintf(title, sizeof title, "%s  (run %lld, seed %lld): per node", r->name, (long long)r->id,
+             (long long)r->seed);
     gp_str(&v, "title", title);
     snprintf(caption, sizeof caption, "Per-node errors and latency of run %lld %s",
              (long long)r->id, r->name);
@@ -405,7 +408,7 @@ static int draw_cdf(session *s, const ex_run *const *runs, size_t n, const char 
             sb_printf(&l, "%s", runs[i]->name);
         if (runs[i]->variant)
             sb_printf(&l, "%s%s", l.n ? " / " : "", runs[i]->variant);
-        for (size_t k = 0; k < n_swept && k < 3; k++) {
+        for (size_t k = 0; swept && k < n_swept && k < 3; k++) {
             char *val = ex_param(&s->st, runs[i]->id, swept[k]);
             const char *dot = strrchr(swept[k], '.');
             sb_printf(&l, "%s%s=%s", l.n ? ", " : "", dot ? dot + 1 : swept[k], val ? val : "-");
@@ -414,7 +417,7 @@ static int draw_cdf(session *s, const ex_run *const *runs, size_t n, const char 
         sb_printf(&l, "%s#%lld", l.n ? " " : "", (long long)runs[i]->id);
         labels[i] = l.s;
     }
-    for (size_t k = 0; k < n_swept; k++)
+    for (size_t k = 0; swept && k < n_swept; k++)
         free(swept[k]);
     free(swept);
     int rc = ex_cdf_write(&s->st, runs, n, (const char *const *)labels, data, &curves, err);
@@ -424,8 +427,7 @@ static int draw_cdf(session *s, const ex_run *const *runs, size_t n, const char 
     if (rc)
         goto done;
     if (curves == 0) {
-        rc = cs_errf(err, CS_USAGE, "%s: no run has latency metrics (latency.p50_ms ...)",
-                     group);
+        rc = cs_errf(err, CS_USAGE, "%s: no run has latency metrics (latency.p50_ms ...)", group);
         goto done;
     }
     gp_str(&v, "datafile", data);
@@ -473,8 +475,9 @@ static int draw_sweep(session *s, const ex_run *const *runs, size_t n, const cha
         px = swept[0];
         py = n_swept > 1 ? swept[1] : NULL;
         if (n_swept > 2)
-            warn(s, "%s: %zu swept parameters; drawing %s and %s, averaging over the rest "
-                    "(choose with --param)",
+            warn(s,
+                 "%s: %zu swept parameters; drawing %s and %s, averaging over the rest "
+                 "(choose with --param)",
                  group, n_swept, px, py);
     }
     char title[512], caption[600];
@@ -482,8 +485,8 @@ static int draw_sweep(session *s, const ex_run *const *runs, size_t n, const cha
     if (!py) {
         bool numeric = false;
         const char *unit = "";
-        rc = ex_sweep1_write(&s->st, runs, n, px, metrics, n_metrics, data, &numeric,
-                             &n_variants, &unit, err);
+        rc = ex_sweep1_write(&s->st, runs, n, px, metrics, n_metrics, data, &numeric, &n_variants,
+                             &unit, err);
         if (rc)
             goto done;
         gp_num(&v, "mode", 1);
@@ -529,7 +532,7 @@ static int draw_sweep(session *s, const ex_run *const *runs, size_t n, const cha
     gp_str(&v, "title", title);
     rc = draw(s, "sweep", &v, outfile, caption, err);
 done:
-    for (size_t i = 0; i < n_swept; i++)
+    for (size_t i = 0; swept && i < n_swept; i++)
         free(swept[i]);
     free(swept);
     free(v.s), free(data), free(outfile);
@@ -623,9 +626,9 @@ static int select_runs(session *s, const ex_run ***sel, size_t *n, bool multi, c
                      r->status);
         }
         if (!found)
-            return cs_errf(err, CS_USAGE, "no run %s in %s (ids %lld..%lld; see cachestorm show %s)",
-                           a, o->db, (long long)s->st.runs[0].id,
-                           (long long)s->st.runs[s->st.n_runs - 1].id, o->db);
+            return cs_errf(
+                err, CS_USAGE, "no run %s in %s (ids %lld..%lld; see cachestorm show %s)", a, o->db,
+                (long long)s->st.runs[0].id, (long long)s->st.runs[s->st.n_runs - 1].id, o->db);
     }
     if (o->n_runs)
         return CS_OK;
@@ -766,8 +769,8 @@ int plot_draw(const plot_opts *o, plot_files *out, cs_err *err)
     for (size_t i = 0; i < 5; i++)
         known |= strcmp(o->kind, plot_kinds[i]) == 0;
     if (!known)
-        return cs_errf(err, CS_USAGE,
-                       "unknown kind '%s' (timeline, cdf, nodes, sweep or compare)", o->kind);
+        return cs_errf(err, CS_USAGE, "unknown kind '%s' (timeline, cdf, nodes, sweep or compare)",
+                       o->kind);
     if (strcmp(o->format, "png") != 0 && strcmp(o->format, "svg") != 0)
         return cs_errf(err, CS_USAGE, "unknown format '%s' (png or svg)", o->format);
 
@@ -877,8 +880,8 @@ static int usage_error(const char *fmt, const char *arg)
 
 int cmd_plot(int argc, char **argv)
 {
-    plot_opts o = {.prog = "plot", .kind = "timeline", .out_dir = ".", .format = "png",
-                   .node = PLOT_NO_NODE};
+    plot_opts o = {
+        .prog = "plot", .kind = "timeline", .out_dir = ".", .format = "png", .node = PLOT_NO_NODE};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has_value = i + 1 < argc;

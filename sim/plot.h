@@ -21,9 +21,9 @@
  * that name); none = the default for the kind (the last done run for
  * timeline/nodes, all done runs for cdf/sweep/compare). */
 typedef struct plot_opts {
-    const char *prog;   /* diagnostic prefix: "plot" or "report" */
+    const char *prog; /* diagnostic prefix: "plot" or "report" */
     const char *db;
-    const char *kind;   /* timeline, cdf, nodes, sweep, compare */
+    const char *kind; /* timeline, cdf, nodes, sweep, compare */
     const char *out_dir;
     const char *format; /* png or svg */
     int node;           /* timeline of one node; PLOT_NO_NODE = whole run */

@@ -19,7 +19,7 @@
 #include "sim/export.h"
 #include "sim/plot.h"
 
-#define REPORT_MAX_TIMELINES 8   /* the most recent done runs get a timeline */
+#define REPORT_MAX_TIMELINES 8     /* the most recent done runs get a timeline */
 #define REPORT_MAX_TRANSITIONS 400 /* per run; the rest is counted */
 
 static void esc(FILE *f, const char *s)
@@ -28,12 +28,23 @@ static void esc(FILE *f, const char *s)
         return;
     for (; *s; s++)
         switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
         }
 }
 
@@ -247,8 +258,13 @@ static void draw_kind(figure_set *fs, const char *db, const char *kind, const ch
         return;
     char sub[600];
     snprintf(sub, sizeof sub, "%s/%d", dir, fs->calls++);
-    plot_opts o = {.prog = "report", .db = db, .kind = kind, .out_dir = sub, .format = "svg",
-                   .node = PLOT_NO_NODE, .quiet = true,
+    plot_opts o = {.prog = "report",
+                   .db = db,
+                   .kind = kind,
+                   .out_dir = sub,
+                   .format = "svg",
+                   .node = PLOT_NO_NODE,
+                   .quiet = true,
                    .need_variants = need_variants};
     for (size_t i = 0; i < n_runs && i < PLOT_MAX_LIST; i++)
         o.runs[o.n_runs++] = runs[i];
@@ -289,8 +305,8 @@ static bool has_series(ex_store *st, int64_t run_id)
 {
     sqlite3_stmt *s;
     bool yes = false;
-    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM series WHERE run_id=?1 LIMIT 1", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM series WHERE run_id=?1 LIMIT 1", -1, &s, NULL) !=
+        SQLITE_OK)
         return false;
     sqlite3_bind_int64(s, 1, run_id);
     yes = sqlite3_step(s) == SQLITE_ROW;
@@ -414,13 +430,15 @@ int cmd_report(int argc, char **argv)
           "cachestorm report: ",
           f);
     esc(f, db);
-    fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>cachestorm report</h1>\n"
-               "<p class=\"muted\">Database <code>",
+    fprintf(f,
+            "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>cachestorm report</h1>\n"
+            "<p class=\"muted\">Database <code>",
             css);
     esc(f, db);
-    fprintf(f, "</code>: %zu run%s, %zu finished.</p>\n<nav><a href=\"#runs\">Runs</a>"
-               "<a href=\"#metrics\">Key metrics</a><a href=\"#plots\">Plots</a>"
-               "<a href=\"#transitions\">Transitions</a></nav>\n",
+    fprintf(f,
+            "</code>: %zu run%s, %zu finished.</p>\n<nav><a href=\"#runs\">Runs</a>"
+            "<a href=\"#metrics\">Key metrics</a><a href=\"#plots\">Plots</a>"
+            "<a href=\"#transitions\">Transitions</a></nav>\n",
             st.n_runs, st.n_runs == 1 ? "" : "s", n_done);
     runs_table(f, &st);
     metrics_table(f, &st);
@@ -432,9 +450,10 @@ int cmd_report(int argc, char **argv)
         fputs("</p>\n", f);
     }
     if (n_done > n_sel)
-        fprintf(f, "<p class=\"muted\">Timelines of %zu of %zu finished runs (the latest of "
-                   "each experiment, variant and name that stored time series); draw others "
-                   "with <code>cachestorm plot DB RUN</code>.</p>\n",
+        fprintf(f,
+                "<p class=\"muted\">Timelines of %zu of %zu finished runs (the latest of "
+                "each experiment, variant and name that stored time series); draw others "
+                "with <code>cachestorm plot DB RUN</code>.</p>\n",
                 n_sel, n_done);
     int fig = 0;
     for (size_t i = 0; i < fs.files.n; i++) {

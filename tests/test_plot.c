@@ -12,9 +12,9 @@
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
-#include <stdarg.h>
 #include <math.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,15 +115,24 @@ static double outage_value(int col, double t)
 {
     bool down = t >= 120 && t < 165, after = t >= 165 && t < 200;
     switch (col) {
-    case EX_TL_RPS: return 500 + 20 * sin(t / 7.0);
-    case EX_TL_ERRORS: return down ? 40 + fmod(t, 5) : 0;
-    case EX_TL_P50: return down ? 30 : 1.2 + 0.1 * sin(t);
-    case EX_TL_P99: return down ? 5000 : after ? 220 : 9 + sin(t / 3.0);
-    case EX_TL_L1HIT: return down ? 0.55 : 0.9;
-    case EX_TL_STALE: return down ? 0.2 : 0;
-    case EX_TL_DBRPS: return down ? 220 : after ? 90 : 50;
-    case EX_TL_BACKLOG: return down ? 800 * (t - 120) / 45 : 2;
-    case EX_TL_POOLQ: return down ? 35 : 0;
+    case EX_TL_RPS:
+        return 500 + 20 * sin(t / 7.0);
+    case EX_TL_ERRORS:
+        return down ? 40 + fmod(t, 5) : 0;
+    case EX_TL_P50:
+        return down ? 30 : 1.2 + 0.1 * sin(t);
+    case EX_TL_P99:
+        return down ? 5000 : after ? 220 : 9 + sin(t / 3.0);
+    case EX_TL_L1HIT:
+        return down ? 0.55 : 0.9;
+    case EX_TL_STALE:
+        return down ? 0.2 : 0;
+    case EX_TL_DBRPS:
+        return down ? 220 : after ? 90 : 50;
+    case EX_TL_BACKLOG:
+        return down ? 800 * (t - 120) / 45 : 2;
+    case EX_TL_POOLQ:
+        return down ? 35 : 0;
     }
     return NAN;
 }
@@ -140,7 +149,8 @@ static void outage_run(sqlite3 *db)
             add_series(db, 1, -1, t, ex_timeline_series[c], v);
             if (c == EX_TL_RPS || c == EX_TL_P99)
                 for (int n = 0; n < 4; n++)
-                    add_series(db, 1, n, t, ex_timeline_series[c], v / (c == EX_TL_RPS ? 4 : 1) + n);
+                    add_series(db, 1, n, t, ex_timeline_series[c],
+                               v / (c == EX_TL_RPS ? 4 : 1) + n);
         }
     add_transition(db, 1, 120, -1, "fault", NULL, "restart", "redis restart for 45s");
     add_transition(db, 1, 165, -1, "fault", "restart", "inactive", NULL);
@@ -184,7 +194,10 @@ static void queue_run(sqlite3 *db)
 }
 
 /* Sweep metric of (retry_wait index, variant, replication). */
-static double sweep_p99(int w, int v, int rep) { return 100 + 50 * w - 30 * v + 3 * rep; }
+static double sweep_p99(int w, int v, int rep)
+{
+    return 100 + 50 * w - 30 * v + 3 * rep;
+}
 
 static void sweep_runs(sqlite3 *db)
 {
@@ -238,7 +251,8 @@ static void make_db(const char *path, bool with_runs)
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "%s/cs-test-plot-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(dir, sizeof dir, "%s/cs-test-plot-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     cr_assert_not_null(mkdtemp(dir));
     snprintf(db_path, sizeof db_path, "%s/runs.db", dir);
     snprintf(out_dir, sizeof out_dir, "%s/out", dir);
@@ -264,10 +278,10 @@ static bool have_gnuplot(void)
     return plot_find_gnuplot(buf, sizeof buf, &err) == CS_OK;
 }
 
-#define NEED_GNUPLOT()                                                                           \
-    do {                                                                                         \
-        if (!have_gnuplot())                                                                     \
-            cr_skip("gnuplot is not installed (apt-get install gnuplot-nox); pictures untested"); \
+#define NEED_GNUPLOT()                                                                             \
+    do {                                                                                           \
+        if (!have_gnuplot())                                                                       \
+            cr_skip("gnuplot is not installed (apt-get install gnuplot-nox); pictures untested");  \
     } while (0)
 
 /* Run `cachestorm plot ARGS...` in process; returns the exit status. */
@@ -354,8 +368,8 @@ Test(plot, timeline_export_matches_series_rows)
     snprintf(brk, sizeof brk, "%s/tl-b.dat", dir);
     ex_timeline tl;
     cs_err err = {0};
-    cr_assert_eq(ex_timeline_write(&st, ex_find(&st, 1), -1, data, faults, brk, &tl, &err), 0,
-                 "%s", err.msg);
+    cr_assert_eq(ex_timeline_write(&st, ex_find(&st, 1), -1, data, faults, brk, &tl, &err), 0, "%s",
+                 err.msg);
     cr_assert_eq(tl.rows, 300);
     cr_assert_float_eq(tl.bucket_s, 1.0, 1e-12);
     cr_assert_float_eq(tl.t_end, 300.0, 1e-9);
@@ -422,7 +436,10 @@ Test(plot, generic_fault_transitions_take_their_label_from_the_reason)
     cr_assert_eq(ex_timeline_write(&st, ex_find(&st, 2), -1, data, faults, brk, &tl, &err), 0);
     static char lines[10][256];
     cr_assert_eq(data_lines(faults, lines, 10), 3);
-    static const struct { double a, b; const char *label; } want[] = {
+    static const struct {
+        double a, b;
+        const char *label;
+    } want[] = {
         {10, 20, "redis.restart"}, {12, 30, "node.pause (node 1)"}, {50, 60, "database.slow"}};
     for (int i = 0; i < 3; i++) {
         double a, b;
@@ -484,8 +501,8 @@ Test(plot, node_timeline_reads_that_nodes_rows)
     double t, rps;
     cr_assert_eq(sscanf(lines[10], "%lf %lf", &t, &rps), 2);
     cr_assert_float_eq(rps, outage_value(EX_TL_RPS, 10) / 4 + 2, 1e-6);
-    cr_assert_eq(ex_timeline_write(&st, ex_find(&st, 1), 9, data, faults, brk, &tl, &err),
-                 CS_USAGE, "a node without series is a usage error");
+    cr_assert_eq(ex_timeline_write(&st, ex_find(&st, 1), 9, data, faults, brk, &tl, &err), CS_USAGE,
+                 "a node without series is a usage error");
     ex_close(&st);
 }
 
@@ -584,8 +601,8 @@ Test(plot, sweep_export_means_and_t_intervals)
     size_t nv;
     const char *unit;
     cs_err err = {0};
-    cr_assert_eq(ex_sweep1_write(&st, runs, 18, "l2.breaker.retry_wait", metrics, 1, data,
-                                 &numeric, &nv, &unit, &err),
+    cr_assert_eq(ex_sweep1_write(&st, runs, 18, "l2.breaker.retry_wait", metrics, 1, data, &numeric,
+                                 &nv, &unit, &err),
                  0);
     cr_assert(numeric);
     cr_assert_str_eq(unit, "s");
@@ -673,14 +690,38 @@ static const char *const cdf_out[] = {"runs-runs-cdf", "retry-sweep-cdf", "grid-
 static const char *const sweep_out[] = {"retry-sweep-sweep", "grid-sweep"};
 static const char *const compare_out[] = {"retry-sweep-compare"};
 
-Test(plot, timeline_png) { draws("timeline", "png", tl_out, 1, NULL); }
-Test(plot, timeline_svg) { draws("timeline", "svg", tl_out, 1, NULL); }
-Test(plot, cdf_png) { draws("cdf", "png", cdf_out, 3, NULL); }
-Test(plot, cdf_svg) { draws("cdf", "svg", cdf_out, 3, NULL); }
-Test(plot, sweep_png) { draws("sweep", "png", sweep_out, 2, NULL); }
-Test(plot, sweep_svg) { draws("sweep", "svg", sweep_out, 2, NULL); }
-Test(plot, compare_png) { draws("compare", "png", compare_out, 1, "retry-sweep"); }
-Test(plot, compare_svg) { draws("compare", "svg", compare_out, 1, "retry-sweep"); }
+Test(plot, timeline_png)
+{
+    draws("timeline", "png", tl_out, 1, NULL);
+}
+Test(plot, timeline_svg)
+{
+    draws("timeline", "svg", tl_out, 1, NULL);
+}
+Test(plot, cdf_png)
+{
+    draws("cdf", "png", cdf_out, 3, NULL);
+}
+Test(plot, cdf_svg)
+{
+    draws("cdf", "svg", cdf_out, 3, NULL);
+}
+Test(plot, sweep_png)
+{
+    draws("sweep", "png", sweep_out, 2, NULL);
+}
+Test(plot, sweep_svg)
+{
+    draws("sweep", "svg", sweep_out, 2, NULL);
+}
+Test(plot, compare_png)
+{
+    draws("compare", "png", compare_out, 1, "retry-sweep");
+}
+Test(plot, compare_svg)
+{
+    draws("compare", "svg", compare_out, 1, "retry-sweep");
+}
 
 static void draws_run(const char *kind, const char *format, const char *run, const char *name)
 {
@@ -693,10 +734,22 @@ static void draws_run(const char *kind, const char *format, const char *run, con
     cr_assert_gt(file_size(path), 1000, "%s", path);
 }
 
-Test(plot, outage_timeline_png) { draws_run("timeline", "png", "1", "hcl-outage"); }
-Test(plot, outage_timeline_svg) { draws_run("timeline", "svg", "1", "hcl-outage"); }
-Test(plot, nodes_png) { draws_run("nodes", "png", "1", "hcl-outage"); }
-Test(plot, nodes_svg) { draws_run("nodes", "svg", "1", "hcl-outage"); }
+Test(plot, outage_timeline_png)
+{
+    draws_run("timeline", "png", "1", "hcl-outage");
+}
+Test(plot, outage_timeline_svg)
+{
+    draws_run("timeline", "svg", "1", "hcl-outage");
+}
+Test(plot, nodes_png)
+{
+    draws_run("nodes", "png", "1", "hcl-outage");
+}
+Test(plot, nodes_svg)
+{
+    draws_run("nodes", "svg", "1", "hcl-outage");
+}
 Test(plot, partial_series_timeline_still_draws)
 {
     draws_run("timeline", "png", "mm1-check", "mm1-check");
@@ -723,8 +776,7 @@ Test(plot, colliding_names_get_the_run_id)
 Test(plot, keep_data_leaves_the_data_files)
 {
     NEED_GNUPLOT();
-    cr_assert_eq(run_cmd(cmd_plot, "plot", db_path, "1", "--out", out_dir, "--keep-data", NULL),
-                 0);
+    cr_assert_eq(run_cmd(cmd_plot, "plot", db_path, "1", "--out", out_dir, "--keep-data", NULL), 0);
     char path[600];
     snprintf(path, sizeof path, "%s/hcl-outage-timeline.dat", out_dir);
     cr_assert_gt(file_size(path), 1000);
@@ -781,8 +833,7 @@ Test(plot, bad_kind_or_format_is_a_usage_error)
 
 Test(plot, sweep_without_swept_parameter_is_a_usage_error)
 {
-    cr_assert_eq(run_cmd(cmd_plot, "plot", db_path, "1", "--kind", "sweep", "--out", out_dir,
-                         NULL),
+    cr_assert_eq(run_cmd(cmd_plot, "plot", db_path, "1", "--kind", "sweep", "--out", out_dir, NULL),
                  CS_USAGE);
 }
 
@@ -807,7 +858,10 @@ Test(plot, unwritable_out_dir_is_an_io_error)
     cr_assert_eq(run_cmd(cmd_plot, "plot", db_path, "--out", file, NULL), CS_IO);
 }
 
-Test(plot, help_exits_zero) { cr_assert_eq(run_cmd(cmd_plot, "plot", "--help", NULL), 0); }
+Test(plot, help_exits_zero)
+{
+    cr_assert_eq(run_cmd(cmd_plot, "plot", "--help", NULL), 0);
+}
 
 /* ---- the report ------------------------------------------------------------ */
 
