@@ -46,7 +46,7 @@ xdiv = (tend > 900 ? 60.0 : 1.0)
 xunit = (xdiv > 1 ? 'min' : 's')
 
 W = 1000
-panel_px = 150
+panel_px = 140
 strip_px = (strip ? 34 + 22 * erows : 0)
 H = 90 + 75 + panel_px * (np > 0 ? np : 1) + strip_px
 if (fmt eq 'svg') {

@@ -166,8 +166,19 @@ static void transitions_tables(FILE *f, ex_store *st)
                            "transitions WHERE run_id=?1 ORDER BY t_ns, rowid",
                            -1, &s, NULL) != SQLITE_OK)
         return;
+    sqlite3_stmt *cnt = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT COUNT(*) FROM transitions WHERE run_id=?1", -1, &cnt,
+                           NULL) != SQLITE_OK)
+        cnt = NULL;
     for (size_t r = 0; r < st->n_runs; r++) {
         const ex_run *run = &st->runs[r];
+        size_t total = 0;
+        if (cnt) {
+            sqlite3_reset(cnt);
+            sqlite3_bind_int64(cnt, 1, run->id);
+            if (sqlite3_step(cnt) == SQLITE_ROW)
+                total = (size_t)sqlite3_column_int64(cnt, 0);
+        }
         sqlite3_reset(s);
         sqlite3_bind_int64(s, 1, run->id);
         size_t n = 0;
@@ -176,6 +187,7 @@ static void transitions_tables(FILE *f, ex_store *st)
                 fprintf(f, "<details%s><summary>run %lld ", st->n_runs <= 3 ? " open" : "",
                         (long long)run->id);
                 esc(f, run->name);
+                fprintf(f, " &mdash; %zu transition%s", total, total == 1 ? "" : "s");
                 fputs("</summary>\n<table>\n<tr><th>t (s)</th><th>node</th><th class=\"l\">"
                       "component</th><th class=\"l\">from</th><th class=\"l\">to</th>"
                       "<th class=\"l\">reason</th></tr>\n",
@@ -199,8 +211,7 @@ static void transitions_tables(FILE *f, ex_store *st)
             fprintf(f, "<tr><td class=\"l\" colspan=\"6\">&hellip; and %zu more</td></tr>\n",
                     n - REPORT_MAX_TRANSITIONS);
         if (n)
-            fprintf(f, "</table>\n<p class=\"muted\">%zu transition%s</p></details>\n", n,
-                    n == 1 ? "" : "s");
+            fputs("</table>\n</details>\n", f);
         else {
             fprintf(f, "<p class=\"muted\">run %lld ", (long long)run->id);
             esc(f, run->name);
@@ -208,6 +219,7 @@ static void transitions_tables(FILE *f, ex_store *st)
         }
     }
     sqlite3_finalize(s);
+    sqlite3_finalize(cnt);
 }
 
 /* Inline an SVG file: drop the XML prolog and give gnuplot's fixed ids
