@@ -566,7 +566,7 @@ static void conn_up(redis_client *c, int conn, uint64_t epoch)
     k->attempt = 0;
     reconnect_stuck_on_progress(&k->stuck, eng_now(c->env.e));
     c->counts.reconnects++;
-    if (c->env.st)
+    if (c->env.st && conn == RC_IC) /* "redis.reconnects": the interactive connection */
         stats_add(c->env.st, c->env.node, c->m_reconnects, 1);
     if (conn == RC_SUB)
         subscribe_all(c);
