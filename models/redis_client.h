@@ -184,9 +184,25 @@ typedef struct rc_kind {
 const rc_kind *rc_kind_find(const char *name); /* NULL if unknown */
 const char *rc_kind_names(void);               /* "multiplexer, pool" */
 
-/* Create a client of p->kind (NULL if the kind is unknown).  The client
- * starts connected (the application connected at start-up) and registers
- * with the server as a listener. Params are copied (dists deep-copied). */
+/* Create a client of p->kind (NULL if the kind is unknown or p is invalid).
+ * The client starts connected (the application connected at start-up) and
+ * registers with the server as a listener.  Params are copied (dists
+ * deep-copied).  It keeps a periodic timer (heartbeat / sampling tick), so
+ * run the engine to a finite end; free the client only when the engine
+ * will dispatch nothing more for it (after the run), and before the server.
+ *
+ * Reports to env->st on env->node (gauges are per node, sim/stats.h):
+ *   gauges   "redis.backlog", "redis.peak_backlog"   mux: backlog length;
+ *                                                     pool: acquire waiters
+ *            "redis.inflight", "redis.peak_inflight" written, awaiting reply
+ *   counters "redis.reconnects"  successful reconnects of the interactive
+ *                                connection
+ *            "l2.timeout"        backlog/response/acquire timeouts (when
+ *                                p->count_l2)
+ *            "l2.error"          every other error (when p->count_l2)
+ * Rows: component "connection", states connected / disconnected /
+ * connecting / stuck_reset / stopped, reason "NAME.interactive: why" or
+ * "NAME.subscription: why". */
 redis_client *rc_new(const rc_env *env, const rc_params *p);
 void rc_free(redis_client *c);
 const rc_kind *rc_kind_of(const redis_client *c);

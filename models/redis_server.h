@@ -158,6 +158,7 @@ typedef struct redis_server redis_server;
  * value), gauge "redis.queue" (FIFO length).  State changes go to rows as
  * component "redis". The params' dists are deep-copied. */
 redis_server *rs_new(engine *e, stats *st, run_rows *rows, const rs_params *p, sim_ns sample);
+/* Free after the run, after the clients (which registered as listeners). */
 void rs_free(redis_server *s);
 
 /* Hand a request in at its arrival instant.  Up/paused: queued (FIFO);
