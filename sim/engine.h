@@ -19,8 +19,9 @@ typedef struct engine engine;
  * word of payload (a request id, a connection index, ...). */
 typedef void (*ev_fn)(engine *e, void *obj, uint64_t u);
 
-/* A handle to a scheduled event; 0 is never a valid handle.  A handle stays
- * safe to cancel after its event fired or was cancelled (generation check). */
+/* A handle to a scheduled event; 0 is never a valid handle.  Handles are
+ * unique for the run, so a handle stays safe to cancel after its event
+ * fired or was cancelled (the cancel is then refused). */
 typedef uint64_t ev_id;
 
 engine *eng_new(uint64_t seed);
@@ -36,10 +37,11 @@ size_t eng_pending(const engine *e);
 /* Schedule fn(e, obj, u) at now + delay (delay >= 0) or at absolute t >= now. */
 ev_id eng_after(engine *e, sim_ns delay, ev_fn fn, void *obj, uint64_t u);
 ev_id eng_at(engine *e, sim_ns t, ev_fn fn, void *obj, uint64_t u);
-/* Cancel a pending event; returns false if it already fired or was cancelled. */
+/* Cancel a pending event in O(1); returns false if it already fired or was
+ * cancelled. */
 bool eng_cancel(engine *e, ev_id id);
 /* Time of the next pending event, or SIM_NEVER. */
-sim_ns eng_peek(const engine *e);
+sim_ns eng_peek(engine *e);
 
 /* Dispatch events in (time, sequence) order while their time is <= t_end
  * and eng_stop was not called; then set the clock to t_end (if not stopped).
