@@ -260,7 +260,7 @@ static cp_ns u_polly_e(const backoff_spec *s, int n)
 static cp_ns k_r4j_exp(const backoff_spec *s, backoff_state *st, int n, const cp_rand *r)
 {
     (void)st, (void)r;
-    return CP_MS(backoff_r4j_exponential_ms(s->base / CP_MS(1), s->multiplier, n, cap_ms(s)));
+    return cp_ms_sat(backoff_r4j_exponential_ms(s->base / CP_MS(1), s->multiplier, n, cap_ms(s)));
 }
 static cp_ns u_r4j_exp(const backoff_spec *s, int n)
 {
@@ -269,8 +269,8 @@ static cp_ns u_r4j_exp(const backoff_spec *s, int n)
 static cp_ns k_r4j_rand(const backoff_spec *s, backoff_state *st, int n, const cp_rand *r)
 {
     (void)st;
-    return CP_MS(backoff_r4j_exponential_random_ms(s->base / CP_MS(1), s->multiplier, s->randomization, n,
-                                                   cap_ms(s), r));
+    return cp_ms_sat(backoff_r4j_exponential_random_ms(s->base / CP_MS(1), s->multiplier, s->randomization, n,
+                                                       cap_ms(s), r));
 }
 static cp_ns u_r4j_rand(const backoff_spec *s, int n)
 {
@@ -278,20 +278,20 @@ static cp_ns u_r4j_rand(const backoff_spec *s, int n)
     double hi = (double)e * (1 + s->randomization) + 1;
     int64_t v = hi >= 9.2e18 ? INT64_MAX : (int64_t)hi;
     int64_t c = cap_ms(s);
-    return CP_MS(v < c ? v : c);
+    return cp_ms_sat(v < c ? v : c);
 }
 
 static cp_ns k_redisson_eq(const backoff_spec *s, backoff_state *st, int n, const cp_rand *r)
 {
     (void)st;
-    return CP_MS(backoff_redisson_equal_jitter_ms(s->base / CP_MS(1), cap_ms(s), n - 1, r));
+    return cp_ms_sat(backoff_redisson_equal_jitter_ms(s->base / CP_MS(1), cap_ms(s), n - 1, r));
 }
 static cp_ns u_redisson_eq(const backoff_spec *s, int n)
 {
     double e = ldexp((double)(s->base / CP_MS(1)), n - 1 > 62 ? 62 : n - 1);
     int64_t c = cap_ms(s);
     int64_t exp = e >= (double)c ? c : (int64_t)e;
-    return CP_MS(exp / 2 + exp / 2);
+    return cp_ms_sat(exp / 2 + exp / 2);
 }
 
 static const backoff_kind kinds[] = {

@@ -169,7 +169,7 @@ static bool allow(breaker *bb, cp_ns now)
     polly *b = (polly *)bb;
     if (bb->state == BREAKER_OPEN && now >= b->blocked_until) {
         /* PermitHalfOpenCircuitTest: this call is the single probe */
-        b->blocked_until = now + b->p.break_duration;
+        b->blocked_until = cp_add_sat(now, b->p.break_duration);
         b->half_open_attempts++;
         breaker_impl_move(bb, BREAKER_HALF_OPEN, "break_elapsed", now);
         return true;

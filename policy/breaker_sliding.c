@@ -259,7 +259,7 @@ static cp_ns open_wait(const sliding *s, int attempts)
         return p->wait_duration_in_open_state;
     int64_t initial_ms = p->wait_duration_in_open_state / CP_MS(1);
     int64_t max_ms = p->wait_max_interval == CP_INFINITE ? INT64_MAX : p->wait_max_interval / CP_MS(1);
-    return CP_MS(backoff_r4j_exponential_ms(initial_ms, p->wait_multiplier, attempts, max_ms));
+    return cp_ms_sat(backoff_r4j_exponential_ms(initial_ms, p->wait_multiplier, attempts, max_ms));
 }
 
 static void to_closed(sliding *s, const char *reason, cp_ns now)
@@ -292,10 +292,10 @@ static void apply_due(sliding *s, cp_ns now)
 {
     breaker *b = &s->base;
     if (b->state == BREAKER_OPEN && s->p.automatic_transition_from_open_to_half_open_enabled &&
-        now >= s->opened_at + s->wait)
+        now >= cp_add_sat(s->opened_at, s->wait))
         to_half_open(s, "wait_elapsed", now);
     if (b->state == BREAKER_HALF_OPEN && s->p.max_wait_duration_in_half_open_state > 0 &&
-        now >= s->half_open_at + s->p.max_wait_duration_in_half_open_state) {
+        now >= cp_add_sat(s->half_open_at, s->p.max_wait_duration_in_half_open_state)) {
         if (s->p.transition_to_state_after_wait_duration == 0)
             to_closed(s, "half_open_max_wait", now);
         else
@@ -352,7 +352,7 @@ static bool allow(breaker *b, cp_ns now)
     apply_due(s, now);
     if (b->state == BREAKER_OPEN) {
         /* OpenState.tryAcquirePermission: strictly after (Instant.isAfter) */
-        if (!(now > s->opened_at + s->wait))
+        if (!(now > cp_add_sat(s->opened_at, s->wait)))
             return false;
         to_half_open(s, "wait_elapsed", now);
         /* the triggering call is itself subject to the permit check */
@@ -424,9 +424,9 @@ static cp_ns deadline(const breaker *b)
 {
     const sliding *s = (const sliding *)b;
     if (b->state == BREAKER_OPEN && s->p.automatic_transition_from_open_to_half_open_enabled)
-        return s->opened_at + s->wait;
+        return cp_add_sat(s->opened_at, s->wait);
     if (b->state == BREAKER_HALF_OPEN && s->p.max_wait_duration_in_half_open_state > 0)
-        return s->half_open_at + s->p.max_wait_duration_in_half_open_state;
+        return cp_add_sat(s->half_open_at, s->p.max_wait_duration_in_half_open_state);
     return CP_NEVER;
 }
 

@@ -68,6 +68,17 @@ int cp_param_set_choice(const cp_param_desc *desc, size_t n, void *params,
 /* Find a descriptor by name, or NULL. */
 const cp_param_desc *cp_param_find(const cp_param_desc *desc, size_t n, const char *name);
 
+/* Milliseconds to cp_ns, saturating at CP_NEVER (large backoff results). */
+static inline cp_ns cp_ms_sat(int64_t ms)
+{
+    return ms >= INT64_MAX / 1000000 ? CP_NEVER : (ms <= 0 ? 0 : (cp_ns)ms * 1000000);
+}
+/* t + d for a time and a non-negative duration, saturating at CP_NEVER. */
+static inline cp_ns cp_add_sat(cp_ns t, cp_ns d)
+{
+    return (d >= 0 && t > CP_NEVER - d) ? CP_NEVER : t + d;
+}
+
 /* min over timeouts where CP_INFINITE means "no limit". */
 cp_ns cp_timeout_min(cp_ns a, cp_ns b);
 

@@ -305,3 +305,22 @@ Test(policy_backoff, specs_are_validated_with_the_field_named)
     cr_assert_eq(backoff_spec_validate(&s, err, sizeof err), -1);
     cr_assert_eq(backoff_spec_defaults(&s, "fibonacci"), -1);
 }
+
+Test(policy_backoff, huge_attempt_numbers_saturate_instead_of_overflowing)
+{
+    sm64 g = {12};
+    cp_rand r = {sm_uniform, &g};
+    size_t n;
+    const backoff_kind *const *k = backoff_kinds(&n);
+    for (size_t i = 0; i < n; i++) {
+        backoff_spec s;
+        backoff_spec_defaults(&s, k[i]->name);
+        s.cap = CP_INFINITE;
+        backoff_state st = {0};
+        for (int retry = 1; retry <= 2000; retry += 37) {
+            cp_ns d = backoff_next(&s, &st, retry, &r);
+            cr_assert(d >= 0, "%s retry %d", k[i]->name, retry);
+            cr_assert(backoff_upper(&s, retry) >= 0);
+        }
+    }
+}

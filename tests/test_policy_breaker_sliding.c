@@ -361,3 +361,30 @@ Test(policy_sliding, manual_states)
     cr_assert_eq(breaker_transition(b, BREAKER_HALF_OPEN, t), -1, "no manual half-open");
     breaker_free(b);
 }
+
+Test(policy_sliding, exponential_open_wait_saturates_after_many_cycles)
+{
+    breaker_sliding_params p;
+    breaker_sliding_hcl_v2_defaults(&p, true);
+    p.wait_interval_kind = SLIDING_WAIT_EXPONENTIAL;
+    p.wait_multiplier = 10;
+    p.wait_duration_in_open_state = CP_MS(1);
+    p.permitted_number_of_calls_in_half_open_state = 1;
+    p.minimum_number_of_calls = 1;
+    breaker *b = mk(&p);
+    cp_ns t = 0;
+    feed(b, &t, 20, BREAKER_FAILURE, 0);
+    /* open attempt a waits 10^(a-1) ms: 13 re-opens reach 10^13 ms, past
+     * what int64 nanoseconds can hold */
+    for (int c = 0; c <= 12; c++) {
+        cp_ns wait = CP_MS(1);
+        for (int j = 0; j < c; j++)
+            wait *= 10;
+        t += wait + 1;
+        cr_assert(breaker_allow(b, t), "cycle %d", c);
+        breaker_failure(b, t, 0);
+        cr_assert_eq(breaker_get_state(b), BREAKER_OPEN);
+    }
+    cr_assert_not(breaker_allow(b, CP_NEVER - 1), "the wait saturated at never, no overflow");
+    breaker_free(b);
+}
