@@ -8,8 +8,8 @@
 
 typedef struct log_t {
     int n;
-    sim_ns t[4096];
-    uint64_t u[4096];
+    sim_ns t[8192];
+    uint64_t u[8192];
 } log_t;
 
 static void record(engine *e, void *obj, uint64_t u)
@@ -191,4 +191,40 @@ Test(rng, different_names_or_seeds_give_different_streams)
         same += gsl_rng_get(x) == gsl_rng_get(y);
     cr_assert_lt(same, 3);
     eng_free(a);
+}
+
+Test(engine, compaction_after_many_cancels_keeps_order_and_count)
+{
+    engine *e = eng_new(3);
+    gsl_rng *r = eng_rng(e, "t");
+    static log_t l;
+    l.n = 0;
+    enum { N = 20000 };
+    static ev_id ids[N];
+    static sim_ns when[N];
+    for (int i = 0; i < N; i++) {
+        when[i] = (sim_ns)gsl_rng_uniform_int(r, 100000);
+        ids[i] = eng_at(e, when[i], record, &l, (uint64_t)i);
+    }
+    int kept = 0;
+    for (int i = 0; i < N; i++) {
+        if (i % 10 == 0) { /* keep 10 %: dead entries outnumber live ones, so it compacts */
+            kept++;
+            continue;
+        }
+        cr_assert(eng_cancel(e, ids[i]));
+    }
+    cr_assert_eq(eng_pending(e), (size_t)kept);
+    sim_ns first = SIM_NEVER;
+    for (int i = 0; i < N; i += 10)
+        first = when[i] < first ? when[i] : first;
+    cr_assert_eq(eng_peek(e), first);
+    eng_run_until(e, 200000);
+    cr_assert_eq(l.n, kept);
+    for (int i = 0; i < l.n; i++) {
+        cr_assert_eq(l.u[i] % 10, 0u);
+        if (i)
+            cr_assert(l.t[i] > l.t[i - 1] || (l.t[i] == l.t[i - 1] && l.u[i] > l.u[i - 1]));
+    }
+    eng_free(e);
 }
