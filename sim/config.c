@@ -1,19 +1,15 @@
-/* config.c — YAML tree → typed config, driven by the key table.
+/* config.c — merged YAML tree → typed config, driven by the key table.
  *
- * Steps: read the file and its `base:` chain into one tree (cycles and
- * missing files reported at the `base:` line), apply `--set` overrides to
- * the tree, then walk the key table (config_schema.c): every key present in
- * the tree is parsed and range-checked, every key absent gets its default
- * (itself config text, parsed the same way), and every key in the tree that
- * the table does not know is an error with a "did you mean".  Last, the
- * checks that involve several keys (warm-up shorter than the run, fault
- * nodes that exist, ...).  Printing and the key reference: config_print.c.
+ * Walks the key table (config_schema.c): every key present in the tree is
+ * parsed and range-checked, every key absent gets its default (itself config
+ * text, parsed the same way) or the value of the key it inherits from, and
+ * every key in the tree that the table does not know is an error with a
+ * "did you mean".  Then the rules across keys (config_check.c).  Files,
+ * `base:` and `--set`: config_load.c.  Printing, params, hash and the key
+ * reference: config_print.c.  Scalar syntax: config_value.c.
  */
 #include "sim/config.h"
 
-#include <errno.h>
-#include <limits.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +22,10 @@ _Static_assert(offsetof(cfg_group, cache_name) == offsetof(cfg_nodes, cache_name
 _Static_assert(offsetof(cfg_group, workers) == offsetof(cfg_nodes, workers), "group layout");
 _Static_assert(sizeof(cfg_model) == sizeof(int), "enums are int-sized");
 
-#define MAX_BASE_DEPTH 16
 
-/* snprintf for key paths: truncation is acceptable (paths are short). */
-__attribute__((format(printf, 3, 4))) static int pathf(char *out, size_t cap, const char *fmt,
-                                                       ...)
+
+
+int cfg_pathf(char *out, size_t cap, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -39,15 +34,7 @@ __attribute__((format(printf, 3, 4))) static int pathf(char *out, size_t cap, co
     return n;
 }
 
-typedef struct ctx {
-    const yt_node *root;
-    unsigned flags;
-    cs_err *err;
-} ctx;
-
-/* Fill err with "mark: path: message". */
-__attribute__((format(printf, 4, 5))) static int fail(ctx *cx, yt_mark m, const char *path,
-                                                      const char *fmt, ...)
+int cfg_fail(cfg_ctx *cx, yt_mark m, const char *path, const char *fmt, ...)
 {
     char where[600], msg[700];
     yt_mark_str(m, where, sizeof where);
@@ -60,14 +47,14 @@ __attribute__((format(printf, 4, 5))) static int fail(ctx *cx, yt_mark m, const 
     return cs_errf(cx->err, CS_USAGE, "%s: %s", where, msg);
 }
 
-static const yt_mark default_mark = {(char *)"(defaults)", 0, 0};
+const yt_mark cfg_default_mark = {(char *)"(defaults)", 0, 0};
 
 static void join(char *out, size_t cap, const char *path, const char *name)
 {
     if (path && *path)
-        pathf(out, cap, "%s.%s", path, name);
+        cfg_pathf(out, cap, "%s.%s", path, name);
     else
-        pathf(out, cap, "%s", name);
+        cfg_pathf(out, cap, "%s", name);
 }
 
 /* ---- the schema as a searchable tree ---------------------------------- */
@@ -109,7 +96,7 @@ static void find_name(const cfg_section *s, const char *prefix, const char *name
         return;
     for (size_t i = 0; i < s->nkeys; i++) {
         char p[300];
-        pathf(p, sizeof p, "%s%s%s", prefix, *prefix ? "." : "", s->keys[i].name);
+        cfg_pathf(p, sizeof p, "%s%s%s", prefix, *prefix ? "." : "", s->keys[i].name);
         if (!strcmp(s->keys[i].name, name) && (*count)++ == 0)
             snprintf(buf, cap, "%s", p);
         if (s->keys[i].sub) {
@@ -144,7 +131,7 @@ yt_node *cfg_shorthand_workers(const yt_node *n, cs_err *err)
 
 /* ---- values ------------------------------------------------------------- */
 
-static int parse_section(ctx *cx, const cfg_section *s, const yt_node *map, yt_mark at,
+static int parse_section(cfg_ctx *cx, const cfg_section *s, const yt_node *map, yt_mark at,
                          char *base, const char *path);
 
 /* Store v in the int-sized enum / int64 field at p. */
@@ -176,7 +163,7 @@ static void format_bound(const cfg_key *k, double b, char *buf, size_t cap)
 }
 
 /* Check v against k's range; message like "must be > 0s". */
-static int check_range(ctx *cx, const cfg_key *k, double v, yt_mark m, const char *path,
+static int check_range(cfg_ctx *cx, const cfg_key *k, double v, yt_mark m, const char *path,
                        const char *text)
 {
     if (k->flags & CF_NORANGE)
@@ -191,35 +178,35 @@ static int check_range(ctx *cx, const cfg_key *k, double v, yt_mark m, const cha
     format_bound(k, k->min, lo, sizeof lo);
     format_bound(k, k->max, hi, sizeof hi);
     if (!lo_ok)
-        return fail(cx, m, path, "%.80s is out of range: must be %s %s", text,
+        return cfg_fail(cx, m, path, "%.80s is out of range: must be %s %s", text,
                     (k->flags & CF_MIN_OPEN) ? ">" : ">=", lo);
-    return fail(cx, m, path, "%.80s is out of range: must be %s %s", text,
+    return cfg_fail(cx, m, path, "%.80s is out of range: must be %s %s", text,
                 (k->flags & CF_MAX_OPEN) ? "<" : "<=", hi);
 }
 
-static const char *kind_word(const yt_node *n)
+const char *cfg_kind_word(const yt_node *n)
 {
     return n->kind == YT_MAP ? "a map" : n->kind == YT_LIST ? "a list" : "a value";
 }
 
-static int need_scalar(ctx *cx, const yt_node *n, const char *path, const char *what)
+static int need_scalar(cfg_ctx *cx, const yt_node *n, const char *path, const char *what)
 {
     if (n->kind != YT_SCALAR)
-        return fail(cx, n->mark, path, "expected %s, found %s", what, kind_word(n));
+        return cfg_fail(cx, n->mark, path, "expected %s, found %s", what, cfg_kind_word(n));
     if (yt_is_null(n))
-        return fail(cx, n->mark, path, "needs a value (%s)", what);
+        return cfg_fail(cx, n->mark, path, "needs a value (%s)", what);
     return 0;
 }
 
 /* Re-prefix a value parser's message with mark and path. */
-static int value_fail(ctx *cx, const yt_node *n, const char *path)
+static int value_fail(cfg_ctx *cx, const yt_node *n, const char *path)
 {
     char msg[1024];
     snprintf(msg, sizeof msg, "%s", cx->err->msg);
-    return fail(cx, n->mark, path, "%s", msg);
+    return cfg_fail(cx, n->mark, path, "%s", msg);
 }
 
-static int enum_fail(ctx *cx, const yt_node *n, const char *path, const char *const *names,
+static int enum_fail(cfg_ctx *cx, const yt_node *n, const char *path, const char *const *names,
                      const char *what)
 {
     char list[512] = "";
@@ -231,14 +218,14 @@ static int enum_fail(ctx *cx, const yt_node *n, const char *path, const char *co
     }
     const char *near = cfg_closest(n->value, names, cnt);
     if (near)
-        return fail(cx, n->mark, path, "unknown %s '%.80s'; did you mean '%s'? (one of: %s)", what,
+        return cfg_fail(cx, n->mark, path, "unknown %s '%.80s'; did you mean '%s'? (one of: %s)", what,
                     n->value, near, list);
-    return fail(cx, n->mark, path, "unknown %s '%.80s' (one of: %s)", what, n->value, list);
+    return cfg_fail(cx, n->mark, path, "unknown %s '%.80s' (one of: %s)", what, n->value, list);
 }
 
 /* A distribution: `{dist: KIND, KEY: VALUE, ...}` with duration-valued
  * scaled keys, or a plain duration meaning constant. */
-static int parse_dist(ctx *cx, const yt_node *n, const char *path, cfg_dist *out)
+static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist *out)
 {
     char text[1024];
     if (n->kind == YT_SCALAR) {
@@ -248,7 +235,7 @@ static int parse_dist(ctx *cx, const yt_node *n, const char *path, cfg_dist *out
         if (config_parse_duration(n->value, &v, cx->err))
             return value_fail(cx, n, path);
         if (v == SIM_NEVER || v < 0)
-            return fail(cx, n->mark, path, "a constant time must be >= 0s and not none");
+            return cfg_fail(cx, n->mark, path, "a constant time must be >= 0s and not none");
         const char *keys[] = {"value"};
         double vals[] = {(double)v};
         if (dist_init(&out->d, "constant", 1, keys, vals, cx->err))
@@ -258,10 +245,10 @@ static int parse_dist(ctx *cx, const yt_node *n, const char *path, cfg_dist *out
         return 0;
     }
     if (n->kind != YT_MAP)
-        return fail(cx, n->mark, path, "expected {dist: KIND, ...} or a duration, found a list");
+        return cfg_fail(cx, n->mark, path, "expected {dist: KIND, ...} or a duration, found a list");
     const yt_node *kn = yt_get(n, "dist");
     if (!kn)
-        return fail(cx, n->mark, path, "a distribution needs 'dist: KIND' (one of: %s)",
+        return cfg_fail(cx, n->mark, path, "a distribution needs 'dist: KIND' (one of: %s)",
                     dist_kind_names());
     char p2[512];
     join(p2, sizeof p2, path, "dist");
@@ -279,7 +266,7 @@ static int parse_dist(ctx *cx, const yt_node *n, const char *path, cfg_dist *out
         names[cnt] = NULL;
         return enum_fail(cx, kn, p2, names, "distribution");
     }
-    int pos = pathf(text, sizeof text, "{dist: %s", kind->name);
+    int pos = cfg_pathf(text, sizeof text, "{dist: %s", kind->name);
     const char *keys[2 * DIST_MAX_PARAMS];
     double vals[2 * DIST_MAX_PARAMS];
     int nk = 0;
@@ -297,24 +284,24 @@ static int parse_dist(ctx *cx, const yt_node *n, const char *path, cfg_dist *out
             yt_node tmp = {.kind = YT_SCALAR, .mark = n->kmarks[i], .value = (char *)key};
             const char *near = cfg_closest(key, kind->keys, nkeys);
             if (near)
-                return fail(cx, tmp.mark, p2, "%s distribution has no parameter '%s'; did you mean "
+                return cfg_fail(cx, tmp.mark, p2, "%s distribution has no parameter '%s'; did you mean "
                                               "'%s'?", kind->name, key, near);
-            return fail(cx, tmp.mark, p2, "%s distribution has no parameter '%s'", kind->name, key);
+            return cfg_fail(cx, tmp.mark, p2, "%s distribution has no parameter '%s'", kind->name, key);
         }
         const yt_node *v = n->items[i];
         if (!strcmp(kind->name, "empirical") && !strcmp(key, "points")) {
             if (v->kind != YT_LIST || v->n == 0)
-                return fail(cx, v->mark, p2, "expected a list of [value, cdf] pairs");
+                return cfg_fail(cx, v->mark, p2, "expected a list of [value, cdf] pairs");
             double *x = cs_calloc(v->n, sizeof *x), *cdf = cs_calloc(v->n, sizeof *cdf);
-            pos += pathf(text + pos, sizeof text - (size_t)pos, ", points: [");
+            pos += cfg_pathf(text + pos, sizeof text - (size_t)pos, ", points: [");
             int rc = 0;
             for (size_t j = 0; j < v->n && !rc; j++) {
                 const yt_node *pt = v->items[j];
                 char p3[600];
-                pathf(p3, sizeof p3, "%s[%zu]", p2, j);
+                cfg_pathf(p3, sizeof p3, "%s[%zu]", p2, j);
                 if (pt->kind != YT_LIST || pt->n != 2 || pt->items[0]->kind != YT_SCALAR ||
                     pt->items[1]->kind != YT_SCALAR) {
-                    rc = fail(cx, pt->mark, p3, "expected [value, cdf]");
+                    rc = cfg_fail(cx, pt->mark, p3, "expected [value, cdf]");
                     break;
                 }
                 sim_ns t;
@@ -333,7 +320,7 @@ static int parse_dist(ctx *cx, const yt_node *n, const char *path, cfg_dist *out
                 config_format_duration(t, a, sizeof a);
                 cfg_format_double(cdf[j], b, sizeof b);
                 if ((size_t)pos < sizeof text)
-                    pos += pathf(text + pos, sizeof text - (size_t)pos, "%s[%s, %s]",
+                    pos += cfg_pathf(text + pos, sizeof text - (size_t)pos, "%s[%s, %s]",
                                     j ? ", " : "", a, b);
             }
             if (!rc && dist_init_empirical(&out->d, v->n, x, cdf, cx->err))
@@ -343,7 +330,7 @@ static int parse_dist(ctx *cx, const yt_node *n, const char *path, cfg_dist *out
             if (rc)
                 return rc;
             if ((size_t)pos < sizeof text)
-                pos += pathf(text + pos, sizeof text - (size_t)pos, "]");
+                pos += cfg_pathf(text + pos, sizeof text - (size_t)pos, "]");
             continue;
         }
         if (need_scalar(cx, v, p2, kind->scaled[ki] ? "a duration" : "a number"))
@@ -354,7 +341,7 @@ static int parse_dist(ctx *cx, const yt_node *n, const char *path, cfg_dist *out
             if (config_parse_duration(v->value, &t, cx->err))
                 return value_fail(cx, v, p2);
             if (t == SIM_NEVER)
-                return fail(cx, v->mark, p2, "none is not a distribution parameter");
+                return cfg_fail(cx, v->mark, p2, "none is not a distribution parameter");
             vals[nk] = (double)t;
             config_format_duration(t, canon, sizeof canon);
         } else {
@@ -364,24 +351,24 @@ static int parse_dist(ctx *cx, const yt_node *n, const char *path, cfg_dist *out
         }
         keys[nk++] = key;
         if ((size_t)pos < sizeof text)
-            pos += pathf(text + pos, sizeof text - (size_t)pos, ", %s: %s", key, canon);
+            pos += cfg_pathf(text + pos, sizeof text - (size_t)pos, ", %s: %s", key, canon);
     }
     if (!strcmp(kind->name, "empirical")) {
         if (!out->d.kind)
-            return fail(cx, n->mark, path, "empirical distribution needs 'points: [[value, cdf], "
+            return cfg_fail(cx, n->mark, path, "empirical distribution needs 'points: [[value, cdf], "
                                            "...]'");
     } else if (dist_init(&out->d, kind->name, nk, keys, vals, cx->err)) {
         return value_fail(cx, n, path);
     }
     if ((size_t)pos >= sizeof text - 2)
-        return fail(cx, n->mark, path, "distribution too long");
-    pathf(text + pos, sizeof text - (size_t)pos, "}");
+        return cfg_fail(cx, n->mark, path, "distribution too long");
+    cfg_pathf(text + pos, sizeof text - (size_t)pos, "}");
     out->text = cs_strdup(text);
     return 0;
 }
 
 /* The default of key k (or the inherited value) as a tree; caller frees. */
-static int default_node(ctx *cx, const cfg_key *k, const char *path, yt_node **out)
+static int default_node(cfg_ctx *cx, const cfg_key *k, const char *path, yt_node **out)
 {
     *out = NULL;
     if (k->inherit) {
@@ -392,7 +379,7 @@ static int default_node(ctx *cx, const cfg_key *k, const char *path, yt_node **o
         }
         const cfg_key *t = cfg_find_key(k->inherit);
         if (!t) {
-            return fail(cx, default_mark, path, "internal: inherits unknown key %s", k->inherit);
+            return cfg_fail(cx, cfg_default_mark, path, "internal: inherits unknown key %s", k->inherit);
         }
         k = t;
     }
@@ -400,11 +387,11 @@ static int default_node(ctx *cx, const cfg_key *k, const char *path, yt_node **o
         return 0; /* a section (its own defaults) or an empty list */
     cs_err e2 = {0};
     if (yt_parse_string(k->def, strlen(k->def), "(default)", out, &e2))
-        return fail(cx, default_mark, path, "internal: bad default: %s", e2.msg);
+        return cfg_fail(cx, cfg_default_mark, path, "internal: bad default: %s", e2.msg);
     return 0;
 }
 
-static int parse_list(ctx *cx, const cfg_key *k, const yt_node *n, char *p, const char *path)
+static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, const char *path)
 {
     if (n && yt_is_null(n))
         n = NULL;
@@ -412,7 +399,7 @@ static int parse_list(ctx *cx, const cfg_key *k, const yt_node *n, char *p, cons
         const char *what = k->type == CK_LIST      ? "a list of maps (- key: value)"
                            : k->type == CK_INTLIST ? "a list of integers, e.g. [0, 2]"
                                                    : "a list of strings";
-        return fail(cx, n->mark, path, "expected %s, found %s", what, kind_word(n));
+        return cfg_fail(cx, n->mark, path, "expected %s, found %s", what, cfg_kind_word(n));
     }
     size_t cnt = n ? n->n : 0;
     size_t sz = k->type == CK_LIST ? k->sub->size
@@ -423,11 +410,11 @@ static int parse_list(ctx *cx, const cfg_key *k, const yt_node *n, char *p, cons
     memcpy(p + sizeof(void *), &cnt, sizeof cnt);
     for (size_t i = 0; i < cnt; i++) {
         char ip[512];
-        pathf(ip, sizeof ip, "%s[%zu]", path, i);
+        cfg_pathf(ip, sizeof ip, "%s[%zu]", path, i);
         const yt_node *it = n->items[i];
         if (k->type == CK_LIST) {
             if (it->kind != YT_MAP && !yt_is_null(it))
-                return fail(cx, it->mark, ip, "expected a map of keys, found %s", kind_word(it));
+                return cfg_fail(cx, it->mark, ip, "expected a map of keys, found %s", cfg_kind_word(it));
             if (parse_section(cx, k->sub, yt_is_null(it) ? NULL : it, it->mark, items + i * sz, ip))
                 return CS_USAGE;
         } else if (k->type == CK_INTLIST) {
@@ -452,7 +439,7 @@ static int parse_list(ctx *cx, const cfg_key *k, const yt_node *n, char *p, cons
 }
 
 /* Parse node n (NULL = absent: default) as key k into the field at p. */
-static int parse_value(ctx *cx, const cfg_key *k, const yt_node *n, yt_mark at, char *p,
+static int parse_value(cfg_ctx *cx, const cfg_key *k, const yt_node *n, yt_mark at, char *p,
                        const char *path)
 {
     yt_node *owned = NULL;
@@ -480,7 +467,7 @@ static int parse_value(ctx *cx, const cfg_key *k, const yt_node *n, yt_mark at, 
             yt_free(sh2);
         }
         if (use && use->kind != YT_MAP)
-            rc = fail(cx, use->mark, path, "expected a map of keys, found %s", kind_word(use));
+            rc = cfg_fail(cx, use->mark, path, "expected a map of keys, found %s", cfg_kind_word(use));
         else
             rc = parse_section(cx, k->sub, use, use ? use->mark : at, p, path);
         yt_free(sh);
@@ -567,7 +554,7 @@ static int parse_value(ctx *cx, const cfg_key *k, const yt_node *n, yt_mark at, 
                 break;
             }
             if (t == SIM_NEVER && !(k->flags & CF_NONE)) {
-                rc = fail(cx, n->mark, path, "none is not allowed here (needs a duration)");
+                rc = cfg_fail(cx, n->mark, path, "none is not allowed here (needs a duration)");
                 break;
             }
             if (t == SIM_NEVER || !(rc = check_range(cx, k, (double)t, n->mark, path, s)))
@@ -603,7 +590,7 @@ static int parse_value(ctx *cx, const cfg_key *k, const yt_node *n, yt_mark at, 
     return rc;
 }
 
-static int unknown_key(ctx *cx, const cfg_section *s, const char *key, yt_mark km,
+static int unknown_key(cfg_ctx *cx, const cfg_section *s, const char *key, yt_mark km,
                        const char *path)
 {
     char kp[512];
@@ -611,10 +598,10 @@ static int unknown_key(ctx *cx, const cfg_section *s, const char *key, yt_mark k
     if (s == &cfg_root_section)
         for (int i = 0; cfg_experiment_keys[i]; i++)
             if (!strcmp(key, cfg_experiment_keys[i]))
-                return fail(cx, km, kp, "this is an experiment key; use cachestorm sweep or "
+                return cfg_fail(cx, km, kp, "this is an experiment key; use cachestorm sweep or "
                                         "cachestorm check on an experiment file");
     if (s == &cfg_root_section && !strcmp(key, "base"))
-        return fail(cx, km, kp, "base: must name a file (it is resolved while loading)");
+        return cfg_fail(cx, km, kp, "base: must name a file (it is resolved while loading)");
     const char *names[128];
     size_t cnt = 0;
     for (size_t i = 0; i < s->nkeys && cnt < 127; i++)
@@ -622,25 +609,25 @@ static int unknown_key(ctx *cx, const cfg_section *s, const char *key, yt_mark k
     names[cnt] = NULL;
     const char *near = cfg_closest(key, names, cnt);
     if (near)
-        return fail(cx, km, kp, "unknown key; did you mean '%s'?", near);
+        return cfg_fail(cx, km, kp, "unknown key; did you mean '%s'?", near);
     char elsewhere[300];
     if (cfg_find_by_name(key, elsewhere, sizeof elsewhere) > 0)
-        return fail(cx, km, kp, "unknown key here; did you mean '%s'?", elsewhere);
+        return cfg_fail(cx, km, kp, "unknown key here; did you mean '%s'?", elsewhere);
     char list[800] = "";
     for (size_t i = 0; i < cnt; i++) {
         if (i)
             strncat(list, ", ", sizeof list - strlen(list) - 1);
         strncat(list, names[i], sizeof list - strlen(list) - 1);
     }
-    return fail(cx, km, kp, "unknown key (known here: %s)", list);
+    return cfg_fail(cx, km, kp, "unknown key (known here: %s)", list);
 }
 
-static int parse_section(ctx *cx, const cfg_section *s, const yt_node *map, yt_mark at,
+static int parse_section(cfg_ctx *cx, const cfg_section *s, const yt_node *map, yt_mark at,
                          char *base, const char *path)
 {
     (void)at;
     if (map && map->kind != YT_MAP)
-        return fail(cx, map->mark, path, "expected a map of keys, found %s", kind_word(map));
+        return cfg_fail(cx, map->mark, path, "expected a map of keys, found %s", cfg_kind_word(map));
     if (map)
         for (size_t i = 0; i < map->n; i++) {
             bool known = false;
@@ -728,360 +715,23 @@ void config_free(config *c)
     memset(c, 0, sizeof *c);
 }
 
-/* ---- cross-key checks ------------------------------------------------- */
-
-/* The mark of the first of the paths present in the tree, for messages. */
-static yt_mark mark_of(ctx *cx, const char *path)
-{
-    const yt_node *n = yt_find_path(cx->root, path);
-    return n ? n->mark : default_mark;
-}
-
-static int check_all(ctx *cx, config *c)
-{
-    char a[64], b[64];
-    if (c->warmup >= c->duration) {
-        config_format_duration(c->warmup, a, sizeof a);
-        config_format_duration(c->duration, b, sizeof b);
-        return fail(cx, mark_of(cx, yt_find_path(cx->root, "warmup") ? "warmup" : "duration"),
-                    "warmup", "%s must be shorter than duration (%s)", a, b);
-    }
-    if (c->interval > c->duration) {
-        config_format_duration(c->interval, a, sizeof a);
-        return fail(cx, mark_of(cx, "interval"), "interval",
-                    "%s is longer than the run's duration", a);
-    }
-    /* node groups */
-    if (c->nodes.groups.n > 0) {
-        int64_t sum = 0;
-        for (size_t i = 0; i < c->nodes.groups.n; i++)
-            sum += c->nodes.groups.v[i].count;
-        if (yt_find_path(cx->root, "nodes.count") && sum != c->nodes.count)
-            return fail(cx, mark_of(cx, "nodes.count"), "nodes.count",
-                        "%lld, but the groups hold %lld nodes (leave count out with groups)",
-                        (long long)c->nodes.count, (long long)sum);
-        if (sum > 100000)
-            return fail(cx, mark_of(cx, "nodes.groups"), "nodes.groups",
-                        "%lld nodes in all: at most 100000", (long long)sum);
-        c->nodes.count = sum;
-        c->node_groups.n = c->nodes.groups.n;
-        c->node_groups.v = cs_calloc(c->node_groups.n, sizeof(cfg_group));
-        for (size_t i = 0; i < c->node_groups.n; i++) {
-            c->node_groups.v[i] = c->nodes.groups.v[i];
-            c->node_groups.v[i].cache_name = cs_strdup(c->nodes.groups.v[i].cache_name);
-        }
-    } else {
-        c->node_groups.n = 1;
-        c->node_groups.v = cs_calloc(1, sizeof(cfg_group));
-        c->node_groups.v[0].count = c->nodes.count;
-        c->node_groups.v[0].cache_name = cs_strdup(c->nodes.cache_name);
-        c->node_groups.v[0].workers = c->nodes.workers;
-    }
-    c->node_total = c->nodes.count;
-    for (size_t i = 0; i < c->node_groups.n; i++) {
-        const cfg_workers *w = &c->node_groups.v[i].workers;
-        if (w->min > w->max) {
-            char p[64];
-            if (c->nodes.groups.n)
-                pathf(p, sizeof p, "nodes.groups[%zu].workers.min", i);
-            else
-                pathf(p, sizeof p, "nodes.workers.min");
-            return fail(cx, mark_of(cx, p), p, "%lld is above workers.max (%lld)",
-                        (long long)w->min, (long long)w->max);
-        }
-    }
-    /* workload */
-    const cfg_workload *wl = &c->workload;
-    for (size_t i = 1; i < wl->profile.n; i++)
-        if (wl->profile.v[i].at < wl->profile.v[i - 1].at) {
-            char p[64];
-            pathf(p, sizeof p, "workload.profile[%zu].at", i);
-            return fail(cx, mark_of(cx, p), p, "profile steps must be in time order");
-        }
-    if (c->model == CFG_MODEL_CACHE && wl->request.n == 0)
-        return fail(cx, mark_of(cx, "workload.request"), "workload.request",
-                    "a request needs at least one operation, e.g. [{op: get_or_set}]");
-    for (size_t i = 0; i < wl->request.n; i++) {
-        const cfg_request_op *r = &wl->request.v[i];
-        if (r->key == CFG_KEY_RANDOM)
-            continue;
-        int64_t last = r->from + (r->key == CFG_KEY_SEQUENTIAL ? r->keys - 1 : 0);
-        if (r->from < wl->keys.first || last >= wl->keys.first + wl->keys.count) {
-            char p[64];
-            pathf(p, sizeof p, "workload.request[%zu].from", i);
-            return fail(cx, mark_of(cx, p), p,
-                        "keys %lld..%lld fall outside the key space %lld..%lld (workload.keys)",
-                        (long long)r->from, (long long)last, (long long)wl->keys.first,
-                        (long long)(wl->keys.first + wl->keys.count - 1));
-        }
-    }
-    /* cache */
-    const cfg_cache *ca = &c->cache;
-    if (ca->factory_timeout.soft != SIM_NEVER && ca->factory_timeout.hard != SIM_NEVER &&
-        ca->factory_timeout.soft > ca->factory_timeout.hard)
-        return fail(cx, mark_of(cx, "cache.factory_timeout.soft"), "cache.factory_timeout.soft",
-                    "must not exceed cache.factory_timeout.hard");
-    if (ca->l2_timeout.soft != SIM_NEVER && ca->l2_timeout.hard != SIM_NEVER &&
-        ca->l2_timeout.soft > ca->l2_timeout.hard)
-        return fail(cx, mark_of(cx, "cache.l2_timeout.soft"), "cache.l2_timeout.soft",
-                    "must not exceed cache.l2_timeout.hard");
-    if (ca->lock.poll_min > ca->lock.poll_max)
-        return fail(cx, mark_of(cx, "cache.lock.poll_min"), "cache.lock.poll_min",
-                    "must not exceed cache.lock.poll_max");
-    /* faults */
-    for (size_t i = 0; i < c->faults.n; i++) {
-        const cfg_fault *f = &c->faults.v[i];
-        char p[64], q[64];
-        pathf(p, sizeof p, "faults[%zu]", i);
-        static const unsigned allowed[] = {
-            /* bit per target: redis, database, link, node, backplane */
-            [CFG_FAULT_DOWN] = 31,      [CFG_FAULT_BLACKHOLE] = 31, [CFG_FAULT_SLOW] = 31,
-            [CFG_FAULT_RESTART] = 1 | 2 | 8, [CFG_FAULT_FLUSH] = 1,  [CFG_FAULT_PARTITION] = 4 | 16,
-            [CFG_FAULT_PAUSE] = 8,      [CFG_FAULT_CAPACITY] = 2 | 8};
-        if (!(allowed[f->kind] & (1u << f->target))) {
-            pathf(q, sizeof q, "%s.kind", p);
-            return fail(cx, mark_of(cx, q), q, "%s does not apply to target %s",
-                        config_enum_name("faults.kind", (int)f->kind),
-                        config_enum_name("faults.target", (int)f->target));
-        }
-        if (f->at >= c->duration) {
-            pathf(q, sizeof q, "%s.at", p);
-            config_format_duration(f->at, a, sizeof a);
-            return fail(cx, mark_of(cx, q), q, "%s is not before the end of the run", a);
-        }
-        bool per_node = f->target == CFG_TARGET_LINK || f->target == CFG_TARGET_NODE ||
-                        f->target == CFG_TARGET_BACKPLANE;
-        if (!per_node && (f->node != -1 || f->nodes.n)) {
-            pathf(q, sizeof q, "%s.%s", p, f->nodes.n ? "nodes" : "node");
-            return fail(cx, mark_of(cx, q), q, "target %s is shared by all nodes; node applies "
-                                               "to link, node and backplane",
-                        config_enum_name("faults.target", (int)f->target));
-        }
-        if (f->node != -1 && f->nodes.n) {
-            pathf(q, sizeof q, "%s.nodes", p);
-            return fail(cx, mark_of(cx, q), q, "give node or nodes, not both");
-        }
-        if (f->node >= c->node_total) {
-            pathf(q, sizeof q, "%s.node", p);
-            return fail(cx, mark_of(cx, q), q, "%lld, but there are %lld nodes (0..%lld)",
-                        (long long)f->node, (long long)c->node_total,
-                        (long long)c->node_total - 1);
-        }
-        for (size_t j = 0; j < f->nodes.n; j++)
-            if (f->nodes.v[j] >= c->node_total) {
-                pathf(q, sizeof q, "%s.nodes[%zu]", p, j);
-                return fail(cx, mark_of(cx, q), q, "%lld, but there are %lld nodes",
-                            (long long)f->nodes.v[j], (long long)c->node_total);
-            }
-        if ((f->mttf == SIM_NEVER) != (f->mttr == SIM_NEVER)) {
-            pathf(q, sizeof q, "%s.%s", p, f->mttf == SIM_NEVER ? "mttr" : "mttf");
-            return fail(cx, mark_of(cx, q), q, "a stochastic fault needs both mttf and mttr");
-        }
-    }
-    /* queue */
-    if (c->model == CFG_MODEL_QUEUE && c->queue.capacity == INT64_MAX) {
-        double rho = c->queue.arrival * dist_mean(&c->queue.service.d) / 1e9 /
-                     (double)c->queue.servers;
-        if (!(rho < 1))
-            return fail(cx, mark_of(cx, "queue.arrival"), "queue.arrival",
-                        "the queue is unstable (rho = %.3g >= 1); lower the arrival rate, add "
-                        "servers or set queue.capacity",
-                        rho);
-    }
-    return 0;
-}
-
 /* ---- loading ------------------------------------------------------------ */
 
 int config_from_tree(const yt_node *root, unsigned flags, config *out, cs_err *err)
 {
     memset(out, 0, sizeof *out);
-    ctx cx = {root, flags, err};
+    cfg_ctx cx = {root, flags, err};
     if (root->kind != YT_MAP) {
-        fail(&cx, root->mark, "", "a config is a map of keys (schema: 1, name: ..., ...), found %s",
-             kind_word(root));
+        cfg_fail(&cx, root->mark, "", "a config is a map of keys (schema: 1, name: ..., ...), found %s",
+             cfg_kind_word(root));
         return CS_USAGE;
     }
     int rc = parse_section(&cx, &cfg_root_section, root, root->mark, (char *)out, "");
     if (!rc)
-        rc = check_all(&cx, out);
+        rc = cfg_check_all(&cx, out);
     if (rc)
         config_free(out);
     return rc;
-}
-
-static bool is_dist_map(const yt_node *m) { return yt_get(m, "dist") != NULL; }
-
-void config_tree_merge(yt_node *base, const yt_node *over) { yt_merge(base, over, is_dist_map); }
-
-/* The directory part of path ("" for a bare file name), with its slash. */
-static void dir_of(const char *path, char *buf, size_t cap)
-{
-    const char *slash = strrchr(path, '/');
-    size_t n = slash ? (size_t)(slash - path) + 1 : 0;
-    if (n >= cap)
-        n = 0;
-    memcpy(buf, path, n);
-    buf[n] = 0;
-}
-
-/* Resolve tree's `base:` (relative to dir) recursively; chain holds the real
- * paths being loaded, for cycle detection. */
-static int resolve_base(yt_node **tree, const char *dir, char **chain, int depth, cs_err *err)
-{
-    yt_node *t = *tree;
-    if (t->kind != YT_MAP) {
-        ctx cx = {t, 0, err};
-        return fail(&cx, t->mark, "", "a config is a map of keys, found %s", kind_word(t));
-    }
-    const yt_node *b = yt_get(t, "base");
-    if (!b)
-        return 0;
-    ctx cx = {t, 0, err};
-    if (b->kind != YT_SCALAR || yt_is_null(b))
-        return fail(&cx, b->mark, "base", "expected a file name");
-    char path[4096];
-    if (b->value[0] == '/')
-        pathf(path, sizeof path, "%s", b->value);
-    else
-        pathf(path, sizeof path, "%s%s", dir, b->value);
-    if (depth >= MAX_BASE_DEPTH)
-        return fail(&cx, b->mark, "base", "more than %d levels of base:", MAX_BASE_DEPTH);
-    char *real = realpath(path, NULL);
-    if (!real)
-        return fail(&cx, b->mark, "base", "%s: %s", path,
-                    errno == ENOENT ? "no such file" : strerror(errno));
-    for (int i = 0; i < depth; i++)
-        if (chain[i] && !strcmp(chain[i], real)) {
-            free(real);
-            return fail(&cx, b->mark, "base", "'%s' is already being loaded (a base: cycle)",
-                        b->value);
-        }
-    yt_node *bt;
-    cs_err inner = {0};
-    if (yt_parse_file(path, &bt, &inner)) {
-        free(real);
-        fail(&cx, b->mark, "base", "%s", inner.msg);
-        err->code = inner.code;
-        return inner.code;
-    }
-    chain[depth] = real;
-    char bdir[4096];
-    dir_of(path, bdir, sizeof bdir);
-    int rc = resolve_base(&bt, bdir, chain, depth + 1, err);
-    chain[depth] = NULL;
-    free(real);
-    if (rc) {
-        yt_free(bt);
-        return rc;
-    }
-    yt_remove(t, "base");
-    config_tree_merge(bt, t);
-    yt_free(t);
-    *tree = bt;
-    return 0;
-}
-
-int config_tree_load(const char *path, yt_node **out, cs_err *err)
-{
-    *out = NULL;
-    yt_node *t;
-    int rc = yt_parse_file(path, &t, err);
-    if (rc)
-        return rc;
-    char *chain[MAX_BASE_DEPTH + 1] = {0};
-    chain[0] = realpath(path, NULL);
-    char dir[4096];
-    dir_of(path, dir, sizeof dir);
-    rc = resolve_base(&t, dir, chain, 1, err);
-    free(chain[0]);
-    if (rc) {
-        yt_free(t);
-        return rc;
-    }
-    *out = t;
-    return 0;
-}
-
-int config_tree_from_string(const char *text, const char *name, yt_node **out, cs_err *err)
-{
-    *out = NULL;
-    yt_node *t;
-    int rc = yt_parse_string(text, strlen(text), name, &t, err);
-    if (rc)
-        return rc;
-    char *chain[MAX_BASE_DEPTH + 1] = {0};
-    rc = resolve_base(&t, "", chain, 1, err);
-    if (rc) {
-        yt_free(t);
-        return rc;
-    }
-    *out = t;
-    return 0;
-}
-
-int config_tree_set(yt_node *root, const char *assignment, cs_err *err)
-{
-    const char *eq = strchr(assignment, '=');
-    char label[700];
-    pathf(label, sizeof label, "--set %.600s", assignment);
-    if (!eq || eq == assignment)
-        return cs_errf(err, CS_USAGE, "%s: expected PATH=VALUE, e.g. --set l2.breaker.retry_wait=30s",
-                       label);
-    char path[512];
-    size_t n = (size_t)(eq - assignment);
-    if (n >= sizeof path)
-        return cs_errf(err, CS_USAGE, "%s: path too long", label);
-    memcpy(path, assignment, n);
-    path[n] = 0;
-    const char *val = eq + 1;
-    if (!*val)
-        return cs_errf(err, CS_USAGE, "%s: %s: needs a value after '='", label, path);
-    yt_node *v;
-    cs_err e2 = {0};
-    if (yt_parse_string(val, strlen(val), label, &v, &e2))
-        return cs_errf(err, CS_USAGE, "%s", e2.msg);
-    if (yt_set_path(root, path, v, &e2)) {
-        yt_free(v);
-        return cs_errf(err, CS_USAGE, "%s: %s: %s", label, path, e2.msg);
-    }
-    yt_free(v);
-    return 0;
-}
-
-static int finish_load(yt_node *t, const char *path, const char *const *sets, int nsets,
-                       config *out, cs_err *err)
-{
-    int rc = 0;
-    for (int i = 0; i < nsets && !rc; i++)
-        rc = config_tree_set(t, sets[i], err);
-    if (!rc)
-        rc = config_from_tree(t, 0, out, err);
-    yt_free(t);
-    if (!rc)
-        out->path = cs_strdup(path);
-    return rc;
-}
-
-int config_load(const char *path, const char *const *sets, int nsets, config *out, cs_err *err)
-{
-    memset(out, 0, sizeof *out);
-    yt_node *t;
-    int rc = config_tree_load(path, &t, err);
-    if (rc)
-        return rc;
-    return finish_load(t, path, sets, nsets, out, err);
-}
-
-int config_load_string(const char *text, const char *name, const char *const *sets, int nsets,
-                       config *out, cs_err *err)
-{
-    memset(out, 0, sizeof *out);
-    yt_node *t;
-    int rc = config_tree_from_string(text, name, &t, err);
-    if (rc)
-        return rc;
-    return finish_load(t, "", sets, nsets, out, err);
 }
 
 const char *config_enum_name(const char *path, int v)

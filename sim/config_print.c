@@ -13,16 +13,6 @@
 
 #include "sim/config_schema.h"
 
-/* snprintf for key paths: truncation is acceptable (paths are short). */
-__attribute__((format(printf, 3, 4))) static int pathf(char *out, size_t cap, const char *fmt,
-                                                       ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(out, cap, fmt, ap);
-    va_end(ap);
-    return n;
-}
 
 /* YAML double-quoted form of s. */
 static void put_quoted(FILE *f, const char *s)
@@ -203,7 +193,7 @@ void config_hash(const config *c, char out[17])
         h *= 1099511628211ULL;
     }
     free(t);
-    pathf(out, 17, "%016llx", (unsigned long long)h);
+    cfg_pathf(out, 17, "%016llx", (unsigned long long)h);
 }
 
 /* ---- params -------------------------------------------------------------- */
@@ -229,9 +219,9 @@ static void params_section(run_rows *rows, const cfg_section *s, const char *bas
         const char *p = base + k->off;
         char path[512];
         if (*prefix)
-            pathf(path, sizeof path, "%s.%s", prefix, k->name);
+            cfg_pathf(path, sizeof path, "%s.%s", prefix, k->name);
         else
-            pathf(path, sizeof path, "%s", k->name);
+            cfg_pathf(path, sizeof path, "%s", k->name);
         if (k->type == CK_SECTION) {
             params_section(rows, k->sub, p, path);
         } else if (k->type == CK_LIST || k->type == CK_EXPECTS) {
@@ -242,7 +232,7 @@ static void params_section(run_rows *rows, const cfg_section *s, const char *bas
                 rows_param(rows, path, "[]");
             for (size_t i = 0; i < n; i++) {
                 char ip[540];
-                pathf(ip, sizeof ip, "%s[%zu]", path, i);
+                cfg_pathf(ip, sizeof ip, "%s[%zu]", path, i);
                 if (k->type == CK_LIST)
                     params_section(rows, k->sub, items + i * k->sub->size, ip);
                 else
@@ -344,9 +334,9 @@ static void keys_section(FILE *f, const cfg_section *s, const char *prefix)
         const cfg_key *k = &s->keys[j];
         char path[512];
         if (*prefix)
-            pathf(path, sizeof path, "%s.%s", prefix, k->name);
+            cfg_pathf(path, sizeof path, "%s.%s", prefix, k->name);
         else
-            pathf(path, sizeof path, "%s", k->name);
+            cfg_pathf(path, sizeof path, "%s", k->name);
         fprintf(f, "| `%s` | %s | ", path, type_name(k));
         if (k->inherit) {
             fprintf(f, "= `%s`", k->inherit);

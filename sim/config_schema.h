@@ -72,6 +72,24 @@ const cfg_key *cfg_find_key(const char *path);
  * the first match to buf and returns the number of matches. */
 int cfg_find_by_name(const char *name, char *buf, size_t cap);
 
+/* config.c: the loader's context and messages */
+typedef struct cfg_ctx {
+    const yt_node *root; /* the merged tree (for inherit and marks) */
+    unsigned flags;      /* CONFIG_* */
+    cs_err *err;
+} cfg_ctx;
+/* Fill err (code 2) with "file:line:column: path: message"; returns 2. */
+__attribute__((format(printf, 4, 5))) int cfg_fail(cfg_ctx *cx, yt_mark m, const char *path,
+                                                   const char *fmt, ...);
+/* snprintf for key paths (truncation is acceptable: paths are short). */
+__attribute__((format(printf, 3, 4))) int cfg_pathf(char *out, size_t cap, const char *fmt, ...);
+/* "a map", "a list" or "a value", for messages. */
+const char *cfg_kind_word(const yt_node *n);
+/* The mark used for values that come from defaults. */
+extern const yt_mark cfg_default_mark;
+/* config_check.c: the rules across keys; also fills node_groups/node_total. */
+int cfg_check_all(cfg_ctx *cx, config *c);
+
 /* config_value.c */
 int cfg_parse_int(const char *s, int64_t *out, cs_err *err);
 int cfg_parse_double(const char *s, double *out, cs_err *err);

@@ -387,9 +387,48 @@ int yt_parse_string(const char *text, size_t len, const char *name, yt_node **ou
     return 0;
 }
 
+/* Read all of f into a malloc'd buffer (bounded by YT_MAX_FILE). */
+static int slurp(FILE *f, const char *path, char **buf, size_t *len, cs_err *err)
+{
+    size_t cap = 4096, n = 0;
+    char *b = cs_malloc(cap);
+    for (;;) {
+        if (n == cap) {
+            if (cap >= YT_MAX_FILE) {
+                free(b);
+                return cs_errf(err, CS_USAGE, "%s: file too large for a config (> %u MB)", path,
+                               YT_MAX_FILE >> 20);
+            }
+            cap *= 2;
+            b = cs_realloc(b, cap);
+        }
+        size_t r = fread(b + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    if (ferror(f)) {
+        free(b);
+        return cs_errf(err, CS_IO, "%s: read error", path);
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
 int yt_parse_file(const char *path, yt_node **out, cs_err *err)
 {
     *out = NULL;
+    char *buf;
+    size_t n;
+    int rc;
+    if (!strcmp(path, "-")) { /* standard input */
+        if ((rc = slurp(stdin, "(stdin)", &buf, &n, err)))
+            return rc;
+        rc = yt_parse_string(buf, n, "(stdin)", out, err);
+        free(buf);
+        return rc;
+    }
     struct stat st;
     if (stat(path, &st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
@@ -401,31 +440,11 @@ int yt_parse_file(const char *path, yt_node **out, cs_err *err)
     FILE *f = fopen(path, "rb");
     if (!f)
         return cs_errf(err, CS_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0;
-    char *buf = cs_malloc(cap);
-    for (;;) {
-        if (n == cap) {
-            if (cap >= YT_MAX_FILE) {
-                free(buf);
-                fclose(f);
-                return cs_errf(err, CS_USAGE, "%s: file too large for a config (> %u MB)", path,
-                               YT_MAX_FILE >> 20);
-            }
-            cap *= 2;
-            buf = cs_realloc(buf, cap);
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    int bad = ferror(f);
+    rc = slurp(f, path, &buf, &n, err);
     fclose(f);
-    if (bad) {
-        free(buf);
-        return cs_errf(err, CS_IO, "%s: read error", path);
-    }
-    int rc = yt_parse_string(buf, n, path, out, err);
+    if (rc)
+        return rc;
+    rc = yt_parse_string(buf, n, path, out, err);
     free(buf);
     return rc;
 }
@@ -538,7 +557,8 @@ int yt_set_path(yt_node *root, const char *path, const yt_node *value, cs_err *e
             if (n->kind != YT_LIST)
                 return cs_errf(err, CS_USAGE, "[%ld]: not a list", cidx);
             if ((size_t)cidx > n->n)
-                return cs_errf(err, CS_USAGE, "[%ld]: the list has %zu item%s (index %zu appends)",
+                return cs_errf(err, CS_USAGE, "index %ld is past the end: the list has %zu item%s "
+                               "([%zu] appends one)",
                                cidx, n->n, n->n == 1 ? "" : "s", n->n);
             if (k == 0) {
                 yt_node *v = yt_clone(value);

@@ -44,8 +44,8 @@ struct yt_node {
 #define YT_MAX_DEPTH 64
 #define YT_MAX_NODES 1000000
 
-/* Parse the file at `path` (one YAML document; an empty file is an empty
- * map).  Errors: no such file (code 2, "no such file"), other I/O errors
+/* Parse the file at `path` ("-" = standard input; one YAML document; an
+ * empty file is an empty map).  Errors: no such file (code 2, "no such file"), other I/O errors
  * (code 3), syntax, duplicate key, too deep (code 2), all with file:line:col. */
 int yt_parse_file(const char *path, yt_node **out, cs_err *err);
 /* Parse `text`; `name` is used as the file in marks.  A name starting with

@@ -508,7 +508,7 @@ static const bad_case set_cases[] = {
                                   "unknown unit 'x'"},
     {"l2.breaker.retry_wiat=30s", "--set l2.breaker.retry_wiat=30s: l2.breaker.retry_wiat: unknown "
                                   "key; did you mean 'retry_wait'?"},
-    {"faults[3].for=1s", "--set faults[3].for=1s: faults[3].for: [3]: the list has 0 items"},
+    {"faults[3].for=1s", "--set faults[3].for=1s: faults[3].for: index 3 is past the end: the list has 0 items"},
     {"seed.x=1", "--set seed.x=1: seed: expected an integer, found a map"},
     {"nodes..count=1", "is not a key path"},
     {"nodes[x]=1", "is not a key path"},
