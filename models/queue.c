@@ -1,7 +1,8 @@
 /* queue.c — the M/G/c FIFO validation world (see queue.h).
  *
  * Customers arrive by a Poisson process (stream "queue.arrivals"), wait in a
- * FIFO ring (at most QUEUE_MAX waiting: asserted), and are served by the
+ * ring (FIFO, or LIFO when asked; a finite waiting room loses arrivals that
+ * find it full, counted as errors), and are served by the
  * first free of c servers with a service time drawn at service start
  * (stream "queue.service").  Because draws happen in arrival order on their
  * own streams, Lindley's recursion fed the same streams reproduces the
@@ -21,11 +22,11 @@ typedef struct qworld {
     const queue_params *p;
     gsl_rng *arr_rng, *svc_rng;
     stats *st;
-    int id_arrived, id_served, id_wait, id_qlen, id_busy;
+    int id_arrived, id_served, id_lost, id_wait, id_qlen;
     sim_ns *ring; /* arrival times of waiting customers */
     size_t cap, head, len;
     int busy;
-    uint64_t arrived, served;
+    uint64_t arrived, served, lost;
 } qworld;
 
 static void depart(engine *e, void *obj, uint64_t u);
@@ -53,8 +54,13 @@ static void depart(engine *e, void *obj, uint64_t u)
     if (w->p->on_depart)
         w->p->on_depart(w->p->ctx, arrival, now);
     if (w->len) {
-        sim_ns a = w->ring[w->head];
-        w->head = (w->head + 1) % w->cap;
+        sim_ns a;
+        if (w->p->lifo) {
+            a = w->ring[(w->head + w->len - 1) % w->cap];
+        } else {
+            a = w->ring[w->head];
+            w->head = (w->head + 1) % w->cap;
+        }
         w->len--;
         start_service(w, a);
     }
@@ -70,6 +76,9 @@ static void arrive(engine *e, void *obj, uint64_t u)
     stats_add(w->st, -1, w->id_arrived, 1);
     if (w->busy < w->p->servers) {
         start_service(w, now);
+    } else if ((int64_t)w->len >= w->p->capacity) {
+        w->lost++;
+        stats_add(w->st, -1, w->id_lost, 1);
     } else {
         if (w->len == w->cap) { /* grow the ring, keeping FIFO order */
             size_t ncap = w->cap * 2;
@@ -120,9 +129,10 @@ double queue_mg1_sojourn(double lambda, double es, double es2)
 int queue_run(const queue_params *p, uint64_t seed, run_rows *rows, queue_result *res,
               cs_err *err)
 {
-    if (p->servers < 1 || !(p->arrival_rate > 0) || !p->service.kind || p->duration <= 0)
+    if (p->servers < 1 || !(p->arrival_rate > 0) || !p->service.kind || p->duration <= 0 ||
+        p->capacity < 0)
         return cs_errf(err, CS_USAGE, "queue model: need servers >= 1, arrival > 0, a service "
-                                      "distribution and duration > 0");
+                                      "distribution, capacity >= 0 and duration > 0");
     qworld w = {0};
     w.p = p;
     w.e = eng_new(seed);
@@ -131,6 +141,7 @@ int queue_run(const queue_params *p, uint64_t seed, run_rows *rows, queue_result
     w.st = stats_new(w.e, 0, p->warmup, p->interval > 0 ? p->interval : SEC(1), p->duration);
     w.id_arrived = stats_counter(w.st, "arrived");
     w.id_served = stats_counter(w.st, "served");
+    w.id_lost = stats_counter(w.st, "lost");
     w.id_wait = stats_counter(w.st, "wait_ms");
     w.id_qlen = stats_gauge(w.st, "queue");
     w.cap = 1024;
@@ -143,8 +154,10 @@ int queue_run(const queue_params *p, uint64_t seed, run_rows *rows, queue_result
     if (rows) {
         const hist *h = stats_hist(w.st, -1);
         double served = stats_total(w.st, -1, w.id_served);
-        rows_metric(rows, -1, "requests.total", stats_total(w.st, -1, w.id_arrived));
+        /* requests that ended after warm-up: served or lost */
+        rows_metric(rows, -1, "requests.total", served + stats_total(w.st, -1, w.id_lost));
         rows_metric(rows, -1, "requests.ok", served);
+        rows_metric(rows, -1, "requests.error", stats_total(w.st, -1, w.id_lost));
         rows_metric(rows, -1, "latency.mean_ms", hist_mean(h) / 1e6);
         rows_metric(rows, -1, "latency.p50_ms", hist_quantile(h, 0.5) / 1e6);
         rows_metric(rows, -1, "latency.p90_ms", hist_quantile(h, 0.9) / 1e6);
@@ -157,17 +170,19 @@ int queue_run(const queue_params *p, uint64_t seed, run_rows *rows, queue_result
         /* the closed form, where one exists, next to the measurement */
         double mu = 1e9 / dist_mean(&p->service);
         double theory = NAN;
-        if (!strcmp(p->service.kind->name, "exponential"))
+        bool plain = p->capacity == INT64_MAX; /* the closed forms assume an infinite room */
+        if (plain && !strcmp(p->service.kind->name, "exponential"))
             theory = queue_mmc_sojourn(p->servers, p->arrival_rate, mu);
-        else if (p->servers == 1 && !strcmp(p->service.kind->name, "constant"))
+        else if (plain && p->servers == 1 && !strcmp(p->service.kind->name, "constant"))
             theory = queue_mg1_sojourn(p->arrival_rate, 1 / mu, 1 / (mu * mu));
+        /* the mean is the same under LIFO (work-conserving, service drawn at start) */
         rows_metric(rows, -1, "theory.sojourn_mean_ms", theory * 1e3);
         rows_metric(rows, -1, "theory.utilization", p->arrival_rate / (mu * p->servers));
         double ivl = ns_to_s(stats_interval(w.st));
         for (size_t b = 0; b < stats_nbuckets(w.st); b++) {
             double t = (double)b * ivl;
             rows_series(rows, -1, t, "rps", stats_bucket(w.st, -1, w.id_served, b) / ivl);
-            rows_series(rows, -1, t, "errors", 0);
+            rows_series(rows, -1, t, "errors", stats_bucket(w.st, -1, w.id_lost, b));
             rows_series(rows, -1, t, "latency.p50_ms",
                         stats_bucket_quantile(w.st, -1, b, 0.5) / 1e6);
             rows_series(rows, -1, t, "latency.p99_ms",
@@ -178,6 +193,7 @@ int queue_run(const queue_params *p, uint64_t seed, run_rows *rows, queue_result
     if (res) {
         res->arrived = w.arrived;
         res->served = w.served;
+        res->lost = w.lost;
         res->sim_end = eng_now(w.e);
         res->events = eng_events(w.e);
     }

@@ -15,6 +15,8 @@ typedef struct queue_params {
     int servers;         /* c >= 1 */
     double arrival_rate; /* lambda, per second */
     dist service;        /* service time, ns */
+    bool lifo;           /* serve the newest waiting customer first */
+    int64_t capacity;    /* waiting room; arrivals finding it full are lost (INT64_MAX = unbounded) */
     sim_ns duration, warmup, interval;
     /* Optional: called at every departure with its arrival and departure times. */
     void (*on_depart)(void *ctx, sim_ns arrival, sim_ns end);
@@ -22,7 +24,7 @@ typedef struct queue_params {
 } queue_params;
 
 typedef struct queue_result {
-    uint64_t arrived, served;
+    uint64_t arrived, served, lost;
     sim_ns sim_end;
     uint64_t events;
 } queue_result;

@@ -32,6 +32,7 @@ static void run_queue(int c, double lambda, dist svc, uint64_t customers, uint64
 {
     sample s = {.warmup = SEC(10)};
     queue_params p = {.servers = c, .arrival_rate = lambda, .service = svc, .warmup = SEC(10),
+                      .capacity = INT64_MAX,
                       .interval = SEC(1), .on_depart = collect, .ctx = &s};
     p.duration = p.warmup + (sim_ns)((double)customers / lambda * 1e9);
     cs_err err = {0};
@@ -118,7 +119,7 @@ Test(queue, des_equals_lindley_recursion_on_the_same_random_numbers)
 {
     times t = {0};
     queue_params p = {.servers = 1, .arrival_rate = 900, .service = expo(1e-3),
-                      .duration = SEC(200), .interval = SEC(1), .on_depart = keep_times,
+                      .capacity = INT64_MAX, .duration = SEC(200), .interval = SEC(1), .on_depart = keep_times,
                       .ctx = &t};
     cr_assert_eq(queue_run(&p, 11, NULL, NULL, NULL), 0);
     cr_assert_gt(t.n, 150000u);
@@ -140,7 +141,7 @@ Test(queue, des_equals_lindley_recursion_on_the_same_random_numbers)
 Test(queue, same_seed_gives_identical_rows_and_another_seed_does_not)
 {
     queue_params p = {.servers = 2, .arrival_rate = 1500, .service = expo(1e-3),
-                      .duration = SEC(20), .warmup = SEC(2), .interval = SEC(1)};
+                      .capacity = INT64_MAX, .duration = SEC(20), .warmup = SEC(2), .interval = SEC(1)};
     run_rows r1 = {0}, r2 = {0}, r3 = {0};
     cr_assert_eq(queue_run(&p, 5, &r1, NULL, NULL), 0);
     cr_assert_eq(queue_run(&p, 5, &r2, NULL, NULL), 0);
@@ -158,4 +159,38 @@ Test(queue, same_seed_gives_identical_rows_and_another_seed_does_not)
     rows_free(&r1);
     rows_free(&r2);
     rows_free(&r3);
+}
+
+Test(queue, mm1k_loss_probability_matches_the_closed_form)
+{
+    /* M/M/1/K with K = 5 in the system (1 in service + 4 waiting), rho = 0.9:
+     * P(loss) = (1 - rho) rho^K / (1 - rho^(K+1)) */
+    queue_params p = {.servers = 1, .arrival_rate = 900, .service = expo(1e-3), .capacity = 4,
+                      .duration = SEC(1000), .interval = SEC(10)};
+    queue_result res;
+    cr_assert_eq(queue_run(&p, 21, NULL, &res, NULL), 0);
+    double rho = 0.9, want = (1 - rho) * pow(rho, 5) / (1 - pow(rho, 6));
+    double got = (double)res.lost / (double)res.arrived;
+    double se = sqrt(want * (1 - want) / (double)res.arrived) * 3; /* losses are correlated: 3x */
+    cr_assert_lt(fabs(got - want), 4 * se, "loss %g vs %g", got, want);
+}
+
+Test(queue, lifo_keeps_the_mean_but_widens_the_tail)
+{
+    double fifo_m, fifo_h, lifo_m, lifo_h;
+    size_t n;
+    run_queue(1, 800, expo(1e-3), 400000, 8, &fifo_m, &fifo_h, &n);
+    sample s = {.warmup = SEC(10)};
+    queue_params p = {.servers = 1, .arrival_rate = 800, .service = expo(1e-3), .lifo = true,
+                      .capacity = INT64_MAX, .warmup = SEC(10), .interval = SEC(1),
+                      .on_depart = collect, .ctx = &s};
+    p.duration = p.warmup + SEC(500);
+    cr_assert_eq(queue_run(&p, 8, NULL, NULL, NULL), 0);
+    batch_means_ci(s.x, s.n, 30, &lifo_m, &lifo_h);
+    cr_assert_leq(fabs(lifo_m - 1 / 200.0), lifo_h, "LIFO mean %g +- %g", lifo_m, lifo_h);
+    double maxf = 0;
+    for (size_t i = 0; i < s.n; i++)
+        maxf = s.x[i] > maxf ? s.x[i] : maxf;
+    cr_assert_gt(maxf, 20 * (1 / 200.0), "LIFO's longest sojourn should dwarf the mean");
+    free(s.x);
 }
