@@ -163,6 +163,21 @@ static void start_request(wl_node *n, int client)
     w->start(n->target, r, true);
 }
 
+wl_request *wl_inject(workload *w, int node, uint32_t key, wl_op op)
+{
+    wl_node *n = &w->n[node];
+    wl_request *r = req_alloc(w);
+    *r = (wl_request){.wl = w, .node = node, .client = -1, .id = w->next_id++,
+                      .start = eng_now(w->e), .key = key, .op = op};
+    n->nreq++;
+    if (w->st)
+        stats_add(w->st, node, w->id_total, 1);
+    if (w->p.timeout != SIM_NEVER)
+        r->timeout_ev = eng_after(w->e, w->p.timeout, timeout_fire, r, 0);
+    w->start(n->target, r, true);
+    return r;
+}
+
 static void schedule_arrival(wl_node *n)
 {
     workload *w = n->wl;

@@ -131,6 +131,9 @@ void wl_begin(workload *w);
  * moves to the next operation (calling start with first=false) or ends the
  * request.  Returns true if another operation was started on r. */
 bool wl_op_done(wl_request *r, wl_outcome o);
+/* Start one request on `node` now whose first operation is `op` on `key`
+ * (scripted tests and warm-up); the rest of the script follows as usual. */
+wl_request *wl_inject(workload *w, int node, uint32_t key, wl_op op);
 /* Rate (per s per node) of the open-loop profile at time t. */
 double wl_rate_at(const wl_params *p, sim_ns t);
 /* Draw a key under the popularity model (exposed for tests). */
