@@ -7,11 +7,13 @@
  * where `make test` runs the suite).
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/cli.h"
 #include "sim/config.h"
 
 #define DATA "tests/data/config/"
@@ -653,19 +655,24 @@ Test(config, hash_is_stable_and_changes_with_any_value)
     config_free(&d);
 }
 
-Test(config, hash_of_the_defaults_is_pinned)
+Test(config, effective_text_is_canonical)
 {
-    /* Changing a default changes every stored run's config_hash: do it on
-     * purpose (update this value), never by accident. */
+    /* one spelling per value: units chosen exactly, words for limits */
     config c;
     cs_err e;
-    cr_assert_eq(load("schema: 1\n", &c, &e), 0);
-    char h[17];
-    config_hash(&c, h);
+    cr_assert_eq(load("schema: 1\ncache: {duration: 300000ms, jitter: 1.5s}\n"
+                      "workload: {rate: 60/m, value_size: 2048B}\n",
+                      &c, &e),
+                 0, "%s", e.msg);
     char *t = config_effective_text(&c);
-    cr_expect(strstr(t, "retry_wait: 1m\n") != NULL);
+    static const char *const lines[] = {
+        "  duration: 5m\n",  "  jitter: 1500ms\n",         "  rate: 1/s\n",
+        "  value_size: 2KB\n", "    retry_wait: 1m\n",     "    soft: none\n",
+        "    max: unbounded\n", "  cache_name: \"FusionCache\"\n", "expect: []\n",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+        cr_expect(strstr(t, lines[i]) != NULL, "missing line '%s'", lines[i]);
     free(t);
-    cr_expect_eq(strlen(h), 16);
     config_free(&c);
 }
 
@@ -800,4 +807,34 @@ Test(config, anchors_and_aliases_expand)
                  0, "%s", e.msg);
     cr_expect_str_eq(c.database.service.text, "{dist: exponential, mean: 1ms}");
     config_free(&c);
+}
+
+/* ---- the validate command ------------------------------------------------------------ */
+
+static int run_validate(int argc, const char **argv)
+{
+    return cmd_validate(argc, (char **)argv);
+}
+
+Test(config, validate_command_exit_statuses, .init = cr_redirect_stdout)
+{
+    cr_redirect_stderr();
+    const char *ok[] = {"validate", DATA "rich.yaml", DATA "child.yaml"};
+    cr_expect_eq(run_validate(3, ok), 0);
+    const char *print[] = {"validate", DATA "child.yaml", "--print", "--set", "seed=5"};
+    cr_expect_eq(run_validate(5, print), 0);
+    const char *keys[] = {"validate", "--keys"};
+    cr_expect_eq(run_validate(2, keys), 0);
+    const char *help[] = {"validate", "--help"};
+    cr_expect_eq(run_validate(2, help), 0);
+    const char *missing[] = {"validate", DATA "rich.yaml", DATA "nope.yaml"};
+    cr_expect_eq(run_validate(3, missing), 2, "one bad file fails the command");
+    const char *bad_set[] = {"validate", DATA "rich.yaml", "--set", "seed=x"};
+    cr_expect_eq(run_validate(4, bad_set), 2);
+    const char *no_files[] = {"validate"};
+    cr_expect_eq(run_validate(1, no_files), 2);
+    const char *bad_opt[] = {"validate", "--frobnicate", DATA "rich.yaml"};
+    cr_expect_eq(run_validate(3, bad_opt), 2);
+    const char *set_no_value[] = {"validate", DATA "rich.yaml", "--set"};
+    cr_expect_eq(run_validate(3, set_no_value), 2);
 }
