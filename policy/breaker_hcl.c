@@ -24,9 +24,10 @@ typedef struct hcl {
     cp_ns streak_start; /* completion time of the streak's first failure */
     cp_ns last_success; /* last success or close; CP_UNSET before either */
     cp_ns opened_at;
+    int probes;         /* calls in flight in HALF_OPEN (probe_calls > 0 only) */
 } hcl;
 
-static const char *const from_choices[] = {"streak_start", "last_success", NULL};
+static const char *const from_choices[] = {"first_failure", "last_success", NULL};
 
 static const cp_param_desc desc[] = {
     {"minimum_consecutive_failures", CP_PARAM_INT,
@@ -40,7 +41,9 @@ static const cp_param_desc desc[] = {
      offsetof(breaker_hcl_params, minimum_consecutive_failures_resume_outage),
      "failures in a row after the wait that re-open at once (default 2)", NULL},
     {"failure_time_from", CP_PARAM_ENUM, offsetof(breaker_hcl_params, failure_time_from),
-     "where the minimum failure time starts (default streak_start; UNCONFIRMED)", from_choices},
+     "where the minimum failure time starts (default first_failure; UNCONFIRMED)", from_choices},
+    {"probe_calls", CP_PARAM_INT, offsetof(breaker_hcl_params, probe_calls),
+     "calls in flight after the wait; <= 0 = all traffic (default; UNCONFIRMED)", NULL},
 };
 
 void breaker_hcl_defaults(breaker_hcl_params *p)
@@ -50,6 +53,7 @@ void breaker_hcl_defaults(breaker_hcl_params *p)
     p->retry_wait_time = CP_SEC(60);
     p->minimum_consecutive_failures_resume_outage = 2;
     p->failure_time_from = HCL_FROM_STREAK_START;
+    p->probe_calls = 0;
 }
 
 static void defaults_v(void *p)
@@ -93,6 +97,7 @@ static void reset(breaker *b, cp_ns now)
     h->streak_start = now;
     h->last_success = now;
     h->opened_at = 0;
+    h->probes = 0;
 }
 
 static void open_now(hcl *h, const char *reason, cp_ns now)
@@ -105,12 +110,21 @@ static void open_now(hcl *h, const char *reason, cp_ns now)
 static bool allow(breaker *b, cp_ns now)
 {
     hcl *h = (hcl *)b;
-    if (b->state != BREAKER_OPEN)
-        return true; /* §1.2 open point 3: all traffic passes after the wait */
-    if (now - h->opened_at < h->p.retry_wait_time)
+    if (b->state == BREAKER_CLOSED)
+        return true;
+    if (b->state == BREAKER_OPEN) {
+        if (now - h->opened_at < h->p.retry_wait_time)
+            return false;
+        h->consec = 0;
+        h->probes = 0;
+        breaker_impl_move(b, BREAKER_HALF_OPEN, "retry_wait_elapsed", now);
+    }
+    /* §1.2 open point 3: by default all traffic passes after the wait */
+    if (h->p.probe_calls <= 0)
+        return true;
+    if (h->probes >= h->p.probe_calls)
         return false;
-    h->consec = 0;
-    breaker_impl_move(b, BREAKER_HALF_OPEN, "retry_wait_elapsed", now);
+    h->probes++;
     return true;
 }
 
@@ -119,6 +133,8 @@ static void record(breaker *b, cp_ns now, cp_ns duration, breaker_outcome outcom
     hcl *h = (hcl *)b;
     (void)duration; /* "Slow Redis requests are not considered failures
                        unless they time out" (§1.2 open point 2) */
+    if (b->state == BREAKER_HALF_OPEN && h->probes > 0)
+        h->probes--; /* a result gives its probe slot back */
     if (outcome == BREAKER_IGNORED || b->state == BREAKER_OPEN)
         return; /* late results of calls started before the trip: no effect */
     if (outcome == BREAKER_SUCCESS) {

@@ -20,6 +20,10 @@ typedef struct breaker_hcl_params {
     cp_ns retry_wait_time;                          /* 60 s (retryWaitTimeMs) */
     int minimum_consecutive_failures_resume_outage; /* 2 */
     int failure_time_from;                          /* hcl_failure_time_from */
+    /* calls in flight allowed after the wait (§1.2 open point 3, UNCONFIRMED):
+     * <= 0 = unbounded, all traffic (default); n > 0 = at most n outstanding,
+     * each recorded result giving its slot back */
+    int probe_calls;
 } breaker_hcl_params;
 
 void breaker_hcl_defaults(breaker_hcl_params *p);

@@ -104,6 +104,7 @@ typedef struct watch {
     breaker_state last;   /* state the callback last reported */
     int half_allowed;     /* calls allowed since entering HALF_OPEN */
     int released;         /* permits given back (IGNORED in HALF_OPEN) */
+    int half_results;     /* results recorded while HALF_OPEN */
     int transitions;
     bool consistent;
 } watch;
@@ -117,13 +118,14 @@ static void watch_cb(breaker_state from, breaker_state to, const char *reason, c
     w->last = to;
     w->transitions++;
     if (to == BREAKER_HALF_OPEN)
-        w->half_allowed = w->released = 0;
+        w->half_allowed = w->released = w->half_results = 0;
 }
 
 typedef struct kind_case {
     const char *kind;
     const void *params;
-    int permits; /* max calls in HALF_OPEN, -1 = unlimited */
+    int permits;   /* max calls in HALF_OPEN, -1 = unlimited */
+    int in_flight; /* max calls in flight in HALF_OPEN, 0 = not checked */
 } kind_case;
 
 static void drive(const kind_case *kc, uint64_t seed)
@@ -166,6 +168,9 @@ static void drive(const kind_case *kc, uint64_t seed)
                 cr_assert_not(ok, "%s: OPEN never allows", kc->kind);
             if (ok && after == BREAKER_HALF_OPEN) {
                 w.half_allowed++;
+                if (kc->in_flight > 0)
+                    cr_assert_leq(w.half_allowed - w.half_results, kc->in_flight,
+                                  "%s: more probes in flight than probe_calls", kc->kind);
                 if (kc->permits >= 0)
                     cr_assert_leq(w.half_allowed - w.released, kc->permits,
                                   "%s: half-open allowed more than its permits", kc->kind);
@@ -178,8 +183,11 @@ static void drive(const kind_case *kc, uint64_t seed)
                                 : v < 0.5  ? BREAKER_FAILURE_SYNTHETIC
                                 : v < 0.53 ? BREAKER_IGNORED
                                            : BREAKER_SUCCESS;
-            if (o == BREAKER_IGNORED && breaker_get_state(b) == BREAKER_HALF_OPEN)
-                w.released++;
+            if (breaker_get_state(b) == BREAKER_HALF_OPEN) {
+                w.half_results++;
+                if (o == BREAKER_IGNORED)
+                    w.released++;
+            }
             breaker_record(b, t, (cp_ns)(cp_uniform(&r) * MSx(600)), o);
             if (outstanding > 0)
                 outstanding--;
@@ -203,6 +211,8 @@ Test(policy_breaker, randomized_invariants_hold_for_every_kind)
     h.minimum_consecutive_failures = 3;
     h.minimum_failure_time = MSx(50);
     h.retry_wait_time = S(1);
+    breaker_hcl_params hp = h;
+    hp.probe_calls = 2;
     breaker_sliding_params sc, st;
     breaker_sliding_hcl_v2_defaults(&sc, true);
     sc.sliding_window_size = 10;
@@ -223,9 +233,9 @@ Test(policy_breaker, randomized_invariants_hold_for_every_kind)
     su.half_open_unlimited_calls = true;
     breaker_simple_params s = {.break_duration = MSx(300)};
     const kind_case cases[] = {
-        {"hcl_v1", &h, -1},         {"sliding_window", &sc, 3}, {"sliding_window", &st, 3},
-        {"sliding_window", &su, -1}, {"polly", &p, 1},          {"simple", &s, 0},
-        {"none", NULL, 0},
+        {"hcl_v1", &h, -1, 0},          {"hcl_v1", &hp, -1, 2},      {"sliding_window", &sc, 3, 0},
+        {"sliding_window", &st, 3, 0},  {"sliding_window", &su, -1, 0}, {"polly", &p, 1, 0},
+        {"simple", &s, 0, 0},           {"none", NULL, 0, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         for (uint64_t seed = 1; seed <= 5; seed++)

@@ -240,3 +240,32 @@ Test(policy_hcl_v1, anchor_black_hole_trip_at_26_5s)
     cr_assert_eq(tripped, MSx(26500));
     breaker_free(b);
 }
+
+Test(policy_hcl_v1, probe_calls_limits_calls_in_flight_after_the_wait)
+{
+    breaker_hcl_params p;
+    breaker_hcl_defaults(&p);
+    cr_assert_eq(breaker_params_set("hcl_v1", &p, "probe_calls", 1), 0);
+    breaker *b = mk(&p, NULL);
+    breaker_state after[20];
+    fail_spread(b, 20, 0, S(10), after);
+    cr_assert(breaker_allow(b, S(70)));
+    cr_assert_not(breaker_allow(b, S(70) + 1), "one probe in flight");
+    breaker_failure(b, S(71), 0);
+    cr_assert_eq(breaker_get_state(b), BREAKER_HALF_OPEN);
+    cr_assert(breaker_allow(b, S(71)), "its result gave the slot back");
+    breaker_failure(b, S(72), 0);
+    cr_assert_eq(breaker_get_state(b), BREAKER_OPEN, "2 consecutive failures re-open");
+    breaker_free(b);
+}
+
+Test(policy_hcl_v1, failure_time_from_uses_the_config_names)
+{
+    breaker_hcl_params p;
+    breaker_hcl_defaults(&p);
+    const breaker_ops *ops = breaker_kind("hcl_v1");
+    cr_assert_eq(cp_param_set_choice(ops->param_desc, ops->n_param_desc, &p, "failure_time_from", "last_success"), 0);
+    cr_assert_eq(p.failure_time_from, HCL_FROM_LAST_SUCCESS);
+    cr_assert_eq(cp_param_set_choice(ops->param_desc, ops->n_param_desc, &p, "failure_time_from", "first_failure"), 0);
+    cr_assert_eq(p.failure_time_from, HCL_FROM_STREAK_START);
+}
