@@ -49,6 +49,7 @@ int cfg_fail(cfg_ctx *cx, yt_mark m, const char *path, const char *fmt, ...)
 
 const yt_mark cfg_default_mark = {(char *)"(defaults)", 0, 0};
 
+/* Join a key path and a name ("a.b" + "c" → "a.b.c"). */
 static void join(char *out, size_t cap, const char *path, const char *name)
 {
     if (path && *path)
@@ -89,6 +90,7 @@ static const cfg_key *find_in(const cfg_section *s, const char *path)
 
 const cfg_key *cfg_find_key(const char *path) { return find_in(&cfg_root_section, path); }
 
+/* Collect the full paths of keys named `name` (first one into buf). */
 static void find_name(const cfg_section *s, const char *prefix, const char *name, char *buf,
                       size_t cap, int *count, int depth)
 {
@@ -189,6 +191,7 @@ const char *cfg_kind_word(const yt_node *n)
     return n->kind == YT_MAP ? "a map" : n->kind == YT_LIST ? "a list" : "a value";
 }
 
+/* Require n to be a non-null scalar; else an error saying what was expected. */
 static int need_scalar(cfg_ctx *cx, const yt_node *n, const char *path, const char *what)
 {
     if (n->kind != YT_SCALAR)
@@ -391,6 +394,7 @@ static int default_node(cfg_ctx *cx, const cfg_key *k, const char *path, yt_node
     return 0;
 }
 
+/* Parse a list key (of sections, ints or expectation strings) into its CFG_LIST. */
 static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, const char *path)
 {
     if (n && yt_is_null(n))
@@ -590,6 +594,8 @@ static int parse_value(cfg_ctx *cx, const cfg_key *k, const yt_node *n, yt_mark 
     return rc;
 }
 
+/* The error for a key the table does not know: an experiment key, a typo
+ * (closest name), a key that lives elsewhere, or the list of known keys. */
 static int unknown_key(cfg_ctx *cx, const cfg_section *s, const char *key, yt_mark km,
                        const char *path)
 {
@@ -622,6 +628,8 @@ static int unknown_key(cfg_ctx *cx, const cfg_section *s, const char *key, yt_ma
     return cfg_fail(cx, km, kp, "unknown key (known here: %s)", list);
 }
 
+/* Parse map (NULL = all defaults) as section s into the struct at base:
+ * unknown keys first, then every key of the table in table order. */
 static int parse_section(cfg_ctx *cx, const cfg_section *s, const yt_node *map, yt_mark at,
                          char *base, const char *path)
 {

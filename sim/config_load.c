@@ -14,6 +14,7 @@
 
 #define MAX_BASE_DEPTH 16
 
+/* A distribution map replaces as a whole in merges (never mixes kinds). */
 static bool is_dist_map(const yt_node *m) { return yt_get(m, "dist") != NULL; }
 
 void config_tree_merge(yt_node *base, const yt_node *over) { yt_merge(base, over, is_dist_map); }
@@ -153,6 +154,7 @@ int config_tree_set(yt_node *root, const char *assignment, cs_err *err)
     return 0;
 }
 
+/* Apply --set overrides to tree t, build the config, free t. */
 static int finish_load(yt_node *t, const char *path, const char *const *sets, int nsets,
                        config *out, cs_err *err)
 {

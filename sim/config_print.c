@@ -33,6 +33,7 @@ static void put_quoted(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* Read an int64 field (fields are reached through byte offsets). */
 static int64_t get_i64(const char *p)
 {
     int64_t v;
@@ -119,6 +120,7 @@ static void put_leaf(FILE *f, const cfg_key *k, const char *p, bool quote)
     }
 }
 
+/* The items pointer and count of a CFG_LIST field at p. */
 static void list_of(const char *p, const char **items, size_t *n)
 {
     memcpy(items, p, sizeof *items);
@@ -211,6 +213,7 @@ static void leaf_row(run_rows *rows, const char *path, const cfg_key *k, const c
     free(buf);
 }
 
+/* Params rows for every leaf under section s, paths prefixed. */
 static void params_section(run_rows *rows, const cfg_section *s, const char *base,
                            const char *prefix)
 {
@@ -271,6 +274,7 @@ static const char *type_name(const cfg_key *k)
     return "?";
 }
 
+/* A range bound in the key's own unit. */
 static void put_bound(FILE *f, const cfg_key *k, double b)
 {
     char buf[64];
@@ -285,6 +289,7 @@ static void put_bound(FILE *f, const cfg_key *k, double b)
     fputs(buf, f);
 }
 
+/* The range column: enum names, or bounds with the words a key accepts. */
 static void put_range(FILE *f, const cfg_key *k)
 {
     if (k->type == CK_ENUM) {
@@ -328,6 +333,7 @@ static void put_md(FILE *f, const char *s)
     }
 }
 
+/* Reference rows for section s and everything under it. */
 static void keys_section(FILE *f, const cfg_section *s, const char *prefix)
 {
     for (size_t j = 0; j < s->nkeys; j++) {

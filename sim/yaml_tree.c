@@ -201,6 +201,7 @@ typedef struct builder {
     int docs;
 } builder;
 
+/* A parse error at line:col (or without a position for --set text). */
 static int berr(builder *b, int line, int col, cs_err *err, const char *msg)
 {
     if (b->nomarks)
@@ -250,6 +251,7 @@ static int attach(builder *b, yt_node *v, cs_err *err)
     return 0;
 }
 
+/* Free everything a (possibly failed) parse still holds. */
 static void builder_free(builder *b)
 {
     for (int i = 0; i < b->depth; i++) {
@@ -263,6 +265,7 @@ static void builder_free(builder *b)
     free(b->anchors);
 }
 
+/* Remember `&name` → n for later aliases. */
 static void add_anchor(builder *b, const yaml_char_t *name, yt_node *n)
 {
     if (!name)
