@@ -22,9 +22,6 @@ _Static_assert(offsetof(cfg_group, cache_name) == offsetof(cfg_nodes, cache_name
 _Static_assert(offsetof(cfg_group, workers) == offsetof(cfg_nodes, workers), "group layout");
 _Static_assert(sizeof(cfg_model) == sizeof(int), "enums are int-sized");
 
-
-
-
 int cfg_pathf(char *out, size_t cap, const char *fmt, ...)
 {
     va_list ap;
@@ -88,7 +85,10 @@ static const cfg_key *find_in(const cfg_section *s, const char *path)
     return NULL;
 }
 
-const cfg_key *cfg_find_key(const char *path) { return find_in(&cfg_root_section, path); }
+const cfg_key *cfg_find_key(const char *path)
+{
+    return find_in(&cfg_root_section, path);
+}
 
 /* Collect the full paths of keys named `name` (first one into buf). */
 static void find_name(const cfg_section *s, const char *prefix, const char *name, char *buf,
@@ -137,8 +137,14 @@ static int parse_section(cfg_ctx *cx, const cfg_section *s, const yt_node *map, 
                          char *base, const char *path);
 
 /* Store v in the int-sized enum / int64 field at p. */
-static void put_i64(void *p, int64_t v) { memcpy(p, &v, sizeof v); }
-static void put_enum(void *p, int v) { memcpy(p, &v, sizeof v); }
+static void put_i64(void *p, int64_t v)
+{
+    memcpy(p, &v, sizeof v);
+}
+static void put_enum(void *p, int v)
+{
+    memcpy(p, &v, sizeof v);
+}
 
 /* Words a numeric key may accept instead of a number. */
 static bool word_value(const cfg_key *k, const char *s, int64_t *v)
@@ -181,9 +187,9 @@ static int check_range(cfg_ctx *cx, const cfg_key *k, double v, yt_mark m, const
     format_bound(k, k->max, hi, sizeof hi);
     if (!lo_ok)
         return cfg_fail(cx, m, path, "%.80s is out of range: must be %s %s", text,
-                    (k->flags & CF_MIN_OPEN) ? ">" : ">=", lo);
+                        (k->flags & CF_MIN_OPEN) ? ">" : ">=", lo);
     return cfg_fail(cx, m, path, "%.80s is out of range: must be %s %s", text,
-                (k->flags & CF_MAX_OPEN) ? "<" : "<=", hi);
+                    (k->flags & CF_MAX_OPEN) ? "<" : "<=", hi);
 }
 
 const char *cfg_kind_word(const yt_node *n)
@@ -221,8 +227,8 @@ static int enum_fail(cfg_ctx *cx, const yt_node *n, const char *path, const char
     }
     const char *near = cfg_closest(n->value, names, cnt);
     if (near)
-        return cfg_fail(cx, n->mark, path, "unknown %s '%.80s'; did you mean '%s'? (one of: %s)", what,
-                    n->value, near, list);
+        return cfg_fail(cx, n->mark, path, "unknown %s '%.80s'; did you mean '%s'? (one of: %s)",
+                        what, n->value, near, list);
     return cfg_fail(cx, n->mark, path, "unknown %s '%.80s' (one of: %s)", what, n->value, list);
 }
 
@@ -248,11 +254,12 @@ static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist 
         return 0;
     }
     if (n->kind != YT_MAP)
-        return cfg_fail(cx, n->mark, path, "expected {dist: KIND, ...} or a duration, found a list");
+        return cfg_fail(cx, n->mark, path,
+                        "expected {dist: KIND, ...} or a duration, found a list");
     const yt_node *kn = yt_get(n, "dist");
     if (!kn)
         return cfg_fail(cx, n->mark, path, "a distribution needs 'dist: KIND' (one of: %s)",
-                    dist_kind_names());
+                        dist_kind_names());
     char p2[512];
     join(p2, sizeof p2, path, "dist");
     if (need_scalar(cx, kn, p2, "a distribution kind"))
@@ -261,8 +268,9 @@ static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist 
     if (!kind) {
         const char *names[16];
         size_t cnt = 0;
-        static const char *const all[] = {"constant", "uniform", "exponential", "normal",
-                                          "lognormal", "gamma", "weibull", "pareto", "empirical"};
+        static const char *const all[] = {"constant", "uniform",   "exponential",
+                                          "normal",   "lognormal", "gamma",
+                                          "weibull",  "pareto",    "empirical"};
         for (size_t i = 0; i < sizeof all / sizeof *all; i++)
             if (dist_find(all[i]))
                 names[cnt++] = all[i];
@@ -287,9 +295,12 @@ static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist 
             yt_node tmp = {.kind = YT_SCALAR, .mark = n->kmarks[i], .value = (char *)key};
             const char *near = cfg_closest(key, kind->keys, nkeys);
             if (near)
-                return cfg_fail(cx, tmp.mark, p2, "%s distribution has no parameter '%s'; did you mean "
-                                              "'%s'?", kind->name, key, near);
-            return cfg_fail(cx, tmp.mark, p2, "%s distribution has no parameter '%s'", kind->name, key);
+                return cfg_fail(cx, tmp.mark, p2,
+                                "%s distribution has no parameter '%s'; did you mean "
+                                "'%s'?",
+                                kind->name, key, near);
+            return cfg_fail(cx, tmp.mark, p2, "%s distribution has no parameter '%s'", kind->name,
+                            key);
         }
         const yt_node *v = n->items[i];
         if (!strcmp(kind->name, "empirical") && !strcmp(key, "points")) {
@@ -324,7 +335,7 @@ static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist 
                 cfg_format_double(cdf[j], b, sizeof b);
                 if ((size_t)pos < sizeof text)
                     pos += cfg_pathf(text + pos, sizeof text - (size_t)pos, "%s[%s, %s]",
-                                    j ? ", " : "", a, b);
+                                     j ? ", " : "", a, b);
             }
             if (!rc && dist_init_empirical(&out->d, v->n, x, cdf, cx->err))
                 rc = value_fail(cx, v, p2);
@@ -358,8 +369,9 @@ static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist 
     }
     if (!strcmp(kind->name, "empirical")) {
         if (!out->d.kind)
-            return cfg_fail(cx, n->mark, path, "empirical distribution needs 'points: [[value, cdf], "
-                                           "...]'");
+            return cfg_fail(cx, n->mark, path,
+                            "empirical distribution needs 'points: [[value, cdf], "
+                            "...]'");
     } else if (dist_init(&out->d, kind->name, nk, keys, vals, cx->err)) {
         return value_fail(cx, n, path);
     }
@@ -382,7 +394,8 @@ static int default_node(cfg_ctx *cx, const cfg_key *k, const char *path, yt_node
         }
         const cfg_key *t = cfg_find_key(k->inherit);
         if (!t) {
-            return cfg_fail(cx, cfg_default_mark, path, "internal: inherits unknown key %s", k->inherit);
+            return cfg_fail(cx, cfg_default_mark, path, "internal: inherits unknown key %s",
+                            k->inherit);
         }
         k = t;
     }
@@ -406,7 +419,7 @@ static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, 
         return cfg_fail(cx, n->mark, path, "expected %s, found %s", what, cfg_kind_word(n));
     }
     size_t cnt = n ? n->n : 0;
-    size_t sz = k->type == CK_LIST ? k->sub->size
+    size_t sz = k->type == CK_LIST      ? k->sub->size
                 : k->type == CK_INTLIST ? sizeof(int64_t)
                                         : sizeof(cfg_expect);
     char *items = cnt ? cs_calloc(cnt, sz) : NULL;
@@ -418,7 +431,8 @@ static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, 
         const yt_node *it = n->items[i];
         if (k->type == CK_LIST) {
             if (it->kind != YT_MAP && !yt_is_null(it))
-                return cfg_fail(cx, it->mark, ip, "expected a map of keys, found %s", cfg_kind_word(it));
+                return cfg_fail(cx, it->mark, ip, "expected a map of keys, found %s",
+                                cfg_kind_word(it));
             if (parse_section(cx, k->sub, yt_is_null(it) ? NULL : it, it->mark, items + i * sz, ip))
                 return CS_USAGE;
         } else if (k->type == CK_INTLIST) {
@@ -471,7 +485,8 @@ static int parse_value(cfg_ctx *cx, const cfg_key *k, const yt_node *n, yt_mark 
             yt_free(sh2);
         }
         if (use && use->kind != YT_MAP)
-            rc = cfg_fail(cx, use->mark, path, "expected a map of keys, found %s", cfg_kind_word(use));
+            rc = cfg_fail(cx, use->mark, path, "expected a map of keys, found %s",
+                          cfg_kind_word(use));
         else
             rc = parse_section(cx, k->sub, use, use ? use->mark : at, p, path);
         yt_free(sh);
@@ -496,8 +511,8 @@ static int parse_value(cfg_ctx *cx, const cfg_key *k, const yt_node *n, yt_mark 
         break;
     default: {
         static const char *const what[] = {
-            [CK_INT] = "an integer", [CK_DOUBLE] = "a number",   [CK_BOOL] = "true or false",
-            [CK_STRING] = "a string", [CK_ENUM] = "a name",      [CK_DURATION] = "a duration",
+            [CK_INT] = "an integer",  [CK_DOUBLE] = "a number", [CK_BOOL] = "true or false",
+            [CK_STRING] = "a string", [CK_ENUM] = "a name",     [CK_DURATION] = "a duration",
             [CK_RATE] = "a rate",     [CK_SIZE] = "a size"};
         if (n->kind != YT_SCALAR || (yt_is_null(n) && k->type != CK_STRING)) {
             rc = need_scalar(cx, n, path, what[k->type]);
@@ -604,8 +619,9 @@ static int unknown_key(cfg_ctx *cx, const cfg_section *s, const char *key, yt_ma
     if (s == &cfg_root_section)
         for (int i = 0; cfg_experiment_keys[i]; i++)
             if (!strcmp(key, cfg_experiment_keys[i]))
-                return cfg_fail(cx, km, kp, "this is an experiment key; use cachestorm sweep or "
-                                        "cachestorm check on an experiment file");
+                return cfg_fail(cx, km, kp,
+                                "this is an experiment key; use cachestorm sweep or "
+                                "cachestorm check on an experiment file");
     if (s == &cfg_root_section && !strcmp(key, "base"))
         return cfg_fail(cx, km, kp, "base: must name a file (it is resolved while loading)");
     const char *names[128];
@@ -635,7 +651,8 @@ static int parse_section(cfg_ctx *cx, const cfg_section *s, const yt_node *map, 
 {
     (void)at;
     if (map && map->kind != YT_MAP)
-        return cfg_fail(cx, map->mark, path, "expected a map of keys, found %s", cfg_kind_word(map));
+        return cfg_fail(cx, map->mark, path, "expected a map of keys, found %s",
+                        cfg_kind_word(map));
     if (map)
         for (size_t i = 0; i < map->n; i++) {
             bool known = false;
@@ -730,8 +747,9 @@ int config_from_tree(const yt_node *root, unsigned flags, config *out, cs_err *e
     memset(out, 0, sizeof *out);
     cfg_ctx cx = {root, flags, err};
     if (root->kind != YT_MAP) {
-        cfg_fail(&cx, root->mark, "", "a config is a map of keys (schema: 1, name: ..., ...), found %s",
-             cfg_kind_word(root));
+        cfg_fail(&cx, root->mark, "",
+                 "a config is a map of keys (schema: 1, name: ..., ...), found %s",
+                 cfg_kind_word(root));
         return CS_USAGE;
     }
     int rc = parse_section(&cx, &cfg_root_section, root, root->mark, (char *)out, "");

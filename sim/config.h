@@ -26,7 +26,11 @@
 #include "sim/rows.h"
 #include "sim/yaml_tree.h"
 
-#define CFG_LIST(T) struct { T *v; size_t n; }
+#define CFG_LIST(T)                                                                                \
+    struct {                                                                                       \
+        T *v;                                                                                      \
+        size_t n;                                                                                  \
+    }
 
 /* A distribution as configured: `d` to draw from, `text` its canonical
  * config text (e.g. "{dist: lognormal, median: 100us, p99: 1ms}") so the
@@ -150,9 +154,9 @@ typedef struct cfg_keys {
 
 typedef struct cfg_request_op {
     cfg_op op;
-    int64_t keys;     /* K keys in sequence */
+    int64_t keys; /* K keys in sequence */
     cfg_key_pick key;
-    int64_t from;     /* sequential: first key id; fixed: the key id */
+    int64_t from; /* sequential: first key id; fixed: the key id */
 } cfg_request_op;
 
 typedef struct cfg_workload {

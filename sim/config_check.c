@@ -26,12 +26,12 @@ int cfg_check_all(cfg_ctx *cx, config *c)
         config_format_duration(c->warmup, a, sizeof a);
         config_format_duration(c->duration, b, sizeof b);
         return cfg_fail(cx, mark_of(cx, yt_find_path(cx->root, "warmup") ? "warmup" : "duration"),
-                    "warmup", "%s must be shorter than duration (%s)", a, b);
+                        "warmup", "%s must be shorter than duration (%s)", a, b);
     }
     if (c->interval > c->duration) {
         config_format_duration(c->interval, a, sizeof a);
         return cfg_fail(cx, mark_of(cx, "interval"), "interval",
-                    "%s is longer than the run's duration", a);
+                        "%s is longer than the run's duration", a);
     }
     /* node groups */
     if (c->nodes.groups.n > 0) {
@@ -40,11 +40,11 @@ int cfg_check_all(cfg_ctx *cx, config *c)
             sum += c->nodes.groups.v[i].count;
         if (yt_find_path(cx->root, "nodes.count") && sum != c->nodes.count)
             return cfg_fail(cx, mark_of(cx, "nodes.count"), "nodes.count",
-                        "%lld, but the groups hold %lld nodes (leave count out with groups)",
-                        (long long)c->nodes.count, (long long)sum);
+                            "%lld, but the groups hold %lld nodes (leave count out with groups)",
+                            (long long)c->nodes.count, (long long)sum);
         if (sum > 100000)
             return cfg_fail(cx, mark_of(cx, "nodes.groups"), "nodes.groups",
-                        "%lld nodes in all: at most 100000", (long long)sum);
+                            "%lld nodes in all: at most 100000", (long long)sum);
         c->nodes.count = sum;
         c->node_groups.n = c->nodes.groups.n;
         c->node_groups.v = cs_calloc(c->node_groups.n, sizeof(cfg_group));
@@ -69,7 +69,7 @@ int cfg_check_all(cfg_ctx *cx, config *c)
             else
                 cfg_pathf(p, sizeof p, "nodes.workers.min");
             return cfg_fail(cx, mark_of(cx, p), p, "%lld is above workers.max (%lld)",
-                        (long long)w->min, (long long)w->max);
+                            (long long)w->min, (long long)w->max);
         }
     }
     /* workload */
@@ -82,7 +82,7 @@ int cfg_check_all(cfg_ctx *cx, config *c)
         }
     if (c->model == CFG_MODEL_CACHE && wl->request.n == 0)
         return cfg_fail(cx, mark_of(cx, "workload.request"), "workload.request",
-                    "a request needs at least one operation, e.g. [{op: get_or_set}]");
+                        "a request needs at least one operation, e.g. [{op: get_or_set}]");
     for (size_t i = 0; i < wl->request.n; i++) {
         const cfg_request_op *r = &wl->request.v[i];
         if (r->key == CFG_KEY_RANDOM)
@@ -92,9 +92,9 @@ int cfg_check_all(cfg_ctx *cx, config *c)
             char p[64];
             cfg_pathf(p, sizeof p, "workload.request[%zu].from", i);
             return cfg_fail(cx, mark_of(cx, p), p,
-                        "keys %lld..%lld fall outside the key space %lld..%lld (workload.keys)",
-                        (long long)r->from, (long long)last, (long long)wl->keys.first,
-                        (long long)(wl->keys.first + wl->keys.count - 1));
+                            "keys %lld..%lld fall outside the key space %lld..%lld (workload.keys)",
+                            (long long)r->from, (long long)last, (long long)wl->keys.first,
+                            (long long)(wl->keys.first + wl->keys.count - 1));
         }
     }
     /* cache */
@@ -102,14 +102,14 @@ int cfg_check_all(cfg_ctx *cx, config *c)
     if (ca->factory_timeout.soft != SIM_NEVER && ca->factory_timeout.hard != SIM_NEVER &&
         ca->factory_timeout.soft > ca->factory_timeout.hard)
         return cfg_fail(cx, mark_of(cx, "cache.factory_timeout.soft"), "cache.factory_timeout.soft",
-                    "must not exceed cache.factory_timeout.hard");
+                        "must not exceed cache.factory_timeout.hard");
     if (ca->l2_timeout.soft != SIM_NEVER && ca->l2_timeout.hard != SIM_NEVER &&
         ca->l2_timeout.soft > ca->l2_timeout.hard)
         return cfg_fail(cx, mark_of(cx, "cache.l2_timeout.soft"), "cache.l2_timeout.soft",
-                    "must not exceed cache.l2_timeout.hard");
+                        "must not exceed cache.l2_timeout.hard");
     if (ca->lock.poll_min > ca->lock.poll_max)
         return cfg_fail(cx, mark_of(cx, "cache.lock.poll_min"), "cache.lock.poll_min",
-                    "must not exceed cache.lock.poll_max");
+                        "must not exceed cache.lock.poll_max");
     /* faults */
     for (size_t i = 0; i < c->faults.n; i++) {
         const cfg_fault *f = &c->faults.v[i];
@@ -117,14 +117,15 @@ int cfg_check_all(cfg_ctx *cx, config *c)
         cfg_pathf(p, sizeof p, "faults[%zu]", i);
         static const unsigned allowed[] = {
             /* bit per target: redis, database, link, node, backplane */
-            [CFG_FAULT_DOWN] = 31,      [CFG_FAULT_BLACKHOLE] = 31, [CFG_FAULT_SLOW] = 31,
-            [CFG_FAULT_RESTART] = 1 | 2 | 8, [CFG_FAULT_FLUSH] = 1,  [CFG_FAULT_PARTITION] = 4 | 16,
-            [CFG_FAULT_PAUSE] = 8,      [CFG_FAULT_CAPACITY] = 2 | 8};
+            [CFG_FAULT_DOWN] = 31, [CFG_FAULT_BLACKHOLE] = 31,
+            [CFG_FAULT_SLOW] = 31, [CFG_FAULT_RESTART] = 1 | 2 | 8,
+            [CFG_FAULT_FLUSH] = 1, [CFG_FAULT_PARTITION] = 4 | 16,
+            [CFG_FAULT_PAUSE] = 8, [CFG_FAULT_CAPACITY] = 2 | 8};
         if (!(allowed[f->kind] & (1u << f->target))) {
             cfg_pathf(q, sizeof q, "%s.kind", p);
             return cfg_fail(cx, mark_of(cx, q), q, "%s does not apply to target %s",
-                        config_enum_name("faults.kind", (int)f->kind),
-                        config_enum_name("faults.target", (int)f->target));
+                            config_enum_name("faults.kind", (int)f->kind),
+                            config_enum_name("faults.target", (int)f->target));
         }
         if (f->at >= c->duration) {
             cfg_pathf(q, sizeof q, "%s.at", p);
@@ -135,9 +136,10 @@ int cfg_check_all(cfg_ctx *cx, config *c)
                         f->target == CFG_TARGET_BACKPLANE;
         if (!per_node && (f->node != -1 || f->nodes.n)) {
             cfg_pathf(q, sizeof q, "%s.%s", p, f->nodes.n ? "nodes" : "node");
-            return cfg_fail(cx, mark_of(cx, q), q, "target %s is shared by all nodes; node applies "
-                                               "to link, node and backplane",
-                        config_enum_name("faults.target", (int)f->target));
+            return cfg_fail(cx, mark_of(cx, q), q,
+                            "target %s is shared by all nodes; node applies "
+                            "to link, node and backplane",
+                            config_enum_name("faults.target", (int)f->target));
         }
         if (f->node != -1 && f->nodes.n) {
             cfg_pathf(q, sizeof q, "%s.nodes", p);
@@ -146,14 +148,14 @@ int cfg_check_all(cfg_ctx *cx, config *c)
         if (f->node >= c->node_total) {
             cfg_pathf(q, sizeof q, "%s.node", p);
             return cfg_fail(cx, mark_of(cx, q), q, "%lld, but there are %lld nodes (0..%lld)",
-                        (long long)f->node, (long long)c->node_total,
-                        (long long)c->node_total - 1);
+                            (long long)f->node, (long long)c->node_total,
+                            (long long)c->node_total - 1);
         }
         for (size_t j = 0; j < f->nodes.n; j++)
             if (f->nodes.v[j] >= c->node_total) {
                 cfg_pathf(q, sizeof q, "%s.nodes[%zu]", p, j);
                 return cfg_fail(cx, mark_of(cx, q), q, "%lld, but there are %lld nodes",
-                            (long long)f->nodes.v[j], (long long)c->node_total);
+                                (long long)f->nodes.v[j], (long long)c->node_total);
             }
         if ((f->mttf == SIM_NEVER) != (f->mttr == SIM_NEVER)) {
             cfg_pathf(q, sizeof q, "%s.%s", p, f->mttf == SIM_NEVER ? "mttr" : "mttf");
@@ -162,14 +164,13 @@ int cfg_check_all(cfg_ctx *cx, config *c)
     }
     /* queue */
     if (c->model == CFG_MODEL_QUEUE && c->queue.capacity == INT64_MAX) {
-        double rho = c->queue.arrival * dist_mean(&c->queue.service.d) / 1e9 /
-                     (double)c->queue.servers;
+        double rho =
+            c->queue.arrival * dist_mean(&c->queue.service.d) / 1e9 / (double)c->queue.servers;
         if (!(rho < 1))
             return cfg_fail(cx, mark_of(cx, "queue.arrival"), "queue.arrival",
-                        "the queue is unstable (rho = %.3g >= 1); lower the arrival rate, add "
-                        "servers or set queue.capacity",
-                        rho);
+                            "the queue is unstable (rho = %.3g >= 1); lower the arrival rate, add "
+                            "servers or set queue.capacity",
+                            rho);
     }
     return 0;
 }
-

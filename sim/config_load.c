@@ -15,9 +15,15 @@
 #define MAX_BASE_DEPTH 16
 
 /* A distribution map replaces as a whole in merges (never mixes kinds). */
-static bool is_dist_map(const yt_node *m) { return yt_get(m, "dist") != NULL; }
+static bool is_dist_map(const yt_node *m)
+{
+    return yt_get(m, "dist") != NULL;
+}
 
-void config_tree_merge(yt_node *base, const yt_node *over) { yt_merge(base, over, is_dist_map); }
+void config_tree_merge(yt_node *base, const yt_node *over)
+{
+    yt_merge(base, over, is_dist_map);
+}
 
 /* The directory part of path ("" for a bare file name), with its slash. */
 static void dir_of(const char *path, char *buf, size_t cap)
@@ -55,12 +61,12 @@ static int resolve_base(yt_node **tree, const char *dir, char **chain, int depth
     char *real = realpath(path, NULL);
     if (!real)
         return cfg_fail(&cx, b->mark, "base", "%s: %s", path,
-                    errno == ENOENT ? "no such file" : strerror(errno));
+                        errno == ENOENT ? "no such file" : strerror(errno));
     for (int i = 0; i < depth; i++)
         if (chain[i] && !strcmp(chain[i], real)) {
             free(real);
             return cfg_fail(&cx, b->mark, "base", "'%s' is already being loaded (a base: cycle)",
-                        b->value);
+                            b->value);
         }
     yt_node *bt;
     cs_err inner = {0};
@@ -131,8 +137,8 @@ int config_tree_set(yt_node *root, const char *assignment, cs_err *err)
     char label[700];
     cfg_pathf(label, sizeof label, "--set %.600s", assignment);
     if (!eq || eq == assignment)
-        return cs_errf(err, CS_USAGE, "%s: expected PATH=VALUE, e.g. --set l2.breaker.retry_wait=30s",
-                       label);
+        return cs_errf(err, CS_USAGE,
+                       "%s: expected PATH=VALUE, e.g. --set l2.breaker.retry_wait=30s", label);
     char path[512];
     size_t n = (size_t)(eq - assignment);
     if (n >= sizeof path)
@@ -189,4 +195,3 @@ int config_load_string(const char *text, const char *name, const char *const *se
         return rc;
     return finish_load(t, "", sets, nsets, out, err);
 }
-

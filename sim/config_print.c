@@ -13,7 +13,6 @@
 
 #include "sim/config_schema.h"
 
-
 /* YAML double-quoted form of s. */
 static void put_quoted(FILE *f, const char *s)
 {
@@ -257,19 +256,32 @@ void config_params(const config *c, run_rows *rows)
 static const char *type_name(const cfg_key *k)
 {
     switch (k->type) {
-    case CK_INT: return "int";
-    case CK_DOUBLE: return "number";
-    case CK_BOOL: return "bool";
-    case CK_STRING: return "string";
-    case CK_ENUM: return "name";
-    case CK_DURATION: return "duration";
-    case CK_RATE: return "rate";
-    case CK_SIZE: return "size";
-    case CK_DIST: return "distribution";
-    case CK_SECTION: return "section";
-    case CK_LIST: return "list";
-    case CK_INTLIST: return "list of int";
-    case CK_EXPECTS: return "list of strings";
+    case CK_INT:
+        return "int";
+    case CK_DOUBLE:
+        return "number";
+    case CK_BOOL:
+        return "bool";
+    case CK_STRING:
+        return "string";
+    case CK_ENUM:
+        return "name";
+    case CK_DURATION:
+        return "duration";
+    case CK_RATE:
+        return "rate";
+    case CK_SIZE:
+        return "size";
+    case CK_DIST:
+        return "distribution";
+    case CK_SECTION:
+        return "section";
+    case CK_LIST:
+        return "list";
+    case CK_INTLIST:
+        return "list of int";
+    case CK_EXPECTS:
+        return "list of strings";
     }
     return "?";
 }

@@ -34,24 +34,36 @@ static const char *const mode_names[] = {"read_through", "remote_only", "local_o
 static const char *const eager_names[] = {"none", "threshold", "xfetch", NULL};
 static const char *const client_names[] = {"multiplexer", "pool", NULL};
 static const char *const calls_names[] = {"async", "sync", NULL};
-static const char *const backoff_names[] = {"constant",     "linear",
-                                            "exponential",  "full_jitter",
-                                            "equal_jitter", "decorrelated_jitter",
-                                            "polly_decorrelated_v2", NULL};
-static const char *const reconnect_names[] = {
-    "stackexchange_exponential", "exponential",    "linear",         "constant",
-    "ioredis_v5",                "ioredis_v6",     "node_redis_v4",  "node_redis_v5",
-    "redisson_347",              "redisson_348",   "seed004",        NULL};
-static const char *const refused_names[] = {"fail_fast", "timeout", NULL};
-static const char *const breaker_names[] = {"none", "hcl_v1", "sliding_window", "polly", "simple",
+static const char *const backoff_names[] = {"constant",
+                                            "linear",
+                                            "exponential",
+                                            "full_jitter",
+                                            "equal_jitter",
+                                            "decorrelated_jitter",
+                                            "polly_decorrelated_v2",
                                             NULL};
+static const char *const reconnect_names[] = {"stackexchange_exponential",
+                                              "exponential",
+                                              "linear",
+                                              "constant",
+                                              "ioredis_v5",
+                                              "ioredis_v6",
+                                              "node_redis_v4",
+                                              "node_redis_v5",
+                                              "redisson_347",
+                                              "redisson_348",
+                                              "seed004",
+                                              NULL};
+static const char *const refused_names[] = {"fail_fast", "timeout", NULL};
+static const char *const breaker_names[] = {"none",  "hcl_v1", "sliding_window",
+                                            "polly", "simple", NULL};
 static const char *const scope_names[] = {"client", "cache", NULL};
 static const char *const window_names[] = {"count", "time", NULL};
 static const char *const fallback_names[] = {"database", "error", NULL};
 static const char *const receive_names[] = {"async", "sync_inline", "ignore", NULL};
 static const char *const conn_names[] = {"separate", "shared", NULL};
 static const char *const target_names[] = {"redis", "database", "link", "node", "backplane", NULL};
-static const char *const fault_names[] = {"down",      "blackhole", "slow",  "restart", "flush",
+static const char *const fault_names[] = {"down",      "blackhole", "slow",     "restart", "flush",
                                           "partition", "pause",     "capacity", NULL};
 static const char *const disc_names[] = {"fifo", "lifo", NULL};
 static const char *const failtime_names[] = {"first_failure", "last_success", NULL};
@@ -79,7 +91,8 @@ static const cfg_key group_keys[] = {
      .help = "nodes in this group"},
     {KEY(cfg_group, cache_name, "cache_name", CK_STRING), .inherit = "nodes.cache_name",
      .help = "this group's cache name (default: nodes.cache_name)"},
-    {KEY(cfg_group, workers, "workers", CK_SECTION), SUB(workers_section), .inherit = "nodes.workers",
+    {KEY(cfg_group, workers, "workers", CK_SECTION), SUB(workers_section),
+     .inherit = "nodes.workers",
      .help = "this group's worker pool; keys left out inherit nodes.workers"},
 };
 static SECTION(group_section, "group", cfg_group, group_keys, NULL);
@@ -144,7 +157,8 @@ static const cfg_key request_keys[] = {
     {KEY(cfg_request_op, keys, "keys", CK_INT), .def = "1", .min = 1, .max = 1e7,
      .help = "the operation runs on this many keys, one after the other (seed 000: 800 sets)"},
     {KEY(cfg_request_op, key, "key", CK_ENUM), .def = "random", .names = pick_names,
-     .help = "random (workload.keys popularity); sequential (from, from+1, ...); fixed (key `from`)"},
+     .help =
+         "random (workload.keys popularity); sequential (from, from+1, ...); fixed (key `from`)"},
     {KEY(cfg_request_op, from, "from", CK_INT), .def = "1", .min = 0, .max = 1e15,
      .help = "sequential: first key id; fixed: the key id"},
 };
@@ -152,8 +166,9 @@ static SECTION(request_section, "request", cfg_request_op, request_keys, NULL);
 
 static const cfg_key workload_keys[] = {
     {KEY(cfg_workload, kind, "kind", CK_ENUM), .def = "open", .names = load_names,
-     .help = "open: Poisson arrivals per node; closed: `clients` per node, each waits for its answer "
-             "plus `think`; burst: `burst.count` requests per node at once"},
+     .help =
+         "open: Poisson arrivals per node; closed: `clients` per node, each waits for its answer "
+         "plus `think`; burst: `burst.count` requests per node at once"},
     {KEY(cfg_workload, rate, "rate", CK_RATE), .def = "100/s", .min = 0, .max = 1e9,
      .help = "open: arrival rate per node (before any profile step)"},
     {KEY(cfg_workload, profile, "profile", CK_LIST), SUB(profile_section),
@@ -173,8 +188,7 @@ static const cfg_key workload_keys[] = {
     {KEY(cfg_workload, value_size, "value_size", CK_SIZE), .def = "1KB", .min = 0, .max = 1e9,
      .help = "value size; scales transfer time"},
     {KEY(cfg_workload, request, "request", CK_LIST), SUB(request_section),
-     .def = "[{op: get_or_set}]",
-     .help = "the script of one request [{op, keys, key, from}]"},
+     .def = "[{op: get_or_set}]", .help = "the script of one request [{op, keys, key, from}]"},
 };
 static SECTION(workload_section, "workload", cfg_workload, workload_keys, NULL);
 
@@ -197,8 +211,7 @@ static const cfg_key factory_timeout_keys[] = {
     {KEY(cfg_factory_timeout, hard, "hard", CK_DURATION), .def = "none", .min = 0, .max = BIG,
      .flags = CF_NONE, .help = "FactoryHardTimeout (FusionCache: ∞)"},
     {KEY(cfg_factory_timeout, background_completion, "background_completion", CK_BOOL),
-     .def = "true",
-     .help = "AllowTimedOutFactoryBackgroundCompletion (FusionCache: true)"},
+     .def = "true", .help = "AllowTimedOutFactoryBackgroundCompletion (FusionCache: true)"},
 };
 static SECTION(factory_timeout_section, "factory_timeout", cfg_factory_timeout,
                factory_timeout_keys, NULL);
@@ -250,7 +263,8 @@ static const cfg_key l1_keys[] = {
      .max = BIG, .flags = CF_MIN_OPEN | CF_NONE,
      .help = "while the L2 breaker is open, L1 TTLs are clamped to this (HCL "
              "maxTimeToLiveWithRemoteOutage: 300 s, resilience.md §1.5)"},
-    {KEY(cfg_l1, outage_clamp, "outage_clamp", CK_ENUM), .def = "outage_start", .names = clamp_names,
+    {KEY(cfg_l1, outage_clamp, "outage_clamp", CK_ENUM), .def = "outage_start",
+     .names = clamp_names,
      .help = "existing entries expire by outage start + outage_max_ttl, or by their insertion + "
              "outage_max_ttl (HCL leaves it open, resilience.md §1.5)"},
 };
@@ -282,12 +296,18 @@ static SECTION(cache_section, "cache", cfg_cache, cache_keys, NULL);
 
 /* ---- l2 ---------------------------------------------------------------- */
 #define CMD(f, nm, what)                                                                           \
-    {KEY(cfg_redis_commands, f, nm, CK_DIST), .inherit = "l2.redis.service",                     \
-     .help = "service time of " what " (default: l2.redis.service)"}
+    {                                                                                              \
+        KEY(cfg_redis_commands, f, nm, CK_DIST),                                                   \
+            .inherit = "l2.redis.service",                                                         \
+            .help = "service time of " what " (default: l2.redis.service)"                         \
+    }
 static const cfg_key commands_keys[] = {
-    CMD(get, "get", "GET"),          CMD(hmget, "hmget", "HMGET"),
-    CMD(set, "set", "SET"),          CMD(hmset, "hmset", "HMSET"),
-    CMD(expire, "expire", "EXPIRE"), CMD(del, "del", "DEL"),
+    CMD(get, "get", "GET"),
+    CMD(hmget, "hmget", "HMGET"),
+    CMD(set, "set", "SET"),
+    CMD(hmset, "hmset", "HMSET"),
+    CMD(expire, "expire", "EXPIRE"),
+    CMD(del, "del", "DEL"),
     CMD(publish, "publish", "PUBLISH (plus publish_per_subscriber)"),
     CMD(set_nx_px, "set_nx_px", "SET NX PX (distributed lock)"),
 };
@@ -345,8 +365,9 @@ static SECTION(reconnect_section, "reconnect", cfg_reconnect, reconnect_keys, NU
 
 static const cfg_key stuck_keys[] = {
     {KEY(cfg_stuck, threshold, "threshold", CK_INT), .def = "none", .min = 1, .max = BIG,
-     .flags = CF_NONE, .help = "reset the connection state after this many failed attempts "
-                               "(seed 004: 50); none = off"},
+     .flags = CF_NONE,
+     .help = "reset the connection state after this many failed attempts "
+             "(seed 004: 50); none = off"},
     {KEY(cfg_stuck, reset, "reset", CK_DURATION), .def = "none", .min = 0, .max = BIG,
      .flags = CF_MIN_OPEN | CF_NONE,
      .help = "... or after this long without progress (seed 004: 30 s); none = off"},
@@ -361,7 +382,8 @@ static const cfg_key client_keys[] = {
      .help = "async: a call releases its worker; sync: it holds the worker until reply or "
              "timeout (sync-over-async)"},
     {KEY(cfg_client, timeout, "timeout", CK_DURATION), .def = "5s", .min = 0, .max = BIG,
-     .flags = CF_MIN_OPEN, .help = "per-command timeout (SE.Redis syncTimeout: 5 s; Redisson: 3 s)"},
+     .flags = CF_MIN_OPEN,
+     .help = "per-command timeout (SE.Redis syncTimeout: 5 s; Redisson: 3 s)"},
     {KEY(cfg_client, async_timeout, "async_timeout", CK_DURATION), .inherit = "l2.client.timeout",
      .min = 0, .max = BIG, .flags = CF_MIN_OPEN,
      .help = "multiplexer: asyncTimeout, checked on the heartbeat (SE.Redis: = timeout)"},
@@ -410,8 +432,8 @@ static const cfg_key breaker_keys[] = {
      .names = failtime_names,
      .help = "hcl_v1: min_failure_time counts from the streak's first failure or from the last "
              "success (HCL leaves it open, resilience.md §1.2)"},
-    {KEY(cfg_breaker, probe_calls, "probe_calls", CK_INT), .def = "unbounded", .min = 1,
-     .max = BIG, .flags = CF_UNBOUNDED,
+    {KEY(cfg_breaker, probe_calls, "probe_calls", CK_INT), .def = "unbounded", .min = 1, .max = BIG,
+     .flags = CF_UNBOUNDED,
      .help = "hcl_v1: calls let through after retry_wait; unbounded = all traffic (HCL leaves it "
              "open, resilience.md §1.2)"},
     {KEY(cfg_breaker, window_type, "window_type", CK_ENUM), .def = "count", .names = window_names,
@@ -421,14 +443,16 @@ static const cfg_key breaker_keys[] = {
     {KEY(cfg_breaker, minimum_calls, "minimum_calls", CK_INT), .def = "100", .min = 1, .max = 1e9,
      .help = "sliding_window: minimumNumberOfCalls (Resilience4j: 100; HCL V2: 20)"},
     {KEY(cfg_breaker, failure_rate, "failure_rate", CK_DOUBLE), .def = "50", .min = 0, .max = 100,
-     .flags = CF_MIN_OPEN, .help = "sliding_window: failureRateThreshold, percent (Resilience4j: 50)"},
+     .flags = CF_MIN_OPEN,
+     .help = "sliding_window: failureRateThreshold, percent (Resilience4j: 50)"},
     {KEY(cfg_breaker, slow_call_rate, "slow_call_rate", CK_DOUBLE), .def = "100", .min = 0,
      .max = 100, .flags = CF_MIN_OPEN,
      .help = "sliding_window: slowCallRateThreshold, percent (Resilience4j: 100)"},
     {KEY(cfg_breaker, slow_call_duration, "slow_call_duration", CK_DURATION), .def = "60s",
      .min = 0, .max = BIG, .flags = CF_MIN_OPEN,
      .help = "sliding_window: slowCallDurationThreshold (Resilience4j: 60 s; HCL V2: 500 ms)"},
-    {KEY(cfg_breaker, half_open_calls, "half_open_calls", CK_INT), .def = "10", .min = 1, .max = 1e9,
+    {KEY(cfg_breaker, half_open_calls, "half_open_calls", CK_INT), .def = "10", .min = 1,
+     .max = 1e9,
      .help = "sliding_window: permittedNumberOfCallsInHalfOpenState (Resilience4j: 10; HCL V2: 2)"},
     {KEY(cfg_breaker, wait_in_open, "wait_in_open", CK_DURATION), .def = "60s", .min = 0,
      .max = BIG, .flags = CF_MIN_OPEN,
@@ -442,8 +466,8 @@ static const cfg_key breaker_keys[] = {
      .help = "sliding_window: maxWaitDurationInHalfOpenState, then OPEN (Resilience4j: 0 = off)"},
     {KEY(cfg_breaker, failure_ratio, "failure_ratio", CK_DOUBLE), .def = "0.1", .min = 0, .max = 1,
      .flags = CF_MIN_OPEN, .help = "polly: FailureRatio (Polly v8: 0.1)"},
-    {KEY(cfg_breaker, sampling_duration, "sampling_duration", CK_DURATION), .def = "30s",
-     .min = 0, .max = BIG, .flags = CF_MIN_OPEN, .help = "polly: SamplingDuration (Polly v8: 30 s)"},
+    {KEY(cfg_breaker, sampling_duration, "sampling_duration", CK_DURATION), .def = "30s", .min = 0,
+     .max = BIG, .flags = CF_MIN_OPEN, .help = "polly: SamplingDuration (Polly v8: 30 s)"},
     {KEY(cfg_breaker, minimum_throughput, "minimum_throughput", CK_INT), .def = "100", .min = 2,
      .max = 1e9, .help = "polly: MinimumThroughput (Polly v8: 100, at least 2)"},
     {KEY(cfg_breaker, break_duration, "break_duration", CK_DURATION), .def = "5s", .min = 5e8,
@@ -475,8 +499,7 @@ static const cfg_key auto_recovery_keys[] = {
     {KEY(cfg_auto_recovery, max_items, "max_items", CK_INT), .def = "unbounded", .min = 1,
      .max = BIG, .flags = CF_UNBOUNDED, .help = "AutoRecoveryMaxItems (FusionCache: unbounded)"},
 };
-static SECTION(auto_recovery_section, "auto_recovery", cfg_auto_recovery, auto_recovery_keys,
-               NULL);
+static SECTION(auto_recovery_section, "auto_recovery", cfg_auto_recovery, auto_recovery_keys, NULL);
 
 static const cfg_key backplane_keys[] = {
     {KEY(cfg_backplane, enabled, "enabled", CK_BOOL), .def = "false",

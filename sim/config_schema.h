@@ -47,9 +47,9 @@ typedef struct cfg_key {
     const char *def; /* default as config text; NULL for sections and lists */
     double min, max; /* in the stored unit (ns, per second, bytes, count) */
     unsigned flags;
-    const char *const *names;  /* CK_ENUM */
-    const cfg_section *sub;    /* CK_SECTION, CK_LIST */
-    const char *inherit;       /* when absent, the effective value of this path */
+    const char *const *names; /* CK_ENUM */
+    const cfg_section *sub;   /* CK_SECTION, CK_LIST */
+    const char *inherit;      /* when absent, the effective value of this path */
     const char *help;
 } cfg_key;
 

@@ -107,7 +107,7 @@ int cfg_parse_bool(const char *s, bool *out, cs_err *err)
 static const struct unit {
     const char *name;
     double ns;
-} duration_units[] = {{"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6},
+} duration_units[] = {{"ns", 1},  {"us", 1e3}, {"µs", 1e3},  {"ms", 1e6},
                       {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
 
 int config_parse_duration(const char *s, sim_ns *out, cs_err *err)
@@ -124,7 +124,8 @@ int config_parse_duration(const char *s, sim_ns *out, cs_err *err)
     while (*u == ' ')
         u++;
     if (!*u)
-        return cs_errf(err, CS_USAGE, "'%.80s' needs a unit, e.g. %.40ss (ns, us, ms, s, m, h)", s, s);
+        return cs_errf(err, CS_USAGE, "'%.80s' needs a unit, e.g. %.40ss (ns, us, ms, s, m, h)", s,
+                       s);
     for (size_t i = 0; i < sizeof duration_units / sizeof *duration_units; i++) {
         if (strcmp(u, duration_units[i].name))
             continue;
@@ -209,13 +210,8 @@ void cfg_format_rate(double v, char *buf, size_t cap)
 static const struct sunit {
     const char *name;
     double bytes;
-} size_units[] = {{"B", 1},
-                  {"KB", 1024},
-                  {"MB", 1048576},
-                  {"GB", 1073741824.0},
-                  {"KiB", 1024},
-                  {"MiB", 1048576},
-                  {"GiB", 1073741824.0}};
+} size_units[] = {{"B", 1},      {"KB", 1024},     {"MB", 1048576},      {"GB", 1073741824.0},
+                  {"KiB", 1024}, {"MiB", 1048576}, {"GiB", 1073741824.0}};
 
 int config_parse_size(const char *s, int64_t *out, cs_err *err)
 {

@@ -35,7 +35,10 @@ yt_node *yt_new_scalar(const char *value, const char *file, int line, int col)
     return n;
 }
 
-yt_node *yt_new_map(const char *file, int line, int col) { return node_new(YT_MAP, file, line, col); }
+yt_node *yt_new_map(const char *file, int line, int col)
+{
+    return node_new(YT_MAP, file, line, col);
+}
 
 void yt_free(yt_node *n)
 {
@@ -104,8 +107,7 @@ bool yt_is_null(const yt_node *n)
     if (!n || n->kind != YT_SCALAR || !n->plain)
         return false;
     const char *v = n->value;
-    return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
-           !strcmp(v, "NULL");
+    return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL");
 }
 
 int yt_index(const yt_node *m, const char *key)
@@ -239,7 +241,7 @@ static int attach(builder *b, yt_node *v, cs_err *err)
         *pk = cs_strdup(v->value);
         b->pending_kmark[b->depth - 1] = v->mark;
         b->pending_kmark[b->depth - 1].file = top->mark.file; /* borrowed; append copies */
-        for (size_t i = 0; i < b->nanchors; i++) /* an anchored key dies here */
+        for (size_t i = 0; i < b->nanchors; i++)              /* an anchored key dies here */
             if (b->anchors[i].node == v)
                 b->anchors[i].node = NULL;
         yt_free(v);
@@ -560,7 +562,8 @@ int yt_set_path(yt_node *root, const char *path, const yt_node *value, cs_err *e
             if (n->kind != YT_LIST)
                 return cs_errf(err, CS_USAGE, "[%ld]: not a list", cidx);
             if ((size_t)cidx > n->n)
-                return cs_errf(err, CS_USAGE, "index %ld is past the end: the list has %zu item%s "
+                return cs_errf(err, CS_USAGE,
+                               "index %ld is past the end: the list has %zu item%s "
                                "([%zu] appends one)",
                                cidx, n->n, n->n == 1 ? "" : "s", n->n);
             if (k == 0) {

@@ -22,16 +22,16 @@ typedef enum { YT_SCALAR, YT_MAP, YT_LIST } yt_kind;
 /* Where a node came from.  line 0 means "not a file position": the file
  * field then names the whole source, e.g. "--set seed=7". */
 typedef struct yt_mark {
-    char *file; /* owned by the node (copied on clone); never NULL */
-    int line, col;    /* 1-based */
+    char *file;    /* owned by the node (copied on clone); never NULL */
+    int line, col; /* 1-based */
 } yt_mark;
 
 typedef struct yt_node yt_node;
 struct yt_node {
     yt_kind kind;
     yt_mark mark;
-    char *value;   /* YT_SCALAR: the text as written (never NULL) */
-    bool plain;    /* YT_SCALAR: unquoted (so "", "~", "null" mean null) */
+    char *value; /* YT_SCALAR: the text as written (never NULL) */
+    bool plain;  /* YT_SCALAR: unquoted (so "", "~", "null" mean null) */
     /* YT_MAP: n entries, keys[i] -> items[i] with key marks kmarks[i];
      * YT_LIST: n items.  Insertion order is kept (deterministic output). */
     size_t n, cap;
@@ -75,8 +75,7 @@ void yt_remove(yt_node *m, const char *key);
  * recursively key by key; scalars and lists replace.  A map for which
  * atomic(map) is true (e.g. a distribution `{dist: ...}`) also replaces.
  */
-void yt_merge(yt_node *base, const yt_node *over,
-              bool (*atomic)(const yt_node *map));
+void yt_merge(yt_node *base, const yt_node *over, bool (*atomic)(const yt_node *map));
 
 /* Set the node at `path` ("a.b[2].c") in the tree under root to a clone of
  * value, creating missing maps on the way; a list index may address an

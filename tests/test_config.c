@@ -75,7 +75,7 @@ Test(config, defaults_when_file_says_only_schema)
     cr_expect_eq(c.l2.breaker.kind, CFG_BREAKER_NONE);
     cr_expect_eq(c.l2.breaker.min_consecutive_failures, 20); /* HCL v1 */
     cr_expect_eq(c.l2.breaker.retry_wait, SEC(60));
-    cr_expect_eq(c.l2.breaker.minimum_calls, 100); /* Resilience4j */
+    cr_expect_eq(c.l2.breaker.minimum_calls, 100);     /* Resilience4j */
     cr_expect_eq(c.l2.breaker.break_duration, SEC(5)); /* Polly */
     cr_expect_str_eq(c.l2.redis.commands.hmget.text, c.l2.redis.service.text,
                      "commands inherit service");
@@ -293,8 +293,8 @@ Test(config, bad_values_are_errors_with_file_line_column_and_key)
         int rc = load(text, &c, &e);
         cr_expect_eq(rc, CS_USAGE, "case %zu (%s): status %d", i, t->yaml, rc);
         cr_expect_eq(e.code, rc, "case %zu", i);
-        cr_expect(strstr(e.msg, t->want) != NULL, "case %zu (%s):\n  got  %s\n  want %s", i, t->yaml,
-                  e.msg, t->want);
+        cr_expect(strstr(e.msg, t->want) != NULL, "case %zu (%s):\n  got  %s\n  want %s", i,
+                  t->yaml, e.msg, t->want);
         if (rc == 0)
             config_free(&c);
     }
@@ -378,11 +378,12 @@ Test(config, groups_inherit_what_they_leave_out_from_nodes)
 {
     config c;
     cs_err e;
-    cr_assert_eq(load("schema: 1\nnodes:\n  cache_name: shared\n  workers: {min: 4, injection: 1s}\n"
-                      "  groups:\n    - {count: 2}\n    - {count: 3, cache_name: own, workers: "
-                      "{min: 1}}\n",
-                      &c, &e),
-                 0, "%s", e.msg);
+    cr_assert_eq(
+        load("schema: 1\nnodes:\n  cache_name: shared\n  workers: {min: 4, injection: 1s}\n"
+             "  groups:\n    - {count: 2}\n    - {count: 3, cache_name: own, workers: "
+             "{min: 1}}\n",
+             &c, &e),
+        0, "%s", e.msg);
     cr_expect_eq(c.node_total, 5);
     cr_expect_eq(c.nodes.count, 5, "count filled in from the groups");
     cr_expect_eq(c.node_groups.n, 2);
@@ -475,8 +476,8 @@ Test(config, set_overrides_scalars_nested_keys_and_list_items)
                           "expect[0]=requests.total > 0"};
     config c;
     cs_err e;
-    cr_assert_eq(load_sets("schema: 1\nseed: 1\nfaults: [{at: 5s, kind: restart, for: 45s}]\n", sets,
-                           7, &c, &e),
+    cr_assert_eq(load_sets("schema: 1\nseed: 1\nfaults: [{at: 5s, kind: restart, for: 45s}]\n",
+                           sets, 7, &c, &e),
                  0, "%s", e.msg);
     cr_expect_eq(c.seed, 7);
     cr_expect_eq(c.nodes.count, 10);
@@ -510,7 +511,8 @@ static const bad_case set_cases[] = {
                                   "unknown unit 'x'"},
     {"l2.breaker.retry_wiat=30s", "--set l2.breaker.retry_wiat=30s: l2.breaker.retry_wiat: unknown "
                                   "key; did you mean 'retry_wait'?"},
-    {"faults[3].for=1s", "--set faults[3].for=1s: faults[3].for: index 3 is past the end: the list has 0 items"},
+    {"faults[3].for=1s",
+     "--set faults[3].for=1s: faults[3].for: index 3 is past the end: the list has 0 items"},
     {"seed.x=1", "--set seed.x=1: seed: expected an integer, found a map"},
     {"nodes..count=1", "is not a key path"},
     {"nodes[x]=1", "is not a key path"},
@@ -666,9 +668,11 @@ Test(config, effective_text_is_canonical)
                  0, "%s", e.msg);
     char *t = config_effective_text(&c);
     static const char *const lines[] = {
-        "  duration: 5m\n",  "  jitter: 1500ms\n",         "  rate: 1/s\n",
-        "  value_size: 2KB\n", "    retry_wait: 1m\n",     "    soft: none\n",
-        "    max: unbounded\n", "  cache_name: \"FusionCache\"\n", "expect: []\n",
+        "  duration: 5m\n",     "  jitter: 1500ms\n",
+        "  rate: 1/s\n",        "  value_size: 2KB\n",
+        "    retry_wait: 1m\n", "    soft: none\n",
+        "    max: unbounded\n", "  cache_name: \"FusionCache\"\n",
+        "expect: []\n",
     };
     for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
         cr_expect(strstr(t, lines[i]) != NULL, "missing line '%s'", lines[i]);
