@@ -100,6 +100,32 @@ typedef struct rc_subscription {
     void *ctx;
 } rc_subscription;
 
+/* A deadline queue: timeouts that all have the same duration expire in the
+ * order they were set, so a FIFO with one engine event armed for its head
+ * replaces one heap event per command (every command sets a timeout that
+ * is usually not needed).  Entries are never removed early; when the
+ * armed event fires, due entries run `fn` (which re-checks them) and stale
+ * entries at the head are dropped until a live one, for which the event is
+ * re-armed: about one engine event per timeout period, not per command. */
+typedef struct redis_client redis_client;
+typedef void (*rc_dq_fn)(redis_client *c, uint64_t u, int32_t aux);
+typedef bool (*rc_dq_live_fn)(const redis_client *c, uint64_t u, int32_t aux);
+typedef struct rc_dq_entry {
+    sim_ns t;
+    uint64_t u;
+    int32_t aux;
+} rc_dq_entry;
+typedef struct rc_dq {
+    redis_client *c;
+    rc_dq_fn fn;
+    rc_dq_live_fn live; /* is the entry still wanted? stale heads are skipped
+                           without an event (most commands finish in time) */
+    rc_dq_entry *v; /* ring */
+    size_t cap, head, n;
+    sim_ns last; /* deadlines must not decrease (asserted) */
+    ev_id ev;    /* armed for the head, 0 when none */
+} rc_dq;
+
 /* Hooks a kind gives the common layer. */
 typedef struct rc_hooks {
     /* the reply to a command arrived (cmd is live; status mapped by the hook) */
@@ -142,6 +168,9 @@ struct redis_client {
     rc_subscription *subs;
     int nsubs;
 
+    /* last values handed to the gauges, and the largest since the last
+     * heartbeat: stats are called only when something new is seen */
+    size_t g_backlog, g_inflight, g_peak_backlog, g_peak_inflight;
     /* stats ids (-1 when no stats) */
     int m_backlog, m_peak_backlog, m_inflight, m_peak_inflight, m_reconnects, m_l2_error,
         m_l2_timeout;
@@ -192,8 +221,16 @@ void rc__conn_lost(redis_client *c, int conn, const char *why);
 void rc__conn_set(redis_client *c, int conn, rc_cstate to, const char *why);
 const char *rc__conn_state_name(rc_cstate s);
 
-/* Gauges: backlog / in-flight for this client's node. */
+void rc__dq_init(rc_dq *q, redis_client *c, rc_dq_fn fn, rc_dq_live_fn live);
+void rc__dq_free(rc_dq *q);
+/* Add a deadline t >= every earlier one; fn(c, u, aux) runs at t. */
+void rc__dq_push(rc_dq *q, sim_ns t, uint64_t u, int32_t aux);
+
+/* Gauges: backlog / in-flight for this client's node (cheap when unchanged). */
 void rc__gauge_backlog(redis_client *c, size_t n);
 void rc__gauge_inflight(redis_client *c, size_t n);
+/* On every heartbeat/tick: re-send the current values so every series
+ * bucket has one, and restart the peak tracking. */
+void rc__gauge_tick(redis_client *c, size_t backlog, size_t inflight);
 
 #endif

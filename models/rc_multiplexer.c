@@ -23,6 +23,7 @@ typedef struct mux {
     bool writer_busy;  /* WL: the write mutex is held by a write + flush */
     bool writer_blocked;
     ev_id write_ev, heartbeat_ev;
+    rc_dq sync_dq;     /* syncTimeout deadlines, all of one duration */
     gsl_rng *write_rng;
     reconnect_params rp;
     bool linear;       /* LinearRetry instead of ExponentialRetry */
@@ -132,15 +133,21 @@ static void time_out(mux *m, int32_t slot)
     }
 }
 
-/* syncTimeout: the sync caller's own Monitor.Wait gives up (§5). */
-static void sync_timeout_ev(engine *e, void *obj, uint64_t u)
+static bool sync_live(const redis_client *c, uint64_t u, int32_t aux)
 {
-    (void)e;
-    mux *m = obj;
-    int32_t slot = rc__cmd_from_u(&m->base, u);
-    if (slot == RC_NIL_IDX)
+    (void)aux;
+    int32_t slot = rc__cmd_from_u(c, u);
+    return slot != RC_NIL_IDX && rc__cmd(c, slot)->where != W_FAILING;
+}
+
+/* syncTimeout: the sync caller's own Monitor.Wait gives up (§5). */
+static void sync_expire(redis_client *c, uint64_t u, int32_t aux)
+{
+    (void)aux;
+    mux *m = M(c);
+    int32_t slot = rc__cmd_from_u(c, u);
+    if (slot == RC_NIL_IDX || rc__cmd(c, slot)->where == W_FAILING)
         return;
-    rc__cmd(&m->base, slot)->timer = 0;
     time_out(m, slot);
     gauges(m);
 }
@@ -186,7 +193,7 @@ static void heartbeat_ev(engine *e, void *obj, uint64_t u)
         if (go)
             rc__connect(c, i, "heartbeat_retry");
     }
-    gauges(m);
+    rc__gauge_tick(c, m->backlog.n, m->inflight.n);
     m->heartbeat_ev = eng_after(e, c->p.heartbeat, heartbeat_ev, m, 0);
 }
 
@@ -261,7 +268,7 @@ static void mux_submit(redis_client *c, const rc_op *op)
         return;
     }
     if (op->sync)
-        k->timer = eng_after(c->env.e, c->p.timeout, sync_timeout_ev, m, rc__cmd_u(c, slot));
+        rc__dq_push(&m->sync_dq, eng_now(c->env.e) + c->p.timeout, rc__cmd_u(c, slot), 0);
     if (c->conn[RC_IC].state != CONN_CONNECTED) {
         if (!c->p.queue_while_disconnected) {
             rc__fail_soon(c, slot, RC_ERR_REFUSED); /* NoConnectionAvailable */
@@ -286,6 +293,7 @@ static void mux_destroy(redis_client *c)
 {
     mux *m = M(c);
     rc__fini(c);
+    rc__dq_free(&m->sync_dq);
     free(m->scratch);
     free(m);
 }
@@ -331,6 +339,7 @@ static redis_client *mux_create(const rc_env *env, const rc_params *p)
     rc__init(c, &rc_multiplexer_kind, &hooks, env, p, 2, LANE_IC, LANE_SUB);
     m->backlog = (rc_list){RC_NIL_IDX, RC_NIL_IDX, 0};
     m->inflight = (rc_list){RC_NIL_IDX, RC_NIL_IDX, 0};
+    rc__dq_init(&m->sync_dq, c, sync_expire, sync_live);
     m->write_rng = eng_rngf(env->e, "node[%d].rc.%s.write", env->node, c->name);
     rc__reconnect_params(c, &c->p.reconnect_mux, &m->rp);
     m->linear = strcmp(c->p.reconnect_mux.name, "ser_linear") == 0;

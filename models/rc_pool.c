@@ -28,6 +28,8 @@ typedef struct pool {
     reconnect_params rp;
     bool stuck_on;     /* stuck detection configured */
     ev_id tick_ev;
+    rc_dq attempt_dq;  /* per-attempt timeouts (one duration) */
+    rc_dq acquire_dq;  /* acquire timeouts (one duration) */
     uint64_t *scratch;
     size_t scratch_cap;
 } pool;
@@ -41,8 +43,6 @@ static void gauges(pool *p)
     rc__gauge_inflight(&p->base, p->ninflight);
 }
 
-static void attempt_timeout_ev(engine *e, void *obj, uint64_t u);
-static void acquire_timeout_ev(engine *e, void *obj, uint64_t u);
 static void retry_ev(engine *e, void *obj, uint64_t u);
 static void schedule_reconnect(pool *p, int conn);
 
@@ -58,7 +58,7 @@ static void take(pool *p, int32_t slot, int lane)
     p->ninflight++;
     rc__send_cmd(c, slot, RC_IC, lane);
     /* Redisson: "if it is sent successfully, then timeout will be started" */
-    k->timer = eng_after(c->env.e, c->p.timeout, attempt_timeout_ev, p, rc__cmd_u(c, slot));
+    rc__dq_push(&p->attempt_dq, eng_now(c->env.e) + c->p.timeout, rc__cmd_u(c, slot), k->attempts);
 }
 
 /* Give connection `lane` back: to the first waiter, or to the free stack. */
@@ -70,10 +70,7 @@ static void release(pool *p, int lane)
     p->ninflight--;
     if (p->acquire.n > 0 && c->conn[RC_IC].state == CONN_CONNECTED) {
         int32_t w = rc__list_pop(c, &p->acquire);
-        rc_cmd *k = rc__cmd(c, w);
-        eng_cancel(c->env.e, k->timer);
-        k->timer = 0;
-        take(p, w, lane);
+        take(p, w, lane); /* its acquire deadline goes stale (where changed) */
     } else {
         p->free_conns[p->nfree++] = lane;
     }
@@ -126,36 +123,48 @@ static void start_attempt(pool *p, int32_t slot, bool in_submit)
     } else {
         k->where = W_ACQUIRE;
         rc__list_push(c, &p->acquire, slot);
-        k->timer = eng_after(c->env.e, c->p.acquire_timeout, acquire_timeout_ev, p,
-                             rc__cmd_u(c, slot));
+        rc__dq_push(&p->acquire_dq, eng_now(c->env.e) + c->p.acquire_timeout, rc__cmd_u(c, slot),
+                    k->attempts);
     }
 }
 
-static void attempt_timeout_ev(engine *e, void *obj, uint64_t u)
+static bool in_attempt(const redis_client *c, uint64_t u, int32_t aux, rc_where where)
 {
-    (void)e;
-    pool *p = obj;
-    redis_client *c = &p->base;
     int32_t slot = rc__cmd_from_u(c, u);
-    if (slot == RC_NIL_IDX || rc__cmd(c, slot)->where != W_INFLIGHT)
+    return slot != RC_NIL_IDX && rc__cmd(c, slot)->where == where &&
+           rc__cmd(c, slot)->attempts == aux;
+}
+static bool attempt_live(const redis_client *c, uint64_t u, int32_t aux)
+{
+    return in_attempt(c, u, aux, W_INFLIGHT);
+}
+static bool acquire_live(const redis_client *c, uint64_t u, int32_t aux)
+{
+    return in_attempt(c, u, aux, W_ACQUIRE);
+}
+
+/* Deadline of attempt `aux`; stale if the command finished or moved on. */
+static void attempt_expire(redis_client *c, uint64_t u, int32_t aux)
+{
+    pool *p = P(c);
+    int32_t slot = rc__cmd_from_u(c, u);
+    if (slot == RC_NIL_IDX || rc__cmd(c, slot)->where != W_INFLIGHT ||
+        rc__cmd(c, slot)->attempts != aux)
         return;
     rc_cmd *k = rc__cmd(c, slot);
-    k->timer = 0;
     release(p, k->lane);
     k->lane = -1;
     attempt_failed(p, slot, RC_ERR_RESPONSE_TIMEOUT, false);
     gauges(p);
 }
 
-static void acquire_timeout_ev(engine *e, void *obj, uint64_t u)
+static void acquire_expire(redis_client *c, uint64_t u, int32_t aux)
 {
-    (void)e;
-    pool *p = obj;
-    redis_client *c = &p->base;
+    pool *p = P(c);
     int32_t slot = rc__cmd_from_u(c, u);
-    if (slot == RC_NIL_IDX || rc__cmd(c, slot)->where != W_ACQUIRE)
+    if (slot == RC_NIL_IDX || rc__cmd(c, slot)->where != W_ACQUIRE ||
+        rc__cmd(c, slot)->attempts != aux)
         return;
-    rc__cmd(c, slot)->timer = 0;
     rc__list_remove(c, &p->acquire, slot);
     attempt_failed(p, slot, RC_ERR_ACQUIRE_TIMEOUT, false);
     gauges(p);
@@ -233,7 +242,7 @@ static void tick_ev(engine *e, void *obj, uint64_t u)
         if ((s == CONN_DISCONNECTED || s == CONN_STOPPED) && stuck_check(p, i))
             schedule_reconnect(p, i);
     }
-    gauges(p);
+    rc__gauge_tick(c, p->acquire.n, p->ninflight);
     p->tick_ev = eng_after(e, c->p.heartbeat, tick_ev, p, 0);
 }
 
@@ -244,8 +253,6 @@ static void h_reply(redis_client *c, int32_t slot, const rs_reply *rep)
     pool *p = P(c);
     rc_cmd *k = rc__cmd(c, slot);
     assert(k->where == W_INFLIGHT);
-    eng_cancel(c->env.e, k->timer);
-    k->timer = 0;
     release(p, k->lane);
     k->lane = -1;
     rc_status st = rc__map(rep->status);
@@ -329,6 +336,8 @@ static void pool_destroy(redis_client *c)
 {
     pool *p = P(c);
     rc__fini(c);
+    rc__dq_free(&p->attempt_dq);
+    rc__dq_free(&p->acquire_dq);
     free(p->holder);
     free(p->free_conns);
     free(p->scratch);
@@ -373,6 +382,8 @@ static redis_client *pool_create(const rc_env *env, const rc_params *prm)
         p->free_conns[p->nfree++] = i;
     }
     p->acquire = (rc_list){RC_NIL_IDX, RC_NIL_IDX, 0};
+    rc__dq_init(&p->attempt_dq, c, attempt_expire, attempt_live);
+    rc__dq_init(&p->acquire_dq, c, acquire_expire, acquire_live);
     rc__backoff_spec(&c->p.retry, &p->retry);
     rc__reconnect_params(c, &c->p.reconnect, &p->rp);
     p->stuck_on = prm->stuck_threshold > 0 || prm->stuck_reset > 0;

@@ -369,18 +369,96 @@ void rc__fail_soon(redis_client *c, int32_t slot, rc_status st)
 
 void rc__gauge_backlog(redis_client *c, size_t n)
 {
-    if (c->env.st) {
-        stats_gauge_set(c->env.st, c->env.node, c->m_backlog, (double)n);
+    if (!c->env.st || n == c->g_backlog)
+        return;
+    c->g_backlog = n;
+    stats_gauge_set(c->env.st, c->env.node, c->m_backlog, (double)n);
+    if (n > c->g_peak_backlog) {
+        c->g_peak_backlog = n;
         stats_gauge_set(c->env.st, c->env.node, c->m_peak_backlog, (double)n);
     }
 }
 
 void rc__gauge_inflight(redis_client *c, size_t n)
 {
-    if (c->env.st) {
-        stats_gauge_set(c->env.st, c->env.node, c->m_inflight, (double)n);
+    if (!c->env.st || n == c->g_inflight)
+        return;
+    c->g_inflight = n;
+    stats_gauge_set(c->env.st, c->env.node, c->m_inflight, (double)n);
+    if (n > c->g_peak_inflight) {
+        c->g_peak_inflight = n;
         stats_gauge_set(c->env.st, c->env.node, c->m_peak_inflight, (double)n);
     }
+}
+
+/* The stats module keeps gauge maxima per bucket and after warm-up; the
+ * peak tracking restarts every tick so a later, smaller peak is still
+ * reported (the warm-up second may under-report by design). */
+void rc__gauge_tick(redis_client *c, size_t backlog, size_t inflight)
+{
+    if (!c->env.st)
+        return;
+    c->g_backlog = backlog;
+    c->g_inflight = inflight;
+    c->g_peak_backlog = backlog;
+    c->g_peak_inflight = inflight;
+    stats_gauge_set(c->env.st, c->env.node, c->m_backlog, (double)backlog);
+    stats_gauge_set(c->env.st, c->env.node, c->m_peak_backlog, (double)backlog);
+    stats_gauge_set(c->env.st, c->env.node, c->m_inflight, (double)inflight);
+    stats_gauge_set(c->env.st, c->env.node, c->m_peak_inflight, (double)inflight);
+}
+
+/* ---- deadline queues ---------------------------------------------------------- */
+
+void rc__dq_init(rc_dq *q, redis_client *c, rc_dq_fn fn, rc_dq_live_fn live)
+{
+    memset(q, 0, sizeof *q);
+    q->c = c;
+    q->fn = fn;
+    q->live = live;
+}
+
+void rc__dq_free(rc_dq *q) { free(q->v); }
+
+static void dq_fire(engine *e, void *obj, uint64_t u)
+{
+    (void)u;
+    rc_dq *q = obj;
+    q->ev = 0;
+    sim_ns now = eng_now(e);
+    /* entries are read by index each time: a handler may push (and grow) */
+    while (q->n > 0) {
+        rc_dq_entry x = q->v[q->head];
+        bool due = x.t <= now;
+        if (!due && q->live(q->c, x.u, x.aux))
+            break; /* the next wanted deadline: arm for it */
+        q->head = (q->head + 1) % q->cap;
+        q->n--;
+        if (due)
+            q->fn(q->c, x.u, x.aux);
+    }
+    if (q->n > 0 && q->ev == 0)
+        q->ev = eng_at(e, q->v[q->head].t, dq_fire, q, 0);
+}
+
+void rc__dq_push(rc_dq *q, sim_ns t, uint64_t u, int32_t aux)
+{
+    assert(t >= q->last); /* same duration, monotone clock: FIFO = deadline order */
+    q->last = t;
+    if (q->n == q->cap) {
+        size_t ncap = q->cap ? q->cap * 2 : 64;
+        rc_dq_entry *nv = cs_malloc(ncap * sizeof *nv);
+        for (size_t i = 0; i < q->n; i++)
+            nv[i] = q->v[(q->head + i) % q->cap];
+        free(q->v);
+        q->v = nv;
+        q->cap = ncap;
+        q->head = 0;
+    }
+    q->v[(q->head + q->n) % q->cap] = (rc_dq_entry){t, u, aux};
+    q->n++;
+    if (q->ev == 0)
+        q->ev = eng_at(q->c->env.e, q->v[q->head].t, dq_fire, q, 0);
 }
 
 /* ---- the wire ---------------------------------------------------------------- */

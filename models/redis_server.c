@@ -73,6 +73,7 @@ struct redis_server {
 
     ev_id restart_ev, sample_ev;
     sim_ns sample;
+    size_t q_peak; /* longest FIFO since the last sample */
     uint64_t completed;
     int m_commands, m_up, m_queue;
 };
@@ -280,8 +281,9 @@ static void sample_tick(engine *e, void *obj, uint64_t u)
     redis_server *s = obj;
     if (s->st) {
         stats_gauge_set(s->st, -1, s->m_up, s->state == RS_UP ? 1 : 0);
-        stats_gauge_set(s->st, -1, s->m_queue, (double)s->qlen);
+        stats_gauge_set(s->st, -1, s->m_queue, (double)s->q_peak);
     }
+    s->q_peak = s->qlen;
     s->sample_ev = eng_after(e, s->sample, sample_tick, s, 0);
 }
 
@@ -502,8 +504,8 @@ void rs_submit(redis_server *s, const rs_request *req)
         return;
     }
     q_push(s, req, eng_now(s->e));
-    if (s->st)
-        stats_gauge_set(s->st, -1, s->m_queue, (double)s->qlen);
+    if (s->qlen > s->q_peak)
+        s->q_peak = s->qlen; /* reported at the next sample: no stats call per command */
     start_next(s);
 }
 

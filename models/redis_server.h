@@ -155,7 +155,8 @@ typedef struct redis_server redis_server;
  * NULL (tests); rows may be NULL.  Metrics (node -1): counter
  * "redis.commands" (completed commands), gauge "redis.up" (1/0, also
  * re-sampled every `sample` ns when sample > 0 so every series bucket has a
- * value), gauge "redis.queue" (FIFO length).  State changes go to rows as
+ * value), gauge "redis.queue" (longest FIFO
+ * in each `sample` period, set at the sample ticks).  State changes go to rows as
  * component "redis". The params' dists are deep-copied. */
 redis_server *rs_new(engine *e, stats *st, run_rows *rows, const rs_params *p, sim_ns sample);
 /* Free after the run, after the clients (which registered as listeners). */
