@@ -194,6 +194,7 @@ typedef struct cfg_eager_refresh {
 } cfg_eager_refresh;
 
 typedef struct cfg_lock {
+    bool memory; /* request coalescing through the per-node memory lock */
     sim_ns memory_timeout;
     bool distributed;
     sim_ns distributed_timeout, abandon_timeout, poll_min, poll_max;

@@ -237,6 +237,9 @@ static const cfg_key eager_keys[] = {
 static SECTION(eager_section, "eager_refresh", cfg_eager_refresh, eager_keys, NULL);
 
 static const cfg_key lock_keys[] = {
+    {KEY(cfg_lock, memory, "memory", CK_BOOL), .def = "true",
+     .help = "request coalescing with the per-node memory locker (FusionCache: always on); false "
+             "models a cache with no stampede protection (seed 001)"},
     {KEY(cfg_lock, memory_timeout, "memory_timeout", CK_DURATION), .def = "none", .min = 0,
      .max = BIG, .flags = CF_NONE,
      .help = "MemoryLockTimeout / LockTimeout (FusionCache: ∞; seed 002)"},

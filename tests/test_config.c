@@ -842,3 +842,46 @@ Test(config, validate_command_exit_statuses, .init = cr_redirect_stdout)
     const char *set_no_value[] = {"validate", DATA "rich.yaml", "--set"};
     cr_expect_eq(run_validate(3, set_no_value), 2);
 }
+
+/* ---- the seed stories can be said in this language -------------------------------------- */
+
+Test(config, seed_stories_are_expressible)
+{
+    static const char *const files[] = {DATA "stories/seed000.yaml", DATA "stories/seed001.yaml",
+                                        DATA "stories/seed003.yaml", DATA "stories/seed004.yaml"};
+    config c[4];
+    for (int i = 0; i < 4; i++) {
+        cs_err e = {0};
+        cr_assert_eq(config_load(files[i], NULL, 0, &c[i], &e), 0, "%s", e.msg);
+    }
+    /* 000: closed loop of 10 clients, 800 sequential sets, sync_inline receive */
+    cr_expect_eq(c[0].workload.kind, CFG_LOAD_CLOSED);
+    cr_expect_eq(c[0].workload.request.v[0].keys, 800);
+    cr_expect_eq(c[0].workload.request.v[0].key, CFG_KEY_SEQUENTIAL);
+    cr_expect_eq(c[0].backplane.receive, CFG_RECEIVE_SYNC_INLINE);
+    /* 001: one cold key, 10 × 10,000 concurrent calls, no coalescing */
+    cr_expect_eq(c[1].workload.kind, CFG_LOAD_BURST);
+    cr_expect_eq(c[1].workload.burst.count * c[1].node_total, 100000);
+    cr_expect_eq(c[1].cache.lock.memory, false);
+    /* 003: Redisson timings: 3000 + 3 × (3000 + 1500) ms = 16.5 s */
+    const cfg_client *cl = &c[2].l2.client;
+    cr_expect_eq(cl->timeout + cl->retries.attempts * (cl->timeout + cl->retries.interval),
+                 MS(16500));
+    cr_expect_eq(c[2].l2.breaker.kind, CFG_BREAKER_HCL_V1);
+    cr_expect_eq(c[2].faults.v[0].kind, CFG_FAULT_BLACKHOLE);
+    /* 004: the seed's reconnect policy and stuck detection */
+    cr_expect_eq(c[3].l2.client.reconnect.policy, CFG_RECONNECT_SEED004);
+    cr_expect_eq(c[3].l2.client.stuck.threshold, 50);
+    cr_expect_eq(c[3].faults.v[0].for_, SEC(45));
+    /* unique cache names per node are one --set away */
+    const char *sets[] = {"nodes.groups=[{count: 1, cache_name: a}, {count: 1, cache_name: b}, "
+                          "{count: 1, cache_name: c}]"};
+    config u;
+    cs_err e = {0};
+    cr_assert_eq(config_load(files[0], sets, 1, &u, &e), 0, "%s", e.msg);
+    cr_expect_str_eq(config_node_group(&u, 2)->cache_name, "c");
+    cr_expect_eq(config_node_group(&u, 2)->workers.min, 8, "inherited from nodes.workers");
+    config_free(&u);
+    for (int i = 0; i < 4; i++)
+        config_free(&c[i]);
+}
