@@ -2,7 +2,7 @@
  * rc_pool.c) and the common layer (redis_client.c).  Not a public header:
  * only the client files include it.
  *
- * The common layer owns: the command pool (pointer-stable chunks with a free
+ * The common layer (redis_client.c, rc_conn.c) owns: the command pool (pointer-stable chunks with a free
  * list and generation counters, so a late reply for a recycled command is
  * recognised and dropped), the wire (requests, replies and pub/sub messages
  * in transit over the link, one record each, released exactly once thanks
@@ -217,6 +217,10 @@ void rc__send_cmd(redis_client *c, int32_t slot, int conn, int lane);
 void rc__connect(redis_client *c, int conn, const char *why);
 /* Mark `conn` lost (if the gen matches) and call the kind's hook. */
 void rc__conn_lost(redis_client *c, int conn, const char *why);
+/* Send SUBSCRIBE for `channel` on the subscription connection. */
+void rc__send_subscribe(redis_client *c, int channel);
+/* The server listener (rs_listen): its process went away. */
+void rc__on_server_gone(void *ctx, uint64_t epoch);
 /* Record a connection state change in rows. */
 void rc__conn_set(redis_client *c, int conn, rc_cstate to, const char *why);
 const char *rc__conn_state_name(rc_cstate s);
