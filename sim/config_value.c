@@ -189,7 +189,7 @@ int config_parse_rate(const char *s, double *out, cs_err *err)
 
 void cfg_format_double(double v, char *buf, size_t cap)
 {
-    if (v == (double)(long long)v && fabs(v) < 1e15) {
+    if (fabs(v) < 1e15 && v == (double)(long long)v) {
         snprintf(buf, cap, "%lld", (long long)v);
         return;
     }
