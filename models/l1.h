@@ -10,7 +10,7 @@
  * (linear probing, backward-shift delete).  Physical expiry is applied lazily
  * on lookup, plus a periodic sweep (MemoryCache's ExpirationScanFrequency,
  * 1 min) that the node schedules.  Storage grows by doubling up to the
- * capacity, so an "unbounded" L1 costs only what it holds (48 bytes per
+ * capacity, so an "unbounded" L1 costs only what it holds (56 bytes per
  * entry plus 8 bytes of hash slots).  A pointer from l1_get/l1_put is valid
  * until the next l1_put.
  */
@@ -29,6 +29,7 @@ typedef struct l1_entry {
     sim_ns logical_exp;  /* valid while now <= logical_exp (fusioncache.md §1 B) */
     sim_ns physical_exp; /* removed once now >= physical_exp */
     sim_ns eager_at;     /* eager refresh point, SIM_NEVER if none */
+    sim_ns inserted;     /* when the value was written (HCL clamp from insertion) */
 } l1_entry;
 
 typedef struct l1_params {

@@ -130,6 +130,7 @@ static void dec_l1_expiry(node *n, sim_ns now, l1_entry *e)
     e->physical_exp = phys == FRESH_REMOVE ? now : phys;
     e->eager_at = from_cp(fresh_eager_point(&n->fo, now, e->logical_exp));
     e->stale = false;
+    e->inserted = now;
 }
 
 static void dec_outage_clamp(node *n, sim_ns now, l1_entry *e)
@@ -551,6 +552,10 @@ static void gs_begin(flow *f)
     stats_add(n->st, n->id, n->id_l1_miss, 1);
     trace(f, "l1.miss", "%s", e ? "stale entry" : "no entry");
     /* C: memory lock */
+    if (!n->p.memory_lock) { /* no coalescing: every miss goes on alone */
+        gs_locked(f);
+        return;
+    }
     sim_ns timeout = from_cp(stampede_memory_lock_timeout(&n->fo, e != NULL));
     f->mlw.fn = ml_granted;
     if (ml_acquire(&n->ml, f->key, &f->mlw, timeout)) {
@@ -1311,6 +1316,7 @@ node_params node_defaults(void)
         .l2_soft = SIM_NEVER,
         .l2_hard = SIM_NEVER,
         .eager_threshold = 0,
+        .memory_lock = true,
         .memory_lock_timeout = SIM_NEVER,
         .distributed_lock = false,
         .dlock_timeout = SIM_NEVER,
@@ -1334,6 +1340,21 @@ node_params node_defaults(void)
     return p;
 }
 
+/* resilience.md §1.5: at outage start every L1 entry's expiry becomes
+ * min(expiry, from + max_ttl) (policy fresh_outage_clamp_existing). */
+static void outage_clamp_existing(node *n, sim_ns now)
+{
+    fresh_outage_from from = n->p.outage_from_insertion ? FRESH_OUTAGE_FROM_INSERTION
+                                                        : FRESH_OUTAGE_FROM_OUTAGE_START;
+    l1 *c = &n->l1;
+    for (uint32_t i = c->head; i != L1_NONE; i = c->e[i].next) {
+        l1_entry *e = &c->e[i];
+        sim_ns ins = e->inserted;
+        e->logical_exp = fresh_outage_clamp_existing(e->logical_exp, now, ins, n->p.outage_max_ttl, from);
+        e->physical_exp = fresh_outage_clamp_existing(e->physical_exp, now, ins, n->p.outage_max_ttl, from);
+    }
+}
+
 static void on_breaker(breaker_state from, breaker_state to, const char *reason, cp_ns now, void *user)
 {
     node *n = user;
@@ -1352,7 +1373,7 @@ static void on_breaker(breaker_state from, breaker_state to, const char *reason,
     n->br_state = to;
     /* HCL outage mode: existing entries are clamped when it starts */
     if (!was_outage && in_outage(n) && n->p.outage_max_ttl != SIM_NEVER)
-        l1_clamp_all(&n->l1, now + n->p.outage_max_ttl);
+        outage_clamp_existing(n, now);
     stats_gauge_set(n->st, n->id, n->id_br_open, in_outage(n) ? 1 : 0);
 }
 

@@ -44,6 +44,7 @@ typedef struct node_params {
     double eager_threshold;            /* EagerRefreshThreshold, 0 = off */
     double xfetch_beta;                /* XFetch early recompute beta, 0 = off */
     sim_ns xfetch_delta;               /* XFetch delta: the recompute time (mean factory time) */
+    bool memory_lock;                  /* request coalescing (StandardMemoryLocker), true */
     sim_ns memory_lock_timeout;        /* MemoryLockTimeout ?? LockTimeout, ∞ */
     bool distributed_lock;             /* a distributed locker is configured */
     sim_ns dlock_timeout;              /* DistributedLockTimeout, ∞ */
@@ -51,6 +52,8 @@ typedef struct node_params {
     bool background_l2;                /* AllowBackgroundDistributedCacheOperations, false */
     bool background_backplane;         /* AllowBackgroundBackplaneOperations, true */
     sim_ns outage_max_ttl;             /* HCL maxTimeToLiveWithRemoteOutage; SIM_NEVER = off */
+    bool outage_from_insertion;        /* clamp existing entries from their insertion
+                                          (UNCONFIRMED) instead of the outage start */
     bool sync_api;                     /* the app calls the sync API: a request holds its worker */
     bool l2_enabled;
     bool hash_commands;                /* HMGET/HMSET + EXPIRE (RedisCache) vs GET/SET */

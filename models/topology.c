@@ -146,6 +146,9 @@ static void *breaker_params(const cfg_breaker *b, cs_err *err)
         SETP("minimum_failure_time", b->min_failure_time);
         SETP("retry_wait_time", b->retry_wait);
         SETP("minimum_consecutive_failures_resume_outage", b->resume_failures);
+        SETP("failure_time_from", b->failure_time_from == CFG_FAILTIME_LAST_SUCCESS ? 1 : 0);
+        if (b->probe_calls != INT64_MAX)
+            SETP("probe_calls", b->probe_calls);
         break;
     case CFG_BREAKER_SLIDING_WINDOW:
         SETP("failure_rate_threshold", b->failure_rate);
@@ -289,6 +292,7 @@ static node_params node_params_of(const config *c, const cfg_group *g, world *w)
         p.xfetch_beta = k->eager_refresh.beta;
         p.xfetch_delta = (sim_ns)dist_mean(&c->database.service.d);
     }
+    p.memory_lock = k->lock.memory;
     p.memory_lock_timeout = dur_or_never(k->lock.memory_timeout);
     p.distributed_lock = k->lock.distributed;
     p.dlock_timeout = dur_or_never(k->lock.distributed_timeout);
@@ -298,6 +302,7 @@ static node_params node_params_of(const config *c, const cfg_group *g, world *w)
     p.background_l2 = k->background_l2;
     p.background_backplane = k->background_backplane;
     p.outage_max_ttl = dur_or_never(k->l1.outage_max_ttl);
+    p.outage_from_insertion = k->l1.outage_clamp == CFG_CLAMP_INSERTION;
     p.sync_api = c->l2.client.calls == CFG_CALLS_SYNC;
     p.l2_enabled = k->mode != CFG_MODE_LOCAL_ONLY;
     p.hash_commands = true;
