@@ -493,6 +493,8 @@ static int parse_value(cfg_ctx *cx, const cfg_key *k, const yt_node *n, yt_mark 
         yt_free(owned);
         return rc;
     }
+    if (!n && (k->flags & CF_REQUIRED))
+        return cfg_fail(cx, at, path, "missing (this key has no default)");
     if (!n) {
         if ((rc = default_node(cx, k, path, &owned)))
             return rc;

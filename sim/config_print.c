@@ -356,7 +356,9 @@ static void keys_section(FILE *f, const cfg_section *s, const char *prefix)
         else
             cfg_pathf(path, sizeof path, "%s", k->name);
         fprintf(f, "| `%s` | %s | ", path, type_name(k));
-        if (k->inherit) {
+        if (k->flags & CF_REQUIRED) {
+            fputs("required", f);
+        } else if (k->inherit) {
             fprintf(f, "= `%s`", k->inherit);
         } else if (k->def) {
             fputc('`', f);

@@ -112,12 +112,12 @@ static SECTION(nodes_section, "nodes", cfg_nodes, nodes_keys, NULL);
 
 /* ---- workload ---------------------------------------------------------- */
 static const cfg_key profile_keys[] = {
-    {KEY(cfg_profile_step, at, "at", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+    {KEY(cfg_profile_step, at, "at", CK_DURATION), .min = 0, .max = BIG, .flags = CF_REQUIRED,
      .help = "when the step starts"},
     {KEY(cfg_profile_step, kind, "kind", CK_ENUM), .def = "step", .names = profile_names,
      .help = "step: rate from `at` on; ramp: linear from the current rate to `rate` over `for`; "
              "spike: `rate` for `for`, then back"},
-    {KEY(cfg_profile_step, rate, "rate", CK_RATE), .def = "100/s", .min = 0, .max = 1e9,
+    {KEY(cfg_profile_step, rate, "rate", CK_RATE), .min = 0, .max = 1e9, .flags = CF_REQUIRED,
      .help = "arrival rate per node"},
     {KEY(cfg_profile_step, for_, "for", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
      .help = "length of a ramp or a spike"},

@@ -35,7 +35,8 @@ enum {
     CF_MIN_OPEN = 8,  /* value > min (else >= min) */
     CF_MAX_OPEN = 16, /* value < max (else <= max) */
     CF_OFF_ZERO = 32, /* 0 is allowed as "off" even when below the range */
-    CF_NORANGE = 64   /* no range check */
+    CF_NORANGE = 64,  /* no range check */
+    CF_REQUIRED = 128 /* must be given (list items whose meaning needs it) */
 };
 
 typedef struct cfg_section cfg_section;

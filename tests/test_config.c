@@ -256,6 +256,8 @@ static const bad_case bad_cases[] = {
     {"faults: {at: 1s}", "t.yaml:2:9: faults: expected a list of maps"},
     {"faults: [5s]", "t.yaml:2:10: faults[0]: expected a map of keys, found a value"},
     {"faults: [{at: 1s, for: 1x}]", "t.yaml:2:24: faults[0].for: '1x': unknown unit 'x'"},
+    {"workload: {profile: [{at: 5s}]}", "t.yaml:2:22: workload.profile[0].rate: missing (this key "
+                                        "has no default)"},
     {"expect: [{a: 1}]", "expect[0]: expected a string, found a map"},
     {"expect: 5", "expect: expected a list of strings"},
     {"database: {service: {mean: 5ms}}", "t.yaml:2:21: database.service: a distribution needs "
@@ -353,8 +355,8 @@ static const bad_case cross_cases[] = {
     {"workload: {request: []}", "workload.request: a request needs at least one operation"},
     {"workload: {keys: {count: 100}, request: [{op: set, keys: 800, key: sequential}]}",
      "keys 1..800 fall outside the key space 1..100"},
-    {"workload: {profile: [{at: 5s}, {at: 1s}]}", "workload.profile[1].at: profile steps must be "
-                                                  "in time order"},
+    {"workload: {profile: [{at: 5s, rate: 1/s}, {at: 1s, rate: 2/s}]}",
+     "workload.profile[1].at: profile steps must be in time order"},
     {"model: queue\nqueue: {arrival: 2000/s}", "the queue is unstable (rho = 2 >= 1)"},
 };
 
