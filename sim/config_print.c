@@ -372,7 +372,7 @@ static void keys_section(FILE *f, const cfg_section *s, const char *prefix)
         fputs(" | ", f);
         put_md(f, k->help);
         fputs(" |\n", f);
-        if (k->type == CK_SECTION) {
+        if (k->type == CK_SECTION && !k->inherit) { /* inherited: its keys are listed once */
             keys_section(f, k->sub, path);
         } else if (k->type == CK_LIST) {
             strncat(path, "[]", sizeof path - strlen(path) - 1);
