@@ -103,15 +103,36 @@ void rc__send_cmd(redis_client *c, int32_t slot, int conn, int lane)
     wire_send(c, w);
 }
 
+/* SUBSCRIBE or PING not answered in connect_timeout: the socket is dead
+ * (a partition hid a restart, or the request was lost), so drop it; the
+ * reconnect re-sends the subscriptions. */
+static void ack_timeout_ev(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    redis_client *c = obj;
+    int conn = (int)(uint32_t)u;
+    if (c->conn[conn].gen == (uint32_t)(u >> 32))
+        rc__conn_lost(c, conn, "no_answer");
+}
+
 static void send_control(redis_client *c, int conn, rc_wire_kind kind, int channel)
 {
+    static const rs_cmd cmd_of[] = {[WIRE_CONNECT] = RS_CONNECT,
+                                    [WIRE_SUBSCRIBE] = RS_SUBSCRIBE,
+                                    [WIRE_PING] = RS_PING};
+    assert(kind == WIRE_CONNECT || kind == WIRE_SUBSCRIBE || kind == WIRE_PING);
+    rc_conn *k = &c->conn[conn];
+    k->last_sent = eng_now(c->env.e);
     int32_t w = wire_alloc(c);
     rc_wire *x = wire(c, w);
     x->kind = kind;
     x->conn = conn;
-    x->lane = c->conn[conn].lane;
-    x->conn_gen = c->conn[conn].gen;
-    x->req.cmd = kind == WIRE_CONNECT ? RS_CONNECT : RS_SUBSCRIBE;
+    x->lane = k->lane;
+    x->conn_gen = k->gen;
+    if (kind != WIRE_CONNECT) /* CONNECT has its own connect timeout */
+        x->ack_timer = eng_after(c->env.e, c->p.connect_timeout, ack_timeout_ev, c,
+                                 ((uint64_t)k->gen << 32) | (uint32_t)conn);
+    x->req.cmd = cmd_of[kind];
     x->req.channel = channel;
     x->req.epoch = c->conn[conn].epoch;
     if (kind == WIRE_SUBSCRIBE) {
@@ -175,6 +196,14 @@ static void on_deliver(void *ctx, uint64_t u, int channel, const rs_message *m)
         at = c->lane_rep_last[x->lane];
     c->lane_rep_last[x->lane] = at;
     eng_at(c->env.e, at, wire_back, c, (uint64_t)w);
+}
+
+void rc__keepalive(redis_client *c)
+{
+    rc_conn *k = &c->conn[RC_SUB];
+    if (c->nsubs > 0 && k->state == CONN_CONNECTED &&
+        eng_now(c->env.e) - k->last_sent >= c->p.keepalive)
+        send_control(c, RC_SUB, WIRE_PING, -1);
 }
 
 void rc__send_subscribe(redis_client *c, int channel)
@@ -255,6 +284,8 @@ static void wire_back(engine *e, void *obj, uint64_t u)
         }
         return;
     case WIRE_SUBSCRIBE:
+    case WIRE_PING:
+        eng_cancel(c->env.e, x.ack_timer);
         if (same_conn && k->state == CONN_CONNECTED &&
             (x.rep.status == RS_R_REFUSED || x.rep.status == RS_R_RESET))
             rc__conn_lost(c, x.conn, "reset");

@@ -76,12 +76,13 @@ typedef struct rc_conn {
     ev_id timer;       /* connect timeout, or the next scheduled attempt */
     reconnect_error last_error;
     reconnect_stuck stuck;
-    int lane;          /* lane used for CONNECT/SUBSCRIBE */
+    int lane;          /* lane used for CONNECT/SUBSCRIBE/PING */
+    sim_ns last_sent;  /* last control message (keep-alive idle clock) */
 } rc_conn;
 
 enum { RC_IC = 0, RC_SUB = 1 };
 
-typedef enum rc_wire_kind { WIRE_CMD = 0, WIRE_CONNECT, WIRE_SUBSCRIBE, WIRE_MESSAGE } rc_wire_kind;
+typedef enum rc_wire_kind { WIRE_CMD = 0, WIRE_CONNECT, WIRE_SUBSCRIBE, WIRE_PING, WIRE_MESSAGE } rc_wire_kind;
 
 typedef struct rc_wire {
     rs_request req;
@@ -91,6 +92,7 @@ typedef struct rc_wire {
     rc_wire_kind kind;
     int conn, lane;
     int attempt;       /* WIRE_CMD: the command's attempt it belongs to */
+    ev_id ack_timer;   /* SUBSCRIBE/PING: no answer in time kills the connection */
     int32_t next_free;
 } rc_wire;
 
@@ -217,6 +219,11 @@ void rc__send_cmd(redis_client *c, int32_t slot, int conn, int lane);
 void rc__connect(redis_client *c, int conn, const char *why);
 /* Mark `conn` lost (if the gen matches) and call the kind's hook. */
 void rc__conn_lost(redis_client *c, int conn, const char *why);
+/* On every heartbeat/tick: a PING on the subscription connection when it
+ * has been idle for keepalive (it has no other traffic that would find a
+ * dead socket; a connection whose PING or SUBSCRIBE is not answered within
+ * connect_timeout, or is answered by a RESET, is lost and reconnects). */
+void rc__keepalive(redis_client *c);
 /* Send SUBSCRIBE for `channel` on the subscription connection. */
 void rc__send_subscribe(redis_client *c, int channel);
 /* The server listener (rs_listen): its process went away. */

@@ -193,6 +193,7 @@ static void heartbeat_ev(engine *e, void *obj, uint64_t u)
         if (go)
             rc__connect(c, i, "heartbeat_retry");
     }
+    rc__keepalive(c);
     rc__gauge_tick(c, m->backlog.n, m->inflight.n);
     m->heartbeat_ev = eng_after(e, c->p.heartbeat, heartbeat_ev, m, 0);
 }

@@ -242,6 +242,7 @@ static void tick_ev(engine *e, void *obj, uint64_t u)
         if ((s == CONN_DISCONNECTED || s == CONN_STOPPED) && stuck_check(p, i))
             schedule_reconnect(p, i);
     }
+    rc__keepalive(c);
     rc__gauge_tick(c, p->acquire.n, p->ninflight);
     p->tick_ev = eng_after(e, c->p.heartbeat, tick_ev, p, 0);
 }

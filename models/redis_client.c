@@ -48,6 +48,7 @@ rc_params rc_defaults(const char *kind)
     p.timeout = pool ? MS(3000) : MS(5000);          /* resilience.md §1.6 / fusioncache.md §5 */
     p.connect_timeout = pool ? MS(10000) : MS(5000); /* §1.6 / §5 */
     p.heartbeat = MS(1000);                          /* fusioncache.md §5 HeartbeatInterval */
+    p.keepalive = pool ? SEC(30) : SEC(60);          /* resilience.md §3.3 / §3.4 */
     p.count_l2 = true;
     p.max_commands = (size_t)1 << 20;
     p.max_subscriptions = 16;
@@ -80,6 +81,8 @@ int rc_params_validate(const rc_params *p, char *err, size_t errlen)
         bad = "connect_timeout";
     else if (p->heartbeat <= 0)
         bad = "heartbeat";
+    else if (p->keepalive <= 0)
+        bad = "keepalive";
     else if (p->async_timeout <= 0)
         bad = "async_timeout";
     else if (!p->write.kind)

@@ -115,6 +115,11 @@ typedef struct rc_params {
     sim_ns connect_timeout; /* mux 5000 ms (§5); pool 10000 ms (§1.6) */
     sim_ns heartbeat;       /* mux: HeartbeatInterval 1000 ms (§5); pool: the
                                sampling tick for series, 1000 ms */
+    sim_ns keepalive;       /* idle time before a PING on the subscription
+                               connection: mux keepAlive 60 s (resilience.md
+                               §3.4); pool pingConnectionInterval 30 s (§3.3).
+                               An unanswered PING/SUBSCRIBE (connect_timeout)
+                               or a RESET reply drops that connection. */
     bool count_l2;          /* count "l2.error"/"l2.timeout" (default true; a
                                backplane-only client sets false) */
     size_t max_commands;    /* stated limit of outstanding command objects;

@@ -80,7 +80,7 @@ struct redis_server {
 
 static const char *const cmd_names[RS_CMD_COUNT] = {
     "get", "hmget", "set", "hmset", "expire", "del", "publish", "set_nx_px", "del_if_owner",
-    "connect", "subscribe"};
+    "connect", "subscribe", "ping"};
 
 const char *rs_cmd_name(rs_cmd c)
 {
@@ -436,6 +436,9 @@ static void execute(redis_server *s, const rs_request *r, rs_reply *rep)
             c->subs[i].fn(c->subs[i].ctx, c->subs[i].u, r->channel, &r->msg);
         break;
     }
+    case RS_PING:
+        rep->status = RS_R_OK;
+        break;
     case RS_CONNECT:
         rep->status = RS_R_OK;
         rep->epoch = s->epoch;

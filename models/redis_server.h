@@ -31,7 +31,9 @@
  * service time.  SET_NX_PX and DEL_IF_OWNER are the distributed lock's
  * acquire and release (Medallion: SET NX PX + a compare-and-delete script).
  * CONNECT is the TCP + handshake a (re)connecting client performs;
- * SUBSCRIBE registers the sending connection for a channel. */
+ * SUBSCRIBE registers the sending connection for a channel; PING is a
+ * client's keep-alive probe (added after CONNECT/SUBSCRIBE: existing values
+ * are unchanged). */
 typedef enum rs_cmd {
     RS_GET = 0,
     RS_HMGET,
@@ -44,6 +46,7 @@ typedef enum rs_cmd {
     RS_DEL_IF_OWNER,
     RS_CONNECT,
     RS_SUBSCRIBE,
+    RS_PING, /* keep-alive probe on an idle connection */
     RS_CMD_COUNT
 } rs_cmd;
 

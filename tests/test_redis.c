@@ -1256,3 +1256,133 @@ Test(redis_client, same_seed_same_results_and_transitions)
     cr_assert_eq(a, b, "same seed twice, one process");
     cr_assert_neq(a, c, "another seed differs");
 }
+
+/* ==== invariants under random faults ================================================ */
+
+#include "models/rc_impl.h" /* white-box: live commands and wire records */
+
+typedef struct chaos {
+    world w;
+    redis_client *c[4];
+    rec *r;
+    gsl_rng *g;
+    int left;
+    uint8_t *seen;
+} chaos;
+
+static void chaos_done(void *ctx, const rc_result *r)
+{
+    chaos *x = ctx;
+    cr_assert_lt(r->tag, 20000u);
+    cr_assert_eq(x->seen[r->tag], 0, "tag %lu completed twice", (unsigned long)r->tag);
+    x->seen[r->tag] = 1;
+    cr_assert_geq(r->latency, 0);
+    cr_assert_eq(r->completed, eng_now(x->w.e));
+    if (r->status == RC_ERR_BACKLOG_TIMEOUT || r->status == RC_ERR_RESPONSE_TIMEOUT)
+        cr_assert_geq(r->latency, MS(1000), "a timeout never fires early");
+}
+
+static void chaos_op(engine *e, void *obj, uint64_t u)
+{
+    (void)u;
+    chaos *x = obj;
+    redis_client *c = x->c[gsl_rng_uniform_int(x->g, 4)];
+    rc_op op = {0};
+    static const rs_cmd cmds[] = {RS_GET, RS_HMGET, RS_SET, RS_DEL, RS_EXPIRE, RS_SET_NX_PX,
+                                  RS_DEL_IF_OWNER, RS_PUBLISH};
+    op.cmd = cmds[gsl_rng_uniform_int(x->g, 8)];
+    op.key = gsl_rng_uniform_int(x->g, 20);
+    op.value.version = gsl_rng_uniform_int(x->g, 3);
+    op.ttl = MS(1 + gsl_rng_uniform_int(x->g, 500));
+    op.sync = gsl_rng_uniform(x->g) < 0.5;
+    op.done = chaos_done;
+    op.ctx = x;
+    op.tag = (uint64_t)(20000 - x->left);
+    rc_submit(c, &op);
+    if (--x->left > 0)
+        eng_after(e, (sim_ns)gsl_ran_exponential(x->g, 2e6), chaos_op, x, 0);
+}
+
+static void chaos_fault(engine *e, void *obj, uint64_t u)
+{
+    (void)u;
+    chaos *x = obj;
+    world *w = &x->w;
+    switch (gsl_rng_uniform_int(x->g, 9)) {
+    case 0: rs_down(w->srv, "chaos"); break;
+    case 1: rs_up(w->srv, "chaos"); break;
+    case 2: rs_restart(w->srv, MS(gsl_rng_uniform_int(x->g, 3000)), "chaos"); break;
+    case 3: rs_blackhole(w->srv, "chaos"); break;
+    case 4: rs_pause(w->srv, "chaos"); break;
+    case 5: net_set_partition(w->net, (int)gsl_rng_uniform_int(x->g, 5) - 1, gsl_rng_uniform(x->g) < 0.5); break;
+    case 6: net_set_loss(w->net, -1, gsl_rng_uniform(x->g) < 0.5 ? 0.2 : 0); break;
+    case 7: rc_block_writer(x->c[0], gsl_rng_uniform(x->g) < 0.5); break;
+    default: rs_flush(w->srv); break;
+    }
+    if (x->left > 0)
+        eng_after(e, (sim_ns)gsl_ran_exponential(x->g, 2e9), chaos_fault, x, 0);
+}
+
+static void chaos_msg(void *ctx, int channel, const rs_message *m)
+{
+    (void)ctx, (void)channel, (void)m;
+}
+
+Test(redis_client, every_command_completes_exactly_once_under_random_faults)
+{
+    for (uint64_t seed = 1; seed <= 8; seed++) {
+        chaos *x = calloc(1, sizeof *x);
+        world *w = &x->w;
+        w->e = eng_new(seed);
+        rs_params sp = rs_defaults();
+        w->srv = rs_new(w->e, NULL, &w->rows, &sp, 0);
+        net_link_params lp = net_link_defaults();
+        w->net = net_new(w->e, 4, &lp, true);
+        rc_params pm = rc_defaults("multiplexer"), pp = rc_defaults("pool");
+        pm.write = dist_constant(US(20));
+        pp.connections = 3;
+        snprintf(pp.reconnect.name, sizeof pp.reconnect.name, "seed004");
+        pp.stuck_threshold = 4;
+        pp.retry_refused = seed % 2;
+        x->c[0] = world_client(w, 0, &pm, "cache");
+        x->c[1] = world_client(w, 1, &pm, "cache");
+        x->c[2] = world_client(w, 2, &pp, "cache");
+        x->c[3] = world_client(w, 3, &pp, "cache");
+        int ch = rs_channel(w->srv, "app");
+        for (int i = 0; i < 4; i++)
+            rc_subscribe(x->c[i], ch, chaos_msg, NULL);
+        x->g = eng_rng(w->e, "test.chaos");
+        x->left = 20000;
+        x->seen = calloc(20000, 1);
+        eng_after(w->e, 0, chaos_op, x, 0);
+        eng_after(w->e, SEC(1), chaos_fault, x, 0);
+        eng_run_until(w->e, SEC(60));
+        cr_assert_eq(x->left, 0, "the script ran out");
+        /* heal everything and let it settle */
+        rs_up(w->srv, "heal");
+        rs_set_slow(w->srv, 1.0);
+        net_set_partition(w->net, -1, false);
+        for (int i = 0; i < 4; i++)
+            net_set_partition(w->net, i, false);
+        net_set_loss(w->net, -1, 0);
+        rc_block_writer(x->c[0], false);
+        eng_run_until(w->e, SEC(400) + MS(500)); /* off the 1 s ticks: no probe in flight */
+        for (int i = 0; i < 20000; i++)
+            cr_assert_eq(x->seen[i], 1, "seed %lu: tag %d never completed", (unsigned long)seed, i);
+        for (int i = 0; i < 4; i++) {
+            rc_counts k;
+            rc_get_counts(x->c[i], &k);
+            cr_assert_eq(k.submitted, k.completed);
+            cr_assert_eq(x->c[i]->live, 0, "no command object left");
+            cr_assert_eq(x->c[i]->wlive, 0, "no wire record left");
+            cr_assert_eq(rc_backlog(x->c[i]), 0);
+            cr_assert_eq(rc_inflight(x->c[i]), 0);
+            cr_assert(rc_is_connected(x->c[i]), "seed %lu: client %d reconnected (%s)",
+                      (unsigned long)seed, i, rc_conn_state(x->c[i]));
+        }
+        cr_assert_eq(rs_subscribers(w->srv, ch), 4, "every subscription restored");
+        free(x->seen);
+        world_free(w);
+        free(x);
+    }
+}
