@@ -38,7 +38,7 @@ BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps run test test-only sanitize bench format lint install clean check-seeds
+.PHONY: all deps run docs test test-only sanitize bench format lint install clean
 all: $(BUILD)/cachestorm $(BUILD)/libcachepolicy.a
 
 deps:
@@ -72,8 +72,13 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libcachestorm.a $(BUILD)/libcachepolicy.a
 
 run: deps all
 	$(BUILD)/cachestorm run configs/default.yaml --db runs.db
-	@if command -v gnuplot >/dev/null 2>&1 && $(BUILD)/cachestorm --help 2>&1 | grep -q '^ *plot'; then \
-	  $(BUILD)/cachestorm plot runs.db --kind timeline --out plots/out || true; fi
+	@if command -v gnuplot >/dev/null 2>&1; then \
+	  $(BUILD)/cachestorm plot runs.db --kind timeline --out plots/out; \
+	else echo "(gnuplot not installed: no timeline picture; apt-get install gnuplot-nox)"; fi
+
+# The README's key reference, generated from the one table in sim/config_schema.c.
+docs: all
+	$(BUILD)/cachestorm validate --keys > docs/config-keys.md
 
 # The test suite: Criterion (unit, policy tables, models, validation against
 # theory, determinism, CLI) and the standalone policy build.
