@@ -387,6 +387,47 @@ Test(redis_server, slow_multiplies_service_and_publish_costs_per_subscriber)
     world_free(&w);
 }
 
+Test(redis_server, per_command_service_overrides_the_default)
+{
+    world w;
+    world_new(&w, 1, 0, MS(1), 1);
+    rs_params sp = rs_defaults();
+    sp.service = dist_constant(MS(1));
+    sp.cmd_service[RS_HMGET] = dist_constant(MS(3));
+    redis_server *s = rs_new(w.e, NULL, NULL, &sp, 0);
+    timed t = {.e = w.e};
+    submit_timed(s, &t, RS_GET, 1);
+    submit_timed(s, &t, RS_HMGET, 1);
+    eng_run_until(w.e, SEC(1));
+    cr_assert_eq(t.r[0].service, MS(1));
+    cr_assert_eq(t.r[1].service, MS(3));
+    cr_assert_eq(rs_cmd_find("set_nx_px"), RS_SET_NX_PX);
+    cr_assert_str_eq(rs_cmd_name(RS_HMGET), "hmget");
+    cr_assert_eq(rs_cmd_find("nope"), -1);
+    rs_free(s);
+    world_free(&w);
+}
+
+Test(redis_server, key_limit_refuses_new_keys_like_noeviction)
+{
+    world w;
+    world_new(&w, 1, 0, 0, 1);
+    rs_params sp = rs_defaults();
+    sp.service = dist_constant(0);
+    sp.max_keys = 2;
+    redis_server *s = rs_new(w.e, NULL, NULL, &sp, 0);
+    srec x = {0};
+    submit(s, &x, RS_SET, 1, 1, 0, 0);
+    submit(s, &x, RS_SET, 2, 1, 0, 1);
+    submit(s, &x, RS_SET, 3, 1, 0, 2); /* a third key: OOM */
+    submit(s, &x, RS_SET, 1, 9, 0, 3); /* overwriting is fine */
+    eng_run_until(w.e, SEC(1));
+    cr_assert_eq(x.r[2].status, RS_R_OOM);
+    cr_assert_eq(x.r[3].status, RS_R_OK);
+    rs_free(s);
+    world_free(&w);
+}
+
 /* ---- theory: M/M/1 ------------------------------------------------------------ */
 
 typedef struct mm1 {
@@ -1079,6 +1120,54 @@ Test(redis_client, pool_seed004_schedule_stops_without_stuck_detection)
     run_to(&w, SEC(120));
     cr_assert(!rc_is_connected(c), "the schedule gave up");
     cr_assert_str_eq(rc_conn_state(c), "stopped");
+    world_free(&w);
+}
+
+Test(redis_client, registry_and_params_validation)
+{
+    cr_assert_not_null(rc_kind_find("multiplexer"));
+    cr_assert_not_null(rc_kind_find("pool"));
+    cr_assert_null(rc_kind_find("cluster"));
+    char err[128];
+    rc_params p = rc_defaults("pool");
+    cr_assert_eq(rc_params_validate(&p, err, sizeof err), 0);
+    cr_assert_eq(p.timeout, MS(3000));
+    cr_assert_eq(p.retry.base, MS(1500));
+    cr_assert_eq(p.retry_attempts, 3);
+    snprintf(p.reconnect.name, sizeof p.reconnect.name, "nonesuch");
+    cr_assert_eq(rc_params_validate(&p, err, sizeof err), -1);
+    cr_assert(strstr(err, "reconnect"), "%s", err);
+    rc_params m = rc_defaults(NULL);
+    cr_assert_str_eq(m.kind, "multiplexer");
+    cr_assert_eq(m.timeout, MS(5000));
+    cr_assert_eq(m.async_timeout, MS(5000));
+    cr_assert_eq(m.heartbeat, MS(1000));
+    cr_assert_eq(m.reconnect_mux.base, MS(2500));
+    m.timeout = 0;
+    cr_assert_eq(rc_params_validate(&m, err, sizeof err), -1);
+    cr_assert(strstr(err, "timeout"), "%s", err);
+}
+
+Test(redis_client, command_limit_fails_the_excess_with_other)
+{
+    world w;
+    world_new(&w, 1, MS(1), US(100), 1);
+    rc_params p = mux_params();
+    p.max_commands = 10;
+    redis_client *c = world_client(&w, 0, &p, "cache");
+    rec *r = calloc(1, sizeof *r);
+    for (int i = 0; i < 12; i++) {
+        rc_op op = op_get((uint64_t)i, false, r, (uint64_t)i);
+        rc_submit(c, &op);
+    }
+    cr_assert_eq(r->n, 0, "never called back from inside rc_submit");
+    run_to(&w, SEC(1));
+    cr_assert_eq(r->n, 12);
+    int other = 0;
+    for (int i = 0; i < 12; i++)
+        other += r->r[i].status == RC_ERR_OTHER;
+    cr_assert_eq(other, 2);
+    free(r);
     world_free(&w);
 }
 
