@@ -45,7 +45,7 @@ typedef struct rc_cmd {
     rc_where where;
     int attempts;
     int lane;       /* pool: the connection it holds, else -1 */
-    ev_id timer;    /* sync timeout / attempt timeout / retry wait / acquire wait */
+    ev_id timer;    /* pool retry wait, or the fast-failure event (timeouts are in rc_dq) */
     rc_status final;/* W_FAILING: the status to report */
     backoff_state bo;
 } rc_cmd;
