@@ -315,12 +315,14 @@ static void on_l2(void *ctx, const rc_result *r)
     node *n = f->n;
     assert(f->pending > 0);
     f->pending--;
-    if (r->cmd != RS_PUBLISH && r->cmd != RS_EXPIRE)
-        l2_record(n, r);
-    if (!f->parked || r->tag != f->tag) { /* late: a synthetic timeout won */
+    if (!f->parked || r->tag != f->tag) {
+        /* late: a synthetic timeout won and the caller stopped awaiting; its
+         * outcome is never observed, so the breaker never hears of it */
         maybe_free(f);
         return;
     }
+    if (r->cmd != RS_PUBLISH)
+        l2_record(n, r);
     if (f->t_l2) {
         eng_cancel(n->e, f->t_l2);
         f->t_l2 = 0;

@@ -129,7 +129,7 @@ static void grow_fire(engine *e, void *obj, uint64_t u)
     if (!w->qhead)
         return;
     set_starved(w, true);
-    if (w->workers < w->p.max) {
+    if (w->workers < w->p.max && w->limit > 0) { /* a paused node injects nothing */
         w->workers++;
         if (w->st)
             stats_gauge_set(w->st, w->node, w->id_workers, w->workers);

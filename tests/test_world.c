@@ -782,3 +782,109 @@ Test(world, trace_filter_records_the_steps_of_one_key)
     cr_assert_neq(topology_run(&c, 1, "bogus", &r, &end, &ev, &err), 0);
     config_free(&c);
 }
+
+static run_rows run_text(const char *text)
+{
+    run_rows r = {0};
+    run_cfg(text, 1, &r);
+    return r;
+}
+
+Test(world, open_loop_poisson_rate_matches_the_config)
+{
+    run_rows r = run_text("schema: 1\nname: rate\nduration: 100s\nwarmup: 0s\nnodes: {count: 3}\n"
+                          "cache: {mode: local_only}\n"
+                          "workload: {kind: open, rate: 100/s, keys: {count: 100}}\n");
+    double total = rows_get_metric(&r, -1, "requests.total");
+    cr_assert(fabs(total - 30000) < 4 * sqrt(30000), "30000 expected, got %g", total);
+    rows_free(&r);
+}
+
+Test(world, profile_step_changes_the_rate)
+{
+    run_rows r = run_text("schema: 1\nname: step\nduration: 40s\nwarmup: 0s\nnodes: {count: 1}\n"
+                          "cache: {mode: local_only}\n"
+                          "workload: {kind: open, rate: 100/s, keys: {count: 100},\n"
+                          "           profile: [{at: 20s, kind: step, rate: 400/s}]}\n");
+    double before = 0, after = 0;
+    for (size_t i = 0; i < r.series.n; i++)
+        if (r.series.v[i].node == -1 && strcmp(r.series.v[i].name, "rps") == 0) {
+            if (r.series.v[i].t_s < 20)
+                before += r.series.v[i].value;
+            else
+                after += r.series.v[i].value;
+        }
+    cr_assert(fabs(before / 20 - 100) < 10 && fabs(after / 20 - 400) < 25, "%g -> %g", before / 20,
+              after / 20);
+    rows_free(&r);
+}
+
+Test(world, client_timeout_counts_an_error_while_the_node_keeps_working)
+{
+    run_rows r = run_text("schema: 1\nname: to\nduration: 30s\nwarmup: 0s\nnodes: {count: 1}\n"
+                          "cache: {mode: local_only}\n"
+                          "database: {service: {dist: constant, value: 2s}}\n"
+                          "workload: {kind: open, rate: 1/s, timeout: 500ms, keys: {count: 1000000,"
+                          " popularity: uniform}}\n");
+    double total = rows_get_metric(&r, -1, "requests.total");
+    cr_assert_gt(total, 10);
+    cr_assert_eq(rows_get_metric(&r, -1, "requests.timeout"), total);
+    cr_assert_eq(rows_get_metric(&r, -1, "requests.error"), total);
+    cr_assert_eq(rows_get_metric(&r, -1, "requests.ok"), 0);
+    cr_assert_eq(rows_get_metric(&r, -1, "db.calls"), total, "the factory still runs: wasted work");
+    cr_assert_float_eq(rows_get_metric(&r, -1, "latency.max_ms"), 500, 3);
+    rows_free(&r);
+}
+
+Test(world, closed_loop_clients_wait_for_their_answer)
+{
+    run_rows r = run_text("schema: 1\nname: closed\nduration: 10s\nwarmup: 0s\nnodes: {count: 1}\n"
+                          "cache: {mode: local_only}\n"
+                          "database: {service: {dist: constant, value: 100ms}}\n"
+                          "workload: {kind: closed, clients: 5, think: {dist: constant, value: 100ms},"
+                          " keys: {count: 1000000, popularity: uniform}}\n");
+    /* each client: 100 ms think + 100 ms factory => ~5 requests/s */
+    double total = rows_get_metric(&r, -1, "requests.total");
+    cr_assert(total >= 240 && total <= 255, "got %g", total);
+    rows_free(&r);
+}
+
+Test(world, link_partition_hits_only_the_partitioned_node)
+{
+    run_rows r = run_text("schema: 1\nname: part\nduration: 30s\nwarmup: 0s\nnodes: {count: 2}\n"
+                          "workload: {kind: open, rate: 100/s, keys: {count: 100000}}\n"
+                          "l2: {client: {timeout: 1s}}\n"
+                          "faults:\n  - {at: 10s, target: link, node: 1, kind: partition, for: 10s}\n");
+    cr_assert_gt(rows_get_metric(&r, 1, "l2.timeout") + rows_get_metric(&r, 1, "l2.error"), 0);
+    cr_assert_eq(rows_get_metric(&r, 0, "l2.timeout") + rows_get_metric(&r, 0, "l2.error"), 0);
+    rows_free(&r);
+}
+
+Test(world, node_pause_stops_its_workers_only)
+{
+    run_rows r = run_text("schema: 1\nname: pause\nduration: 20s\nwarmup: 0s\nnodes: {count: 2}\n"
+                          "cache: {mode: local_only}\n"
+                          "workload: {kind: open, rate: 100/s, keys: {count: 100}}\n"
+                          "faults:\n  - {at: 5s, target: node, node: 0, kind: pause, for: 3s}\n");
+    cr_assert_gt(rows_get_metric(&r, 0, "latency.max_ms"), 2900);
+    cr_assert_lt(rows_get_metric(&r, 1, "latency.max_ms"), 1000);
+    cr_assert_gt(rows_get_metric(&r, 0, "pool.peak_queue"), 200);
+    rows_free(&r);
+}
+
+Test(world, unsupported_fault_is_a_config_error)
+{
+    config c;
+    cs_err err = {0};
+    cr_assert_eq(config_load_string("schema: 1\nname: bad\nduration: 5s\n"
+                                    "faults:\n  - {at: 1s, target: backplane, kind: slow}\n",
+                                    "bad", NULL, 0, &c, &err),
+                 0, "%s", err.msg);
+    run_rows r = {0};
+    sim_ns end;
+    uint64_t ev;
+    cr_assert_eq(topology_run(&c, 1, NULL, &r, &end, &ev, &err), CS_USAGE);
+    cr_assert(strstr(err.msg, "faults[0]"), "%s", err.msg);
+    rows_free(&r);
+    config_free(&c);
+}
