@@ -17,7 +17,7 @@ int cs_errf(cs_err *err, int code, const char *fmt, ...)
     return code;
 }
 
-static void *oom(size_t n)
+static _Noreturn void oom(size_t n)
 {
     fprintf(stderr, "cachestorm: out of memory allocating %zu bytes\n", n);
     abort();
@@ -26,19 +26,25 @@ static void *oom(size_t n)
 void *cs_malloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
-    return p ? p : oom(n);
+    if (!p)
+        oom(n);
+    return p;
 }
 
 void *cs_calloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
-    return p ? p : oom(n * size);
+    if (!p)
+        oom(n * size);
+    return p;
 }
 
 void *cs_realloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
-    return q ? q : oom(n);
+    if (!q)
+        oom(n);
+    return q;
 }
 
 char *cs_strdup(const char *s)
