@@ -131,6 +131,55 @@ int config_tree_from_string(const char *text, const char *name, yt_node **out, c
     return 0;
 }
 
+/* The map form of a distribution node: a plain duration "5ms" becomes
+ * {dist: constant, value: 5ms}; a map is cloned. */
+static yt_node *dist_map(const yt_node *n)
+{
+    if (n->kind != YT_SCALAR)
+        return yt_clone(n);
+    yt_node *m = yt_new_map(n->mark.file, n->mark.line, n->mark.col);
+    yt_put(m, "dist", yt_new_scalar("constant", n->mark.file, n->mark.line, n->mark.col));
+    yt_put(m, "value", yt_clone(n));
+    return m;
+}
+
+/* Before `--set a.dist_key.param=v`: put the distribution's effective map
+ * (given, inherited or default) into the tree, so one parameter can be
+ * changed (a sweep over l2.redis.service.median) without restating the rest. */
+static void materialize_dists(yt_node *root, const char *path, const char *label)
+{
+    char prefix[512];
+    for (size_t i = 0; path[i]; i++) {
+        if (path[i] != '.')
+            continue;
+        memcpy(prefix, path, i);
+        prefix[i] = 0;
+        const cfg_key *k = cfg_find_key(prefix);
+        if (!k || k->type != CK_DIST)
+            continue;
+        const yt_node *have = yt_find_path(root, prefix);
+        if (have && have->kind == YT_MAP)
+            return;
+        yt_node *src = NULL;
+        if (!have && k->inherit) {
+            const yt_node *inh = yt_find_path(root, k->inherit);
+            if (inh)
+                src = yt_clone(inh);
+            else
+                k = cfg_find_key(k->inherit);
+        }
+        cs_err e = {0};
+        if (!src && !have &&
+            (!k || !k->def || yt_parse_string(k->def, strlen(k->def), label, &src, &e)))
+            return;
+        yt_node *m = dist_map(have ? have : src);
+        yt_free(src);
+        yt_set_path(root, prefix, m, &e); /* a bad path is reported by the caller's set */
+        yt_free(m);
+        return;
+    }
+}
+
 int config_tree_set(yt_node *root, const char *assignment, cs_err *err)
 {
     const char *eq = strchr(assignment, '=');
@@ -152,6 +201,7 @@ int config_tree_set(yt_node *root, const char *assignment, cs_err *err)
     cs_err e2 = {0};
     if (yt_parse_string(val, strlen(val), label, &v, &e2))
         return cs_errf(err, CS_USAGE, "%s", e2.msg);
+    materialize_dists(root, path, label);
     if (yt_set_path(root, path, v, &e2)) {
         yt_free(v);
         return cs_errf(err, CS_USAGE, "%s: %s: %s", label, path, e2.msg);

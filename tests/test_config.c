@@ -494,6 +494,27 @@ Test(config, set_overrides_scalars_nested_keys_and_list_items)
     config_free(&c);
 }
 
+Test(config, set_changes_one_parameter_of_a_distribution)
+{
+    /* the rest of the distribution comes from the file, its inheritance or
+     * its default, so a sweep can vary one parameter */
+    const char *sets[] = {"l2.redis.service.median=200us", "database.service.p99=1s",
+                          "l2.redis.commands.get.p99=5ms", "workload.think.value=7ms"};
+    config c;
+    cs_err e;
+    cr_assert_eq(load_sets("schema: 1\ndatabase: {service: {dist: lognormal, median: 20ms, p99: "
+                           "300ms}}\nworkload: {think: 3ms}\n",
+                           sets, 4, &c, &e),
+                 0, "%s", e.msg);
+    cr_expect_str_eq(c.l2.redis.service.text, "{dist: lognormal, median: 200us, p99: 1ms}");
+    cr_expect_str_eq(c.database.service.text, "{dist: lognormal, median: 20ms, p99: 1s}");
+    cr_expect_str_eq(c.l2.redis.commands.get.text, "{dist: lognormal, median: 200us, p99: 5ms}",
+                     "inherits the already-changed service, then changes p99");
+    cr_expect_str_eq(c.l2.redis.commands.set.text, "{dist: lognormal, median: 200us, p99: 1ms}");
+    cr_expect_str_eq(c.workload.think.text, "{dist: constant, value: 7ms}");
+    config_free(&c);
+}
+
 Test(config, set_applies_after_base_merge)
 {
     const char *sets[] = {"l2.breaker.retry_wait=45s"};
