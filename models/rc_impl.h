@@ -232,6 +232,8 @@ void rc__on_server_gone(void *ctx, uint64_t epoch);
 void rc__conn_set(redis_client *c, int conn, rc_cstate to, const char *why);
 const char *rc__conn_state_name(rc_cstate s);
 
+/* Delay to the first heartbeat/tick (rc_params.heartbeat_phase). */
+sim_ns rc__first_tick(redis_client *c);
 void rc__dq_init(rc_dq *q, redis_client *c, rc_dq_fn fn, rc_dq_live_fn live);
 void rc__dq_free(rc_dq *q);
 /* Add a deadline t >= every earlier one; fn(c, u, aux) runs at t. */

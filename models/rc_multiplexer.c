@@ -345,6 +345,6 @@ static redis_client *mux_create(const rc_env *env, const rc_params *p)
     rc__reconnect_params(c, &c->p.reconnect_mux, &m->rp);
     m->linear = strcmp(c->p.reconnect_mux.name, "ser_linear") == 0;
     /* the heartbeat timer starts with the multiplexer */
-    m->heartbeat_ev = eng_after(env->e, c->p.heartbeat, heartbeat_ev, m, 0);
+    m->heartbeat_ev = eng_after(env->e, rc__first_tick(c), heartbeat_ev, m, 0);
     return c;
 }

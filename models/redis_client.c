@@ -83,6 +83,8 @@ int rc_params_validate(const rc_params *p, char *err, size_t errlen)
         bad = "heartbeat";
     else if (p->keepalive <= 0)
         bad = "keepalive";
+    else if (p->heartbeat_phase >= p->heartbeat)
+        bad = "heartbeat_phase";
     else if (p->async_timeout <= 0)
         bad = "async_timeout";
     else if (!p->write.kind)
@@ -409,6 +411,14 @@ void rc__gauge_tick(redis_client *c, size_t backlog, size_t inflight)
 }
 
 /* ---- deadline queues ---------------------------------------------------------- */
+
+sim_ns rc__first_tick(redis_client *c)
+{
+    sim_ns ph = c->p.heartbeat_phase;
+    if (ph < 0)
+        ph = (sim_ns)(gsl_rng_uniform(c->rng) * (double)c->p.heartbeat);
+    return ph > 0 ? ph : c->p.heartbeat;
+}
 
 void rc__dq_init(rc_dq *q, redis_client *c, rc_dq_fn fn, rc_dq_live_fn live)
 {

@@ -115,6 +115,11 @@ typedef struct rc_params {
     sim_ns connect_timeout; /* mux 5000 ms (§5); pool 10000 ms (§1.6) */
     sim_ns heartbeat;       /* mux: HeartbeatInterval 1000 ms (§5); pool: the
                                sampling tick for series, 1000 ms */
+    sim_ns heartbeat_phase; /* first tick at heartbeat_phase (0 ≤ phase <
+                               heartbeat; default 0: ticks at k × heartbeat,
+                               all clients in step); < 0: drawn uniformly
+                               from the client's stream (nodes started at
+                               different moments, so reconnect polls spread) */
     sim_ns keepalive;       /* idle time before a PING on the subscription
                                connection: mux keepAlive 60 s (resilience.md
                                §3.4); pool pingConnectionInterval 30 s (§3.3).

@@ -935,6 +935,24 @@ Test(redis_client, mux_reconnects_on_heartbeat_ticks_by_exponential_retry)
     world_free(&w);
 }
 
+Test(redis_client, mux_heartbeat_phase_shifts_the_ticks)
+{
+    world w;
+    world_new(&w, 1, MS(1), US(100), 1);
+    rc_params p = mux_params();
+    p.heartbeat_phase = MS(400);
+    redis_client *c = world_client(&w, 0, &p, "cache");
+    rec *r = calloc(1, sizeof *r);
+    rs_blackhole(w.srv, "test");
+    rc_op op = op_get(1, false, r, 0);
+    eng_at(w.e, MS(100), step_ev, &(step){c, op}, 0);
+    run_to(&w, SEC(10));
+    cr_assert_eq(r->n, 1);
+    cr_assert_eq(r->r[0].completed, MS(5400), "ticks at 0.4 s + k s; first with elapsed >= 5 s");
+    free(r);
+    world_free(&w);
+}
+
 /* ==== redis_client: pool =================================================================== */
 
 Test(redis_client, pool_hcl_defaults_fail_a_blackholed_command_after_exactly_16_5_s)
