@@ -12,5 +12,9 @@ int cmd_validate(int argc, char **argv); /* sim/cmd_validate.c */
 int cmd_show(int argc, char **argv);     /* sim/cmd_show.c */
 int cmd_plot(int argc, char **argv);     /* sim/plot.c */
 int cmd_report(int argc, char **argv);   /* sim/report.c */
+int cmd_check(int argc, char **argv);    /* sim/cmd_check.c */
+int cmd_sweep(int argc, char **argv);    /* sim/cmd_sweep.c */
+int cmd_compare(int argc, char **argv);  /* sim/cmd_compare.c */
+int cmd_tune(int argc, char **argv);     /* sim/cmd_tune.c */
 
 #endif

@@ -18,6 +18,11 @@ static const subcmd CMDS[] = {
     {"show", cmd_show, "summary tables of stored runs"},
     {"plot", cmd_plot, "gnuplot pictures of stored runs (timeline, cdf, nodes, sweep, compare)"},
     {"report", cmd_report, "one HTML page with tables and plots"},
+    {"sweep", cmd_sweep,
+     "all runs of an experiment (variants x sweep x replications), in parallel"},
+    {"check", cmd_check, "run configs or experiments and judge their expect: rules"},
+    {"compare", cmd_compare, "baseline vs candidate database: means, CIs, better/worse verdicts"},
+    {"tune", cmd_tune, "search an experiment's sweep grid for the best objective"},
 };
 #define NCMDS (sizeof CMDS / sizeof CMDS[0])
 
@@ -32,14 +37,15 @@ static void usage(FILE *f)
             CS_VERSION);
     for (size_t i = 0; i < NCMDS; i++)
         fprintf(f, "  %-10s %s\n", CMDS[i].name, CMDS[i].summary);
-    fprintf(f, "\n"
-               "examples:\n"
-               "  cachestorm run configs/default.yaml            # runs.db in the current directory\n"
-               "  cachestorm run configs/default.yaml --seed 7 --set nodes.count=10\n"
-               "  cachestorm show runs.db\n"
-               "\n"
-               "exit status: 0 ok, 1 an expectation or comparison failed, 2 usage or config\n"
-               "error, 3 runtime or I/O error.\n");
+    fprintf(f,
+            "\n"
+            "examples:\n"
+            "  cachestorm run configs/default.yaml            # runs.db in the current directory\n"
+            "  cachestorm run configs/default.yaml --seed 7 --set nodes.count=10\n"
+            "  cachestorm show runs.db\n"
+            "\n"
+            "exit status: 0 ok, 1 an expectation or comparison failed, 2 usage or config\n"
+            "error, 3 runtime or I/O error.\n");
 }
 
 int main(int argc, char **argv)
