@@ -543,6 +543,45 @@ static void check_mm1(double rho, uint64_t seed)
 Test(redis_server, mm1_mean_and_p99_sojourn_at_rho_0_5) { check_mm1(0.5, 11); }
 Test(redis_server, mm1_mean_and_p99_sojourn_at_rho_0_9) { check_mm1(0.9, 12); }
 
+/* Coverage: over 40 seeds the batch-means 95 % CI of the mean sojourn
+ * covers 1/(mu - lambda) about 95 % of the time (binomial: >= 33 of 40 is
+ * well inside; a biased model would fail it). */
+Test(redis_server, mm1_confidence_intervals_cover_the_truth_across_seeds)
+{
+    const double mean_s = 100000.0, rho = 0.7;
+    const size_t N = 60000, warm = 5000, n = N - warm;
+    int covered = 0;
+    double *soj = malloc(n * sizeof *soj);
+    for (uint64_t seed = 100; seed < 140; seed++) {
+        engine *e = eng_new(seed);
+        rs_params sp = rs_defaults();
+        const char *k[] = {"mean"};
+        const double v[] = {mean_s};
+        cs_err err;
+        cr_assert_eq(dist_init(&sp.service, "exponential", 1, k, v, &err), 0);
+        redis_server *s = rs_new(e, NULL, NULL, &sp, 0);
+        mm1 m = {e, s, eng_rng(e, "test.arrivals"), mean_s / rho, 0, N, NULL, NULL, NULL};
+        m.arrive = calloc(N, sizeof *m.arrive);
+        m.depart = calloc(N, sizeof *m.depart);
+        m.svc = calloc(N, sizeof *m.svc);
+        eng_after(e, 0, mm1_arrival, &m, 0);
+        eng_run_until(e, SIM_NEVER - 1);
+        for (size_t i = warm; i < N; i++)
+            soj[i - warm] = (double)(m.depart[i] - m.arrive[i]);
+        double mean, half, want = 1 / (1 / mean_s - rho / mean_s);
+        batch_means_ci(soj, n, 20, &mean, &half);
+        covered += fabs(mean - want) <= half;
+        free(m.arrive);
+        free(m.depart);
+        free(m.svc);
+        rs_free(s);
+        eng_free(e);
+    }
+    free(soj);
+    fprintf(stderr, "M/M/1 rho=0.7: CI covered the truth in %d of 40 seeds\n", covered);
+    cr_assert_geq(covered, 33, "covered %d of 40", covered);
+}
+
 /* ==== network ======================================================================= */
 
 static rc_params mux_params(void) { return rc_defaults("multiplexer"); }
