@@ -68,7 +68,10 @@ void net_free(network *n)
     free(n);
 }
 
-int net_links(const network *n) { return n->n; }
+int net_links(const network *n)
+{
+    return n->n;
+}
 
 static link *get(const network *n, int i)
 {
@@ -87,7 +90,10 @@ sim_ns net_rtt(network *n, int i)
     return t;
 }
 
-bool net_partitioned(const network *n, int i) { return n->all_partitioned || get(n, i)->partitioned; }
+bool net_partitioned(const network *n, int i)
+{
+    return n->all_partitioned || get(n, i)->partitioned;
+}
 
 /* Partition loses everything; otherwise one Bernoulli draw when loss > 0
  * (no draw at loss 0, so turning loss on elsewhere shifts nothing here). */

@@ -117,9 +117,8 @@ static void ack_timeout_ev(engine *e, void *obj, uint64_t u)
 
 static void send_control(redis_client *c, int conn, rc_wire_kind kind, int channel)
 {
-    static const rs_cmd cmd_of[] = {[WIRE_CONNECT] = RS_CONNECT,
-                                    [WIRE_SUBSCRIBE] = RS_SUBSCRIBE,
-                                    [WIRE_PING] = RS_PING};
+    static const rs_cmd cmd_of[] = {
+        [WIRE_CONNECT] = RS_CONNECT, [WIRE_SUBSCRIBE] = RS_SUBSCRIBE, [WIRE_PING] = RS_PING};
     assert(kind == WIRE_CONNECT || kind == WIRE_SUBSCRIBE || kind == WIRE_PING);
     rc_conn *k = &c->conn[conn];
     k->last_sent = eng_now(c->env.e);
@@ -178,8 +177,7 @@ static void on_deliver(void *ctx, uint64_t u, int channel, const rs_message *m)
 {
     redis_client *c = ctx;
     rc_conn *k = &c->conn[RC_SUB];
-    if (k->state != CONN_CONNECTED || k->gen != (uint32_t)u ||
-        net_lost(c->env.net, c->env.link)) {
+    if (k->state != CONN_CONNECTED || k->gen != (uint32_t)u || net_lost(c->env.net, c->env.link)) {
         c->counts.messages_lost++;
         return;
     }

@@ -2,14 +2,12 @@
  * rc_pool.c) and the common layer (redis_client.c).  Not a public header:
  * only the client files include it.
  *
- * The common layer (redis_client.c, rc_conn.c) owns: the command pool (pointer-stable chunks with a free
- * list and generation counters, so a late reply for a recycled command is
- * recognised and dropped), the wire (requests, replies and pub/sub messages
- * in transit over the link, one record each, released exactly once thanks
- * to the server's one-reply-per-request invariant), connection state with
- * its rows transitions, the subscription connection, and completion.
- * A kind owns: where commands wait (backlog, in-flight, acquire queue), the
- * timeouts, and when to reconnect.
+ * The common layer (redis_client.c, rc_conn.c) owns: the command pool (pointer-stable chunks with a
+ * free list and generation counters, so a late reply for a recycled command is recognised and
+ * dropped), the wire (requests, replies and pub/sub messages in transit over the link, one record
+ * each, released exactly once thanks to the server's one-reply-per-request invariant), connection
+ * state with its rows transitions, the subscription connection, and completion. A kind owns: where
+ * commands wait (backlog, in-flight, acquire queue), the timeouts, and when to reconnect.
  */
 #ifndef CS_RC_IMPL_H
 #define CS_RC_IMPL_H
@@ -21,7 +19,7 @@
 #include "policy/cp_types.h"
 #include "policy/reconnect.h"
 
-#define RC_CHUNK 1024            /* commands / wire records per chunk */
+#define RC_CHUNK 1024                 /* commands / wire records per chunk */
 #define RC_MAX_WIRE ((size_t)1 << 22) /* stated limit of records in transit; asserted */
 #define RC_NIL_IDX (-1)
 
@@ -40,13 +38,13 @@ typedef enum rc_where {
 typedef struct rc_cmd {
     rc_op op;
     sim_ns started;
-    uint32_t gen;   /* bumped on free; (slot, gen) names a live command */
+    uint32_t gen;       /* bumped on free; (slot, gen) names a live command */
     int32_t prev, next; /* intrusive list links (one list at a time) */
     rc_where where;
     int attempts;
-    int lane;       /* pool: the connection it holds, else -1 */
-    ev_id timer;    /* pool retry wait, or the fast-failure event (timeouts are in rc_dq) */
-    rc_status final;/* W_FAILING: the status to report */
+    int lane;        /* pool: the connection it holds, else -1 */
+    ev_id timer;     /* pool retry wait, or the fast-failure event (timeouts are in rc_dq) */
+    rc_status final; /* W_FAILING: the status to report */
     backoff_state bo;
 } rc_cmd;
 
@@ -69,30 +67,36 @@ typedef enum rc_cstate {
 typedef struct rc_conn {
     const char *label; /* "interactive" / "subscription" */
     rc_cstate state;
-    uint32_t gen;      /* bumped on every loss: stale events are ignored */
-    uint64_t epoch;    /* the server life it is connected to */
-    long attempt;      /* reconnect attempts since the loss (last one made) */
+    uint32_t gen;   /* bumped on every loss: stale events are ignored */
+    uint64_t epoch; /* the server life it is connected to */
+    long attempt;   /* reconnect attempts since the loss (last one made) */
     sim_ns lost_at, last_attempt;
-    ev_id timer;       /* connect timeout, or the next scheduled attempt */
+    ev_id timer; /* connect timeout, or the next scheduled attempt */
     reconnect_error last_error;
     reconnect_stuck stuck;
-    int lane;          /* lane used for CONNECT/SUBSCRIBE/PING */
-    sim_ns last_sent;  /* last control message (keep-alive idle clock) */
+    int lane;         /* lane used for CONNECT/SUBSCRIBE/PING */
+    sim_ns last_sent; /* last control message (keep-alive idle clock) */
 } rc_conn;
 
 enum { RC_IC = 0, RC_SUB = 1 };
 
-typedef enum rc_wire_kind { WIRE_CMD = 0, WIRE_CONNECT, WIRE_SUBSCRIBE, WIRE_PING, WIRE_MESSAGE } rc_wire_kind;
+typedef enum rc_wire_kind {
+    WIRE_CMD = 0,
+    WIRE_CONNECT,
+    WIRE_SUBSCRIBE,
+    WIRE_PING,
+    WIRE_MESSAGE
+} rc_wire_kind;
 
 typedef struct rc_wire {
     rs_request req;
     rs_reply rep;
-    sim_ns back;       /* return-trip delay drawn with the request */
+    sim_ns back; /* return-trip delay drawn with the request */
     uint32_t cmd_slot, cmd_gen, conn_gen;
     rc_wire_kind kind;
     int conn, lane;
-    int attempt;       /* WIRE_CMD: the command's attempt it belongs to */
-    ev_id ack_timer;   /* SUBSCRIBE/PING: no answer in time kills the connection */
+    int attempt;     /* WIRE_CMD: the command's attempt it belongs to */
+    ev_id ack_timer; /* SUBSCRIBE/PING: no answer in time kills the connection */
     int32_t next_free;
 } rc_wire;
 
@@ -122,7 +126,7 @@ typedef struct rc_dq {
     rc_dq_fn fn;
     rc_dq_live_fn live; /* is the entry still wanted? stale heads are skipped
                            without an event (most commands finish in time) */
-    rc_dq_entry *v; /* ring */
+    rc_dq_entry *v;     /* ring */
     size_t cap, head, n;
     sim_ns last; /* deadlines must not decrease (asserted) */
     ev_id ev;    /* armed for the head, 0 when none */
@@ -189,7 +193,10 @@ rc_cmd *rc__cmd(const redis_client *c, int32_t slot);
 /* A fresh command for op (always succeeds: a kind checks rc__over_limit
  * and then fails the command through rc__fail_soon, which needs it). */
 int32_t rc__cmd_alloc(redis_client *c, const rc_op *op);
-static inline bool rc__over_limit(const redis_client *c) { return c->live > c->p.max_commands; }
+static inline bool rc__over_limit(const redis_client *c)
+{
+    return c->live > c->p.max_commands;
+}
 /* Reconnect parameters / retry backoff spec from an rc_schedule. */
 void rc__reconnect_params(const redis_client *c, const rc_schedule *s, reconnect_params *out);
 void rc__backoff_spec(const rc_schedule *s, backoff_spec *out);

@@ -23,7 +23,7 @@ typedef struct mux {
     bool writer_busy;  /* WL: the write mutex is held by a write + flush */
     bool writer_blocked;
     ev_id write_ev, heartbeat_ev;
-    rc_dq sync_dq;     /* syncTimeout deadlines, all of one duration */
+    rc_dq sync_dq; /* syncTimeout deadlines, all of one duration */
     gsl_rng *write_rng;
     reconnect_params rp;
     bool linear;       /* LinearRetry instead of ExponentialRetry */
@@ -34,8 +34,14 @@ typedef struct mux {
 #define LANE_IC 0
 #define LANE_SUB 1
 
-static mux *M(redis_client *c) { return (mux *)c; }
-static const mux *CM(const redis_client *c) { return (const mux *)c; }
+static mux *M(redis_client *c)
+{
+    return (mux *)c;
+}
+static const mux *CM(const redis_client *c)
+{
+    return (const mux *)c;
+}
 
 static void gauges(mux *m)
 {
@@ -188,8 +194,8 @@ static void heartbeat_ev(engine *e, void *obj, uint64_t u)
             continue;
         sim_ns elapsed = now - k->last_attempt;
         bool go = m->linear ? reconnect_ser_linear_should_retry(m->rp.base, elapsed)
-                      : reconnect_ser_exponential_should_retry(m->rp.base, m->rp.cap, k->attempt,
-                                                               elapsed, &c->rand);
+                            : reconnect_ser_exponential_should_retry(m->rp.base, m->rp.cap,
+                                                                     k->attempt, elapsed, &c->rand);
         if (go)
             rc__connect(c, i, "heartbeat_retry");
     }
@@ -304,8 +310,14 @@ static void mux_subscribe(redis_client *c, int channel, rc_message_fn fn, void *
     (void)c, (void)channel, (void)fn, (void)ctx; /* the common layer does it all */
 }
 
-static bool mux_is_connected(const redis_client *c) { return c->conn[RC_IC].state == CONN_CONNECTED; }
-static const char *mux_conn_state(const redis_client *c) { return rc__conn_state_name(c->conn[RC_IC].state); }
+static bool mux_is_connected(const redis_client *c)
+{
+    return c->conn[RC_IC].state == CONN_CONNECTED;
+}
+static const char *mux_conn_state(const redis_client *c)
+{
+    return rc__conn_state_name(c->conn[RC_IC].state);
+}
 
 static void mux_block_writer(redis_client *c, bool on)
 {
@@ -316,8 +328,14 @@ static void mux_block_writer(redis_client *c, bool on)
     gauges(m);
 }
 
-static size_t mux_backlog(const redis_client *c) { return CM(c)->backlog.n; }
-static size_t mux_inflight(const redis_client *c) { return CM(c)->inflight.n; }
+static size_t mux_backlog(const redis_client *c)
+{
+    return CM(c)->backlog.n;
+}
+static size_t mux_inflight(const redis_client *c)
+{
+    return CM(c)->inflight.n;
+}
 
 const rc_kind rc_multiplexer_kind = {
     "multiplexer",

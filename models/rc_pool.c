@@ -22,20 +22,26 @@ typedef struct pool {
     int32_t *holder;   /* per connection: the command using it, or -1 */
     int *free_conns;   /* stack of free connection indices */
     int nfree;
-    rc_list acquire;   /* callers waiting for a connection, FIFO */
+    rc_list acquire; /* callers waiting for a connection, FIFO */
     size_t ninflight;
     backoff_spec retry;
     reconnect_params rp;
-    bool stuck_on;     /* stuck detection configured */
+    bool stuck_on; /* stuck detection configured */
     ev_id tick_ev;
-    rc_dq attempt_dq;  /* per-attempt timeouts (one duration) */
-    rc_dq acquire_dq;  /* acquire timeouts (one duration) */
+    rc_dq attempt_dq; /* per-attempt timeouts (one duration) */
+    rc_dq acquire_dq; /* acquire timeouts (one duration) */
     uint64_t *scratch;
     size_t scratch_cap;
 } pool;
 
-static pool *P(redis_client *c) { return (pool *)c; }
-static const pool *CP(const redis_client *c) { return (const pool *)c; }
+static pool *P(redis_client *c)
+{
+    return (pool *)c;
+}
+static const pool *CP(const redis_client *c)
+{
+    return (const pool *)c;
+}
 
 static void gauges(pool *p)
 {
@@ -313,7 +319,10 @@ static void h_connected(redis_client *c, int conn)
     (void)conn;
 }
 
-static void h_connect_failed(redis_client *c, int conn) { schedule_reconnect(P(c), conn); }
+static void h_connect_failed(redis_client *c, int conn)
+{
+    schedule_reconnect(P(c), conn);
+}
 
 static const rc_hooks hooks = {h_reply, h_conn_lost, h_connected, h_connect_failed};
 
@@ -350,10 +359,22 @@ static void pool_subscribe(redis_client *c, int channel, rc_message_fn fn, void 
     (void)c, (void)channel, (void)fn, (void)ctx; /* the common layer does it all */
 }
 
-static bool pool_is_connected(const redis_client *c) { return c->conn[RC_IC].state == CONN_CONNECTED; }
-static const char *pool_conn_state(const redis_client *c) { return rc__conn_state_name(c->conn[RC_IC].state); }
-static size_t pool_backlog(const redis_client *c) { return CP(c)->acquire.n; }
-static size_t pool_inflight(const redis_client *c) { return CP(c)->ninflight; }
+static bool pool_is_connected(const redis_client *c)
+{
+    return c->conn[RC_IC].state == CONN_CONNECTED;
+}
+static const char *pool_conn_state(const redis_client *c)
+{
+    return rc__conn_state_name(c->conn[RC_IC].state);
+}
+static size_t pool_backlog(const redis_client *c)
+{
+    return CP(c)->acquire.n;
+}
+static size_t pool_inflight(const redis_client *c)
+{
+    return CP(c)->ninflight;
+}
 
 const rc_kind rc_pool_kind = {
     "pool",

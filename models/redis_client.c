@@ -28,13 +28,16 @@ const rc_kind *rc_kind_find(const char *name)
     return NULL;
 }
 
-const char *rc_kind_names(void) { return "multiplexer, pool"; }
+const char *rc_kind_names(void)
+{
+    return "multiplexer, pool";
+}
 
 const char *rc_status_name(rc_status s)
 {
     static const char *const n[RC_STATUS_COUNT] = {
-        "ok", "nil", "backlog_timeout", "response_timeout", "refused", "connection",
-        "acquire_timeout", "other"};
+        "ok",      "nil",        "backlog_timeout", "response_timeout",
+        "refused", "connection", "acquire_timeout", "other"};
     assert(s >= 0 && s < RC_STATUS_COUNT);
     return n[s];
 }
@@ -52,7 +55,7 @@ rc_params rc_defaults(const char *kind)
     p.count_l2 = true;
     p.max_commands = (size_t)1 << 20;
     p.max_subscriptions = 16;
-    p.async_timeout = p.timeout; /* asyncTimeout = syncTimeout (§5) */
+    p.async_timeout = p.timeout;       /* asyncTimeout = syncTimeout (§5) */
     p.queue_while_disconnected = true; /* BacklogPolicy.Default (§5) */
     p.write = dist_constant(0);
     snprintf(p.reconnect_mux.name, sizeof p.reconnect_mux.name, "ser_exponential");
@@ -114,7 +117,10 @@ int rc_params_validate(const rc_params *p, char *err, size_t errlen)
 
 /* ---- random source for policy/ (cp_rand over a GSL stream) --------------- */
 
-static double gsl_uniform(void *ctx) { return gsl_rng_uniform((gsl_rng *)ctx); }
+static double gsl_uniform(void *ctx)
+{
+    return gsl_rng_uniform((gsl_rng *)ctx);
+}
 
 /* ---- life cycle -------------------------------------------------------------- */
 
@@ -195,7 +201,10 @@ void rc_free(redis_client *c)
         c->kind->destroy(c);
 }
 
-const rc_kind *rc_kind_of(const redis_client *c) { return c->kind; }
+const rc_kind *rc_kind_of(const redis_client *c)
+{
+    return c->kind;
+}
 
 /* ---- command pool ---------------------------------------------------------- */
 
@@ -428,7 +437,10 @@ void rc__dq_init(rc_dq *q, redis_client *c, rc_dq_fn fn, rc_dq_live_fn live)
     q->live = live;
 }
 
-void rc__dq_free(rc_dq *q) { free(q->v); }
+void rc__dq_free(rc_dq *q)
+{
+    free(q->v);
+}
 
 static void dq_fire(engine *e, void *obj, uint64_t u)
 {
@@ -480,8 +492,8 @@ void rc_submit(redis_client *c, const rc_op *op)
     c->kind->submit(c, op);
 }
 
-static void simple(redis_client *c, rs_cmd cmd, uint64_t key, bool sync, rc_done_fn done,
-                   void *ctx, uint64_t tag)
+static void simple(redis_client *c, rs_cmd cmd, uint64_t key, bool sync, rc_done_fn done, void *ctx,
+                   uint64_t tag)
 {
     rc_op op = {0};
     op.cmd = cmd;
@@ -508,8 +520,8 @@ void rc_del(redis_client *c, uint64_t key, bool sync, rc_done_fn done, void *ctx
     simple(c, RS_DEL, key, sync, done, ctx, tag);
 }
 
-static void with_value(redis_client *c, rs_cmd cmd, uint64_t key, rs_value v, sim_ns ttl,
-                       bool sync, rc_done_fn done, void *ctx, uint64_t tag)
+static void with_value(redis_client *c, rs_cmd cmd, uint64_t key, rs_value v, sim_ns ttl, bool sync,
+                       rc_done_fn done, void *ctx, uint64_t tag)
 {
     rc_op op = {0};
     op.cmd = cmd;
@@ -581,16 +593,31 @@ void rc_subscribe(redis_client *c, int channel, rc_message_fn fn, void *ctx)
         rc__send_subscribe(c, channel);
 }
 
-bool rc_is_connected(const redis_client *c) { return c->kind->is_connected(c); }
-const char *rc_conn_state(const redis_client *c) { return c->kind->conn_state(c); }
+bool rc_is_connected(const redis_client *c)
+{
+    return c->kind->is_connected(c);
+}
+const char *rc_conn_state(const redis_client *c)
+{
+    return c->kind->conn_state(c);
+}
 void rc_block_writer(redis_client *c, bool on)
 {
     if (c->kind->block_writer)
         c->kind->block_writer(c, on);
 }
-size_t rc_backlog(const redis_client *c) { return c->kind->backlog(c); }
-size_t rc_inflight(const redis_client *c) { return c->kind->inflight(c); }
-void rc_get_counts(const redis_client *c, rc_counts *out) { *out = c->counts; }
+size_t rc_backlog(const redis_client *c)
+{
+    return c->kind->backlog(c);
+}
+size_t rc_inflight(const redis_client *c)
+{
+    return c->kind->inflight(c);
+}
+void rc_get_counts(const redis_client *c, rc_counts *out)
+{
+    *out = c->counts;
+}
 
 /* ---- policy/ adapters: an rc_schedule to the policy's own spec ------------- */
 

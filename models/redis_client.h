@@ -36,16 +36,19 @@ typedef enum rc_status {
     RC_OK = 0,              /* done (GET hit, SET stored, lock acquired, ...) */
     RC_NIL,                 /* GET miss, SET NX not acquired, DEL/EXPIRE/DEL_IF_OWNER: nothing */
     RC_ERR_BACKLOG_TIMEOUT, /* SER "timed out in the backlog": never written (fusioncache.md §5) */
-    RC_ERR_RESPONSE_TIMEOUT,/* SER "Timeout awaiting response" / Redisson RedisTimeoutException */
-    RC_ERR_REFUSED,         /* connection refused / no connection available: fast failure */
-    RC_ERR_CONNECTION,      /* the connection died while the command was in flight */
-    RC_ERR_ACQUIRE_TIMEOUT, /* pool: no connection became free within acquire_timeout */
-    RC_ERR_OTHER,           /* OOM from the server, client command limit reached */
+    RC_ERR_RESPONSE_TIMEOUT, /* SER "Timeout awaiting response" / Redisson RedisTimeoutException */
+    RC_ERR_REFUSED,          /* connection refused / no connection available: fast failure */
+    RC_ERR_CONNECTION,       /* the connection died while the command was in flight */
+    RC_ERR_ACQUIRE_TIMEOUT,  /* pool: no connection became free within acquire_timeout */
+    RC_ERR_OTHER,            /* OOM from the server, client command limit reached */
     RC_STATUS_COUNT
 } rc_status;
 
 const char *rc_status_name(rc_status s); /* "ok", "nil", "backlog_timeout", ... */
-static inline bool rc_status_ok(rc_status s) { return s == RC_OK || s == RC_NIL; }
+static inline bool rc_status_ok(rc_status s)
+{
+    return s == RC_OK || s == RC_NIL;
+}
 static inline bool rc_status_timeout(rc_status s)
 {
     return s == RC_ERR_BACKLOG_TIMEOUT || s == RC_ERR_RESPONSE_TIMEOUT ||
@@ -79,13 +82,13 @@ typedef void (*rc_message_fn)(void *ctx, int channel, const rs_message *m);
 typedef struct rc_op {
     rs_cmd cmd;
     uint64_t key;
-    rs_value value; /* SET/HMSET/SET_NX_PX (version = owner); DEL_IF_OWNER: version = owner */
-    sim_ns ttl;     /* SET/HMSET/EXPIRE/SET_NX_PX */
-    int channel;    /* PUBLISH */
-    rs_message msg; /* PUBLISH */
-    bool sync;      /* multiplexer: sync call (syncTimeout timer) vs async
-                       (asyncTimeout on the heartbeat); pool: no difference */
-    rc_done_fn done;/* may be NULL (fire and forget) */
+    rs_value value;  /* SET/HMSET/SET_NX_PX (version = owner); DEL_IF_OWNER: version = owner */
+    sim_ns ttl;      /* SET/HMSET/EXPIRE/SET_NX_PX */
+    int channel;     /* PUBLISH */
+    rs_message msg;  /* PUBLISH */
+    bool sync;       /* multiplexer: sync call (syncTimeout timer) vs async
+                        (asyncTimeout on the heartbeat); pool: no difference */
+    rc_done_fn done; /* may be NULL (fire and forget) */
     void *ctx;
     uint64_t tag;
 } rc_op;
@@ -108,7 +111,7 @@ typedef struct rc_schedule {
 
 /* Parameters of either kind; each kind ignores the other's fields. */
 typedef struct rc_params {
-    char kind[16];          /* "multiplexer" | "pool" */
+    char kind[16]; /* "multiplexer" | "pool" */
     /* both */
     sim_ns timeout;         /* mux: syncTimeout 5000 ms (fusioncache.md §5);
                                pool: per-attempt timeout 3000 ms (resilience.md §1.6) */
@@ -131,14 +134,14 @@ typedef struct rc_params {
                                beyond it a command fails RC_ERR_OTHER; 1<<20 */
     int max_subscriptions;  /* stated limit; 16 */
     /* multiplexer */
-    sim_ns async_timeout;   /* asyncTimeout = syncTimeout (§5) */
+    sim_ns async_timeout;          /* asyncTimeout = syncTimeout (§5) */
     bool queue_while_disconnected; /* BacklogPolicy.Default true; FailFast false:
                                RC_ERR_REFUSED at once while disconnected (§5) */
-    dist write;             /* time the single writer holds the write lock per
-                               message (write + synchronous flush, §5); default
-                               constant 0 (not given by the source) */
-    rc_schedule reconnect_mux; /* "ser_exponential", base = connect_timeout/2
-                               = 2500 ms, cap 10000 ms (resilience.md §3.4) */
+    dist write;                    /* time the single writer holds the write lock per
+                                      message (write + synchronous flush, §5); default
+                                      constant 0 (not given by the source) */
+    rc_schedule reconnect_mux;     /* "ser_exponential", base = connect_timeout/2
+                                   = 2500 ms, cap 10000 ms (resilience.md §3.4) */
     /* pool */
     int connections;        /* N; default 64 (Redisson connectionPoolSize) */
     sim_ns acquire_timeout; /* wait for a free connection; default = timeout */
@@ -164,12 +167,12 @@ int rc_params_validate(const rc_params *p, char *err, size_t errlen);
  * streams are "node[N].rc.NAME.KIND" and transition reasons start with it. */
 typedef struct rc_env {
     engine *e;
-    stats *st;          /* may be NULL */
-    run_rows *rows;     /* may be NULL */
+    stats *st;      /* may be NULL */
+    run_rows *rows; /* may be NULL */
     redis_server *srv;
     network *net;
-    int node;           /* stats/rows node id (-1 = shared) */
-    int link;           /* link index in `net` */
+    int node; /* stats/rows node id (-1 = shared) */
+    int link; /* link index in `net` */
     const char *name;
 } rc_env;
 

@@ -79,8 +79,8 @@ struct redis_server {
 };
 
 static const char *const cmd_names[RS_CMD_COUNT] = {
-    "get", "hmget", "set", "hmset", "expire", "del", "publish", "set_nx_px", "del_if_owner",
-    "connect", "subscribe", "ping"};
+    "get",     "hmget",     "set",          "hmset",   "expire",    "del",
+    "publish", "set_nx_px", "del_if_owner", "connect", "subscribe", "ping"};
 
 const char *rs_cmd_name(rs_cmd c)
 {
@@ -657,13 +657,31 @@ void rs_set_slow(redis_server *s, double factor)
     s->slow = factor;
 }
 
-void rs_flush(redis_server *s) { kv_clear(s); }
+void rs_flush(redis_server *s)
+{
+    kv_clear(s);
+}
 
-rs_state rs_get_state(const redis_server *s) { return s->state; }
-uint64_t rs_epoch(const redis_server *s) { return s->epoch; }
-size_t rs_queue_len(const redis_server *s) { return s->qlen; }
-bool rs_busy(const redis_server *s) { return s->busy; }
-uint64_t rs_completed(const redis_server *s) { return s->completed; }
+rs_state rs_get_state(const redis_server *s)
+{
+    return s->state;
+}
+uint64_t rs_epoch(const redis_server *s)
+{
+    return s->epoch;
+}
+size_t rs_queue_len(const redis_server *s)
+{
+    return s->qlen;
+}
+bool rs_busy(const redis_server *s)
+{
+    return s->busy;
+}
+uint64_t rs_completed(const redis_server *s)
+{
+    return s->completed;
+}
 
 bool rs_peek(redis_server *s, uint64_t key, rs_value *out, sim_ns *expires_at)
 {
@@ -685,4 +703,7 @@ void rs_poke(redis_server *s, uint64_t key, rs_value v, sim_ns ttl)
     k->expires = ttl > 0 ? eng_now(s->e) + ttl : SIM_NEVER;
 }
 
-size_t rs_keys(const redis_server *s) { return s->kvlen; }
+size_t rs_keys(const redis_server *s)
+{
+    return s->kvlen;
+}

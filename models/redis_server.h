@@ -84,24 +84,24 @@ typedef struct rs_message {
 
 /* Outcome of a command at the server. */
 typedef enum rs_status {
-    RS_R_OK = 0, /* done; GET hit, SET stored, SET NX acquired, DEL/EXPIRE hit */
-    RS_R_NIL,    /* GET miss, SET NX not acquired, DEL/EXPIRE/DEL_IF_OWNER no key or not owner */
-    RS_R_REFUSED,/* server down: connection refused (no service time) */
-    RS_R_RESET,  /* request from a connection of an earlier server life */
-    RS_R_OOM,    /* write refused: max_keys reached (maxmemory + noeviction) */
-    RS_R_DROPPED /* never answered (blackhole, or lost when the server went
-                    down): NOT a reply on the wire — it tells the sender to
-                    release what it keeps for the request; the client treats
-                    it as "nothing arrives" */
+    RS_R_OK = 0,  /* done; GET hit, SET stored, SET NX acquired, DEL/EXPIRE hit */
+    RS_R_NIL,     /* GET miss, SET NX not acquired, DEL/EXPIRE/DEL_IF_OWNER no key or not owner */
+    RS_R_REFUSED, /* server down: connection refused (no service time) */
+    RS_R_RESET,   /* request from a connection of an earlier server life */
+    RS_R_OOM,     /* write refused: max_keys reached (maxmemory + noeviction) */
+    RS_R_DROPPED  /* never answered (blackhole, or lost when the server went
+                     down): NOT a reply on the wire — it tells the sender to
+                     release what it keeps for the request; the client treats
+                     it as "nothing arrives" */
 } rs_status;
 
 typedef struct rs_reply {
     rs_status status;
-    rs_value value;  /* GET/HMGET hit: the stored value */
-    int64_t count;   /* PUBLISH: receivers; DEL: keys removed */
-    uint64_t epoch;  /* CONNECT: the server life the connection belongs to */
-    sim_ns queued;   /* time spent waiting in the server FIFO */
-    sim_ns service;  /* service time drawn */
+    rs_value value; /* GET/HMGET hit: the stored value */
+    int64_t count;  /* PUBLISH: receivers; DEL: keys removed */
+    uint64_t epoch; /* CONNECT: the server life the connection belongs to */
+    sim_ns queued;  /* time spent waiting in the server FIFO */
+    sim_ns service; /* service time drawn */
 } rs_reply;
 
 /* Called when a command completes (or is refused) — synchronously, at the
@@ -121,13 +121,13 @@ typedef void (*rs_listener_fn)(void *ctx, uint64_t epoch);
  * account for every request it put on the wire. */
 typedef struct rs_request {
     rs_cmd cmd;
-    uint64_t key;       /* GET..DEL_IF_OWNER; unused otherwise */
-    rs_value value;     /* SET/HMSET/SET_NX_PX; DEL_IF_OWNER: value.version = owner */
-    sim_ns ttl;         /* SET/HMSET/EXPIRE/SET_NX_PX (PX); <= 0 = no TTL (SET) */
-    int channel;        /* PUBLISH/SUBSCRIBE: id from rs_channel() */
-    rs_message msg;     /* PUBLISH payload */
-    uint64_t epoch;     /* the connection's server life (0 for CONNECT) */
-    rs_reply_fn reply;  /* required */
+    uint64_t key;      /* GET..DEL_IF_OWNER; unused otherwise */
+    rs_value value;    /* SET/HMSET/SET_NX_PX; DEL_IF_OWNER: value.version = owner */
+    sim_ns ttl;        /* SET/HMSET/EXPIRE/SET_NX_PX (PX); <= 0 = no TTL (SET) */
+    int channel;       /* PUBLISH/SUBSCRIBE: id from rs_channel() */
+    rs_message msg;    /* PUBLISH payload */
+    uint64_t epoch;    /* the connection's server life (0 for CONNECT) */
+    rs_reply_fn reply; /* required */
     void *ctx;
     uint64_t u;
     rs_deliver_fn deliver; /* SUBSCRIBE: the subscriber's delivery function */
@@ -137,16 +137,16 @@ typedef struct rs_request {
 
 /* Parameters. */
 typedef struct rs_params {
-    dist service;                  /* default: lognormal median 100 us, p99 1 ms
-                                      (INTERFACES.md config example l2.redis.service) */
-    dist cmd_service[RS_CMD_COUNT];/* per-command override; .kind == NULL: use `service` */
-    sim_ns publish_per_subscriber; /* extra PUBLISH cost per subscriber; default 1 us
-                                      (assumption: Redis PUBLISH is O(N) in subscribers) */
-    sim_ns per_kb;                 /* extra service per KiB of value written/read; default 0 */
-    size_t max_keys;               /* 0 = unbounded (MODEL.md: memory unbounded unless set) */
-    size_t max_queue;              /* stated limit of the FIFO; default 1<<22; asserted */
-    int max_channels;              /* stated limit; default 64 */
-    int max_subscribers;           /* per channel; stated limit; default 1024 */
+    dist service;                   /* default: lognormal median 100 us, p99 1 ms
+                                       (INTERFACES.md config example l2.redis.service) */
+    dist cmd_service[RS_CMD_COUNT]; /* per-command override; .kind == NULL: use `service` */
+    sim_ns publish_per_subscriber;  /* extra PUBLISH cost per subscriber; default 1 us
+                                       (assumption: Redis PUBLISH is O(N) in subscribers) */
+    sim_ns per_kb;                  /* extra service per KiB of value written/read; default 0 */
+    size_t max_keys;                /* 0 = unbounded (MODEL.md: memory unbounded unless set) */
+    size_t max_queue;               /* stated limit of the FIFO; default 1<<22; asserted */
+    int max_channels;               /* stated limit; default 64 */
+    int max_subscribers;            /* per channel; stated limit; default 1024 */
 } rs_params;
 
 /* Defaults as documented above. The returned dists own no memory. */

@@ -81,7 +81,10 @@ static void world_free(world *w)
 }
 
 /* Run the engine until t (absolute). */
-static void run_to(world *w, sim_ns t) { eng_run_until(w->e, t); }
+static void run_to(world *w, sim_ns t)
+{
+    eng_run_until(w->e, t);
+}
 
 /* Scheduled submissions: a tiny script of (time, client, op). */
 typedef struct step {
@@ -523,13 +526,13 @@ static void check_mm1(double rho, uint64_t seed)
     fprintf(stderr, "M/M/1 rho=%.1f: batch p99 %.1f us +- %.1f (theory %.1f)\n", rho, q99 / 1e3,
             qhalf / 1e3, want99 / 1e3);
     cr_assert(fabs(q99 - want99) <= qhalf, "p99 %.0f outside %.0f +- %.0f", want99, q99, qhalf);
-    cr_log_info("M/M/1 rho=%.1f: mean %.1f us +- %.1f (theory %.1f), p99 %.1f us (theory %.1f, %+.2f %%)",
-                rho, mean / 1e3, half / 1e3, want / 1e3, p99 / 1e3, want99 / 1e3,
-                100 * (p99 / want99 - 1));
-    fprintf(stderr,
-            "M/M/1 rho=%.1f: mean %.2f us +- %.2f (theory %.2f), p99 %.1f us (theory %.1f, %+.2f %%)\n",
-            rho, mean / 1e3, half / 1e3, want / 1e3, p99 / 1e3, want99 / 1e3,
-            100 * (p99 / want99 - 1));
+    cr_log_info(
+        "M/M/1 rho=%.1f: mean %.1f us +- %.1f (theory %.1f), p99 %.1f us (theory %.1f, %+.2f %%)",
+        rho, mean / 1e3, half / 1e3, want / 1e3, p99 / 1e3, want99 / 1e3, 100 * (p99 / want99 - 1));
+    fprintf(
+        stderr,
+        "M/M/1 rho=%.1f: mean %.2f us +- %.2f (theory %.2f), p99 %.1f us (theory %.1f, %+.2f %%)\n",
+        rho, mean / 1e3, half / 1e3, want / 1e3, p99 / 1e3, want99 / 1e3, 100 * (p99 / want99 - 1));
     cr_assert(fabs(mean - want) <= half, "mean %.0f ns outside %.0f +- %.0f", want, mean, half);
     cr_assert_lt(fabs(p99 / want99 - 1), 0.04, "p99 %.0f vs %.0f", p99, want99);
     free(soj);
@@ -540,8 +543,14 @@ static void check_mm1(double rho, uint64_t seed)
     eng_free(e);
 }
 
-Test(redis_server, mm1_mean_and_p99_sojourn_at_rho_0_5) { check_mm1(0.5, 11); }
-Test(redis_server, mm1_mean_and_p99_sojourn_at_rho_0_9) { check_mm1(0.9, 12); }
+Test(redis_server, mm1_mean_and_p99_sojourn_at_rho_0_5)
+{
+    check_mm1(0.5, 11);
+}
+Test(redis_server, mm1_mean_and_p99_sojourn_at_rho_0_9)
+{
+    check_mm1(0.9, 12);
+}
 
 /* Coverage: over 40 seeds the batch-means 95 % CI of the mean sojourn
  * covers 1/(mu - lambda) about 95 % of the time (binomial: >= 33 of 40 is
@@ -584,7 +593,10 @@ Test(redis_server, mm1_confidence_intervals_cover_the_truth_across_seeds)
 
 /* ==== network ======================================================================= */
 
-static rc_params mux_params(void) { return rc_defaults("multiplexer"); }
+static rc_params mux_params(void)
+{
+    return rc_defaults("multiplexer");
+}
 
 static rc_params hcl_pool_params(void)
 {
@@ -643,7 +655,8 @@ Test(network, partition_of_one_node_or_all_and_heal)
     net_set_partition(w.net, -1, true);
     cr_assert(net_partitioned(w.net, 0) && net_partitioned(w.net, 2));
     net_set_partition(w.net, -1, false);
-    cr_assert(!net_partitioned(w.net, 0) && net_partitioned(w.net, 1), "healing all keeps node 1's own");
+    cr_assert(!net_partitioned(w.net, 0) && net_partitioned(w.net, 1),
+              "healing all keeps node 1's own");
     cr_assert(net_lost(w.net, 1));
     world_free(&w);
 }
@@ -1317,8 +1330,14 @@ static void pubsub_kind(const char *kind)
     world_free(&w);
 }
 
-Test(redis_client, mux_pubsub_delivers_except_when_partitioned_or_down) { pubsub_kind("multiplexer"); }
-Test(redis_client, pool_pubsub_delivers_except_when_partitioned_or_down) { pubsub_kind("pool"); }
+Test(redis_client, mux_pubsub_delivers_except_when_partitioned_or_down)
+{
+    pubsub_kind("multiplexer");
+}
+Test(redis_client, pool_pubsub_delivers_except_when_partitioned_or_down)
+{
+    pubsub_kind("pool");
+}
 
 /* ==== determinism and metrics ======================================================= */
 
@@ -1450,8 +1469,8 @@ static void chaos_op(engine *e, void *obj, uint64_t u)
     chaos *x = obj;
     redis_client *c = x->c[gsl_rng_uniform_int(x->g, 4)];
     rc_op op = {0};
-    static const rs_cmd cmds[] = {RS_GET, RS_HMGET, RS_SET, RS_DEL, RS_EXPIRE, RS_SET_NX_PX,
-                                  RS_DEL_IF_OWNER, RS_PUBLISH};
+    static const rs_cmd cmds[] = {RS_GET,    RS_HMGET,     RS_SET,          RS_DEL,
+                                  RS_EXPIRE, RS_SET_NX_PX, RS_DEL_IF_OWNER, RS_PUBLISH};
     op.cmd = cmds[gsl_rng_uniform_int(x->g, 8)];
     op.key = gsl_rng_uniform_int(x->g, 20);
     op.value.version = gsl_rng_uniform_int(x->g, 3);
@@ -1471,15 +1490,34 @@ static void chaos_fault(engine *e, void *obj, uint64_t u)
     chaos *x = obj;
     world *w = &x->w;
     switch (gsl_rng_uniform_int(x->g, 9)) {
-    case 0: rs_down(w->srv, "chaos"); break;
-    case 1: rs_up(w->srv, "chaos"); break;
-    case 2: rs_restart(w->srv, MS(gsl_rng_uniform_int(x->g, 3000)), "chaos"); break;
-    case 3: rs_blackhole(w->srv, "chaos"); break;
-    case 4: rs_pause(w->srv, "chaos"); break;
-    case 5: net_set_partition(w->net, (int)gsl_rng_uniform_int(x->g, 5) - 1, gsl_rng_uniform(x->g) < 0.5); break;
-    case 6: net_set_loss(w->net, -1, gsl_rng_uniform(x->g) < 0.5 ? 0.2 : 0); break;
-    case 7: rc_block_writer(x->c[0], gsl_rng_uniform(x->g) < 0.5); break;
-    default: rs_flush(w->srv); break;
+    case 0:
+        rs_down(w->srv, "chaos");
+        break;
+    case 1:
+        rs_up(w->srv, "chaos");
+        break;
+    case 2:
+        rs_restart(w->srv, MS(gsl_rng_uniform_int(x->g, 3000)), "chaos");
+        break;
+    case 3:
+        rs_blackhole(w->srv, "chaos");
+        break;
+    case 4:
+        rs_pause(w->srv, "chaos");
+        break;
+    case 5:
+        net_set_partition(w->net, (int)gsl_rng_uniform_int(x->g, 5) - 1,
+                          gsl_rng_uniform(x->g) < 0.5);
+        break;
+    case 6:
+        net_set_loss(w->net, -1, gsl_rng_uniform(x->g) < 0.5 ? 0.2 : 0);
+        break;
+    case 7:
+        rc_block_writer(x->c[0], gsl_rng_uniform(x->g) < 0.5);
+        break;
+    default:
+        rs_flush(w->srv);
+        break;
     }
     if (x->left > 0)
         eng_after(e, (sim_ns)gsl_ran_exponential(x->g, 2e9), chaos_fault, x, 0);
