@@ -33,6 +33,8 @@ void ar_free(ar_queue *q)
 
 ar_item *ar_get(ar_queue *q, uint32_t key)
 {
+    if (!q->count) /* the common case: nothing pending */
+        return NULL;
     uint32_t i = u32map_get(&q->map, key);
     return i == UINT32_MAX ? NULL : &q->items[i];
 }
@@ -67,6 +69,8 @@ void ar_put(ar_queue *q, uint32_t key, bp_action a, sim_ns ts, sim_ns expires)
 
 void ar_del(ar_queue *q, uint32_t key)
 {
+    if (!q->count)
+        return;
     uint32_t i = u32map_get(&q->map, key);
     if (i == UINT32_MAX)
         return;

@@ -1,13 +1,19 @@
 /* l1.c — the per-node memory cache (see l1.h).  Hash: linear probing over a
- * power-of-two slot array at most half full, so probes stay short; deletion
- * shifts later members of the cluster back (no tombstones).  LRU: intrusive
- * index list; eviction takes the tail.  All O(1) expected, no allocation
- * after init.
+ * power-of-two slot array at most half full, so probes stay short; a slot
+ * holds the key next to the entry index, so a probe (hit or miss) reads only
+ * the slot array until the entry itself is needed; deletion shifts later
+ * members of the cluster back (no tombstones).  LRU: intrusive index list;
+ * eviction takes the tail (skipped when the capacity covers every key).
+ * All O(1) expected; storage doubles up to the capacity.
  */
 #include "models/l1.h"
 
 #include <assert.h>
 #include <stdlib.h>
+
+#define SLOT_KEY(s) ((uint32_t)(s))
+#define SLOT_IDX(s) ((uint32_t)((s) >> 32) - 1)
+#define SLOT(idx, key) ((((uint64_t)(idx) + 1) << 32) | (key))
 
 static inline uint32_t slot_of(const l1 *c, uint32_t key)
 {
@@ -28,30 +34,6 @@ void l1_init(l1 *c, const l1_params *p)
     c->mask = n - 1;
 }
 
-/* Double the entry storage (up to capacity) and rehash into twice the slots. */
-static void grow(l1 *c)
-{
-    uint64_t na = (uint64_t)c->alloc * 2;
-    if (na > c->p.capacity)
-        na = c->p.capacity;
-    c->alloc = (uint32_t)na;
-    c->e = cs_realloc(c->e, (size_t)c->alloc * sizeof *c->e);
-    uint32_t n = c->mask + 1;
-    while (n < 2u * c->alloc)
-        n <<= 1;
-    if (n == c->mask + 1)
-        return;
-    free(c->slots);
-    c->slots = cs_calloc(n, sizeof *c->slots);
-    c->mask = n - 1;
-    for (uint32_t i = c->head; i != L1_NONE; i = c->e[i].next) {
-        uint32_t j = slot_of(c, c->e[i].key);
-        while (c->slots[j])
-            j = (j + 1) & c->mask;
-        c->slots[j] = i + 1;
-    }
-}
-
 void l1_free(l1 *c)
 {
     free(c->e);
@@ -64,7 +46,7 @@ void l1_free(l1 *c)
 static inline uint32_t find_slot(const l1 *c, uint32_t key)
 {
     uint32_t i = slot_of(c, key);
-    while (c->slots[i] && c->e[c->slots[i] - 1].key != key)
+    while (c->slots[i] && SLOT_KEY(c->slots[i]) != key)
         i = (i + 1) & c->mask;
     return i;
 }
@@ -94,6 +76,33 @@ static void lru_push_head(l1 *c, uint32_t i)
         c->tail = i;
 }
 
+/* Double the entry storage (up to capacity) and rehash into twice the slots. */
+static void grow(l1 *c)
+{
+    uint64_t na = (uint64_t)c->alloc * 2;
+    if (na > c->p.capacity)
+        na = c->p.capacity;
+    c->alloc = (uint32_t)na;
+    c->e = cs_realloc(c->e, (size_t)c->alloc * sizeof *c->e);
+    uint32_t n = c->mask + 1;
+    while (n < 2u * c->alloc)
+        n <<= 1;
+    if (n == c->mask + 1)
+        return;
+    uint64_t *old = c->slots;
+    uint32_t oldn = c->mask + 1;
+    c->slots = cs_calloc(n, sizeof *c->slots);
+    c->mask = n - 1;
+    for (uint32_t i = 0; i < oldn; i++) /* slot order: deterministic */
+        if (old[i]) {
+            uint32_t j = slot_of(c, SLOT_KEY(old[i]));
+            while (c->slots[j])
+                j = (j + 1) & c->mask;
+            c->slots[j] = old[i];
+        }
+    free(old);
+}
+
 /* Remove the member at slot s and shift the rest of its cluster back so
  * every key stays reachable from its home slot. */
 static void slot_delete(l1 *c, uint32_t s)
@@ -104,7 +113,7 @@ static void slot_delete(l1 *c, uint32_t s)
         j = (j + 1) & c->mask;
         if (!c->slots[j])
             return;
-        uint32_t home = slot_of(c, c->e[c->slots[j] - 1].key);
+        uint32_t home = slot_of(c, SLOT_KEY(c->slots[j]));
         /* j's member may move to i unless its home lies cyclically in (i, j] */
         bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
         if (!stays) {
@@ -117,9 +126,11 @@ static void slot_delete(l1 *c, uint32_t s)
 
 static void remove_at(l1 *c, uint32_t s)
 {
-    uint32_t i = c->slots[s] - 1;
+    uint32_t i = SLOT_IDX(c->slots[s]);
     slot_delete(c, s);
-    lru_unlink(c, i);
+    if (!c->p.no_lru)
+        lru_unlink(c, i);
+    c->e[i].live = false;
     c->e[i].next = c->free_head;
     c->free_head = i;
     assert(c->count > 0);
@@ -131,7 +142,15 @@ l1_entry *l1_peek(const l1 *c, uint32_t key)
     if (!c->p.capacity)
         return NULL;
     uint32_t s = find_slot(c, key);
-    return c->slots[s] ? &c->e[c->slots[s] - 1] : NULL;
+    return c->slots[s] ? &c->e[SLOT_IDX(c->slots[s])] : NULL;
+}
+
+static inline void touch(l1 *c, uint32_t i)
+{
+    if (!c->p.no_lru && c->head != i) {
+        lru_unlink(c, i);
+        lru_push_head(c, i);
+    }
 }
 
 l1_entry *l1_get(l1 *c, uint32_t key, sim_ns now)
@@ -141,15 +160,12 @@ l1_entry *l1_get(l1 *c, uint32_t key, sim_ns now)
     uint32_t s = find_slot(c, key);
     if (!c->slots[s])
         return NULL;
-    uint32_t i = c->slots[s] - 1;
+    uint32_t i = SLOT_IDX(c->slots[s]);
     if (c->e[i].physical_exp <= now) {
         remove_at(c, s);
         return NULL;
     }
-    if (c->head != i) {
-        lru_unlink(c, i);
-        lru_push_head(c, i);
-    }
+    touch(c, i);
     return &c->e[i];
 }
 
@@ -159,17 +175,14 @@ l1_entry *l1_put(l1 *c, uint32_t key, bool *fresh)
         return NULL;
     uint32_t s = find_slot(c, key);
     if (c->slots[s]) {
-        uint32_t i = c->slots[s] - 1;
-        if (c->head != i) {
-            lru_unlink(c, i);
-            lru_push_head(c, i);
-        }
+        uint32_t i = SLOT_IDX(c->slots[s]);
+        touch(c, i);
         if (fresh)
             *fresh = false;
         return &c->e[i];
     }
     if (c->count == c->p.capacity) { /* evict the least recently used */
-        assert(c->tail != L1_NONE);
+        assert(!c->p.no_lru && c->tail != L1_NONE);
         remove_at(c, find_slot(c, c->e[c->tail].key));
         c->evictions++;
         s = find_slot(c, key);
@@ -186,12 +199,13 @@ l1_entry *l1_put(l1 *c, uint32_t key, bool *fresh)
         assert(c->used_top < c->alloc);
         i = c->used_top++;
     }
-    c->slots[s] = i + 1;
+    c->slots[s] = SLOT(i, key);
     c->count++;
     l1_entry *x = &c->e[i];
-    *x = (l1_entry){.key = key, .ts = 0, .logical_exp = 0, .physical_exp = SIM_NEVER,
-                    .eager_at = SIM_NEVER};
-    lru_push_head(c, i);
+    *x = (l1_entry){.key = key, .live = true, .physical_exp = SIM_NEVER, .eager_at = SIM_NEVER,
+                    .prev = L1_NONE, .next = L1_NONE};
+    if (!c->p.no_lru)
+        lru_push_head(c, i);
     if (fresh)
         *fresh = true;
     return x;
@@ -208,8 +222,10 @@ void l1_remove(l1 *c, uint32_t key)
 
 void l1_clamp_all(l1 *c, sim_ns t)
 {
-    for (uint32_t i = c->head; i != L1_NONE; i = c->e[i].next) {
+    for (uint32_t i = 0; i < c->used_top; i++) {
         l1_entry *x = &c->e[i];
+        if (!x->live)
+            continue;
         if (x->logical_exp > t)
             x->logical_exp = t;
         if (x->physical_exp > t)
@@ -220,13 +236,10 @@ void l1_clamp_all(l1 *c, sim_ns t)
 uint32_t l1_sweep(l1 *c, sim_ns now)
 {
     uint32_t removed = 0;
-    for (uint32_t i = c->head; i != L1_NONE;) {
-        uint32_t next = c->e[i].next;
-        if (c->e[i].physical_exp <= now) {
+    for (uint32_t i = 0; i < c->used_top; i++)
+        if (c->e[i].live && c->e[i].physical_exp <= now) {
             remove_at(c, find_slot(c, c->e[i].key));
             removed++;
         }
-        i = next;
-    }
     return removed;
 }

@@ -11,7 +11,8 @@
  * on lookup, plus a periodic sweep (MemoryCache's ExpirationScanFrequency,
  * 1 min) that the node schedules.  Storage grows by doubling up to the
  * capacity, so an "unbounded" L1 costs only what it holds (56 bytes per
- * entry plus 8 bytes of hash slots).  A pointer from l1_get/l1_put is valid
+ * entry plus 16 bytes of hash slots, which hold the key so a probe
+ * touches one cache line).  A pointer from l1_get/l1_put is valid
  * until the next l1_put.
  */
 #ifndef CS_L1_H
@@ -23,8 +24,9 @@
 
 typedef struct l1_entry {
     uint32_t key;
-    uint32_t prev, next; /* LRU list (indices), most recent at head */
+    uint32_t prev, next; /* LRU list (indices), most recent at head; free list */
     bool stale;
+    bool live;           /* false: on the free list */
     sim_ns ts;           /* timestamp taken before the factory ran (version) */
     sim_ns logical_exp;  /* valid while now <= logical_exp (fusioncache.md §1 B) */
     sim_ns physical_exp; /* removed once now >= physical_exp */
@@ -34,13 +36,15 @@ typedef struct l1_entry {
 
 typedef struct l1_params {
     uint32_t capacity; /* entries; 0 turns L1 off */
+    bool no_lru;       /* the capacity can never be reached (it covers every key):
+                          skip LRU upkeep on the hot path */
 } l1_params;
 
 typedef struct l1 {
     l1_params p;
     l1_entry *e;       /* `alloc` entries (grows to capacity) */
     uint32_t alloc;
-    uint32_t *slots;   /* hash: entry index + 1, 0 = empty */
+    uint64_t *slots;   /* hash: (entry index + 1) << 32 | key; 0 = empty */
     uint32_t mask;     /* slots - 1 (power of two >= 2 * capacity) */
     uint32_t count, used_top; /* live entries; entries ever handed out */
     uint32_t head, tail;      /* LRU: head = most recent */

@@ -120,6 +120,21 @@ static void build_options(node *n)
 }
 
 static bool in_outage(const node *n) { return n->br_state != BREAKER_CLOSED && n->br_state != BREAKER_DISABLED; }
+static bool br_is_open(const node *n) { return n->br_state == BREAKER_OPEN || n->br_state == BREAKER_FORCED_OPEN; }
+
+/* An answer from the cache (L1, or L2 into L1): the outage story outputs.
+ * resilience.md §1.5: no L1 entry outlives outage start + outage_max_ttl;
+ * outage_old_hit is the latest served hit, after the last outage start, on
+ * an entry inserted before it (the largest over outages).  A remote-only
+ * cache has no such hits. */
+static void note_cache_answer(node *n, const l1_entry *e)
+{
+    sim_ns now = eng_now(n->e);
+    if (br_is_open(n))
+        stats_add(n->st, n->id, n->id_open_hits, 1);
+    if (e && n->outage_start >= 0 && e->inserted < n->outage_start && now - n->outage_start > n->outage_old_hit)
+        n->outage_old_hit = now - n->outage_start;
+}
 
 /* A fresh L1 entry's expiry (§1 "Expiration arithmetic"); in HCL outage
  * mode the TTL is clamped to outage_max_ttl (resilience.md §1.5). */
@@ -128,6 +143,8 @@ static void dec_l1_expiry(node *n, sim_ns now, l1_entry *e)
     e->logical_exp = fresh_l1_logical_expiry(&n->fo, now, &n->rand);
     cp_ns phys = fresh_l1_physical_expiry(&n->fo, now, &n->rand);
     e->physical_exp = phys == FRESH_REMOVE ? now : phys;
+    if (!fresh_requires_metadata(&n->fo)) /* no metadata: valid while present */
+        e->logical_exp = e->physical_exp;
     e->eager_at = from_cp(fresh_eager_point(&n->fo, now, e->logical_exp));
     e->stale = false;
     e->inserted = now;
@@ -147,6 +164,8 @@ static void dec_outage_clamp(node *n, sim_ns now, l1_entry *e)
 /* L2 logical expiration = Timestamp + DistributedCacheDuration (§1). */
 static bool l2_valid(const node *n, sim_ns ts, sim_ns now)
 {
+    if (!fresh_requires_metadata(&n->fo))
+        return true; /* no metadata: valid while Redis keeps it (its TTL) */
     return fresh_is_valid(fresh_l2_logical_expiry(&n->fo, ts), now);
 }
 
@@ -306,6 +325,14 @@ static void l2_record(node *n, const rc_result *r)
 {
     breaker_outcome o = rc_status_ok(r->status) ? BREAKER_SUCCESS : BREAKER_FAILURE;
     breaker_record(n->br, r->completed, r->latency, o);
+    stats_add(n->st, n->id, n->id_l2_calls, 1);
+    if (o == BREAKER_FAILURE) { /* seed 003: "failures signal 16.5 s after they start" */
+        stats_add(n->st, n->id, n->id_l2_failures, 1);
+        if (n->l2_fail_min < 0 || r->latency < n->l2_fail_min)
+            n->l2_fail_min = r->latency;
+        if (r->latency > n->l2_fail_max)
+            n->l2_fail_max = r->latency;
+    }
 }
 
 /* Completion of an awaited L2 command. */
@@ -420,7 +447,12 @@ static void l1_from_l2(node *n, uint32_t key, sim_ns ts)
         return;
     dec_l1_expiry(n, now, e);
     e->ts = ts;
-    e->logical_exp = fresh_l1_from_l2_logical_expiry(&n->fo, now, fresh_l2_logical_expiry(&n->fo, ts));
+    /* CreateFromOtherEntry: an entry with metadata keeps the L2 logical
+     * expiration; one without gets the fresh now + duration + jitter that
+     * dec_l1_expiry drew (the jitter study in configs/stampede-jitter.yaml) */
+    if (fresh_requires_metadata(&n->fo))
+        e->logical_exp =
+            fresh_l1_from_l2_logical_expiry(&n->fo, now, fresh_l2_logical_expiry(&n->fo, ts));
     e->eager_at = from_cp(fresh_eager_point(&n->fo, now, e->logical_exp));
     dec_outage_clamp(n, now, e);
 }
@@ -535,8 +567,11 @@ static void gs_begin(flow *f)
     node *n = f->n;
     sim_ns now = eng_now(n->e);
     l1_entry *e = l1_get(&n->l1, f->key, now);
+    if (br_is_open(n))
+        stats_add(n->st, n->id, n->id_open_lookups, 1);
     if (e && fresh_is_valid(e->logical_exp, now)) {
         stats_add(n->st, n->id, n->id_l1_hit, 1);
+        note_cache_answer(n, e);
         bool stale = e->stale;
         bool due = fresh_eager_due(e->eager_at == SIM_NEVER ? CP_NEVER : e->eager_at, e->logical_exp, now);
         if (!due && n->p.xfetch_beta > 0 && !stale)
@@ -599,6 +634,7 @@ static void gs_locked(flow *f)
     l1_entry *e = l1_get(&n->l1, f->key, now);
     if (e && fresh_is_valid(e->logical_exp, now)) {
         bool stale = e->stale;
+        note_cache_answer(n, e);
         trace(f, "l1.recheck", "hit");
         release_mlock(f);
         answer(f, stale ? WL_STALE : WL_OK);
@@ -620,6 +656,7 @@ static void gs_locked(flow *f)
             gs_fail(f);
             return;
         }
+        stats_add(n->st, n->id, n->id_fallback, 1);
     }
     factory_start(f);
 }
@@ -685,6 +722,7 @@ static void gs_l2_done(flow *f)
             stats_add(n->st, n->id, n->id_l2_hit, 1);
             trace(f, "l2.hit", "ts=%lld", (long long)f->val.stamp);
             l1_from_l2(n, f->key, f->val.stamp);
+            note_cache_answer(n, NULL);
             release_mlock(f);
             answer(f, WL_OK);
             flow_end(f);
@@ -692,6 +730,8 @@ static void gs_l2_done(flow *f)
         }
     }
     stats_add(n->st, n->id, n->id_l2_miss, 1);
+    if (f->res != R_OK && f->res != R_NIL) /* L2 could not answer: database fallback */
+        stats_add(n->st, n->id, n->id_fallback, 1);
     trace(f, "l2.miss", "res=%d", f->res);
     gs_dlock(f);
 }
@@ -1349,8 +1389,10 @@ static void outage_clamp_existing(node *n, sim_ns now)
     fresh_outage_from from = n->p.outage_from_insertion ? FRESH_OUTAGE_FROM_INSERTION
                                                         : FRESH_OUTAGE_FROM_OUTAGE_START;
     l1 *c = &n->l1;
-    for (uint32_t i = c->head; i != L1_NONE; i = c->e[i].next) {
+    for (uint32_t i = 0; i < c->used_top; i++) {
         l1_entry *e = &c->e[i];
+        if (!e->live)
+            continue;
         sim_ns ins = e->inserted;
         e->logical_exp = fresh_outage_clamp_existing(e->logical_exp, now, ins, n->p.outage_max_ttl, from);
         e->physical_exp = fresh_outage_clamp_existing(e->physical_exp, now, ins, n->p.outage_max_ttl, from);
@@ -1366,6 +1408,8 @@ static void on_breaker(breaker_state from, breaker_state to, const char *reason,
     if (to == BREAKER_OPEN || to == BREAKER_FORCED_OPEN) {
         stats_add(n->st, n->id, n->id_br_trips, 1);
         n->br_open_since = now;
+        if (n->br_first_open < 0)
+            n->br_first_open = now;
     }
     if ((from == BREAKER_OPEN || from == BREAKER_FORCED_OPEN) && n->br_open_since >= 0) {
         stats_add(n->st, n->id, n->id_br_open_s, ns_to_s(now - n->br_open_since));
@@ -1373,6 +1417,8 @@ static void on_breaker(breaker_state from, breaker_state to, const char *reason,
     }
     bool was_outage = in_outage(n);
     n->br_state = to;
+    if (!was_outage && in_outage(n))
+        n->outage_start = now;
     /* HCL outage mode: existing entries are clamped when it starts */
     if (!was_outage && in_outage(n) && n->p.outage_max_ttl != SIM_NEVER)
         outage_clamp_existing(n, now);
@@ -1389,7 +1435,8 @@ static void on_pool(void *user, const char *from, const char *to, const char *wh
 int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
 {
     *n = (node){.p = *p, .env = *env, .id = env->id, .e = env->e, .st = env->st,
-                .br_open_since = -1};
+                .br_open_since = -1, .br_first_open = -1, .outage_start = -1, .outage_old_hit = -1,
+                .l2_fail_min = -1, .l2_fail_max = -1};
     char msg[256];
     n->br = breaker_create(p->breaker_kind, p->breaker_params, msg, sizeof msg);
     if (!n->br)
@@ -1424,6 +1471,11 @@ int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
     n->id_failsafe = stats_counter(s, "failsafe.activations");
     n->id_eager = stats_counter(s, "eager.refreshes");
     n->id_ar_items = stats_counter(s, "auto_recovery.items");
+    n->id_l2_calls = stats_counter(s, "l2.calls");
+    n->id_l2_failures = stats_counter(s, "l2.failures");
+    n->id_fallback = stats_counter(s, "fallback.calls");
+    n->id_open_lookups = stats_counter(s, "breaker.open_lookups");
+    n->id_open_hits = stats_counter(s, "breaker.open_hits");
     bp_params bpp = p->bp;
     if (!env->bp_rc)
         bpp.enabled = false;

@@ -310,8 +310,10 @@ static node_params node_params_of(const config *c, const cfg_group *g, world *w)
     p.value_size = (uint32_t)c->workload.value_size;
     uint64_t cap = k->l1.enabled && k->mode != CFG_MODE_REMOTE_ONLY ? (uint64_t)k->l1.capacity : 0;
     uint64_t ks = key_space(c);
-    if (cap > ks)
+    if (cap >= ks) { /* every key fits: nothing is ever evicted */
         cap = ks;
+        p.l1.no_lru = true;
+    }
     if (cap > UINT32_MAX / 4)
         cap = UINT32_MAX / 4;
     p.l1.capacity = (uint32_t)cap;
@@ -442,7 +444,8 @@ static const char *const COUNTERS[] = {
     "factory.errors", "db.calls", "db.errors", "lock.memory.waits", "lock.distributed.acquired",
     "lock.distributed.timeout", "redis.reconnects", "breaker.trips", "breaker.open_s",
     "breaker.rejected", "backplane.published", "backplane.received", "backplane.l2_reads",
-    "pool.starved_s", "failsafe.activations", "eager.refreshes", "auto_recovery.items", NULL};
+    "pool.starved_s", "failsafe.activations", "eager.refreshes", "auto_recovery.items",
+    "l2.calls", "l2.failures", "fallback.calls", "breaker.open_lookups", "breaker.open_hits", NULL};
 
 /* Per-node peaks reported under INTERFACES.md names: metric <- gauge. */
 static const char *const PEAKS[][2] = {{"redis.peak_backlog", "redis.peak_backlog"},
@@ -515,6 +518,142 @@ static double recovery_s(const world *w)
     return NAN;
 }
 
+/* ---- story outputs (seeds 003 and 004) -------------------------------------- */
+
+/* get_or_set lookups answered by a cache level, per bucket or overall: (L1
+ * hits + L2 hits) / lookups (each lookup counts one L1 hit or miss).  A
+ * coalesced waiter served by another caller's factory counts as a miss. */
+static double hit_ratio_of(double l1h, double l1m, double l2h)
+{
+    return l1h + l1m > 0 ? (l1h + l2h) / (l1h + l1m) : NAN;
+}
+
+static double bucket_sum(const stats *s, int id, size_t b)
+{
+    if (id < 0)
+        return 0;
+    double v = stats_bucket(s, -1, id, b);
+    return isnan(v) ? 0 : v;
+}
+
+/* Seed 004's recovery and load figures, around the faults [t0, t1):
+ *   cache.hit_ratio_before   hit ratio over post-warm-up buckets before t0
+ *   hit_recovery_s           t1 (Redis back) -> the end of the first bucket
+ *                            whose hit ratio is >= 90 % of the one before
+ *                            (NULL if never, or no fault ends in the run)
+ *   db.rps_before            mean database calls/s in those buckets
+ *   db.peak_rps_fault        peak bucket database calls/s during [t0, t1)
+ *   db.peak_rps_after        peak bucket database calls/s from t1 on: the
+ *                            load spike after a cold restart
+ *   db.extra_calls_after     database calls above db.rps_before from t1 to
+ *                            the end of the hit-ratio recovery bucket (to the
+ *                            end of the run if it never recovers) */
+static void recovery_metrics(world *w)
+{
+    const stats *s = w->st;
+    const config *c = w->cfg;
+    run_rows *rows = w->rows;
+    sim_ns t0 = w->ft ? faults_first_start(w->ft) : SIM_NEVER;
+    sim_ns t1 = w->ft ? faults_last_end(w->ft) : SIM_NEVER;
+    double nan = NAN;
+    double before = nan, db_before = nan, db_fault = nan, db_after = nan, rec = nan, extra = nan;
+    if (t0 != SIM_NEVER) {
+        size_t nb = stats_nbuckets(s);
+        sim_ns iv = stats_interval(s);
+        double ivs = ns_to_s(iv);
+        int h1 = stats_find(s, "l1.hit"), m1 = stats_find(s, "l1.miss"), h2 = stats_find(s, "l2.hit");
+        int db = stats_find(s, "db.calls");
+        double sh = 0, sm = 0, s2 = 0, sdb = 0;
+        size_t nbase = 0;
+        for (size_t b = 0; b < nb; b++) {
+            sim_ns start = (sim_ns)b * iv;
+            double d = bucket_sum(s, db, b) / ivs;
+            if (start >= c->warmup && start + iv <= t0) {
+                sh += bucket_sum(s, h1, b), sm += bucket_sum(s, m1, b), s2 += bucket_sum(s, h2, b);
+                sdb += d;
+                nbase++;
+            } else if (start >= t0 && (t1 == SIM_NEVER || start < t1)) {
+                db_fault = isnan(db_fault) || d > db_fault ? d : db_fault;
+            } else if (t1 != SIM_NEVER && start >= t1) {
+                db_after = isnan(db_after) || d > db_after ? d : db_after;
+            }
+        }
+        if (nbase) {
+            before = hit_ratio_of(sh, sm, s2);
+            db_before = sdb / (double)nbase;
+        }
+        if (!isnan(before) && t1 != SIM_NEVER && t1 < c->duration) {
+            for (size_t b = (size_t)(t1 / iv); b < nb; b++) {
+                double r = hit_ratio_of(bucket_sum(s, h1, b), bucket_sum(s, m1, b), bucket_sum(s, h2, b));
+                double x = bucket_sum(s, db, b) - db_before * ivs;
+                extra = (isnan(extra) ? 0 : extra) + (x > 0 ? x : 0);
+                if (!isnan(r) && r >= 0.9 * before) {
+                    rec = ns_to_s((sim_ns)(b + 1) * iv - t1);
+                    break;
+                }
+            }
+        }
+    }
+    rows_metric(rows, -1, "cache.hit_ratio_before", before);
+    rows_metric(rows, -1, "hit_recovery_s", rec);
+    rows_metric(rows, -1, "db.rps_before", db_before);
+    rows_metric(rows, -1, "db.peak_rps_fault", db_fault);
+    rows_metric(rows, -1, "db.peak_rps_after", db_after);
+    rows_metric(rows, -1, "db.extra_calls_after", extra);
+}
+
+/* Seed 003's breaker figures for one node (-1: the whole run = the earliest
+ * first open, the largest spans):
+ *   breaker.first_open_s     first fault start -> first breaker open
+ *   l2.fail_latency.min_ms / max_ms   durations of failed L2 calls, as the
+ *                            breaker recorded them (HCL: 3000 + 3 x (3000 +
+ *                            1500) = 16.5 s with the pool free)
+ *   l1.outage_old_hit_s      the latest hit, after an outage-mode start, on
+ *                            an L1 entry inserted before that start (HCL:
+ *                            <= maxTimeToLiveWithRemoteOutage, 300 s) */
+static void breaker_story_metrics(world *w, int node)
+{
+    sim_ns t0 = w->ft ? faults_first_start(w->ft) : SIM_NEVER;
+    sim_ns first = -1, fmin = -1, fmax = -1, old = -1;
+    for (int i = 0; i < w->nn; i++) {
+        const struct node *n = &w->nodes[i];
+        if (node >= 0 && i != node)
+            continue;
+        if (n->br_first_open >= 0 && (first < 0 || n->br_first_open < first))
+            first = n->br_first_open;
+        if (n->l2_fail_min >= 0 && (fmin < 0 || n->l2_fail_min < fmin))
+            fmin = n->l2_fail_min;
+        if (n->l2_fail_max > fmax)
+            fmax = n->l2_fail_max;
+        if (n->outage_old_hit > old)
+            old = n->outage_old_hit;
+    }
+    run_rows *rows = w->rows;
+    rows_metric(rows, node, "breaker.first_open_s",
+                first >= 0 && t0 != SIM_NEVER ? ns_to_s(first - t0) : NAN);
+    rows_metric(rows, node, "l2.fail_latency.min_ms", fmin >= 0 ? (double)fmin / 1e6 : NAN);
+    rows_metric(rows, node, "l2.fail_latency.max_ms", fmax >= 0 ? (double)fmax / 1e6 : NAN);
+    rows_metric(rows, node, "l1.outage_old_hit_s", old >= 0 ? ns_to_s(old) : NAN);
+}
+
+/* Ratios the stories report (seed 004): of user requests, and of L2 calls. */
+static void ratio_metrics(world *w, int node)
+{
+    const stats *s = w->st;
+    run_rows *rows = w->rows;
+    double tot = total_or_zero(s, node, "requests.total");
+    double ok = total_or_zero(s, node, "requests.ok"), err = total_or_zero(s, node, "requests.error");
+    double fb = total_or_zero(s, node, "fallback.calls");
+    double calls = total_or_zero(s, node, "l2.calls"), fail = total_or_zero(s, node, "l2.failures");
+    rows_metric(rows, node, "requests.success_ratio", tot > 0 ? ok / tot : NAN);
+    rows_metric(rows, node, "requests.error_ratio", tot > 0 ? err / tot : NAN);
+    rows_metric(rows, node, "fallback.ratio", tot > 0 ? fb / tot : NAN);
+    rows_metric(rows, node, "l2.success_ratio", calls > 0 ? (calls - fail) / calls : NAN);
+    rows_metric(rows, node, "cache.hit_ratio",
+                hit_ratio_of(total_or_zero(s, node, "l1.hit"), total_or_zero(s, node, "l1.miss"),
+                             total_or_zero(s, node, "l2.hit")));
+}
+
 static void emit_metrics(world *w)
 {
     stats *s = w->st;
@@ -539,7 +678,10 @@ static void emit_metrics(world *w)
         }
         double hits = total_or_zero(s, node, "l1.hit"), miss = total_or_zero(s, node, "l1.miss");
         rows_metric(rows, node, "l1.hit_ratio", hits + miss > 0 ? hits / (hits + miss) : NAN);
+        ratio_metrics(w, node);
+        breaker_story_metrics(w, node);
     }
+    recovery_metrics(w);
     rows_metric(rows, -1, "redis.commands", total_or_zero(s, -1, "redis.commands"));
     double peak = gauge_max(s, -1, "db.peak_concurrency");
     rows_metric(rows, -1, "db.peak_concurrency", isnan(peak) ? 0 : peak);
@@ -571,6 +713,7 @@ static void emit_series(world *w)
     int id_tot = stats_find(s, "requests.total"), id_err = stats_find(s, "requests.error");
     int id_stale = stats_find(s, "requests.stale"), id_hit = stats_find(s, "l1.hit");
     int id_miss = stats_find(s, "l1.miss"), id_db = stats_find(s, "db.calls");
+    int id_h2 = stats_find(s, "l2.hit");
     int id_up = stats_find(s, "redis.up"), id_br = stats_find(s, "breaker.open");
     int id_bl = stats_find(s, "redis.backlog"), id_pq = stats_find(s, "pool.queue");
     double *last = cs_calloc((size_t)w->nn * 3 + 1, sizeof *last);
@@ -590,6 +733,8 @@ static void emit_series(world *w)
             rows_series(rows, node, t, "latency.p50_ms", stats_bucket_quantile(s, node, b, 0.5) / 1e6);
             rows_series(rows, node, t, "latency.p99_ms", stats_bucket_quantile(s, node, b, 0.99) / 1e6);
             rows_series(rows, node, t, "l1.hit_ratio", h + m > 0 ? h / (h + m) : NAN);
+            double h2 = id_h2 >= 0 ? stats_bucket(s, node, id_h2, b) : 0;
+            rows_series(rows, node, t, "cache.hit_ratio", hit_ratio_of(h, m, isnan(h2) ? 0 : h2));
             rows_series(rows, node, t, "db.rps", db / iv);
             rows_series(rows, node, t, "stale_ratio", tot > 0 ? st / tot : NAN);
             if (node >= 0) {
