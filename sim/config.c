@@ -499,6 +499,8 @@ static int parse_value(cfg_ctx *cx, const cfg_key *k, const yt_node *n, yt_mark 
         if ((rc = default_node(cx, k, path, &owned)))
             return rc;
         n = owned;
+        if (!n && k->type != CK_LIST && k->type != CK_INTLIST && k->type != CK_EXPECTS)
+            return cfg_fail(cx, at, path, "internal: the key table gives no default");
     }
     switch (k->type) {
     case CK_LIST:

@@ -424,8 +424,8 @@ static int slurp(FILE *f, const char *path, char **buf, size_t *len, cs_err *err
 int yt_parse_file(const char *path, yt_node **out, cs_err *err)
 {
     *out = NULL;
-    char *buf;
-    size_t n;
+    char *buf = NULL;
+    size_t n = 0;
     int rc;
     if (!strcmp(path, "-")) { /* standard input */
         if ((rc = slurp(stdin, "(stdin)", &buf, &n, err)))
@@ -497,7 +497,7 @@ const yt_node *yt_find_path(const yt_node *root, const char *path)
 {
     const yt_node *n = root;
     char name[256];
-    long idx;
+    long idx = 0;
     int k = 0;
     while (n && (k = next_step(&path, name, sizeof name, &idx)) > 0) {
         if (k == 1)
@@ -512,7 +512,7 @@ int yt_set_path(yt_node *root, const char *path, const yt_node *value, cs_err *e
 {
     yt_node *n = root;
     char name[256];
-    long idx;
+    long idx = 0;
     const char *p = path;
     int k = next_step(&p, name, sizeof name, &idx);
     if (k <= 0)
