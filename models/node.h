@@ -108,6 +108,11 @@ typedef struct node {
     /* breaker / outage */
     breaker_state br_state;
     sim_ns br_open_since;
+    /* story outputs (seeds 003/004), whole run: the first open, the start of
+     * the current/last outage mode, the latest time after that start an L1
+     * entry from before it was served, and the span of failed L2 call
+     * durations as the breaker recorded them (-1 = none yet) */
+    sim_ns br_first_open, outage_start, outage_old_hit, l2_fail_min, l2_fail_max;
     /* auto-recovery */
     flow *ar_flow;
     ev_id ar_timer;
@@ -116,6 +121,7 @@ typedef struct node {
     int id_l1_hit, id_l1_miss, id_l2_hit, id_l2_miss, id_l2_err, id_l2_to, id_factory,
         id_factory_err, id_factory_to, id_mlock_waits, id_dl_acq, id_dl_to, id_br_trips, id_br_open_s,
         id_br_rej, id_br_open, id_failsafe, id_eager, id_ar_items;
+    int id_l2_calls, id_l2_failures, id_fallback, id_open_lookups, id_open_hits;
 } node;
 
 /* Build node env->id.  Creates its breaker (fails with err if the kind or
