@@ -342,6 +342,7 @@ static int load_tree(yt_node *t, const char *path, const char *const *sets, int 
             sb_add(&pb, "%s", "");
             size_t rest = pt;
             size_t *idx = cs_calloc(e->naxes + 1, sizeof *idx);
+            sc->values = cs_calloc(e->naxes + 1, sizeof *sc->values);
             for (size_t a = e->naxes; a-- > 0;) {
                 const yt_node *vals = sw->items[a];
                 size_t k = vals->kind == YT_LIST ? vals->n : 1;
@@ -356,6 +357,9 @@ static int load_tree(yt_node *t, const char *path, const char *const *sets, int 
                     rc = fail_at(err, sw->kmarks[a], "sweep", "%s: %s", e->axes[a], e2.msg);
                 sb_add(&pb, "%s%s=", a ? ", " : "", e->axes[a]);
                 flow_text(val, &pb);
+                sbuf vb = {0};
+                flow_text(val, &vb);
+                sc->values[a] = vb.s;
             }
             free(idx);
             sc->point = pb.s;
@@ -435,6 +439,9 @@ void exp_free(experiment *e)
         exp_scenario *sc = &e->sc[i];
         free(sc->variant);
         free(sc->point);
+        for (size_t a = 0; sc->values && a < e->naxes; a++)
+            free(sc->values[a]);
+        free(sc->values);
         free(sc->name);
         yt_free(sc->tree);
         for (size_t r = 0; r < sc->nrules; r++)

@@ -27,6 +27,7 @@
 typedef struct exp_scenario {
     char *variant; /* NULL when the file has no variants */
     char *point;   /* "queue.arrival=500/s, nodes.count=4", "" without a sweep */
+    char **values; /* one per swept path, as flow text ("500/s") */
     char *name;    /* the runs' name: experiment name [+ " " + point] */
     yt_node *tree; /* merged config tree, experiment keys removed */
     size_t first;  /* its runs are runs[first .. first + nruns) */
