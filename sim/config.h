@@ -377,7 +377,7 @@ typedef struct config {
 
 /* Load flags. */
 enum {
-    CONFIG_ALLOW_EXPERIMENT_KEYS = 1 /* skip replications/sweep/variants/objective */
+    CONFIG_ALLOW_EXPERIMENT_KEYS = 1 /* skip replications/seeds/sweep/variants/objective */
 };
 
 /* Load `path` (following `base:`), apply the `--set` overrides, fill defaults
@@ -400,6 +400,9 @@ int config_tree_from_string(const char *text, const char *name, yt_node **out, c
 void config_tree_merge(yt_node *base, const yt_node *over);
 /* Apply one "PATH=VALUE" (VALUE is YAML, e.g. 30s or {dist: constant, value: 1ms}). */
 int config_tree_set(yt_node *root, const char *assignment, cs_err *err);
+/* True when the tree has a top-level experiment key (replications, seeds,
+ * sweep, variants, objective): the file is an experiment, not a config. */
+bool config_tree_is_experiment(const yt_node *root);
 /* Typed config from a merged tree (defaults, validation).  flags: CONFIG_*. */
 int config_from_tree(const yt_node *root, unsigned flags, config *out, cs_err *err);
 

@@ -131,6 +131,14 @@ int config_tree_from_string(const char *text, const char *name, yt_node **out, c
     return 0;
 }
 
+bool config_tree_is_experiment(const yt_node *root)
+{
+    for (int i = 0; cfg_experiment_keys[i]; i++)
+        if (yt_get(root, cfg_experiment_keys[i]))
+            return true;
+    return false;
+}
+
 /* The map form of a distribution node: a plain duration "5ms" becomes
  * {dist: constant, value: 5ms}; a map is cloned. */
 static yt_node *dist_map(const yt_node *n)

@@ -69,7 +69,8 @@ static const char *const disc_names[] = {"fifo", "lifo", NULL};
 static const char *const failtime_names[] = {"first_failure", "last_success", NULL};
 static const char *const clamp_names[] = {"outage_start", "insertion", NULL};
 
-const char *const cfg_experiment_keys[] = {"replications", "sweep", "variants", "objective", NULL};
+const char *const cfg_experiment_keys[] = {"replications", "seeds",     "sweep",
+                                           "variants",     "objective", NULL};
 
 /* ---- nodes ------------------------------------------------------------- */
 static const cfg_key workers_keys[] = {

@@ -864,6 +864,11 @@ Test(config, validate_command_exit_statuses, .init = cr_redirect_stdout)
     cr_expect_eq(run_validate(3, bad_opt), 2);
     const char *set_no_value[] = {"validate", DATA "rich.yaml", "--set"};
     cr_expect_eq(run_validate(3, set_no_value), 2);
+    const char *experiment[] = {"validate", DATA "experiment.yaml", "--print"};
+    cr_expect_eq(run_validate(3, experiment), 0, "experiment files are validated too");
+    const char *bad_experiment[] = {"validate", DATA "experiment.yaml", "--set",
+                                    "l2.breaker.kind=nope"};
+    cr_expect_eq(run_validate(4, bad_experiment), 2);
 }
 
 /* ---- the seed stories can be said in this language -------------------------------------- */
