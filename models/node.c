@@ -143,8 +143,6 @@ static void dec_l1_expiry(node *n, sim_ns now, l1_entry *e)
     e->logical_exp = fresh_l1_logical_expiry(&n->fo, now, &n->rand);
     cp_ns phys = fresh_l1_physical_expiry(&n->fo, now, &n->rand);
     e->physical_exp = phys == FRESH_REMOVE ? now : phys;
-    if (!fresh_requires_metadata(&n->fo)) /* no metadata: valid while present */
-        e->logical_exp = e->physical_exp;
     e->eager_at = from_cp(fresh_eager_point(&n->fo, now, e->logical_exp));
     e->stale = false;
     e->inserted = now;
@@ -164,8 +162,6 @@ static void dec_outage_clamp(node *n, sim_ns now, l1_entry *e)
 /* L2 logical expiration = Timestamp + DistributedCacheDuration (§1). */
 static bool l2_valid(const node *n, sim_ns ts, sim_ns now)
 {
-    if (!fresh_requires_metadata(&n->fo))
-        return true; /* no metadata: valid while Redis keeps it (its TTL) */
     return fresh_is_valid(fresh_l2_logical_expiry(&n->fo, ts), now);
 }
 
@@ -447,12 +443,7 @@ static void l1_from_l2(node *n, uint32_t key, sim_ns ts)
         return;
     dec_l1_expiry(n, now, e);
     e->ts = ts;
-    /* CreateFromOtherEntry: an entry with metadata keeps the L2 logical
-     * expiration; one without gets the fresh now + duration + jitter that
-     * dec_l1_expiry drew (the jitter study in configs/stampede-jitter.yaml) */
-    if (fresh_requires_metadata(&n->fo))
-        e->logical_exp =
-            fresh_l1_from_l2_logical_expiry(&n->fo, now, fresh_l2_logical_expiry(&n->fo, ts));
+    e->logical_exp = fresh_l1_from_l2_logical_expiry(&n->fo, now, fresh_l2_logical_expiry(&n->fo, ts));
     e->eager_at = from_cp(fresh_eager_point(&n->fo, now, e->logical_exp));
     dec_outage_clamp(n, now, e);
 }
