@@ -602,6 +602,30 @@ static void recovery_metrics(world *w)
     rows_metric(rows, -1, "db.extra_calls_after", extra);
 }
 
+/* redis.reconnected_after_s (seed 004): the last fault end (Redis back) ->
+ * the node's L2 ("cache") interactive connection connected again, read from
+ * the connection transitions; whole run: the slowest node.  NULL when no
+ * fault ends in the run or a node never reconnects after it. */
+static void reconnect_metric(world *w)
+{
+    sim_ns t1 = w->ft ? faults_last_end(w->ft) : SIM_NEVER;
+    double worst = -1;
+    for (int i = 0; i < w->nn; i++) {
+        double v = NAN;
+        for (size_t k = 0; t1 != SIM_NEVER && k < w->rows->transitions.n; k++) {
+            const transition_row *t = &w->rows->transitions.v[k];
+            if (t->node == i && t->t_ns >= t1 && strcmp(t->component, "connection") == 0 &&
+                strcmp(t->to_state, "connected") == 0 && strncmp(t->reason, "cache.interactive", 17) == 0) {
+                v = ns_to_s(t->t_ns - t1);
+                break;
+            }
+        }
+        rows_metric(w->rows, i, "redis.reconnected_after_s", v);
+        worst = isnan(v) || isnan(worst) ? NAN : (v > worst ? v : worst);
+    }
+    rows_metric(w->rows, -1, "redis.reconnected_after_s", w->nn && worst >= 0 ? worst : NAN);
+}
+
 /* Seed 003's breaker figures for one node (-1: the whole run = the earliest
  * first open, the largest spans):
  *   breaker.first_open_s     first fault start -> first breaker open
@@ -636,7 +660,8 @@ static void breaker_story_metrics(world *w, int node)
     rows_metric(rows, node, "l1.outage_old_hit_s", old >= 0 ? ns_to_s(old) : NAN);
 }
 
-/* Ratios the stories report (seed 004): of user requests, and of L2 calls. */
+/* Ratios the stories report (seed 004): of user requests (fallback.ratio:
+ * database fallbacks per request), and of L2 calls. */
 static void ratio_metrics(world *w, int node)
 {
     const stats *s = w->st;
@@ -645,8 +670,11 @@ static void ratio_metrics(world *w, int node)
     double ok = total_or_zero(s, node, "requests.ok"), err = total_or_zero(s, node, "requests.error");
     double fb = total_or_zero(s, node, "fallback.calls");
     double calls = total_or_zero(s, node, "l2.calls"), fail = total_or_zero(s, node, "l2.failures");
-    rows_metric(rows, node, "requests.success_ratio", tot > 0 ? ok / tot : NAN);
-    rows_metric(rows, node, "requests.error_ratio", tot > 0 ? err / tot : NAN);
+    /* of the requests that ended after warm-up (ok and error are exclusive;
+     * requests.total counts arrivals, which straddle the warm-up edge) */
+    double ended = ok + err;
+    rows_metric(rows, node, "requests.success_ratio", ended > 0 ? ok / ended : NAN);
+    rows_metric(rows, node, "requests.error_ratio", ended > 0 ? err / ended : NAN);
     rows_metric(rows, node, "fallback.ratio", tot > 0 ? fb / tot : NAN);
     rows_metric(rows, node, "l2.success_ratio", calls > 0 ? (calls - fail) / calls : NAN);
     rows_metric(rows, node, "cache.hit_ratio",
@@ -682,6 +710,7 @@ static void emit_metrics(world *w)
         breaker_story_metrics(w, node);
     }
     recovery_metrics(w);
+    reconnect_metric(w);
     rows_metric(rows, -1, "redis.commands", total_or_zero(s, -1, "redis.commands"));
     double peak = gauge_max(s, -1, "db.peak_concurrency");
     rows_metric(rows, -1, "db.peak_concurrency", isnan(peak) ? 0 : peak);
