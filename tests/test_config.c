@@ -596,8 +596,8 @@ Test(config, print_then_reload_gives_the_same_effective_config)
         expect_round_trip(&c, round_trip_inputs[i]);
         config_free(&c);
     }
-    const char *files[] = {DATA "rich.yaml", DATA "child.yaml"};
-    for (size_t i = 0; i < 2; i++) {
+    const char *files[] = {DATA "rich.yaml", DATA "child.yaml", DATA "interfaces_example.yaml"};
+    for (size_t i = 0; i < 3; i++) {
         config c;
         cs_err e = {0};
         cr_assert_eq(config_load(files[i], NULL, 0, &c, &e), 0, "%s", e.msg);
