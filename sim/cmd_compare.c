@@ -611,6 +611,16 @@ int cmd_compare(int argc, char **argv)
     free(rb);
     free(rc_);
     qsort(sc, nsc, sizeof *sc, scen_order);
+    if (nsc == 0) {
+        fprintf(stderr,
+                "cachestorm compare: nothing to compare: no scenario (experiment, variant, name) "
+                "has runs in both %s and %s%s%s\n",
+                bpath, cpath, experiment ? " for experiment " : "", experiment ? experiment : "");
+        free(sc);
+        free_side(&b);
+        free_side(&c);
+        return CS_USAGE;
+    }
     crow *rows = NULL;
     size_t nr = 0, rcap = 0, nworse = 0, nbetter = 0;
     for (size_t s = 0; s < nsc; s++) {

@@ -151,10 +151,10 @@ static int tokenize(parser *p)
             for (int k = 0; k < 4; k++)
                 if (!strncmp(s + i, two[k], 2))
                     t->len = 2;
-            if (t->len == 1 && !strchr("()[].:+-*/<>", c))
-                return perr(p, i, "unexpected character '%c'", c);
             if (t->len == 1 && c == '=')
                 return perr(p, i, "'=' is not a comparison; use '=='");
+            if (t->len == 1 && !strchr("()[].:+-*/<>", c))
+                return perr(p, i, "unexpected character '%c'", c);
             memcpy(t->punct, s + i, (size_t)t->len);
             i += t->len;
         }
@@ -419,9 +419,8 @@ static void convert_dur(expect_expr *e, int u)
         return;
     if (e->k == N_NUM)
         e->num *= u == U_MS ? 1000.0 : 1.0;
-    convert_dur(e->a, u);
-    if (e->k != N_MUL && e->k != N_DIV)
-        convert_dur(e->b, u);
+    convert_dur(e->a, u); /* only the children that are durations change */
+    convert_dur(e->b, u);
     e->unit = u;
 }
 
