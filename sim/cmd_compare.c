@@ -586,8 +586,10 @@ int cmd_compare(int argc, char **argv)
     }
     /* Scenarios on both sides, in the baseline's run order; those on one
      * side only are reported. */
-    qsort(b.o, b.n, sizeof *b.o, obs_cmp);
-    qsort(c.o, c.n, sizeof *c.o, obs_cmp);
+    if (b.n) /* qsort(NULL, 0, ...) is undefined */
+        qsort(b.o, b.n, sizeof *b.o, obs_cmp);
+    if (c.n)
+        qsort(c.o, c.n, sizeof *c.o, obs_cmp);
     size_t nrb, nrc, nsc = 0, only_b = 0, only_c = 0;
     range *rb = scenarios_of(&b, &nrb), *rc_ = scenarios_of(&c, &nrc);
     scen *sc = cs_calloc(nrb + 1, sizeof *sc);
@@ -642,7 +644,8 @@ int cmd_compare(int argc, char **argv)
                     names[nn++] = o->metric;
                 }
             }
-        qsort(names, nn, sizeof *names, metric_cmp);
+        if (nn)
+            qsort(names, nn, sizeof *names, metric_cmp);
         for (size_t m = 0; m < nn; m++) {
             double *xb, *xc;
             size_t nb = values(&b, sc[s].b, names[m], &xb);
