@@ -50,6 +50,7 @@ static const struct {
     {"queue.peak_length", DIR_LOWER},
 };
 
+/* The good direction of metric m (DIR_NONE when neither is better). */
 static direction metric_direction(const char *m)
 {
     for (size_t i = 0; i < sizeof directions / sizeof *directions; i++) {
@@ -88,6 +89,7 @@ static char *dup_col(sqlite3_stmt *st, int i)
     return cs_strdup(t ? (const char *)t : "");
 }
 
+/* Read every whole-run metric of the done runs in s->path (one experiment or all). */
 static int read_side(side *s, const char *experiment, cs_err *err)
 {
     store *st;
@@ -140,6 +142,7 @@ static void free_side(side *s)
     free(s->o);
 }
 
+/* Order of scenarios: experiment, variant, run name. */
 static int key_cmp(const obs *a, const obs *b)
 {
     int c = strcmp(a->experiment, b->experiment);
@@ -193,6 +196,7 @@ typedef struct scen {
     size_t nb, nc; /* runs on each side (the most values any metric has) */
 } scen;
 
+/* Scenarios in the order the baseline ran them. */
 static int scen_order(const void *pa, const void *pb)
 {
     const scen *a = pa, *b = pb;
@@ -265,6 +269,7 @@ static void judge(crow *r, const double *b, size_t nb, const double *c, size_t n
         r->v = (r->mc < r->mb) == (d == DIR_LOWER) ? V_BETTER : V_WORSE;
 }
 
+/* Metric names in show's order (INTERFACES.md first). */
 static int metric_cmp(const void *a, const void *b)
 {
     return store_metric_cmp(*(const char *const *)a, *(const char *const *)b);
@@ -320,6 +325,7 @@ static void pad(const char *s, int w, bool right)
         printf("%s%*s", s, k > 0 ? k : 0, "");
 }
 
+/* A JSON string literal. */
 static void json_str(const char *s)
 {
     putchar('"');
@@ -334,6 +340,7 @@ static void json_str(const char *s)
     putchar('"');
 }
 
+/* A JSON number (null for NaN and infinities). */
 static void json_num(double v)
 {
     if (isnan(v) || isinf(v))
@@ -423,6 +430,7 @@ static void print_table(const side *b, const side *c, const scen *sc, size_t nsc
     }
 }
 
+/* Every row, full precision, empty field for undefined. */
 static void print_tsv(const scen *sc, const crow *rows, size_t nr)
 {
     printf("experiment\tvariant\tscenario\tmetric\tbaseline_n\tbaseline_mean\tbaseline_ci95\t"

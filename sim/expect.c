@@ -99,6 +99,7 @@ static int perr(parser *p, int pos, const char *fmt, ...)
                    p->file && *p->file ? ": " : "", p->key, pos + 1, what);
 }
 
+/* Split p->text into p->t (numbers carry their unit, already scaled). */
 static int tokenize(parser *p)
 {
     const char *s = p->text;
@@ -226,6 +227,7 @@ static void expr_free(expect_expr *e)
 
 static expect_expr *parse_sum(parser *p);
 
+/* metric := [ "node" "[" INT "]" "." ] NAME { "." NAME } */
 static expect_expr *parse_metric(parser *p)
 {
     const token *t = peek(p);
@@ -276,6 +278,7 @@ static expect_expr *parse_metric(parser *p)
     return e;
 }
 
+/* primary := NUMBER | "(" sum ")" | FUNC "(" sum ")" | metric */
 static expect_expr *parse_primary(parser *p)
 {
     const token *t = peek(p);
@@ -343,6 +346,7 @@ static expect_expr *parse_primary(parser *p)
     return NULL;
 }
 
+/* unary := "-" unary | primary (depth-limited: hostile input cannot blow the stack) */
 static expect_expr *parse_unary(parser *p)
 {
     if (++p->depth > EX_MAX_DEPTH) {
@@ -424,6 +428,7 @@ static void convert_dur(expect_expr *e, int u)
     e->unit = u;
 }
 
+/* The error for a duration literal with no timed metric beside it. */
 static int dur_error(parser *p, const expect_expr *e)
 {
     return perr(p, e->pos,
@@ -481,6 +486,7 @@ static int unit_pass(parser *p, expect_expr *e)
     return 0;
 }
 
+/* Does the subtree use mean/ci95/min/max/stddev? */
 static bool has_aggregate(const expect_expr *e)
 {
     if (!e)
@@ -627,6 +633,7 @@ static size_t edit_distance(const char *a, const char *b)
     return d[la][lb];
 }
 
+/* Did some run record a metric of this name (any node)? */
 static bool produced(const char *name, const run_rows *const *runs, size_t nruns)
 {
     for (size_t r = 0; r < nruns; r++)
@@ -709,19 +716,24 @@ typedef struct ectx {
     int node; /* -1 = whole run */
 } ectx;
 
+/* A plain number. */
 static expect_val num(double v)
 {
     return (expect_val){v, v, v, false};
 }
 
+/* Evaluate a subtree: numbers stay numbers, intervals follow interval arithmetic. */
 static expect_val eval(const expect_expr *e, ectx c);
 
+/* A metric of one run: the explicit node[i], else the context's node. */
 static double metric_at(const expect_expr *e, ectx c, size_t run)
 {
     int node = e->node >= 0 ? e->node : c.node;
     return rows_get_metric(c.runs[run], node, e->name);
 }
 
+/* An aggregate: its argument on every run of the scenario, then mean, CI, ...
+ * A run without the value makes the aggregate undefined (NAN). */
 static expect_val aggregate(const expect_expr *e, ectx c)
 {
     double small[64], *x = c.n <= 64 ? small : cs_malloc(c.n * sizeof *x);
@@ -765,6 +777,7 @@ static expect_val aggregate(const expect_expr *e, ectx c)
     return v;
 }
 
+/* The interval spanned by four corner values (interval * and /). */
 static expect_val iv(double a, double b, double c, double d, double mid)
 {
     double lo = fmin(fmin(a, b), fmin(c, d)), hi = fmax(fmax(a, b), fmax(c, d));
@@ -880,11 +893,13 @@ static double margin(int cmp, expect_val l, expect_val r)
     }
 }
 
+/* Does the subtree name a metric (else it is a constant)? */
 static bool has_metric(const expect_expr *e)
 {
     return e && (e->k == N_METRIC || has_metric(e->a) || has_metric(e->b));
 }
 
+/* Nodes in the runs: one more than the largest node index with a metric. */
 static int node_count(const run_rows *const *runs, size_t n)
 {
     int m = 0;

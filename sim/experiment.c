@@ -59,6 +59,7 @@ typedef struct sbuf {
     size_t n, cap;
 } sbuf;
 
+/* Append printf-style text. */
 static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sb_add(sbuf *b, const char *fmt, ...)
 {
@@ -192,6 +193,7 @@ static int parse_node_rule(const yt_node *n, int mode, const char *key, expect_r
                         n->mark.line > 0 ? n->mark.col + (n->plain ? 0 : 1) : 0, key, out, err);
 }
 
+/* objective: {minimize|maximize: EXPR, constraints: [RULE...]} */
 static int parse_objective(experiment *e, const yt_node *o, cs_err *err)
 {
     if (o->kind != YT_MAP)
