@@ -37,7 +37,14 @@ static const char *const known_metrics[] = {
     /* models' extras */
     "l1.hit_ratio", "factory.errors", "db.errors", "auto_recovery.items", "eager.refreshes",
     "failsafe.activations", "sim.flows_peak", "queue.peak_length", "queue.wait_mean_ms",
-    "theory.sojourn_mean_ms", "theory.utilization", NULL};
+    "theory.sojourn_mean_ms", "theory.utilization",
+    /* seed stories 3 and 4 (models/topology.c "story outputs") */
+    "requests.success_ratio", "requests.error_ratio", "cache.hit_ratio", "cache.hit_ratio_before",
+    "fallback.calls", "fallback.ratio", "l2.calls", "l2.failures", "l2.success_ratio",
+    "l2.fail_latency.min_ms", "l2.fail_latency.max_ms", "l1.outage_old_hit_s",
+    "breaker.first_open_s", "breaker.open_lookups", "breaker.open_hits", "hit_recovery_s",
+    "redis.reconnected_after_s", "db.rps_before", "db.peak_rps_fault", "db.peak_rps_after",
+    "db.extra_calls_after", NULL};
 
 bool expect_known_metric(const char *name)
 {
