@@ -384,13 +384,15 @@ static expect_expr *parse_binary(parser *p, int level)
         nkind kinds[2];
     } levels[] = {{{"+", "-"}, {N_ADD, N_SUB}}, {{"*", "/"}, {N_MUL, N_DIV}}};
     expect_expr *l = level == 1 ? parse_unary(p) : parse_binary(p, level + 1);
-    while (l) {
+    if (!l)
+        return NULL;
+    for (;;) {
         int op = -1;
         for (int k = 0; k < 2; k++)
             if (is_punct(peek(p), levels[level].ops[k]))
                 op = k;
         if (op < 0)
-            break;
+            return l;
         int pos = peek(p)->pos;
         p->i++;
         expect_expr *r = level == 1 ? parse_unary(p) : parse_binary(p, level + 1);
@@ -403,7 +405,6 @@ static expect_expr *parse_binary(parser *p, int level)
         e->b = r;
         l = e;
     }
-    return l;
 }
 
 static expect_expr *parse_sum(parser *p)
@@ -446,6 +447,7 @@ static int dur_error(parser *p, const expect_expr *e)
 /* Pairing rule of + - and comparisons: a duration meets a timed metric. */
 static int unify(parser *p, expect_expr *a, expect_expr *b, int *out)
 {
+    assert(a && b);
     if (a->unit == U_DUR && (b->unit == U_MS || b->unit == U_S))
         convert_dur(a, b->unit);
     else if (b->unit == U_DUR && (a->unit == U_MS || a->unit == U_S))
@@ -473,6 +475,7 @@ static int unit_pass(parser *p, expect_expr *e)
         break;
     case N_NEG:
     case N_FUNC:
+        assert(e->a);
         e->unit = e->a->unit;
         break;
     case N_ADD:
@@ -480,6 +483,7 @@ static int unit_pass(parser *p, expect_expr *e)
         return unify(p, e->a, e->b, &e->unit);
     case N_MUL:
     case N_DIV: {
+        assert(e->a && e->b);
         int ua = e->a->unit, ub = e->b->unit;
         if ((ua == U_DUR && ub != U_NONE) || (ub == U_DUR && (ua != U_NONE || e->k == N_DIV)))
             return dur_error(p, ua == U_DUR ? e->a : e->b);
