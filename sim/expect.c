@@ -921,6 +921,54 @@ static int node_count(const run_rows *const *runs, size_t n)
     return m;
 }
 
+/* The verdict of one run (or of the scenario, run = -1): every node for
+ * `all nodes:`, some node for `any node:`, the whole run otherwise.  *shown
+ * receives the deciding value (the worst node; for `any`, the best) and
+ * *m its margin; evaluated/failed count nodes (for `any`, this run). */
+typedef struct judged {
+    bool ok;
+    double m;
+    expect_val l, r;
+    int node;
+} judged;
+
+static judged judge_run(const expect_rule *r, const run_rows *const *runs, size_t nruns, int run,
+                        expect_verdict *v)
+{
+    judged j = {false, -INFINITY, num(NAN), num(NAN), -1};
+    int nn = r->scope ? node_count(run >= 0 ? runs + run : runs, run >= 0 ? 1 : nruns) : 1;
+    if (nn == 0) { /* `all/any nodes` over a run without per-node metrics */
+        v->evaluated++;
+        v->failed++;
+        return j;
+    }
+    bool have = false, all_ok = true, any_ok = false;
+    for (int i = 0; i < nn; i++) {
+        int node = r->scope ? i : -1;
+        ectx c = {runs, nruns, run, node};
+        expect_val l = eval(r->root->a, c), rv = eval(r->root->b, c);
+        bool ok = compare(r->cmp, l, rv);
+        double m = margin(r->cmp, l, rv);
+        all_ok &= ok;
+        any_ok |= ok;
+        if (r->scope != 2) {
+            v->evaluated++;
+            v->failed += !ok;
+        }
+        bool take = !have || (r->scope == 2 ? m > j.m : m < j.m);
+        if (take) {
+            have = true;
+            j = (judged){ok, m, l, rv, node};
+        }
+    }
+    j.ok = r->scope == 2 ? any_ok : all_ok;
+    if (r->scope == 2) {
+        v->evaluated++;
+        v->failed += !any_ok;
+    }
+    return j;
+}
+
 void expect_judge(const expect_rule *r, const run_rows *const *runs, size_t nruns,
                   expect_verdict *v)
 {
@@ -929,46 +977,29 @@ void expect_judge(const expect_rule *r, const run_rows *const *runs, size_t nrun
     v->run = -1;
     v->node = -1;
     v->lhs = v->rhs = num(NAN);
-    const expect_expr *rhs = r->root->b;
-    v->rhs_const = !has_metric(rhs);
+    v->rhs_const = !has_metric(r->root->b);
+    /* Per-run rules: every run must pass; show the run that passes least
+     * comfortably (or fails).  Aggregate rules: one verdict (run -1). */
     size_t nrun = r->aggregate ? 1 : nruns;
-    bool any_pass = false, have = false;
-    double best = 0;
+    bool ok = nrun > 0, have = false, shown_ok = true;
+    double shown_m = 0;
     for (size_t k = 0; k < nrun; k++) {
         int run = r->aggregate ? -1 : (int)k;
-        int nn = r->scope ? node_count(runs + (run >= 0 ? k : 0), run >= 0 ? 1 : nruns) : 0;
-        int n0 = r->scope ? 0 : -1;
-        if (r->scope && nn == 0) {
-            v->evaluated++;
-            v->failed++;
-            if (!have) {
-                have = true;
-                best = -INFINITY;
-                v->run = run;
-            }
-            continue;
-        }
-        for (int node = n0; node < (r->scope ? nn : 0); node++) {
-            ectx c = {runs, nruns, run, node};
-            expect_val l = eval(r->root->a, c), rv = eval(r->root->b, c);
-            bool ok = compare(r->cmp, l, rv);
-            double m = margin(r->cmp, l, rv);
-            v->evaluated++;
-            v->failed += !ok;
-            any_pass |= ok;
-            /* all (and plain): show the worst; any: the best. */
-            bool take = !have || (r->scope == 2 ? m > best : m < best);
-            if (take) {
-                have = true;
-                best = m;
-                v->lhs = l;
-                v->rhs = rv;
-                v->run = run;
-                v->node = node;
-            }
+        judged j = judge_run(r, runs, nruns, run, v);
+        ok &= j.ok;
+        /* Show a failing run before a passing one, then the smallest margin. */
+        bool take = !have || (shown_ok && !j.ok) || (shown_ok == j.ok && j.m < shown_m);
+        if (take) {
+            have = true;
+            shown_ok = j.ok;
+            shown_m = j.m;
+            v->lhs = j.l;
+            v->rhs = j.r;
+            v->run = run;
+            v->node = j.node;
         }
     }
-    v->pass = r->scope == 2 ? any_pass : (v->evaluated > 0 && v->failed == 0);
+    v->pass = ok;
 }
 
 expect_val expect_value(const expect_rule *r, const run_rows *const *runs, size_t nruns, int node)

@@ -410,6 +410,46 @@ Test(expect, a_per_run_rule_must_hold_on_every_run_and_shows_the_worst)
         rows_free(&r[i]);
 }
 
+Test(expect, node_scopes_hold_in_every_replication)
+{
+    /* Run 0: node 0 has 0 errors, node 1 has 3.  Run 1: both nodes have 2. */
+    run_rows r[2];
+    memset(r, 0, sizeof r);
+    rows_metric(&r[0], 0, "requests.error", 0);
+    rows_metric(&r[0], 1, "requests.error", 3);
+    rows_metric(&r[1], 0, "requests.error", 2);
+    rows_metric(&r[1], 1, "requests.error", 2);
+    const run_rows *p[2] = {&r[0], &r[1]};
+    static const struct {
+        const char *text;
+        bool pass;
+        int run, node; /* the value shown */
+        double shown;
+    } cases[] = {
+        {"any node: requests.error == 0", false, 1, 0, 2}, /* run 1 has no such node */
+        {"any node: requests.error <= 2", true, 1, 0, 2},
+        {"all nodes: requests.error <= 2", false, 0, 1, 3},
+        {"all nodes: requests.error < 4", true, 0, 1, 3},
+        {"all nodes: mean(requests.error) <= 2.5", true, -1, 1, 2.5},
+        {"any node: max(requests.error) < 3", true, -1, 0, 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        expect_rule rule;
+        cs_err err = {0};
+        cr_assert_eq(expect_parse(cases[i].text, EXPECT_RULE, "t", 0, 0, "e", &rule, &err), 0, "%s",
+                     err.msg);
+        expect_verdict v;
+        expect_judge(&rule, p, 2, &v);
+        cr_expect_eq(v.pass, cases[i].pass, "%s", cases[i].text);
+        cr_expect_eq(v.run, cases[i].run, "%s: run %d", cases[i].text, v.run);
+        cr_expect_eq(v.node, cases[i].node, "%s: node %d", cases[i].text, v.node);
+        cr_expect_float_eq(v.lhs.mid, cases[i].shown, 1e-12, "%s", cases[i].text);
+        expect_rule_free(&rule);
+    }
+    rows_free(&r[0]);
+    rows_free(&r[1]);
+}
+
 /* ---- suite experiment ------------------------------------------------------ */
 
 #define QUEUE_BASE                                                                                 \
