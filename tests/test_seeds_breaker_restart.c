@@ -312,3 +312,41 @@ Test(seed004_restart, client_schedules_reconnect_within_their_largest_delay)
         rows_free(&r);
     }
 }
+
+/* What the stuck detector is for: a 20-minute outage outlasts maxRetries 10
+ * (1 + 2 + ... + 512 s = 1023 s after the loss).  Without the detector the
+ * schedule stops and the client never comes back; with it the schedule
+ * restarts every ~31 s, so attempts are at most 16 s apart. */
+Test(seed004_restart, stuck_detection_revives_a_client_that_ran_out_of_retries)
+{
+    const char *longer[] = {"duration=60m", "faults[0].for=20m", "l2.client.stuck.threshold=none",
+                            "l2.client.stuck.reset=none"};
+    run_rows r = {0};
+    run("configs/redis-restart.yaml", longer, 4, &r);
+    bool stopped = false;
+    for (size_t i = 0; i < r.transitions.n; i++) {
+        const transition_row *t = &r.transitions.v[i];
+        if (strcmp(t->component, "connection") == 0 && strcmp(t->to_state, "stopped") == 0 &&
+            strstr(t->reason, "cache.interactive")) {
+            double at = (double)(t->t_ns - RR_T0) / 1e9;
+            cr_assert(at >= 1023 && at < 1024, "stopped %.3f s after the loss", at);
+            stopped = true;
+        }
+        cr_assert(!(t->t_ns > RR_T0 && strcmp(t->to_state, "connected") == 0 &&
+                    strstr(t->reason, "cache.interactive")),
+                  "without the detector the client must not reconnect");
+    }
+    cr_assert(stopped);
+    cr_assert(isnan(rows_get_metric(&r, -1, "redis.reconnected_after_s")));
+    cr_assert(isnan(rows_get_metric(&r, -1, "hit_recovery_s")));
+    /* every request from the fault start on falls back: (60 - 20) / (60 - 15) */
+    cr_assert_float_eq(metric(&r, -1, "fallback.ratio"), 40.0 / 45.0, 0.01);
+    rows_free(&r);
+
+    run_rows d = {0};
+    run("configs/redis-restart.yaml", longer, 2, &d);
+    cr_assert_eq(metric(&d, -1, "requests.error"), 0);
+    double conn = metric(&d, -1, "redis.reconnected_after_s");
+    cr_assert(conn > 0 && conn <= 16, "with the detector: reconnected %.3f s after Redis came back", conn);
+    rows_free(&d);
+}
