@@ -261,8 +261,9 @@ int cmd_check(int argc, char **argv)
             printf(", %.1f s%s\n", now_s() - t0, nrules ? "" : ", no expect: rules");
         }
         r = judge(e, res, quiet, &npass, &nfail);
-        if (failed_runs && r != CS_USAGE)
-            r = CS_IO;
+        int rr = exp_results_status(res, e->nruns);
+        if (rr && r != CS_USAGE)
+            r = rr;
         /* Severity: a bad rule (2), then a failed run (3), then a failed rule (1). */
         if (r == CS_USAGE || (r == CS_IO && worst != CS_USAGE) ||
             (r == CS_EXPECT_FAILED && worst == CS_OK))

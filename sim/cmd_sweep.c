@@ -232,7 +232,7 @@ int cmd_sweep(int argc, char **argv)
             summary(&e, res, metrics, nm);
         }
         if (failed)
-            rc = CS_IO;
+            rc = exp_results_status(res, e.nruns);
     }
     exp_results_free(res, e.nruns);
     free(res);

@@ -259,7 +259,7 @@ int cmd_tune(int argc, char **argv)
             goto done;
         }
         if (failed)
-            rc = CS_IO;
+            rc = exp_results_status(res, e.nruns);
     }
     score(&e, res, pts);
     qsort(pts, e.nsc, sizeof *pts, e.maximize ? point_cmp_max : point_cmp_min);

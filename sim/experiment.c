@@ -529,6 +529,17 @@ const run_rows **exp_scenario_rows(const experiment *e, size_t s, const exp_resu
     return v;
 }
 
+int exp_results_status(const exp_result *res, size_t n)
+{
+    int rc = CS_OK;
+    for (size_t i = 0; i < n; i++)
+        if (res[i].rc == CS_USAGE)
+            return CS_USAGE;
+        else if (res[i].rc)
+            rc = CS_IO;
+    return rc;
+}
+
 void exp_results_free(exp_result *res, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -93,6 +93,9 @@ typedef void (*exp_progress)(void *arg, size_t done, size_t total);
 int exp_execute(const experiment *e, const char *db, int jobs, exp_progress progress, void *arg,
                 exp_result *res, cs_err *err);
 void exp_results_free(exp_result *res, size_t n);
+/* The status the failed runs among res[0..n) call for: 0 none failed,
+ * CS_USAGE when a model refused its config, else CS_IO. */
+int exp_results_status(const exp_result *res, size_t n);
 
 /* Read a stored run's whole-run and per-node metrics into rows. */
 int exp_read_metrics(sqlite3 *db, int64_t run_id, run_rows *rows, cs_err *err);

@@ -747,6 +747,27 @@ Test(check, an_unwritable_database_exits_3, .init = make_dir, .fini = rm_dir)
     cr_expect_eq(run_cmd(cmd_check, NULL, NULL, missing), CS_USAGE);
 }
 
+Test(check, a_config_the_model_refuses_exits_2_in_any_process, .init = make_dir, .fini = rm_dir)
+{
+    /* Valid keys, but the world has no `slow` fault for the backplane: the
+     * run fails at start, in this process (-j 1) or in a child (-j 2). */
+    const char *f =
+        write_file("refused.yaml", "schema: 1\nname: refused\nduration: 5s\nreplications: 2\n"
+                                   "faults:\n  - {at: 1s, target: backplane, kind: slow}\n"
+                                   "expect: [requests.error == 0]\n");
+    const char *jobs[] = {"1", "2"};
+    for (int k = 0; k < 2; k++) {
+        const char *args[] = {"check", f, "--db", tpath("r.db"), "-j", jobs[k], NULL};
+        char *out, *err;
+        cr_expect_eq(run_cmd(cmd_check, &out, &err, args), CS_USAGE, "-j %s", jobs[k]);
+        cr_expect_not_null(strstr(err, "faults[0]"), "%s", err);
+        cr_expect_not_null(strstr(out, "(2 failed)"), "%s", out);
+        cr_expect_not_null(strstr(out, "ERROR"), "%s", out);
+        free(out);
+        free(err);
+    }
+}
+
 Test(check, mm1_validation_experiment_passes, .init = make_dir, .fini = rm_dir)
 {
     const char *args[] = {
