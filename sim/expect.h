@@ -16,6 +16,10 @@
  * duration unit is converted to the unit of the metric it meets (`+ - < ...`
  * against an `_ms` or `_s` side), so `latency.p99_ms < 1s` means < 1000.
  *
+ * `all nodes: EXPR` / `any node: EXPR` evaluate EXPR once per node, bare
+ * metric names meaning that node's; every node (some node) must pass, in
+ * every run.  Quote such a rule in YAML ("all nodes: ..."), or YAML reads a map.
+ *
  * A rule without mean/ci95/min/max/stddev is judged on every run (it passes
  * when every run passes).  A rule with one is judged once per scenario over
  * its replications; outside the aggregate, a bare metric then means its mean.
