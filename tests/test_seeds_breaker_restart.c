@@ -16,7 +16,7 @@
 #include "sim/config.h"
 #include "sim/runner.h"
 
-#define S(x) ((sim_ns)((x) * 1e9))
+#define S(x) ((sim_ns)((x)*1e9))
 
 /* HCL story: blackhole at 2 min for 5 min (configs/hcl-breaker.yaml). */
 static const sim_ns HCL_T0 = S(120), HCL_T1 = S(420);
@@ -79,7 +79,10 @@ static void v1_setup(void)
     memset(&v1, 0, sizeof v1);
     run("configs/hcl-breaker.yaml", NULL, 0, &v1);
 }
-static void v1_teardown(void) { rows_free(&v1); }
+static void v1_teardown(void)
+{
+    rows_free(&v1);
+}
 
 TestSuite(seed003_hcl_v1, .init = v1_setup, .fini = v1_teardown);
 
@@ -98,8 +101,8 @@ Test(seed003_hcl_v1, opens_once_20_failures_and_10_s_of_failing_have_passed)
         const transition_row *t[64];
         size_t n = breaker_rows(&v1, i, t, 64);
         cr_assert_gt(n, 0);
-        cr_assert(is(t[0], "closed", "open"), "node %d: first transition %s -> %s", i, t[0]->from_state,
-                  t[0]->to_state);
+        cr_assert(is(t[0], "closed", "open"), "node %d: first transition %s -> %s", i,
+                  t[0]->from_state, t[0]->to_state);
         cr_assert_str_eq(t[0]->reason, "consecutive_failures");
         double at = (double)(t[0]->t_ns - HCL_T0) / 1e9;
         /* the first failure signals at >= 16.5 s; the trip needs 10 s more
@@ -133,8 +136,8 @@ Test(seed003_hcl_v1, after_60_s_lets_traffic_through_and_reopens_after_2_failure
             cr_assert(is(t[k + 2], "half_open", "open"));
             cr_assert_str_eq(t[k + 2]->reason, "resume_failures");
             double probe = (double)(t[k + 2]->t_ns - t[k + 1]->t_ns) / 1e9;
-            cr_assert(probe >= L_FAIL_MS / 1000 - 0.01 && probe < 20, "node %d: re-opened after %.3f s", i,
-                      probe);
+            cr_assert(probe >= L_FAIL_MS / 1000 - 0.01 && probe < 20,
+                      "node %d: re-opened after %.3f s", i, probe);
             cycles++;
         }
         /* 5 minutes of blackhole: open ~26.5 s, then cycles of ~76.5 s */
@@ -164,7 +167,8 @@ Test(seed003_hcl_v1, no_l1_entry_outlives_outage_start_plus_300_s)
     int nn = node_count(&v1);
     for (int i = 0; i < nn; i++) {
         double old = metric(&v1, i, "l1.outage_old_hit_s");
-        cr_assert_leq(old, 300, "node %d served a pre-outage entry %.3f s after the outage began", i, old);
+        cr_assert_leq(old, 300, "node %d served a pre-outage entry %.3f s after the outage began",
+                      i, old);
     }
     /* ... and it is the clamp that ends them (cache.duration is 30 min) */
     cr_assert_gt(metric(&v1, -1, "l1.outage_old_hit_s"), 290);
@@ -219,7 +223,8 @@ Test(seed003_hcl_v2, trips_on_failure_rate_without_a_minimum_time_and_reopens_fr
             if (t[k]->t_ns + S(L_FAIL_MS / 1000) < HCL_T1 && is(t[k + 1], "half_open", "open")) {
                 /* the 2 permitted calls fail after 16.5 s: 1 of 2 is >= 50 % */
                 double probe = (double)(t[k + 1]->t_ns - t[k]->t_ns) / 1e9;
-                cr_assert(probe >= L_FAIL_MS / 1000 - 0.01 && probe < 20, "node %d: %.3f s", i, probe);
+                cr_assert(probe >= L_FAIL_MS / 1000 - 0.01 && probe < 20, "node %d: %.3f s", i,
+                          probe);
                 reopen++;
             }
         }
@@ -254,7 +259,8 @@ static void restart_common(const run_rows *r)
     cr_assert_gt(rec, conn, "hits come back only after the client reconnects");
     /* the cold cache sends the whole load to MySQL: 1 / (1 - hit ratio),
      * less 20 % for one 1 s bucket's Poisson noise */
-    cr_assert_geq(metric(r, -1, "db.peak_rps_after") / metric(r, -1, "db.rps_before"), 0.8 / (1 - before));
+    cr_assert_geq(metric(r, -1, "db.peak_rps_after") / metric(r, -1, "db.rps_before"),
+                  0.8 / (1 - before));
     cr_assert_gt(metric(r, -1, "db.extra_calls_after"), 0);
 }
 
@@ -308,7 +314,8 @@ Test(seed004_restart, client_schedules_reconnect_within_their_largest_delay)
         run(V[k].config, NULL, 0, &r);
         restart_common(&r);
         double conn = metric(&r, -1, "redis.reconnected_after_s");
-        cr_assert(conn > 0 && conn <= V[k].max_s, "%s: reconnected after %.3f s", V[k].config, conn);
+        cr_assert(conn > 0 && conn <= V[k].max_s, "%s: reconnected after %.3f s", V[k].config,
+                  conn);
         rows_free(&r);
     }
 }
@@ -347,6 +354,7 @@ Test(seed004_restart, stuck_detection_revives_a_client_that_ran_out_of_retries)
     run("configs/redis-restart.yaml", longer, 2, &d);
     cr_assert_eq(metric(&d, -1, "requests.error"), 0);
     double conn = metric(&d, -1, "redis.reconnected_after_s");
-    cr_assert(conn > 0 && conn <= 16, "with the detector: reconnected %.3f s after Redis came back", conn);
+    cr_assert(conn > 0 && conn <= 16, "with the detector: reconnected %.3f s after Redis came back",
+              conn);
     rows_free(&d);
 }
