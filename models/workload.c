@@ -129,6 +129,15 @@ static void load_op(wl_request *r)
         r->op = OP_SET;
 }
 
+/* A closed-loop client's pause before its next request.  At least 1 us: a
+ * request in which nothing takes simulated time (L1 only, zero think) would
+ * otherwise repeat forever at one instant. */
+static sim_ns think_ns(workload *w, int node)
+{
+    sim_ns t = dist_sample_ns(&w->p.think, w->n[node].think);
+    return t > US(1) ? t : US(1);
+}
+
 static void timeout_fire(engine *e, void *obj, uint64_t u)
 {
     (void)u;
@@ -142,8 +151,7 @@ static void timeout_fire(engine *e, void *obj, uint64_t u)
         stats_latency(w->st, r->node, eng_now(e) - r->start);
     }
     if (r->client >= 0) /* the client moves on; the node keeps working */
-        eng_after(e, dist_sample_ns(&w->p.think, w->n[r->node].think), client_fire, &w->n[r->node],
-                  (uint64_t)r->client);
+        eng_after(e, think_ns(w, r->node), client_fire, &w->n[r->node], (uint64_t)r->client);
 }
 
 static void start_request(wl_node *n, int client)
@@ -271,8 +279,7 @@ bool wl_op_done(wl_request *r, wl_outcome o)
             stats_latency(w->st, r->node, eng_now(w->e) - r->start);
         }
         if (r->client >= 0)
-            eng_after(w->e, dist_sample_ns(&w->p.think, w->n[r->node].think), client_fire,
-                      &w->n[r->node], (uint64_t)r->client);
+            eng_after(w->e, think_ns(w, r->node), client_fire, &w->n[r->node], (uint64_t)r->client);
     }
     r->next_free = w->free_list;
     w->free_list = r;
