@@ -858,6 +858,37 @@ Test(sweep, the_summary_has_a_row_per_scenario, .init = make_dir, .fini = rm_dir
     free(out);
 }
 
+Test(sweep, tune_ranks_the_grid_by_the_objective_within_the_constraints, .init = make_dir,
+     .fini = rm_dir)
+{
+    const char *f =
+        write_file("t.yaml", QUEUE_FILE "replications: 2\n"
+                                        "sweep: {queue.servers: [1, 2, 3]}\n"
+                                        "objective:\n"
+                                        "  minimize: latency.mean_ms\n"
+                                        "  constraints: [\"mean(latency.mean_ms) < 1.5\"]\n");
+    const char *a[] = {"tune", f, "--db", tpath("t.db"), "-j", "2", NULL};
+    char *out, *err;
+    cr_expect_eq(run_cmd(cmd_tune, &out, &err, a), CS_OK, "%s", err);
+    /* More servers, less waiting: 3 ranks first. */
+    cr_expect_not_null(strstr(out, "   1  3  "), "%s", out);
+    cr_expect_not_null(strstr(out, "best: queue.servers=3"), "%s", out);
+    cr_expect_not_null(strstr(out, "--set 'queue.servers=3'"), "%s", out);
+    free(out);
+    free(err);
+    /* No point can meet an impossible constraint: exit 1. */
+    const char *sets[] = {
+        "tune", f, "--db", tpath("t.db"), "-j", "1", "--set", "queue.arrival=100/s", NULL};
+    f = write_file("t2.yaml", QUEUE_FILE "sweep: {queue.servers: [1, 2]}\n"
+                                         "objective: {maximize: requests.ok, "
+                                         "constraints: [requests.ok < 0]}\n");
+    sets[1] = f;
+    cr_expect_eq(run_cmd(cmd_tune, &out, NULL, sets), CS_EXPECT_FAILED);
+    cr_expect_not_null(strstr(out, "no point meets every constraint"), "%s", out);
+    cr_expect_not_null(strstr(out, "violates requests.ok < 0"), "%s", out);
+    free(out);
+}
+
 /* ---- suite compare --------------------------------------------------------------- */
 
 /* A database with `n` runs of scenario "exp p=1": latency.p99_ms = base +
