@@ -85,8 +85,14 @@ docs: all
 test: deps
 	@$(MAKE) --no-print-directory test-only
 
+# The seed stories and the validation experiment, judged by their own
+# expect: rules (the same files users run), into a fresh database.
+CHECK_FILES := $(wildcard experiments/*.yaml) configs/default.yaml
+
 test-only: all $(BUILD)/tests
 	$(MAKE) --no-print-directory -C policy BUILD=../$(BUILD)/policy-standalone SAN="$(SAN)" test
+	rm -f $(BUILD)/check.db $(BUILD)/check.db-wal $(BUILD)/check.db-shm
+	$(BUILD)/cachestorm check $(CHECK_FILES) --db $(BUILD)/check.db --quiet
 	$(BUILD)/tests --jobs 2
 
 sanitize: deps
