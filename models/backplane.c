@@ -39,14 +39,23 @@ ar_item *ar_get(ar_queue *q, uint32_t key)
     return i == UINT32_MAX ? NULL : &q->items[i];
 }
 
-void ar_put(ar_queue *q, uint32_t key, bp_action a, sim_ns ts, sim_ns expires)
+bool ar_put(ar_queue *q, uint32_t key, bp_action a, sim_ns ts, sim_ns expires, uint32_t max)
 {
     ar_item *it = ar_get(q, key);
     if (it) { /* the map keeps only the last action per key */
         it->action = (uint8_t)a;
         it->ts = ts;
         it->expires = expires;
-        return;
+        return true;
+    }
+    if (max && q->count >= max) { /* linear scan: only when a limit is set and reached */
+        ar_item *soonest = NULL;
+        for (uint32_t i = q->head; i != AR_NONE; i = q->items[i].next)
+            if (!soonest || q->items[i].expires < soonest->expires)
+                soonest = &q->items[i];
+        if (soonest->expires > expires)
+            return false;
+        ar_del(q, soonest->key);
     }
     uint32_t i;
     if (q->free_head != AR_NONE) {
@@ -65,6 +74,7 @@ void ar_put(ar_queue *q, uint32_t key, bp_action a, sim_ns ts, sim_ns expires)
     q->tail = i;
     u32map_put(&q->map, key, i);
     q->count++;
+    return true;
 }
 
 void ar_del(ar_queue *q, uint32_t key)

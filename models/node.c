@@ -488,7 +488,8 @@ static void ar_add(flow *f, bp_action a)
     node *n = f->n;
     if (!n->p.bp.auto_recovery)
         return;
-    ar_put(&n->bp.ar, f->key, a, f->ts, eng_now(n->e) + l2_duration(&n->p));
+    if (!ar_put(&n->bp.ar, f->key, a, f->ts, eng_now(n->e) + l2_duration(&n->p), n->p.bp.ar_max_items))
+        return;
     stats_add(n->st, n->id, n->id_ar_items, 1);
     trace(f, "auto_recovery.add", "action=%s", bp_action_name(a));
     ar_arm(n);
@@ -1135,11 +1136,16 @@ static void bp_l2_done(flow *f)
 
 static void ar_fire(engine *e, void *obj, uint64_t u);
 
+/* The processing loop waits AutoRecoveryDelay, or until the barrier set at
+ * a backplane reconnection if that is later (§3). */
 static void ar_arm(node *n)
 {
     if (n->ar_timer || n->ar_flow || !n->bp.ar.count)
         return;
-    n->ar_timer = eng_after(n->e, n->p.bp.ar_delay, ar_fire, n, 0);
+    sim_ns t = eng_now(n->e) + n->p.bp.ar_delay;
+    if (n->ar_barrier > t)
+        t = n->ar_barrier;
+    n->ar_timer = eng_at(n->e, t, ar_fire, n, 0);
 }
 
 static void ar_fire(engine *e, void *obj, uint64_t u)
@@ -1150,6 +1156,10 @@ static void ar_fire(engine *e, void *obj, uint64_t u)
     n->ar_timer = 0;
     if (n->ar_flow || !n->bp.ar.count)
         return;
+    if (eng_now(n->e) < n->ar_barrier) { /* a reconnection moved the barrier */
+        ar_arm(n);
+        return;
+    }
     ar_item *it = ar_first(&n->bp.ar);
     flow *f = flow_new(n, FL_RECOVERY, it->key, NULL);
     n->ar_flow = f;
@@ -1442,6 +1452,7 @@ int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
     n->rng_expiry = eng_rngf(n->e, "node[%d].expiry", n->id);
     n->rng_lock = eng_rngf(n->e, "node[%d].lock_poll", n->id);
     build_options(n);
+    n->bp_was_up = true;
     stats *s = n->st;
     n->id_l1_hit = stats_counter(s, "l1.hit");
     n->id_l1_miss = stats_counter(s, "l1.miss");
@@ -1492,6 +1503,15 @@ void node_free(node *n)
 void node_sample(node *n)
 {
     sim_ns now = eng_now(n->e);
+    /* a restored backplane subscription sets the auto-recovery barrier to
+     * now + AutoRecoveryDelay so other nodes reconnect first (§3; the
+     * restore is noticed at the next sample, at most one interval late) */
+    if (n->env.bp_rc) {
+        bool up = rc_is_connected(n->env.bp_rc);
+        if (up && !n->bp_was_up)
+            n->ar_barrier = now + n->p.bp.ar_delay;
+        n->bp_was_up = up;
+    }
     breaker_poll(n->br, now);
     stats_gauge_set(n->st, n->id, n->id_br_open, in_outage(n) ? 1 : 0);
     stats_gauge_set(n->st, n->id, n->pool.id_queue, (double)wp_queue_len(&n->pool));

@@ -14,7 +14,7 @@
  * timeouts, expiry arithmetic, fail-safe, outage clamp) are policy/ calls.
  *
  * Left out: tagging/Clear, serialization, EnableAutoClone, the backplane's
- * own breaker, the auto-recovery barrier on subscription reconnect.
+ * own breaker.
  */
 #ifndef CS_NODE_H
 #define CS_NODE_H
@@ -116,6 +116,8 @@ typedef struct node {
     /* auto-recovery */
     flow *ar_flow;
     ev_id ar_timer;
+    sim_ns ar_barrier; /* no replay before this (set at a backplane reconnection) */
+    bool bp_was_up;
     /* counters */
     uint64_t factory_calls, l2_reads, bp_received, bp_l2_reads;
     int id_l1_hit, id_l1_miss, id_l2_hit, id_l2_miss, id_l2_err, id_l2_to, id_factory,

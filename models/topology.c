@@ -327,6 +327,9 @@ static node_params node_params_of(const config *c, const cfg_group *g, world *w)
     p.bp.mode = (bp_mode)c->backplane.receive;
     p.bp.auto_recovery = c->backplane.auto_recovery.enabled;
     p.bp.ar_delay = c->backplane.auto_recovery.delay;
+    p.bp.ar_max_items = c->backplane.auto_recovery.max_items == INT64_MAX
+                            ? 0
+                            : (uint32_t)c->backplane.auto_recovery.max_items;
     char chan[256];
     const char *prefix = c->backplane.channel_prefix && *c->backplane.channel_prefix
                              ? c->backplane.channel_prefix

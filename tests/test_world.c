@@ -530,14 +530,28 @@ Test(backplane, auto_recovery_queue_keeps_last_action_per_key_in_order)
 {
     ar_queue q;
     ar_init(&q);
-    ar_put(&q, 5, BP_SET, 1, 100);
-    ar_put(&q, 6, BP_SET, 2, 100);
-    ar_put(&q, 5, BP_REMOVE, 3, 100);
+    ar_put(&q, 5, BP_SET, 1, 100, 0);
+    ar_put(&q, 6, BP_SET, 2, 100, 0);
+    ar_put(&q, 5, BP_REMOVE, 3, 100, 0);
     cr_assert_eq(q.count, 2);
     ar_item *it = ar_first(&q);
     cr_assert(it->key == 5 && it->action == BP_REMOVE && it->ts == 3);
     ar_del(&q, 5);
     cr_assert_eq(ar_first(&q)->key, 6);
+    ar_free(&q);
+}
+
+Test(backplane, auto_recovery_max_items_evicts_the_soonest_to_expire)
+{
+    ar_queue q;
+    ar_init(&q);
+    cr_assert(ar_put(&q, 1, BP_SET, 1, 300, 2));
+    cr_assert(ar_put(&q, 2, BP_SET, 1, 100, 2));
+    cr_assert(!ar_put(&q, 3, BP_SET, 1, 50, 2), "would expire sooner than all: refused");
+    cr_assert(ar_put(&q, 4, BP_SET, 1, 200, 2));
+    cr_assert_null(ar_get(&q, 2), "the soonest to expire went");
+    cr_assert_not_null(ar_get(&q, 1));
+    cr_assert_not_null(ar_get(&q, 4));
     ar_free(&q);
 }
 
