@@ -38,7 +38,7 @@ BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps run docs test test-only sanitize bench format lint install clean
+.PHONY: all deps run docs pictures test test-only sanitize bench format lint install clean
 all: $(BUILD)/cachestorm $(BUILD)/libcachepolicy.a
 
 deps:
@@ -75,6 +75,22 @@ run: deps all
 	@if command -v gnuplot >/dev/null 2>&1; then \
 	  $(BUILD)/cachestorm plot runs.db --kind timeline --out plots/out; \
 	else echo "(gnuplot not installed: no timeline picture; apt-get install gnuplot-nox)"; fi
+
+# The pictures the README and docs/stories show, redrawn from fresh runs:
+# timelines of single scenarios, variant comparisons of the A/B stories.
+PICTURE_CONFIGS := default hcl-breaker redis-restart
+pictures: all
+	rm -f $(BUILD)/pictures*.db*
+	@for c in $(PICTURE_CONFIGS); do \
+	  $(BUILD)/cachestorm run configs/$$c.yaml --db $(BUILD)/pictures.db --quiet >/dev/null || exit $$?; \
+	  $(BUILD)/cachestorm plot $(BUILD)/pictures.db $$c --kind timeline --out docs/img || exit $$?; \
+	done
+	$(BUILD)/cachestorm sweep experiments/stampede.yaml --db $(BUILD)/pictures-stampede.db --quiet >/dev/null
+	$(BUILD)/cachestorm plot $(BUILD)/pictures-stampede.db --kind compare --metric factory.calls \
+	  --metric latency.mean_ms --out docs/img
+	$(BUILD)/cachestorm sweep experiments/backplane-storm.yaml --db $(BUILD)/pictures-storm.db --quiet >/dev/null
+	$(BUILD)/cachestorm plot $(BUILD)/pictures-storm.db --kind compare --metric latency.p50_ms \
+	  --metric requests.error --metric pool.peak_workers --metric backplane.l2_reads --out docs/img
 
 # The README's key reference, generated from the one table in sim/config_schema.c.
 docs: all

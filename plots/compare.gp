@@ -44,7 +44,7 @@ set linetype 4 lc rgb '#d62728'
 set linetype 5 lc rgb '#9467bd'
 set linetype 6 lc rgb '#8c564b'
 set linetype cycle 6
-set multiplot layout nrow, ncol title title font ',13' margins 0.08, 0.97, 60.0 / H, 1 - 80.0 / H spacing 0.09, 110.0 / H
+set multiplot layout nrow, ncol title title font ',13' margins 0.10, 0.97, 60.0 / H, 1 - 80.0 / H spacing 0.11, 110.0 / H
 do for [w = 1:npan] {
     k = int(word(show, w))
     set ylabel value(sprintf('ylabel_%d', k))
