@@ -38,7 +38,7 @@ BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps run docs pictures test test-only sanitize bench format lint install clean
+.PHONY: all deps run docs pictures bench-full test test-only sanitize bench format lint install clean
 all: $(BUILD)/cachestorm $(BUILD)/libcachepolicy.a
 
 deps:
@@ -115,8 +115,14 @@ sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test-only
 
+# Engine figures, then the world on bench/standard.yaml shortened to 60
+# simulated seconds (bench-full: the whole 10 minutes, 60 M requests).
 bench: deps $(BENCH_BIN) $(BUILD)/cachestorm
-	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit $$?; done
+	$(BUILD)/bench/engine_bench
+	$(BUILD)/bench/world_bench bench/standard.yaml --set duration=60s --set faults[0].at=20s --set faults[0].for=20s
+
+bench-full: deps $(BENCH_BIN)
+	$(BUILD)/bench/world_bench bench/standard.yaml
 
 format:
 	clang-format -i $(POLICY_SRC) $(CORE_SRC) sim/main.c $(TEST_SRC) $(BENCH_SRC) $(wildcard sim/*.h models/*.h policy/*.h)
