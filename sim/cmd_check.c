@@ -4,13 +4,13 @@
  * scenario: PASS/FAIL, the rule, the measured value and which run or node
  * it is from.  Exit 1 when a rule fails, 2 for a bad file or rule, 3 when a
  * run or the database fails (INTERFACES.md "Command line"). */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "sim/cli.h"
+#include "sim/cli_args.h"
 #include "sim/experiment.h"
 
 static void help(FILE *f)
@@ -170,47 +170,23 @@ int cmd_check(int argc, char **argv)
 {
     const char *db = "runs.db";
     bool quiet = false;
-    int jobs = exp_default_jobs();
-    const char **sets = cs_calloc((size_t)argc + 1, sizeof *sets);
-    const char **files = cs_calloc((size_t)argc + 1, sizeof *files);
-    int nsets = 0, nfiles = 0, rc = CS_OK;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_val = i + 1 < argc;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help(stdout);
-            goto out;
-        } else if (!strcmp(a, "--db") && has_val) {
-            db = argv[++i];
-        } else if (!strcmp(a, "--set") && has_val) {
-            sets[nsets++] = argv[++i];
-        } else if (!strcmp(a, "-j") && has_val) {
-            char *end;
-            errno = 0;
-            long v = strtol(argv[++i], &end, 10);
-            if (errno || *end || v < 1 || v > 256) {
-                fprintf(stderr, "cachestorm check: -j needs a number from 1 to 256, not '%s'\n",
-                        argv[i]);
-                rc = CS_USAGE;
-                goto out;
-            }
-            jobs = (int)v;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = true;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "cachestorm check: unknown or incomplete option '%s' (see --help)\n",
-                    a);
-            rc = CS_USAGE;
-            goto out;
-        } else {
-            files[nfiles++] = a;
-        }
-    }
-    if (!nfiles) {
-        fprintf(stderr, "cachestorm check: no FILE given (see --help)\n");
-        rc = CS_USAGE;
+    long jobs_opt = exp_default_jobs();
+    cli_strs set_opt = {0}, file_opt = {0};
+    const cli_opt opts[] = {
+        {"--db", NULL, OPT_STR, &db, 0, 0},
+        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
+        {NULL, NULL, 0, NULL, 0, 0},
+    };
+    int rc = cli_parse("check", argc, argv, opts, "FILE", 0, &file_opt, help);
+    if (rc) {
+        rc = rc == CLI_HELP ? CS_OK : rc;
         goto out;
     }
+    int jobs = (int)jobs_opt;
+    const char **sets = set_opt.v, **files = file_opt.v;
+    int nsets = set_opt.n, nfiles = file_opt.n;
 
     /* Load everything first: a bad file or rule stops before any run. */
     experiment *ex = cs_calloc((size_t)nfiles, sizeof *ex);
@@ -279,7 +255,7 @@ done:
         exp_free(&ex[f]);
     free(ex);
 out:
-    free(sets);
-    free(files);
+    cli_strs_free(&set_opt);
+    cli_strs_free(&file_opt);
     return rc;
 }

@@ -1,12 +1,12 @@
 /* cmd_run.c — `cachestorm run CONFIG [--db FILE] [--seed N] [--set PATH=VALUE]...
  * [--trace FILTER] [--quiet]` (INTERFACES.md "Command line"). */
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "sim/cli.h"
+#include "sim/cli_args.h"
 #include "sim/runner.h"
 
 static void help(FILE *f)
@@ -34,55 +34,34 @@ static void help(FILE *f)
 
 int cmd_run(int argc, char **argv)
 {
-    const char *path = NULL, *db = "runs.db", *trace = NULL;
+    const char *db = "runs.db", *trace = NULL;
     bool quiet = false;
-    const char **sets = cs_calloc((size_t)argc + 1, sizeof *sets);
-    char seedset[64];
-    int nsets = 0, rc = CS_USAGE;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_val = i + 1 < argc;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help(stdout);
-            free(sets);
-            return CS_OK;
-        } else if (!strcmp(a, "--db") && has_val) {
-            db = argv[++i];
-        } else if (!strcmp(a, "--seed") && has_val) {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(argv[++i], &end, 10);
-            if (errno || *end || argv[i][0] == '-' || !argv[i][0]) {
-                fprintf(stderr, "cachestorm run: --seed needs a whole number >= 0, not '%s'\n",
-                        argv[i]);
-                goto out;
-            }
-            snprintf(seedset, sizeof seedset, "seed=%llu", v);
-            sets[nsets++] = seedset;
-        } else if (!strcmp(a, "--set") && has_val) {
-            sets[nsets++] = argv[++i];
-        } else if (!strcmp(a, "--trace") && has_val) {
-            trace = argv[++i];
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = true;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "cachestorm run: unknown or incomplete option '%s' (see --help)\n", a);
-            goto out;
-        } else if (!path) {
-            path = a;
-        } else {
-            fprintf(stderr, "cachestorm run: one CONFIG at a time ('%s' and '%s')\n", path, a);
-            goto out;
-        }
+    long seed = -1;
+    cli_strs sets = {0}, pos = {0};
+    const cli_opt opts[] = {
+        {"--db", NULL, OPT_STR, &db, 0, 0},
+        {"--seed", NULL, OPT_INT, &seed, 0, LONG_MAX},
+        {"--set", NULL, OPT_STRS, &sets, 0, 0},
+        {"--trace", NULL, OPT_STR, &trace, 0, 0},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
+        {NULL, NULL, 0, NULL, 0, 0},
+    };
+    int rc = cli_parse("run", argc, argv, opts, "CONFIG", 1, &pos, help);
+    if (rc) {
+        cli_strs_free(&sets);
+        cli_strs_free(&pos);
+        return rc == CLI_HELP ? CS_OK : rc;
     }
-    if (!path) {
-        fprintf(stderr, "cachestorm run: no CONFIG given (see --help)\n");
-        goto out;
+    char seedset[64];
+    if (seed >= 0) { /* --seed N is --set seed=N, last so it wins */
+        snprintf(seedset, sizeof seedset, "seed=%ld", seed);
+        sets.v = cs_realloc(sets.v, (size_t)(sets.n + 1) * sizeof *sets.v);
+        sets.v[sets.n++] = seedset;
     }
 
     config cfg;
     cs_err err = {0};
-    if ((rc = config_load(path, sets, nsets, &cfg, &err))) {
+    if ((rc = config_load(pos.v[0], sets.v, sets.n, &cfg, &err))) {
         fprintf(stderr, "%s\n", err.msg);
         goto out;
     }
@@ -112,6 +91,7 @@ int cmd_run(int argc, char **argv)
         rc = cmd_show(3, show_argv);
     }
 out:
-    free(sets);
+    cli_strs_free(&sets);
+    cli_strs_free(&pos);
     return rc;
 }

@@ -5,7 +5,6 @@
  * scenario: mean ± 95 % CI half-width of a few metrics over its
  * replications.  The rows of each run depend only on its config and seed,
  * never on -j (ARCHITECTURE.md, determinism contract). */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 
 #include "sim/cli.h"
+#include "sim/cli_args.h"
 #include "sim/experiment.h"
 
 /* Summary columns when no --metric is given: the first few of these that
@@ -140,57 +140,28 @@ static void summary(const experiment *e, const exp_result *res, const char **met
 
 int cmd_sweep(int argc, char **argv)
 {
-    const char *db = "runs.db", *path = NULL;
+    const char *db = "runs.db";
     bool quiet = false;
-    int jobs = exp_default_jobs();
-    const char **sets = cs_calloc((size_t)argc + 1, sizeof *sets);
-    const char **metrics = cs_calloc((size_t)argc + 1, sizeof *metrics);
-    int nsets = 0, rc = CS_OK;
-    size_t nm = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_val = i + 1 < argc;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help(stdout);
-            goto out;
-        } else if (!strcmp(a, "--db") && has_val) {
-            db = argv[++i];
-        } else if (!strcmp(a, "--set") && has_val) {
-            sets[nsets++] = argv[++i];
-        } else if (!strcmp(a, "--metric") && has_val) {
-            metrics[nm++] = argv[++i];
-        } else if (!strcmp(a, "-j") && has_val) {
-            char *end;
-            errno = 0;
-            long v = strtol(argv[++i], &end, 10);
-            if (errno || *end || v < 1 || v > 256) {
-                fprintf(stderr, "cachestorm sweep: -j needs a number from 1 to 256, not '%s'\n",
-                        argv[i]);
-                rc = CS_USAGE;
-                goto out;
-            }
-            jobs = (int)v;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = true;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "cachestorm sweep: unknown or incomplete option '%s' (see --help)\n",
-                    a);
-            rc = CS_USAGE;
-            goto out;
-        } else if (!path) {
-            path = a;
-        } else {
-            fprintf(stderr, "cachestorm sweep: one EXPERIMENT at a time ('%s' and '%s')\n", path,
-                    a);
-            rc = CS_USAGE;
-            goto out;
-        }
-    }
-    if (!path) {
-        fprintf(stderr, "cachestorm sweep: no EXPERIMENT given (see --help)\n");
-        rc = CS_USAGE;
+    long jobs_opt = exp_default_jobs();
+    cli_strs set_opt = {0}, metric_opt = {0}, pos = {0};
+    const cli_opt opts[] = {
+        {"--db", NULL, OPT_STR, &db, 0, 0},
+        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
+        {"--metric", NULL, OPT_STRS, &metric_opt, 0, 0},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
+        {NULL, NULL, 0, NULL, 0, 0},
+    };
+    int rc = cli_parse("sweep", argc, argv, opts, "EXPERIMENT", 1, &pos, help);
+    if (rc) {
+        rc = rc == CLI_HELP ? CS_OK : rc;
         goto out;
     }
+    int jobs = (int)jobs_opt;
+    const char *path = pos.v[0];
+    const char **sets = set_opt.v, **metrics = metric_opt.v;
+    int nsets = set_opt.n;
+    size_t nm = (size_t)metric_opt.n;
     experiment e;
     cs_err err = {0};
     if ((rc = exp_load(path, sets, nsets, &e, &err))) {
@@ -238,7 +209,8 @@ int cmd_sweep(int argc, char **argv)
     free(res);
     exp_free(&e);
 out:
-    free(sets);
-    free(metrics);
+    cli_strs_free(&set_opt);
+    cli_strs_free(&metric_opt);
+    cli_strs_free(&pos);
     return rc;
 }

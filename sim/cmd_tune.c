@@ -7,13 +7,14 @@
  * those meeting every constraint first, best objective on top.  A grid
  * search, on purpose: the grid is what the user wrote, every point is
  * stored, and the answer is the same for any -j. */
-#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/cli.h"
+#include "sim/cli_args.h"
 #include "sim/experiment.h"
 
 static void help(FILE *f)
@@ -170,52 +171,25 @@ static void print_ranking(const experiment *e, const point *pts, size_t rows_out
 
 int cmd_tune(int argc, char **argv)
 {
-    const char *db = "runs.db", *path = NULL;
-    int jobs = exp_default_jobs();
-    long top = 0;
-    const char **sets = cs_calloc((size_t)argc + 1, sizeof *sets);
-    int nsets = 0, rc = CS_OK;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_val = i + 1 < argc;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help(stdout);
-            goto out;
-        } else if (!strcmp(a, "--db") && has_val) {
-            db = argv[++i];
-        } else if (!strcmp(a, "--set") && has_val) {
-            sets[nsets++] = argv[++i];
-        } else if ((!strcmp(a, "-j") || !strcmp(a, "--top")) && has_val) {
-            char *end;
-            errno = 0;
-            long v = strtol(argv[++i], &end, 10);
-            if (errno || *end || v < 1 || (a[1] == 'j' && v > 256)) {
-                fprintf(stderr, "cachestorm tune: %s needs a whole number >= 1, not '%s'\n", a,
-                        argv[i]);
-                rc = CS_USAGE;
-                goto out;
-            }
-            if (a[1] == 'j')
-                jobs = (int)v;
-            else
-                top = v;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "cachestorm tune: unknown or incomplete option '%s' (see --help)\n", a);
-            rc = CS_USAGE;
-            goto out;
-        } else if (!path) {
-            path = a;
-        } else {
-            fprintf(stderr, "cachestorm tune: one EXPERIMENT at a time ('%s' and '%s')\n", path, a);
-            rc = CS_USAGE;
-            goto out;
-        }
-    }
-    if (!path) {
-        fprintf(stderr, "cachestorm tune: no EXPERIMENT given (see --help)\n");
-        rc = CS_USAGE;
+    const char *db = "runs.db";
+    long jobs_opt = exp_default_jobs(), top = 0;
+    cli_strs set_opt = {0}, pos = {0};
+    const cli_opt opts[] = {
+        {"--db", NULL, OPT_STR, &db, 0, 0},
+        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
+        {"--top", NULL, OPT_INT, &top, 1, LONG_MAX},
+        {NULL, NULL, 0, NULL, 0, 0},
+    };
+    int rc = cli_parse("tune", argc, argv, opts, "EXPERIMENT", 1, &pos, help);
+    if (rc) {
+        rc = rc == CLI_HELP ? CS_OK : rc;
         goto out;
     }
+    int jobs = (int)jobs_opt;
+    const char *path = pos.v[0];
+    const char **sets = set_opt.v;
+    int nsets = set_opt.n;
     experiment e;
     cs_err err = {0};
     if ((rc = exp_load(path, sets, nsets, &e, &err))) {
@@ -287,6 +261,7 @@ done:
     free(pts);
     exp_free(&e);
 out:
-    free(sets);
+    cli_strs_free(&set_opt);
+    cli_strs_free(&pos);
     return rc;
 }

@@ -182,3 +182,58 @@ Test(cli, set_overrides_land_in_params)
     free(s);
     sqlite3_close(h);
 }
+
+/* ---- the shared option parser (sim/cli_args.c) ------------------------- */
+#include "sim/cli_args.h"
+
+static void no_help(FILE *f) { (void)f; }
+
+typedef struct pcase {
+    const char *argv[8];
+    int want;            /* 0, CLI_HELP or CS_USAGE */
+    const char *db;      /* expected --db when want == 0 */
+    long jobs;
+    int nsets, npos;
+} pcase;
+
+static const pcase PCASES[] = {
+    {{"x", "a.yaml"}, 0, "runs.db", 2, 0, 1},
+    {{"x", "a.yaml", "--db", "d.db", "-j", "4"}, 0, "d.db", 4, 0, 1},
+    {{"x", "--set", "a=1", "a.yaml", "--set", "b=2"}, 0, "runs.db", 2, 2, 1},
+    {{"x", "a.yaml", "b.yaml"}, CS_USAGE, NULL, 0, 0, 0},   /* one positional at most */
+    {{"x"}, CS_USAGE, NULL, 0, 0, 0},                       /* none given */
+    {{"x", "a.yaml", "-j", "0"}, CS_USAGE, NULL, 0, 0, 0},  /* out of range */
+    {{"x", "a.yaml", "-j", "2x"}, CS_USAGE, NULL, 0, 0, 0}, /* not a number */
+    {{"x", "a.yaml", "--db"}, CS_USAGE, NULL, 0, 0, 0},     /* value missing */
+    {{"x", "a.yaml", "--frob"}, CS_USAGE, NULL, 0, 0, 0},   /* unknown */
+    {{"x", "--help", "--frob"}, CLI_HELP, NULL, 0, 0, 0},   /* help wins when first */
+};
+
+Test(cli_args, options_positionals_and_errors_follow_the_table)
+{
+    for (size_t k = 0; k < sizeof PCASES / sizeof PCASES[0]; k++) {
+        const pcase *c = &PCASES[k];
+        int argc = 0;
+        while (argc < 8 && c->argv[argc])
+            argc++;
+        const char *db = "runs.db";
+        long jobs = 2;
+        cli_strs sets = {0}, pos = {0};
+        const cli_opt opts[] = {
+            {"--db", NULL, OPT_STR, &db, 0, 0},
+            {"-j", NULL, OPT_INT, &jobs, 1, 256},
+            {"--set", NULL, OPT_STRS, &sets, 0, 0},
+            {NULL, NULL, 0, NULL, 0, 0},
+        };
+        int rc = cli_parse("x", argc, (char **)c->argv, opts, "CONFIG", 1, &pos, no_help);
+        cr_assert_eq(rc, c->want, "case %zu: rc %d, want %d", k, rc, c->want);
+        if (rc == 0) {
+            cr_assert_str_eq(db, c->db, "case %zu", k);
+            cr_assert_eq(jobs, c->jobs, "case %zu", k);
+            cr_assert_eq(sets.n, c->nsets, "case %zu", k);
+            cr_assert_eq(pos.n, c->npos, "case %zu", k);
+        }
+        cli_strs_free(&sets);
+        cli_strs_free(&pos);
+    }
+}
