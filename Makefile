@@ -133,11 +133,11 @@ lint:
 	  --suppress=missingIncludeSystem -I. policy sim models
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/cachepolicy \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/policy \
 	  $(DESTDIR)$(PREFIX)/share/cachestorm/plots $(DESTDIR)$(PREFIX)/share/cachestorm/configs
 	install -m 755 $(BUILD)/cachestorm $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(BUILD)/libcachepolicy.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 policy/*.h $(DESTDIR)$(PREFIX)/include/cachepolicy/
+	install -m 644 policy/*.h $(DESTDIR)$(PREFIX)/include/policy/
 	install -m 644 $(wildcard plots/*.gp) $(DESTDIR)$(PREFIX)/share/cachestorm/plots/
 	install -m 644 configs/*.yaml $(DESTDIR)$(PREFIX)/share/cachestorm/configs/
 
