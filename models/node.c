@@ -1324,9 +1324,20 @@ static void request_job(wp_job *j)
     begin_op(f);
 }
 
+_Static_assert(sizeof(flow) <= 512, "flow objects stay small: one per operation in progress");
+
 void node_start(void *np, wl_request *r, bool first)
 {
     node *n = np;
+    if (n->flows_live >= n->p.max_flows) {
+        /* stated limit (STYLE.md): an overloaded node refuses the operation
+         * instead of growing without bound; counted as an error */
+        n->refused++;
+        stats_add(n->st, n->id, n->id_refused, 1);
+        if (!wl_op_done(r, WL_ERROR) && !first)
+            wp_release(&n->pool); /* the request's worker, handed to us */
+        return;
+    }
     static const int kinds[] = {FL_GOS, FL_SET, FL_REMOVE, FL_EXPIRE};
     flow *f = flow_new(n, kinds[r->op], r->key, r);
     f->sync = n->p.sync_api;
@@ -1373,6 +1384,7 @@ node_params node_defaults(void)
         .fallback_db = true,
         .check_connected = false,
         .value_size = 0,
+        .max_flows = 1u << 18,
         .l1 = {.capacity = 100000},
         .pool = {.unbounded = false, .min = 8, .max = 32767, .injection = MS(500)},
         .bp = {.enabled = true, .mode = BP_ASYNC, .channel = 0, .auto_recovery = true,
@@ -1473,6 +1485,7 @@ int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
     n->id_failsafe = stats_counter(s, "failsafe.activations");
     n->id_eager = stats_counter(s, "eager.refreshes");
     n->id_ar_items = stats_counter(s, "auto_recovery.items");
+    n->id_refused = stats_counter(s, "node.refused");
     n->id_l2_calls = stats_counter(s, "l2.calls");
     n->id_l2_failures = stats_counter(s, "l2.failures");
     n->id_fallback = stats_counter(s, "fallback.calls");

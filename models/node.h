@@ -60,6 +60,8 @@ typedef struct node_params {
     bool fallback_db;                  /* L2 unusable: go to the database (true) or fail */
     bool check_connected;              /* skip L2 while the client is disconnected (seed 004) */
     uint32_t value_size;               /* bytes per value (scales Redis service via per_kb) */
+    uint32_t max_flows;                /* stated limit of operations in progress per node
+                                          (256 Ki); beyond it new ones fail (node.refused) */
     l1_params l1;
     wp_params pool;
     bp_params bp;
@@ -119,10 +121,10 @@ typedef struct node {
     sim_ns ar_barrier; /* no replay before this (set at a backplane reconnection) */
     bool bp_was_up;
     /* counters */
-    uint64_t factory_calls, l2_reads, bp_received, bp_l2_reads;
+    uint64_t factory_calls, l2_reads, bp_received, bp_l2_reads, refused;
     int id_l1_hit, id_l1_miss, id_l2_hit, id_l2_miss, id_l2_err, id_l2_to, id_factory,
         id_factory_err, id_factory_to, id_mlock_waits, id_dl_acq, id_dl_to, id_br_trips, id_br_open_s,
-        id_br_rej, id_br_open, id_failsafe, id_eager, id_ar_items;
+        id_br_rej, id_br_open, id_failsafe, id_eager, id_ar_items, id_refused;
     int id_l2_calls, id_l2_failures, id_fallback, id_open_lookups, id_open_hits;
 } node;
 

@@ -448,7 +448,8 @@ static const char *const COUNTERS[] = {
     "lock.distributed.timeout", "redis.reconnects", "breaker.trips", "breaker.open_s",
     "breaker.rejected", "backplane.published", "backplane.received", "backplane.l2_reads",
     "pool.starved_s", "failsafe.activations", "eager.refreshes", "auto_recovery.items",
-    "l2.calls", "l2.failures", "fallback.calls", "breaker.open_lookups", "breaker.open_hits", NULL};
+    "l2.calls", "l2.failures", "fallback.calls", "breaker.open_lookups", "breaker.open_hits",
+    "node.refused", NULL};
 
 /* Per-node peaks reported under INTERFACES.md names: metric <- gauge. */
 static const char *const PEAKS[][2] = {{"redis.peak_backlog", "redis.peak_backlog"},
