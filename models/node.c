@@ -1099,12 +1099,17 @@ static void bp_begin(flow *f)
             l1_expire(e);
         break;
     case BP_SET:
-        if (!e || e->ts >= f->ts)
-            break; /* lazy: only nodes holding the key fetch it */
+        if (!e || e->ts >= f->ts) { /* lazy: only nodes holding the key fetch it */
+            trace(f, "backplane.decide", "%s", !e ? "no L1 entry: nothing" : "L1 not older: nothing");
+            break;
+        }
         if (!n->p.l2_enabled || !l2_allow(n)) {
             l1_expire(e);
             break;
         }
+        /* §3: the L1 entry is older than the message: read L2 now */
+        trace(f, "backplane.decide", "L1 older by %.3f ms: read L2 (%s)",
+              ns_to_s(f->ts - e->ts) * 1e3, n->p.bp.mode == BP_SYNC_INLINE ? "blocking" : "awaited");
         n->bp_l2_reads++;
         stats_add(n->st, n->id, n->bp.id_reads, 1);
         /* sync_inline (2.0.1/2.1.0): a blocking HMGET holding this worker */
@@ -1121,6 +1126,8 @@ static void bp_l2_done(flow *f)
 {
     node *n = f->n;
     l1_entry *e = l1_get(&n->l1, f->key, eng_now(n->e));
+    trace(f, "backplane.l2_read", "res=%d after %.3f ms", f->res,
+          ns_to_s(eng_now(n->e) - f->op_start) * 1e3);
     if (e) {
         if (f->res == R_OK && f->val.stamp > e->ts && l2_valid(n, f->val.stamp, eng_now(n->e)))
             l1_from_l2(n, f->key, f->val.stamp);

@@ -138,8 +138,10 @@ typedef struct rc_params {
     bool queue_while_disconnected; /* BacklogPolicy.Default true; FailFast false:
                                RC_ERR_REFUSED at once while disconnected (§5) */
     dist write;                    /* time the single writer holds the write lock per
-                                      message (write + synchronous flush, §5); default
-                                      constant 0 (not given by the source) */
+                                      message (write + synchronous flush, §5): config
+                                      l2.client.flush_cost, default constant 0 (FlushSync
+                                      flushes an in-memory pipe; the socket send runs on
+                                      SER's SocketManager) */
     rc_schedule reconnect_mux;     /* "ser_exponential", base = connect_timeout/2
                                    = 2500 ms, cap 10000 ms (resilience.md §3.4) */
     /* pool */

@@ -98,6 +98,8 @@ static rc_params client_params(const cfg_client *c, bool count_l2)
     p.connections = (int)c->connections;
     p.acquire_timeout = c->acquire_timeout == SIM_NEVER ? c->timeout : c->acquire_timeout;
     p.queue_while_disconnected = c->queue_while_disconnected;
+    /* fusioncache.md §5 write path: write + sync flush under the write mutex */
+    p.write = dist_constant((double)c->flush_cost);
     p.retry_attempts = (int)c->retries.attempts;
     snprintf(p.retry.name, sizeof p.retry.name, "%s", backoff_name(c->retries.backoff));
     p.retry.base = c->retries.interval;

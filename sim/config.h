@@ -261,6 +261,7 @@ typedef struct cfg_client {
     sim_ns timeout, async_timeout, heartbeat, connect_timeout;
     int64_t connections;
     int64_t socket_workers;
+    sim_ns flush_cost;
     sim_ns acquire_timeout;
     bool queue_while_disconnected;
     cfg_refused on_refused;

@@ -401,6 +401,10 @@ static const cfg_key client_keys[] = {
     {KEY(cfg_client, socket_workers, "socket_workers", CK_INT), .def = "10", .min = 1, .max = 10000,
      .help = "multiplexer: dedicated socket I/O workers shared by the node's multiplexers "
              "(SE.Redis SocketManager.Shared: 10, fusioncache.md §5)"},
+    {KEY(cfg_client, flush_cost, "flush_cost", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "multiplexer: time the single writer holds the write mutex per message (write + "
+             "FlushSync into the connection's in-memory pipe; the socket send runs on the "
+             "SocketManager, fusioncache.md §5).  0: a pipe flush costs microseconds"},
     {KEY(cfg_client, acquire_timeout, "acquire_timeout", CK_DURATION),
      .inherit = "l2.client.timeout", .min = 0, .max = BIG, .flags = CF_MIN_OPEN | CF_NONE,
      .help = "pool: longest wait for a free connection (default: timeout)"},

@@ -234,21 +234,71 @@ Test(backplane_storm, fc_2_1_0_unique_names_hear_nothing, .timeout = 60)
 }
 
 /* 2.1.0, one name: every peer EntrySet on a key held with an older
- * timestamp is a blocking HMGET on a pool worker (§4): the pool must inject
- * workers beyond its 8.  The seed's collapse (error ratio >= 0.9, p50 >= 9 s
- * on a node) does not come out of the model: each read holds its worker one
- * ~2 ms round trip, which the grown pool absorbs.  The last assertion pins
- * that, so a model change that makes it appear is noticed (and
- * docs/stories/backplane-storm.md updated). */
-Test(backplane_storm, fc_2_1_0_same_name_blocking_reads_grow_the_pool, .timeout = 60)
+ * timestamp is a blocking HMGET on a pool worker (fusioncache.md §4 steps
+ * 1-3): the pool must inject workers beyond its 8.  The seed's collapse
+ * (error ratio >= 0.9, p50 >= 9 s on a node) does not come out, and the
+ * mechanism says why (docs/stories/backplane-storm.md, "The loop"): a read
+ * holds its worker one reply on the shared in-order connection (~3 ms), so
+ * the demand is lambda_b x h ~ 2,400/s x 3 ms ~ 7 workers per node, which
+ * the grown pool absorbs; and a starved node slows its own sets, so it
+ * publishes less and its peers receive less: the feedback is negative.
+ * With no writer cost the single writer is never busy, so nothing ever
+ * waits in the backlog and no read can time out there. */
+Test(backplane_storm, fc_2_1_0_same_name_blocking_reads_grow_the_pool_without_collapse,
+     .timeout = 60)
 {
     run_rows r;
     run(STORM, NULL, 0, &r);
-    cr_expect_gt(metric(&r, -1, "backplane.l2_reads"), 0);
+    double recv = metric(&r, -1, "backplane.received"),
+           reads = metric(&r, -1, "backplane.l2_reads");
+    cr_expect_gt(reads, 0);
+    cr_expect_lt(reads, recv, "§3: a message for a key held with a newer timestamp reads nothing");
     cr_expect_gt(metric(&r, -1, "pool.peak_workers"), 8);
     cr_expect_gt(metric(&r, -1, "pool.starved_s"), 0);
+    cr_expect_eq(metric(&r, -1, "redis.peak_backlog"), 0, "a free writer never backlogs");
+    cr_expect_eq(metric(&r, -1, "l2.timeout"), 0, "no read waits 5 s");
     for (int i = 0; i < 3; i++)
         cr_expect_lt(metric(&r, i, "requests.error"), 0.9 * metric(&r, i, "requests.total"),
                      "node %d collapses: update the story doc", i);
+    rows_free(&r);
+}
+
+/* §5 write path with a cost per message (l2.client.flush_cost): a caller
+ * that finds the mutex busy joins the backlog, drained one message at a
+ * time.  In a closed loop the backlog cannot outgrow the callers that wait
+ * on it: 10 clients x (HMSET + EXPIRE) plus one blocking read per busy
+ * worker.  At 20 us a message the writer is ~20 % busy (~9,000 messages/s
+ * per node): the backlog forms and drains, nothing times out. */
+Test(backplane_storm, flush_cost_backlog_is_bounded_by_the_waiting_callers, .timeout = 60)
+{
+    const char *sets[] = {"l2.client.flush_cost=20us"};
+    run_rows r;
+    run(STORM, sets, 1, &r);
+    double workers = metric(&r, -1, "pool.peak_workers");
+    double backlog = metric(&r, -1, "redis.peak_backlog");
+    cr_expect_gt(backlog, 0, "a busy writer sends callers to the backlog");
+    cr_expect_leq(backlog, 10 * 2 + workers, "backlog %.0f > callers (20 + %.0f workers)", backlog,
+                  workers);
+    cr_expect_eq(metric(&r, -1, "l2.timeout"), 0);
+    cr_expect_eq(metric(&r, -1, "requests.error"), 0);
+    rows_free(&r);
+}
+
+/* Positive feedback would make a perturbation self-sustaining.  A 3 s
+ * pause of node 0 (a GC-like stop) queues every message that arrives
+ * meanwhile (~2 x 3,300/s x 3 s ~ 20,000 jobs, ~38 % of them blocking
+ * reads); once it resumes, the grown pool drains reads at ~W / 3 ms, far
+ * above the ~2,400/s that arrive, so the node catches up and no request
+ * hits the 10 s client timeout: the loop is damped, not self-sustaining. */
+Test(backplane_storm, fc_2_1_0_a_paused_node_catches_up, .timeout = 60)
+{
+    const char *sets[] = {"faults=[{at: 10s, target: node, node: 0, kind: pause, for: 3s}]"};
+    run_rows r;
+    run(STORM, sets, 1, &r);
+    cr_expect_gt(metric(&r, -1, "pool.peak_queue"), 2 * 3000 * 3 * 0.9,
+                 "the pause queues the storm");
+    cr_expect_eq(metric(&r, -1, "requests.error"), 0);
+    cr_expect_lt(metric(&r, 0, "latency.max_ms"), 10000,
+                 "node 0 catches up before any client gives up");
     rows_free(&r);
 }
