@@ -260,7 +260,6 @@ typedef struct cfg_client {
     cfg_call_style calls;
     sim_ns timeout, async_timeout, heartbeat, connect_timeout;
     int64_t connections;
-    int64_t socket_workers;
     sim_ns flush_cost;
     sim_ns acquire_timeout;
     bool queue_while_disconnected;

@@ -398,9 +398,6 @@ static const cfg_key client_keys[] = {
      .help = "connect attempt timeout (SE.Redis: 5 s; Redisson, ioredis: 10 s)"},
     {KEY(cfg_client, connections, "connections", CK_INT), .def = "64", .min = 1, .max = 100000,
      .help = "pool: connections per node (Redisson connectionPoolSize: 64)"},
-    {KEY(cfg_client, socket_workers, "socket_workers", CK_INT), .def = "10", .min = 1, .max = 10000,
-     .help = "multiplexer: dedicated socket I/O workers shared by the node's multiplexers "
-             "(SE.Redis SocketManager.Shared: 10, fusioncache.md §5)"},
     {KEY(cfg_client, flush_cost, "flush_cost", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
      .help = "multiplexer: time the single writer holds the write mutex per message (write + "
              "FlushSync into the connection's in-memory pipe; the socket send runs on the "
