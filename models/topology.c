@@ -923,6 +923,7 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
         goto out;
     }
     wl_init(&w->wl, w->e, w->st, w->nn, &wp, w->targets, node_start);
+    w->wl.rows = rows;
     if (w->trace_request >= 0) {
         w->wl.trace_select = trace_select;
         w->wl.trace_ctx = w;

@@ -5,6 +5,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define BLOCK 1024
@@ -138,6 +139,19 @@ static sim_ns think_ns(workload *w, int node)
     return t > US(1) ? t : US(1);
 }
 
+static const char *const OP_NAME[] = {"get_or_set", "set", "remove", "expire"};
+
+/* A trace row for a selected request (--trace request=R). */
+static void trace_req(const wl_request *r, const char *step)
+{
+    workload *w = r->wl;
+    if (!r->traced || !w->rows)
+        return;
+    char d[96];
+    snprintf(d, sizeof d, "step=%u key_i=%u op=%s key=%u", r->step, r->key_i, OP_NAME[r->op], r->key);
+    rows_trace(w->rows, eng_now(w->e), r->node, r->id, step, d);
+}
+
 static void timeout_fire(engine *e, void *obj, uint64_t u)
 {
     (void)u;
@@ -145,6 +159,7 @@ static void timeout_fire(engine *e, void *obj, uint64_t u)
     workload *w = r->wl;
     r->timeout_ev = 0;
     r->abandoned = true;
+    trace_req(r, "request.timeout");
     if (w->st) {
         stats_add(w->st, r->node, w->id_err, 1);
         stats_add(w->st, r->node, w->id_timeout, 1);
@@ -168,6 +183,7 @@ static void start_request(wl_node *n, int client)
     if (w->trace_select)
         r->traced = w->trace_select(w->trace_ctx, r);
     load_op(r);
+    trace_req(r, "request.start");
     w->start(n->target, r, true);
 }
 
@@ -269,6 +285,7 @@ bool wl_op_done(wl_request *r, wl_outcome o)
         return true;
     }
     /* the request is over */
+    trace_req(r, r->abandoned ? "request.end (abandoned)" : "request.end");
     if (!r->abandoned) {
         if (r->timeout_ev)
             eng_cancel(w->e, r->timeout_ev);

@@ -21,6 +21,7 @@
 
 #include "sim/dist.h"
 #include "sim/engine.h"
+#include "sim/rows.h"
 #include "sim/stats.h"
 
 typedef enum wl_op { OP_GET_OR_SET = 0, OP_SET, OP_REMOVE, OP_EXPIRE } wl_op;
@@ -116,6 +117,7 @@ struct workload {
     size_t nblocks, blocks_cap;
     int64_t next_id;
     int id_total, id_ok, id_err, id_timeout, id_stale;
+    run_rows *rows; /* trace rows of selected requests (may be NULL) */
     /* optional: called when a request starts (for --trace selection) */
     bool (*trace_select)(void *ctx, const wl_request *r);
     void *trace_ctx;

@@ -793,6 +793,15 @@ Test(world, trace_filter_records_the_steps_of_one_key)
     for (size_t i = 0; i < r.trace.n; i++)
         cr_assert(strstr(r.trace.v[i].detail, "key=1 "), "%s", r.trace.v[i].detail);
     rows_free(&r);
+    run_rows q = {0};
+    cr_assert_eq(topology_run(&c, 1, "request=100", &q, &end, &ev, &err), 0, "%s", err.msg);
+    cr_assert_gt(q.trace.n, 1);
+    cr_assert_str_eq(q.trace.v[0].step, "request.start");
+    for (size_t i = 0; i < q.trace.n; i++)
+        cr_assert_eq(q.trace.v[i].request, 100);
+    cr_assert(strncmp(q.trace.v[q.trace.n - 1].step, "request.end", 11) == 0, "%s",
+              q.trace.v[q.trace.n - 1].step);
+    rows_free(&q);
     cr_assert_neq(topology_run(&c, 1, "bogus", &r, &end, &ev, &err), 0);
     config_free(&c);
 }
