@@ -911,3 +911,74 @@ Test(world, unsupported_fault_is_a_config_error)
     rows_free(&r);
     config_free(&c);
 }
+
+Test(node, eager_refresh_runs_the_factory_in_the_background_once)
+{
+    node_params p = base_params();
+    p.duration = SEC(10);
+    p.eager_threshold = 0.5;
+    fx x;
+    fx_init(&x, 1, &p, NULL, MS(1), MS(20));
+    node *n = &x.nodes[0];
+    wl_inject(&x.wl, 0, 8, OP_GET_OR_SET);
+    fx_run(&x, SEC(1));
+    cr_assert_eq(n->factory_calls, 1);
+    sim_ns ts0 = l1_peek(&n->l1, 8)->ts;
+    fx_run(&x, SEC(7)); /* past 50 % of the duration, still valid */
+    wl_inject(&x.wl, 0, 8, OP_GET_OR_SET);
+    wl_inject(&x.wl, 0, 8, OP_GET_OR_SET);
+    fx_run(&x, SEC(8));
+    cr_assert_eq(n->factory_calls, 2, "one background refresh, not one per hit");
+    cr_assert_eq(fx_total(&x, 0, "l1.hit"), 2, "both callers answered from L1 at once");
+    cr_assert_gt(l1_peek(&n->l1, 8)->ts, ts0, "the refreshed value replaced the entry");
+    fx_free(&x);
+}
+
+Test(node, factory_soft_timeout_serves_stale_and_completes_in_background)
+{
+    node_params p = base_params();
+    p.duration = SEC(5);
+    p.fail_safe = true;
+    p.factory_soft = MS(100);
+    fx x;
+    fx_init(&x, 1, &p, NULL, MS(1), MS(500));
+    node *n = &x.nodes[0];
+    wl_inject(&x.wl, 0, 8, OP_GET_OR_SET); /* no fallback yet: no soft timeout */
+    fx_run(&x, SEC(2));
+    cr_assert_eq(fx_total(&x, 0, "requests.ok"), 1);
+    sim_ns ts0 = l1_peek(&n->l1, 8)->ts;
+    fx_run(&x, SEC(10)); /* expired: stale fallback exists */
+    wl_inject(&x.wl, 0, 8, OP_GET_OR_SET);
+    fx_run(&x, SEC(10) + MS(200));
+    cr_assert_eq(fx_total(&x, 0, "requests.stale"), 1, "soft timeout -> fail-safe");
+    cr_assert_eq(fx_total(&x, 0, "factory.timeouts"), 1);
+    cr_assert_eq(l1_peek(&n->l1, 8)->ts, ts0, "not yet refreshed");
+    fx_run(&x, SEC(12));
+    cr_assert_gt(l1_peek(&n->l1, 8)->ts, ts0, "the factory completed in the background");
+    cr_assert(!l1_peek(&n->l1, 8)->stale);
+    fx_free(&x);
+}
+
+Test(node, fallback_error_fails_requests_while_the_breaker_is_open)
+{
+    node_params p = base_params();
+    p.fallback_db = false;
+    snprintf(p.breaker_kind, sizeof p.breaker_kind, "simple");
+    static char bparams[256];
+    const breaker_ops *ops = breaker_kind("simple");
+    ops->defaults(bparams);
+    cr_assert_eq(breaker_params_set("simple", bparams, "break_duration", (double)SEC(60)), 0);
+    p.breaker_params = bparams;
+    fx x;
+    fx_init(&x, 1, &p, NULL, MS(1), MS(5));
+    rs_down(x.srv, "test");
+    wl_inject(&x.wl, 0, 1, OP_GET_OR_SET); /* fails on L2, opens the breaker; factory runs */
+    fx_run(&x, SEC(10));
+    cr_assert_neq(x.nodes[0].br_state, BREAKER_CLOSED);
+    double before = x.nodes[0].factory_calls;
+    wl_inject(&x.wl, 0, 2, OP_GET_OR_SET);
+    fx_run(&x, SEC(11));
+    cr_assert_eq(fx_total(&x, 0, "requests.error"), 1, "L2 unusable and fallback: error");
+    cr_assert_eq(x.nodes[0].factory_calls, before, "no database call");
+    fx_free(&x);
+}
