@@ -1331,7 +1331,7 @@ static void request_job(wp_job *j)
     begin_op(f);
 }
 
-_Static_assert(sizeof(flow) <= 512, "flow objects stay small: one per operation in progress");
+_Static_assert(sizeof(flow) <= 384, "flow objects stay small: one per operation in progress");
 
 void node_start(void *np, wl_request *r, bool first)
 {
