@@ -982,3 +982,66 @@ Test(node, fallback_error_fails_requests_while_the_breaker_is_open)
     cr_assert_eq(x.nodes[0].factory_calls, before, "no database call");
     fx_free(&x);
 }
+
+/* ======================================================================
+ * workload key draws, stochastic faults
+ * ====================================================================== */
+
+Test(world, zipf_and_hotspot_key_draws_follow_their_law)
+{
+    engine *e = eng_new(5);
+    wl_params p = {.npoints = 1, .nsteps = 1, .timeout = SIM_NEVER, .think = dist_constant(0),
+                   .keys = {.count = 100, .popularity = POP_ZIPF, .s = 1.0}};
+    p.script[0] = (wl_step){.op = OP_GET_OR_SET, .keys = 1};
+    workload w;
+    wl_init(&w, e, NULL, 1, &p, NULL, node_start);
+    gsl_rng *r = eng_rng(e, "test.keys");
+    double h = 0;
+    for (int k = 1; k <= 100; k++)
+        h += 1.0 / k;
+    int n = 200000, c0 = 0, c9 = 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t k = wl_draw_key(&w, r);
+        cr_assert_lt(k, 100);
+        c0 += k == 0;
+        c9 += k == 9;
+    }
+    cr_assert_float_eq((double)c0 / n, 1 / h, 0.01, "P(rank 1) = 1/H_100");
+    cr_assert_float_eq((double)c9 / n, 0.1 / h, 0.005, "P(rank 10) = 1/(10 H_100)");
+    wl_free(&w);
+
+    p.keys = (wl_keys){.count = 1000, .popularity = POP_HOTSPOT, .hot_keys = 0.01, .hot_traffic = 0.9};
+    wl_init(&w, e, NULL, 1, &p, NULL, node_start);
+    int hot = 0;
+    for (int i = 0; i < n; i++)
+        hot += wl_draw_key(&w, r) < 10;
+    cr_assert_float_eq((double)hot / n, 0.9, 0.01, "hot_share of draws on hot_fraction of keys");
+    wl_free(&w);
+    eng_free(e);
+}
+
+Test(world, mttf_mttr_faults_alternate_with_the_right_duty_cycle)
+{
+    run_rows r = run_text("schema: 1\nname: mttf\nduration: 2000s\nwarmup: 0s\ninterval: 10s\n"
+                          "nodes: {count: 1}\ncache: {mode: local_only}\n"
+                          "workload: {kind: open, rate: 1/s, keys: {count: 10}}\n"
+                          "faults:\n  - {at: 0s, target: database, kind: down, mttf: 10s, mttr: 2s}\n");
+    int starts = 0;
+    double down = 0, since = -1;
+    for (size_t i = 0; i < r.transitions.n; i++) {
+        const transition_row *t = &r.transitions.v[i];
+        if (strcmp(t->component, "fault") != 0)
+            continue;
+        if (strcmp(t->to_state, "active") == 0) {
+            starts++;
+            since = ns_to_s(t->t_ns);
+        } else if (since >= 0) {
+            down += ns_to_s(t->t_ns) - since;
+            since = -1;
+        }
+    }
+    /* ~2000 / 12 = 167 cycles; down fraction 2 / 12 */
+    cr_assert(starts > 120 && starts < 215, "%d cycles", starts);
+    cr_assert_float_eq(down / 2000, 2.0 / 12, 0.04, "down fraction %g", down / 2000);
+    rows_free(&r);
+}
