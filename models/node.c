@@ -1056,7 +1056,8 @@ static void bp_on_message(void *ctx, int channel, const rs_message *m)
     (void)channel;
     node *n = ctx;
     if (n->p.bp.mode == BP_IGNORE)
-        return; /* IgnoreIncomingBackplaneNotifications */
+        return; /* IgnoreIncomingBackplaneNotifications: the check runs first in the
+                   handler, so the (zero-time) dispatch job is not modelled either */
     if (n->bp.down)
         return;
     /* SER dispatches every handler message as a pool work item (§4.2) */
