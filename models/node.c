@@ -1422,7 +1422,12 @@ static void outage_clamp_existing(node *n, sim_ns now)
 
 static void on_breaker(breaker_state from, breaker_state to, const char *reason, cp_ns now, void *user)
 {
-    node *n = user;
+    node_breaker_transition(user, from, to, reason, now);
+}
+
+void node_breaker_transition(node *n, breaker_state from, breaker_state to, const char *reason,
+                             cp_ns now)
+{
     if (n->env.rows)
         rows_transition(n->env.rows, now, n->id, "breaker", breaker_state_name(from),
                         breaker_state_name(to), reason);
@@ -1459,10 +1464,14 @@ int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
                 .br_open_since = -1, .br_first_open = -1, .outage_start = -1, .outage_old_hit = -1,
                 .l2_fail_min = -1, .l2_fail_max = -1};
     char msg[256];
-    n->br = breaker_create(p->breaker_kind, p->breaker_params, msg, sizeof msg);
-    if (!n->br)
-        return cs_errf(err, CS_USAGE, "node %d: breaker: %s", env->id, msg);
-    breaker_set_callback(n->br, on_breaker, n);
+    if (env->shared_br) {
+        n->br = env->shared_br; /* scope: cache — the topology forwards its transitions */
+    } else {
+        n->br = breaker_create(p->breaker_kind, p->breaker_params, msg, sizeof msg);
+        if (!n->br)
+            return cs_errf(err, CS_USAGE, "node %d: breaker: %s", env->id, msg);
+        breaker_set_callback(n->br, on_breaker, n);
+    }
     n->br_state = breaker_get_state(n->br);
     wp_init(&n->pool, n->e, n->st, n->id, &p->pool);
     n->pool.on_transition = on_pool;
@@ -1512,7 +1521,8 @@ int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
 
 void node_free(node *n)
 {
-    breaker_free(n->br);
+    if (!n->env.shared_br)
+        breaker_free(n->br);
     l1_free(&n->l1);
     ml_free(&n->ml);
     bp_free(&n->bp);

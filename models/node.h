@@ -84,6 +84,10 @@ typedef struct node_env {
     int id;
     int64_t trace_key;    /* trace flows on this key (-1: none) */
     bool trace_all;       /* trace every flow of this node */
+    /* l2.breaker.scope = cache (resilience.md §1.4): the breaker shared by
+     * every node of this cache name, owned by the topology, which forwards
+     * its transitions to node_breaker_transition; NULL: the node's own. */
+    breaker *shared_br;
 } node_env;
 
 typedef struct flow flow;
@@ -132,6 +136,11 @@ typedef struct node {
  * params are invalid). */
 int node_init(node *n, const node_env *env, const node_params *p, cs_err *err);
 void node_free(node *n);
+/* A breaker transition seen by node n (its own breaker's callback, or the
+ * topology's fan-out of a shared breaker): transitions row, trips, open
+ * time, HCL outage mode. */
+void node_breaker_transition(node *n, breaker_state from, breaker_state to, const char *reason,
+                             cp_ns now);
 /* The workload's entry point (wl_start_fn): serve r's current operation. */
 void node_start(void *node, wl_request *r, bool first);
 /* End of run: close open intervals (breaker open time, pool starvation). */

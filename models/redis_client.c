@@ -649,4 +649,6 @@ void rc__backoff_spec(const rc_schedule *s, backoff_spec *out)
         out->cap = s->cap;
     else if (s->cap < 0)
         out->cap = CP_INFINITE;
+    if (s->multiplier > 0)
+        out->multiplier = s->multiplier;
 }

@@ -107,6 +107,7 @@ typedef struct rc_schedule {
     char name[32];
     sim_ns base, cap;
     int max_attempts;
+    double multiplier; /* growth factor of exponential kinds; 0 = the kind's default */
 } rc_schedule;
 
 /* Parameters of either kind; each kind ignores the other's fields. */

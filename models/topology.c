@@ -43,6 +43,8 @@ typedef struct world {
     void *breaker_params;
     int trace_node;
     int64_t trace_request;
+    struct br_share *shares; /* l2.breaker.scope = cache: one per cache name */
+    int nshares;
 } world;
 
 /* ---- config -> params ----------------------------------------------------- */
@@ -104,6 +106,7 @@ static rc_params client_params(const cfg_client *c, bool count_l2)
     snprintf(p.retry.name, sizeof p.retry.name, "%s", backoff_name(c->retries.backoff));
     p.retry.base = c->retries.interval;
     p.retry.cap = c->retries.cap == SIM_NEVER ? 0 : c->retries.cap;
+    p.retry.multiplier = c->retries.multiplier;
     p.retry_refused = c->on_refused == CFG_REFUSED_TIMEOUT;
     rc_schedule *rs = pool ? &p.reconnect : &p.reconnect_mux;
     snprintf(rs->name, sizeof rs->name, "%s", reconnect_name(c->reconnect.policy, !pool));
@@ -794,6 +797,42 @@ static void emit_series(world *w)
 
 /* ---- the run ------------------------------------------------------------------ */
 
+/* l2.breaker.scope = cache (resilience.md §1.4, HCL: a breaker per cache or
+ * shard): one breaker for every node of a cache name; its transitions reach
+ * each member node, so each sees (and counts) the shared trip. */
+typedef struct br_share {
+    const char *name;
+    breaker *br;
+    node **members;
+    int n;
+} br_share;
+
+static void share_fanout(breaker_state from, breaker_state to, const char *reason, cp_ns now,
+                         void *user)
+{
+    br_share *sh = user;
+    for (int i = 0; i < sh->n; i++)
+        node_breaker_transition(sh->members[i], from, to, reason, now);
+}
+
+/* The shared breaker of cache `name`, created on first use; NULL on error. */
+static br_share *share_for(world *w, const char *name, const node_params *np, cs_err *err)
+{
+    for (int i = 0; i < w->nshares; i++)
+        if (!strcmp(w->shares[i].name, name))
+            return &w->shares[i];
+    char msg[256];
+    breaker *br = breaker_create(np->breaker_kind, np->breaker_params, msg, sizeof msg);
+    if (!br) {
+        cs_errf(err, CS_USAGE, "l2.breaker: %s", msg);
+        return NULL;
+    }
+    br_share *sh = &w->shares[w->nshares++]; /* sized for one per node */
+    *sh = (br_share){.name = name, .br = br, .members = cs_calloc((size_t)w->nn, sizeof(node *))};
+    breaker_set_callback(br, share_fanout, sh);
+    return sh;
+}
+
 static void world_free(world *w)
 {
     if (w->ft)
@@ -808,6 +847,11 @@ static void world_free(world *w)
         if (w->rc && w->rc[i])
             rc_free(w->rc[i]);
     }
+    for (int i = 0; i < w->nshares; i++) {
+        breaker_free(w->shares[i].br);
+        free(w->shares[i].members);
+    }
+    free(w->shares);
     free(w->nodes);
     free(w->rc);
     free(w->bprc);
@@ -903,13 +947,25 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
                 }
             }
         }
+        br_share *sh = NULL;
+        if (cfg->l2.breaker.scope == CFG_SCOPE_CACHE) {
+            if (!w->shares)
+                w->shares = cs_calloc((size_t)w->nn, sizeof *w->shares);
+            if (!(sh = share_for(w, g->cache_name, &np, err))) {
+                rc = err->code;
+                goto out;
+            }
+        }
         node_env ne = {.e = w->e, .st = w->st, .rows = rows, .db = &w->db, .rc = w->rc[i],
+                       .shared_br = sh ? sh->br : NULL,
                        .bp_rc = w->bprc[i], .id = i,
                        .trace_key = (w->trace_node < 0 || w->trace_node == i) ? trace_key : -1,
                        .trace_all = trace_all && (w->trace_node < 0 || w->trace_node == i) &&
                                     trace_filter && *trace_filter};
         if ((rc = node_init(&w->nodes[i], &ne, &np, err)))
             goto out;
+        if (sh)
+            sh->members[sh->n++] = &w->nodes[i];
         w->targets[i] = &w->nodes[i];
     }
 

@@ -424,7 +424,8 @@ static const cfg_key breaker_keys[] = {
      .help = "none (FusionCache default: duration 0 = never opens); hcl_v1; sliding_window "
              "(Resilience4j, HCL V2); polly; simple (FusionCache)"},
     {KEY(cfg_breaker, scope, "scope", CK_ENUM), .def = "client", .names = scope_names,
-     .help = "one breaker per client, or per cache name (HCL scope, resilience.md §1.4)"},
+     .help = "one breaker per client (node), or one per cache name fed by all its nodes, each of "
+             "which sees and counts its trips (HCL scope, resilience.md §1.4)"},
     {KEY(cfg_breaker, min_consecutive_failures, "min_consecutive_failures", CK_INT), .def = "20",
      .min = 1, .max = 1e9, .help = "hcl_v1: minimumConsecutiveFailures (HCL: 20)"},
     {KEY(cfg_breaker, min_failure_time, "min_failure_time", CK_DURATION), .def = "10s", .min = 0,
