@@ -53,6 +53,7 @@ bool ar_put(ar_queue *q, uint32_t key, bp_action a, sim_ns ts, sim_ns expires, u
         for (uint32_t i = q->head; i != AR_NONE; i = q->items[i].next)
             if (!soonest || q->items[i].expires < soonest->expires)
                 soonest = &q->items[i];
+        assert(soonest && "count >= max > 0, so the list is not empty");
         if (soonest->expires > expires)
             return false;
         ar_del(q, soonest->key);
