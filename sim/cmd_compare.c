@@ -620,7 +620,8 @@ int cmd_compare(int argc, char **argv)
     }
     free(rb);
     free(rc_);
-    qsort(sc, nsc, sizeof *sc, scen_order);
+    if (nsc) /* qsort(NULL, 0, ...) is undefined */
+        qsort(sc, nsc, sizeof *sc, scen_order);
     if (nsc == 0) {
         fprintf(stderr,
                 "cachestorm compare: nothing to compare: no scenario (experiment, variant, name) "

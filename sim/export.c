@@ -445,7 +445,8 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
                      run->name, node);
         goto done;
     }
-    qsort(pts, n_pts, sizeof *pts, cmp_point);
+    if (n_pts) /* qsort(NULL, 0, ...) is undefined */
+        qsort(pts, n_pts, sizeof *pts, cmp_point);
 
     /* Bucket width: the smallest step between bucket starts (1 s if unknown). */
     out->bucket_s = INFINITY;
