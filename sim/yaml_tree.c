@@ -73,7 +73,7 @@ static void append(yt_node *n, const char *k, yt_mark km, yt_node *v)
     }
     n->items[n->n] = v;
     if (n->kind == YT_MAP) {
-        n->keys[n->n] = cs_strdup(k);
+        n->keys[n->n] = k ? cs_strdup(k) : cs_strdup(""); /* maps always pass a key */
         n->kmarks[n->n] = km;
         n->kmarks[n->n].file = cs_strdup(km.file);
     }
