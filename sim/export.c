@@ -10,6 +10,7 @@
  * open, half_open as not open).  A window still open at the end runs to the end of the run.
  */
 #include "sim/export.h"
+#include "sim/store.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -94,82 +95,42 @@ int ex_open(ex_store *st, const char *path, cs_err *err)
 {
     memset(st, 0, sizeof *st);
     st->path = cs_strdup(path);
-    if (access(path, F_OK) != 0) {
-        cs_errf(err, CS_USAGE, "%s: no such database", path);
+    /* The store's own checks (missing, corrupt, foreign, newer schema, lost
+     * tables): one source of truth for what a cachestorm database is. */
+    if (store_open_readonly(path, &st->store, err))
         goto fail;
-    }
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        cs_errf(err, CS_IO, "%s: cannot open: %s", path,
-                st->db ? sqlite3_errmsg(st->db) : "out of memory");
-        goto fail;
-    }
-    sqlite3_busy_timeout(st->db, 5000);
-
+    st->db = store_db(st->store);
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
-    if (rc != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
-        int ec = sqlite3_errcode(st->db);
-        cs_errf(err, ec == SQLITE_NOTADB ? CS_USAGE : CS_IO, "%s: %s", path,
-                ec == SQLITE_NOTADB ? "not a cachestorm database (not SQLite)"
-                                    : sqlite3_errmsg(st->db));
-        sqlite3_finalize(s);
+    int rc;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, experiment, variant, name, status, seed, sim_ns FROM runs "
+                           "ORDER BY id",
+                           -1, &s, NULL) != SQLITE_OK) {
+        cs_errf(err, CS_IO, "%s: %s", path, sqlite3_errmsg(st->db));
         goto fail;
     }
-    int version = sqlite3_column_int(s, 0);
+    size_t cap = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        cs_grow((void **)&st->runs, &cap, st->n_runs + 1, sizeof *st->runs);
+        ex_run *r = &st->runs[st->n_runs++];
+        r->id = sqlite3_column_int64(s, 0);
+        r->experiment = dup_col(s, 1);
+        r->variant = dup_col(s, 2);
+        r->name = dup_col(s, 3);
+        if (!r->name)
+            r->name = cs_strdup("run");
+        r->status = dup_col(s, 4);
+        if (!r->status)
+            r->status = cs_strdup("?");
+        r->seed = sqlite3_column_int64(s, 5);
+        r->sim_s = sqlite3_column_type(s, 6) == SQLITE_NULL
+                       ? NAN
+                       : (double)sqlite3_column_int64(s, 6) / 1e9;
+    }
     sqlite3_finalize(s);
-    if (version > STORE_SCHEMA_VERSION) {
-        cs_errf(err, CS_USAGE, "%s: written by a newer cachestorm (schema %d, this one reads %d)",
-                path, version, STORE_SCHEMA_VERSION);
+    if (rc != SQLITE_DONE) {
+        cs_errf(err, CS_IO, "%s: %s", path, sqlite3_errmsg(st->db));
         goto fail;
-    }
-    /* Every table the pictures read must be there with its columns. */
-    static const char *const probes[] = {
-        "SELECT id, experiment, variant, name, status, seed, sim_ns FROM runs ORDER BY id",
-        "SELECT run_id, path, value FROM params LIMIT 0",
-        "SELECT run_id, node, name, value FROM metrics LIMIT 0",
-        "SELECT run_id, node, t_s, name, value FROM series LIMIT 0",
-        "SELECT run_id, t_ns, node, component, from_state, to_state, reason FROM transitions LIMIT "
-        "0",
-    };
-    for (size_t i = 0; i < sizeof probes / sizeof *probes; i++) {
-        if (sqlite3_prepare_v2(st->db, probes[i], -1, &s, NULL) != SQLITE_OK) {
-            int ec = sqlite3_errcode(st->db);
-            if (ec == SQLITE_NOTADB)
-                cs_errf(err, CS_USAGE, "%s: not a cachestorm database (not SQLite)", path);
-            else if (ec == SQLITE_ERROR)
-                cs_errf(err, CS_USAGE, "%s: not a cachestorm database (%s)", path,
-                        sqlite3_errmsg(st->db));
-            else
-                cs_errf(err, CS_IO, "%s: %s", path, sqlite3_errmsg(st->db));
-            goto fail;
-        }
-        if (i > 0) {
-            sqlite3_finalize(s);
-            continue;
-        }
-        size_t cap = 0;
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            cs_grow((void **)&st->runs, &cap, st->n_runs + 1, sizeof *st->runs);
-            ex_run *r = &st->runs[st->n_runs++];
-            r->id = sqlite3_column_int64(s, 0);
-            r->experiment = dup_col(s, 1);
-            r->variant = dup_col(s, 2);
-            r->name = dup_col(s, 3);
-            if (!r->name)
-                r->name = cs_strdup("run");
-            r->status = dup_col(s, 4);
-            if (!r->status)
-                r->status = cs_strdup("?");
-            r->seed = sqlite3_column_int64(s, 5);
-            r->sim_s = sqlite3_column_type(s, 6) == SQLITE_NULL
-                           ? NAN
-                           : (double)sqlite3_column_int64(s, 6) / 1e9;
-        }
-        sqlite3_finalize(s);
-        if (rc != SQLITE_DONE) {
-            cs_errf(err, CS_IO, "%s: %s", path, sqlite3_errmsg(st->db));
-            goto fail;
-        }
     }
     return CS_OK;
 fail:
@@ -184,8 +145,8 @@ void ex_close(ex_store *st)
         free(r->name), free(r->experiment), free(r->variant), free(r->status);
     }
     free(st->runs);
-    if (st->db)
-        sqlite3_close(st->db);
+    if (st->store)
+        store_close(st->store);
     free(st->path);
     memset(st, 0, sizeof *st);
 }

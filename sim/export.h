@@ -29,15 +29,17 @@ typedef struct ex_run {
 
 /* An open store: the database handle and all its runs, ordered by id. */
 typedef struct ex_store {
-    sqlite3 *db;
+    struct store *store; /* opened read-only through sim/store */
+    sqlite3 *db;         /* store_db(store) */
     char *path;
     ex_run *runs;
     size_t n_runs;
 } ex_store;
 
-/* Open path read-only and load the runs table.  Fails with CS_USAGE when the
- * file does not exist or is not a cachestorm store (no runs table, or a newer
- * schema), CS_IO on other SQLite errors. An empty store opens fine (n_runs 0). */
+/* Open path read-only (store_open_readonly) and load the runs table.  Fails
+ * with CS_IO when the file is missing, unreadable, corrupt or not a
+ * cachestorm store (store.h's checks).  An empty store opens fine (n_runs 0);
+ * callers answer "no runs" with CS_USAGE. */
 int ex_open(ex_store *st, const char *path, cs_err *err);
 void ex_close(ex_store *st);
 /* The run with this id, or NULL. */

@@ -867,8 +867,9 @@ static const char help[] =
     "  cachestorm plot sweep.db --kind sweep --metric recovery_s\n"
     "  cachestorm plot ab.db --kind compare --metric db.calls --metric latency.p99_ms\n"
     "\n"
-    "Exit status: 0 drawn; 2 usage error, unknown run, empty or foreign database;\n"
-    "3 gnuplot missing or failing, output not writable.\n";
+    "Exit status: 0 drawn; 2 usage error, unknown run, a database with no runs;\n"
+    "3 missing, corrupt or foreign database, gnuplot missing or failing, output\n"
+    "not writable.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {

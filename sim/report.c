@@ -342,8 +342,9 @@ static const char help[] =
     "  cachestorm report runs.db\n"
     "  cachestorm report sweep.db --out sweep.html\n"
     "\n"
-    "Exit status: 0 written; 2 usage error, empty or foreign database; 3 output not\n"
-    "writable, or gnuplot missing (page written without plots).\n";
+    "Exit status: 0 written; 2 usage error or a database with no runs; 3 missing,\n"
+    "corrupt or foreign database, output not writable, or gnuplot missing (page\n"
+    "written without plots).\n";
 
 int cmd_report(int argc, char **argv)
 {

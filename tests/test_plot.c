@@ -799,7 +799,9 @@ Test(plot, empty_database_is_a_usage_error)
     cr_assert_eq(run_cmd(cmd_plot, "plot", empty, "--out", out_dir, NULL), CS_USAGE);
 }
 
-Test(plot, foreign_or_missing_database_is_a_usage_error)
+/* Missing, foreign or corrupt databases are I/O errors (exit 3), as for every
+ * command that reads the store (issue 2); only "no runs" is a usage error. */
+Test(plot, foreign_or_missing_database_is_an_io_error)
 {
     char other[400];
     snprintf(other, sizeof other, "%s/other.db", dir);
@@ -807,7 +809,7 @@ Test(plot, foreign_or_missing_database_is_a_usage_error)
     sqlite3_open(other, &db);
     exec_sql(db, "CREATE TABLE t(x)");
     sqlite3_close(db);
-    cr_assert_eq(run_cmd(cmd_plot, "plot", other, "--out", out_dir, NULL), CS_USAGE);
+    cr_assert_eq(run_cmd(cmd_plot, "plot", other, "--out", out_dir, NULL), CS_IO);
     char text[400];
     snprintf(text, sizeof text, "%s/notes.txt", dir);
     FILE *f = fopen(text, "w");
@@ -815,10 +817,10 @@ Test(plot, foreign_or_missing_database_is_a_usage_error)
     for (int i = 0; i < 50; i++)
         fputs("more words more words more words more words\n", f);
     fclose(f);
-    cr_assert_eq(run_cmd(cmd_plot, "plot", text, "--out", out_dir, NULL), CS_USAGE);
+    cr_assert_eq(run_cmd(cmd_plot, "plot", text, "--out", out_dir, NULL), CS_IO);
     char missing[400];
     snprintf(missing, sizeof missing, "%s/missing.db", dir);
-    cr_assert_eq(run_cmd(cmd_plot, "plot", missing, "--out", out_dir, NULL), CS_USAGE);
+    cr_assert_eq(run_cmd(cmd_plot, "plot", missing, "--out", out_dir, NULL), CS_IO);
     cr_assert_eq(access(missing, F_OK), -1, "a read-only open must not create the file");
 }
 
