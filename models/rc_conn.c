@@ -53,7 +53,42 @@ static void wire_free(redis_client *c, int32_t w)
     c->wlive--;
 }
 
+static rc_msg_rec *msg_rec(const redis_client *c, int32_t m)
+{
+    assert(m >= 0 && (size_t)m < c->nmchunks * RC_CHUNK);
+    return &c->mchunks[m / RC_CHUNK][m % RC_CHUNK];
+}
+
+static int32_t msg_alloc(redis_client *c)
+{
+    assert(c->wlive < RC_MAX_WIRE); /* stated limit, shared with rc_wire */
+    if (c->mfree == RC_NIL_IDX) {
+        cs_grow((void **)&c->mchunks, &c->mchunks_cap, c->nmchunks + 1, sizeof *c->mchunks);
+        rc_msg_rec *ch = cs_calloc(RC_CHUNK, sizeof *ch);
+        c->mchunks[c->nmchunks] = ch;
+        int32_t base = (int32_t)(c->nmchunks * RC_CHUNK);
+        c->nmchunks++;
+        for (int i = RC_CHUNK - 1; i >= 0; i--) {
+            ch[i].next_free = c->mfree;
+            c->mfree = base + i;
+        }
+    }
+    int32_t m = c->mfree;
+    c->mfree = msg_rec(c, m)->next_free;
+    c->wlive++;
+    return m;
+}
+
+static void msg_free(redis_client *c, int32_t m)
+{
+    assert(c->wlive > 0);
+    msg_rec(c, m)->next_free = c->mfree;
+    c->mfree = m;
+    c->wlive--;
+}
+
 static void wire_reply(void *ctx, uint64_t u, const rs_reply *rep);
+static void msg_back(engine *e, void *obj, uint64_t u);
 static void wire_arrive(engine *e, void *obj, uint64_t u);
 static void wire_back(engine *e, void *obj, uint64_t u);
 static void on_deliver(void *ctx, uint64_t u, int channel, const rs_message *m);
@@ -181,19 +216,35 @@ static void on_deliver(void *ctx, uint64_t u, int channel, const rs_message *m)
         c->counts.messages_lost++;
         return;
     }
-    int32_t w = wire_alloc(c);
-    rc_wire *x = wire(c, w);
-    x->kind = WIRE_MESSAGE;
-    x->conn = RC_SUB;
-    x->lane = k->lane;
+    int32_t w = msg_alloc(c);
+    rc_msg_rec *x = msg_rec(c, w);
     x->conn_gen = k->gen;
-    x->req.channel = channel;
-    x->req.msg = *m;
+    x->channel = channel;
+    x->msg = *m;
     sim_ns at = eng_now(c->env.e) + net_rtt(c->env.net, c->env.link) / 2;
-    if (at < c->lane_rep_last[x->lane])
-        at = c->lane_rep_last[x->lane];
-    c->lane_rep_last[x->lane] = at;
-    eng_at(c->env.e, at, wire_back, c, (uint64_t)w);
+    if (at < c->lane_rep_last[k->lane])
+        at = c->lane_rep_last[k->lane];
+    c->lane_rep_last[k->lane] = at;
+    eng_at(c->env.e, at, msg_back, c, (uint64_t)w);
+}
+
+/* A pub/sub message reaches the client on its subscription connection. */
+static void msg_back(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    redis_client *c = obj;
+    int32_t w = (int32_t)u;
+    rc_msg_rec x = *msg_rec(c, w); /* copy, then release: handlers may send more */
+    msg_free(c, w);
+    rc_conn *k = &c->conn[RC_SUB];
+    if (k->gen != x.conn_gen || k->state != CONN_CONNECTED) {
+        c->counts.messages_lost++;
+        return;
+    }
+    c->counts.messages_received++;
+    for (int i = 0; i < c->nsubs; i++)
+        if (c->subs[i].channel == x.channel)
+            c->subs[i].fn(c->subs[i].ctx, x.channel, &x.msg);
 }
 
 void rc__keepalive(redis_client *c)
@@ -287,16 +338,6 @@ static void wire_back(engine *e, void *obj, uint64_t u)
         if (same_conn && k->state == CONN_CONNECTED &&
             (x.rep.status == RS_R_REFUSED || x.rep.status == RS_R_RESET))
             rc__conn_lost(c, x.conn, "reset");
-        return;
-    case WIRE_MESSAGE:
-        if (!same_conn || k->state != CONN_CONNECTED) {
-            c->counts.messages_lost++;
-            return;
-        }
-        c->counts.messages_received++;
-        for (int i = 0; i < c->nsubs; i++)
-            if (c->subs[i].channel == x.req.channel)
-                c->subs[i].fn(c->subs[i].ctx, x.req.channel, &x.req.msg);
         return;
     }
 }

@@ -12,6 +12,7 @@
 #ifndef CS_RC_IMPL_H
 #define CS_RC_IMPL_H
 
+#include <assert.h>
 #include <gsl/gsl_rng.h>
 
 #include "models/redis_client.h"
@@ -84,9 +85,8 @@ typedef enum rc_wire_kind {
     WIRE_CMD = 0,
     WIRE_CONNECT,
     WIRE_SUBSCRIBE,
-    WIRE_PING,
-    WIRE_MESSAGE
-} rc_wire_kind;
+    WIRE_PING
+} rc_wire_kind; /* pub/sub messages travel as rc_msg_rec */
 
 typedef struct rc_wire {
     rs_request req;
@@ -99,6 +99,17 @@ typedef struct rc_wire {
     ev_id ack_timer; /* SUBSCRIBE/PING: no answer in time kills the connection */
     int32_t next_free;
 } rc_wire;
+
+/* A pub/sub message in transit to this client (the bulk of the wire in a
+ * backplane world: one per publish and subscriber).  Kept apart from
+ * rc_wire (264 bytes, mostly the request) so a delivery touches one small
+ * record; counted in wlive with the other records in transit. */
+typedef struct rc_msg_rec {
+    rs_message msg;
+    int32_t channel;
+    uint32_t conn_gen;
+    int32_t next_free;
+} rc_msg_rec;
 
 typedef struct rc_subscription {
     int channel;
@@ -164,7 +175,10 @@ struct redis_client {
     rc_wire **wchunks;
     size_t nwchunks, wchunks_cap;
     int32_t wfree;
-    size_t wlive;
+    size_t wlive; /* records in transit: rc_wire and rc_msg_rec */
+    rc_msg_rec **mchunks;
+    size_t nmchunks, mchunks_cap;
+    int32_t mfree;
 
     /* FIFO clamps per lane: a connection delivers in order */
     sim_ns *lane_req_last, *lane_rep_last;
@@ -189,7 +203,11 @@ void rc__init(redis_client *c, const rc_kind *kind, const rc_hooks *hooks, const
               const rc_params *p, int nlanes, int ic_lane, int sub_lane);
 void rc__fini(redis_client *c);
 
-rc_cmd *rc__cmd(const redis_client *c, int32_t slot);
+static inline rc_cmd *rc__cmd(const redis_client *c, int32_t slot)
+{
+    assert(slot >= 0 && (size_t)slot < c->nchunks * RC_CHUNK);
+    return &c->chunks[slot / RC_CHUNK][slot % RC_CHUNK];
+}
 /* A fresh command for op (always succeeds: a kind checks rc__over_limit
  * and then fails the command through rc__fail_soon, which needs it). */
 int32_t rc__cmd_alloc(redis_client *c, const rc_op *op);

@@ -140,6 +140,7 @@ void rc__init(redis_client *c, const rc_kind *kind, const rc_hooks *hooks, const
     c->rand = (cp_rand){gsl_uniform, c->rng};
     c->free_head = RC_NIL_IDX;
     c->wfree = RC_NIL_IDX;
+    c->mfree = RC_NIL_IDX;
     c->nlanes = nlanes;
     c->lane_req_last = cs_calloc((size_t)nlanes, sizeof *c->lane_req_last);
     c->lane_rep_last = cs_calloc((size_t)nlanes, sizeof *c->lane_rep_last);
@@ -181,6 +182,9 @@ void rc__fini(redis_client *c)
     for (size_t i = 0; i < c->nwchunks; i++)
         free(c->wchunks[i]);
     free(c->wchunks);
+    for (size_t i = 0; i < c->nmchunks; i++)
+        free(c->mchunks[i]);
+    free(c->mchunks);
     free(c->lane_req_last);
     free(c->lane_rep_last);
     free(c->subs);
@@ -207,12 +211,6 @@ const rc_kind *rc_kind_of(const redis_client *c)
 }
 
 /* ---- command pool ---------------------------------------------------------- */
-
-rc_cmd *rc__cmd(const redis_client *c, int32_t slot)
-{
-    assert(slot >= 0 && (size_t)slot < c->nchunks * RC_CHUNK);
-    return &c->chunks[slot / RC_CHUNK][slot % RC_CHUNK];
-}
 
 int32_t rc__cmd_alloc(redis_client *c, const rc_op *op)
 {
