@@ -18,23 +18,21 @@ void u32map_init(u32map *m, uint32_t hint)
     uint32_t n = 16;
     while (n < 2 * hint)
         n <<= 1;
-    m->keys = cs_malloc(n * sizeof *m->keys);
-    m->vals = cs_calloc(n, sizeof *m->vals);
+    m->s = cs_calloc(n, sizeof *m->s);
     m->mask = n - 1;
     m->count = 0;
 }
 
 void u32map_free(u32map *m)
 {
-    free(m->keys);
-    free(m->vals);
-    m->keys = m->vals = NULL;
+    free(m->s);
+    m->s = NULL;
 }
 
 static inline uint32_t slot(const u32map *m, uint32_t key)
 {
     uint32_t i = home(m, key);
-    while (m->vals[i] && m->keys[i] != key)
+    while (m->s[i].val && m->s[i].key != key)
         i = (i + 1) & m->mask;
     return i;
 }
@@ -42,7 +40,7 @@ static inline uint32_t slot(const u32map *m, uint32_t key)
 uint32_t u32map_get(const u32map *m, uint32_t key)
 {
     uint32_t i = slot(m, key);
-    return m->vals[i] ? m->vals[i] - 1 : UINT32_MAX;
+    return m->s[i].val ? m->s[i].val - 1 : UINT32_MAX;
 }
 
 static void grow(u32map *m)
@@ -50,10 +48,8 @@ static void grow(u32map *m)
     u32map old = *m;
     u32map_init(m, (old.mask + 1));
     for (uint32_t i = 0; i <= old.mask; i++)
-        if (old.vals[i]) {
-            uint32_t j = slot(m, old.keys[i]);
-            m->keys[j] = old.keys[i];
-            m->vals[j] = old.vals[i];
+        if (old.s[i].val) {
+            m->s[slot(m, old.s[i].key)] = old.s[i];
             m->count++;
         }
     u32map_free(&old);
@@ -65,30 +61,29 @@ void u32map_put(u32map *m, uint32_t key, uint32_t val)
     if (2 * (m->count + 1) > m->mask + 1)
         grow(m);
     uint32_t i = slot(m, key);
-    if (!m->vals[i]) {
+    if (!m->s[i].val) {
         m->count++;
-        m->keys[i] = key;
+        m->s[i].key = key;
     }
-    m->vals[i] = val + 1;
+    m->s[i].val = val + 1;
 }
 
 void u32map_del(u32map *m, uint32_t key)
 {
     uint32_t i = slot(m, key), j = i;
-    if (!m->vals[i])
+    if (!m->s[i].val)
         return;
-    m->vals[i] = 0;
+    m->s[i].val = 0;
     m->count--;
     for (;;) { /* backward-shift deletion (linear probing) */
         j = (j + 1) & m->mask;
-        if (!m->vals[j])
+        if (!m->s[j].val)
             return;
-        uint32_t h = home(m, m->keys[j]);
+        uint32_t h = home(m, m->s[j].key);
         bool stays = (i <= j) ? (i < h && h <= j) : (i < h || h <= j);
         if (!stays) {
-            m->keys[i] = m->keys[j];
-            m->vals[i] = m->vals[j];
-            m->vals[j] = 0;
+            m->s[i] = m->s[j];
+            m->s[j].val = 0;
             i = j;
         }
     }

@@ -21,8 +21,11 @@
 #include "sim/engine.h"
 
 /* ---- u32map: uint32 key -> uint32 value ------------------------------- */
+typedef struct u32slot {
+    uint32_t key, val; /* val == 0: empty (store value + 1) */
+} u32slot;
 typedef struct u32map {
-    uint32_t *keys, *vals; /* vals[i] == 0: empty (store value + 1) */
+    u32slot *s; /* key next to value: a probe touches one cache line */
     uint32_t mask, count;
 } u32map;
 void u32map_init(u32map *m, uint32_t hint);
