@@ -81,7 +81,7 @@ typedef struct wl_request {
     int client; /* closed loop: client index, else -1 */
     int64_t id;
     sim_ns start;
-    ev_id timeout_ev;
+    uint64_t timeout_seq; /* its entry in the timeout FIFO (reserved sequence), 0 = none */
     uint8_t step;     /* script position */
     uint32_t key_i;   /* position within the step */
     uint32_t key;     /* current operation's key */
@@ -103,6 +103,13 @@ typedef struct wl_node {
     uint64_t nreq;
 } wl_node;
 
+/* One column of Walker's alias table (GSL's gsl_ran_discrete layout with
+ * its F and A side by side, so a draw reads one cache line, not two). */
+typedef struct wl_alias {
+    double f;   /* GSL's F[k] (Knuth convention: (k + F_k) / K) */
+    uint64_t a; /* GSL's A[k] */
+} wl_alias;
+
 struct workload {
     wl_params p;
     engine *e;
@@ -110,12 +117,21 @@ struct workload {
     int nodes;
     wl_node *n;
     wl_start_fn start;
-    gsl_ran_discrete_t *alias; /* zipf */
+    wl_alias *alias;           /* zipf: n_alias entries */
+    size_t n_alias;
     double peak;               /* max profile rate */
     wl_request *free_list;
     wl_request **blocks;
     size_t nblocks, blocks_cap;
     int64_t next_id;
+    /* Client timeouts: all have duration p.timeout and start at now, so
+     * they expire in FIFO order.  One engine event is armed for the head
+     * (at the sequence reserved when the request started: the same order
+     * as one event per request); entries of finished requests are skipped
+     * when they reach the head.  A ring holding every request started in
+     * the last p.timeout (16 bytes each); grows by doubling. */
+    struct wl_timeout { wl_request *r; uint64_t seq; } *to;
+    size_t to_cap, to_head, to_n;
     int id_total, id_ok, id_err, id_timeout, id_stale;
     run_rows *rows; /* trace rows of selected requests (may be NULL) */
     /* optional: called when a request starts (for --trace selection) */

@@ -55,6 +55,7 @@ typedef struct stream {
 struct engine {
     sim_ns now;
     uint64_t seed, seq, events;
+    uint64_t cur_seq; /* sequence of the event being dispatched (asserts only) */
     bool stopped;
     heap_ent *heap;      /* logical index 0; = heap_mem + HEAP_OFF */
     heap_ent *heap_mem;  /* 64-byte aligned allocation */
@@ -250,15 +251,11 @@ static inline void slot_release(engine *e, uint32_t s)
     e->free_head = s;
 }
 
-ev_id eng_at(engine *e, sim_ns t, ev_fn fn, void *obj, uint64_t u)
+/* Push fn at (t, seq); t >= now. */
+static inline ev_id push(engine *e, sim_ns t, uint64_t seq, ev_fn fn, void *obj, uint64_t u)
 {
-    assert(fn);
-    assert(t >= e->now && "scheduling in the past");
-    if (t < e->now)
-        t = e->now;
-    assert(e->seq < SEQ_LIMIT);
     uint32_t s = slot_alloc(e);
-    uint64_t key = (e->seq++ << SLOT_BITS) | s;
+    uint64_t key = (seq << SLOT_BITS) | s;
     slot *sl = &e->slots[s];
     sl->fn = fn;
     sl->obj = obj;
@@ -268,6 +265,31 @@ ev_id eng_at(engine *e, sim_ns t, ev_fn fn, void *obj, uint64_t u)
         heap_grow(e);
     sift_up(e->heap, e->n++, (heap_ent){t, key});
     return key;
+}
+
+ev_id eng_at(engine *e, sim_ns t, ev_fn fn, void *obj, uint64_t u)
+{
+    assert(fn);
+    assert(t >= e->now && "scheduling in the past");
+    if (t < e->now)
+        t = e->now;
+    assert(e->seq < SEQ_LIMIT);
+    return push(e, t, e->seq++, fn, obj, u);
+}
+
+uint64_t eng_reserve(engine *e)
+{
+    assert(e->seq < SEQ_LIMIT);
+    return e->seq++;
+}
+
+ev_id eng_at_reserved(engine *e, sim_ns t, uint64_t seq, ev_fn fn, void *obj, uint64_t u)
+{
+    assert(fn && seq > 0 && seq < e->seq);
+    assert((t > e->now || (t == e->now && seq > e->cur_seq)) && "reserved slot already passed");
+    if (t < e->now)
+        t = e->now;
+    return push(e, t, seq, fn, obj, u);
 }
 
 ev_id eng_after(engine *e, sim_ns delay, ev_fn fn, void *obj, uint64_t u)
@@ -312,6 +334,9 @@ uint64_t eng_run_until(engine *e, sim_ns t_end)
         slot_release(e, s);
         assert(top.t >= e->now);
         e->now = top.t;
+#ifndef NDEBUG
+        e->cur_seq = top.key >> SLOT_BITS;
+#endif
         e->events++;
         fn(e, obj, u);
     }

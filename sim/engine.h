@@ -37,6 +37,16 @@ size_t eng_pending(const engine *e);
 /* Schedule fn(e, obj, u) at now + delay (delay >= 0) or at absolute t >= now. */
 ev_id eng_after(engine *e, sim_ns delay, ev_fn fn, void *obj, uint64_t u);
 ev_id eng_at(engine *e, sim_ns t, ev_fn fn, void *obj, uint64_t u);
+/* Reserve the next sequence number without scheduling anything.  A model
+ * that keeps its own FIFO of equal-duration timeouts (most of which are
+ * never needed) reserves one where it would have scheduled each timeout and
+ * arms only the FIFO's head with eng_at_reserved: every event then fires in
+ * the same (time, sequence) order, and the sequences of all other events are
+ * unchanged, as if each timeout had been an event of its own. */
+uint64_t eng_reserve(engine *e);
+/* Schedule fn at absolute t with a sequence from eng_reserve; (t, seq) must
+ * come after the event being dispatched (asserted). */
+ev_id eng_at_reserved(engine *e, sim_ns t, uint64_t seq, ev_fn fn, void *obj, uint64_t u);
 /* Cancel a pending event in O(1); returns false if it already fired or was
  * cancelled. */
 bool eng_cancel(engine *e, ev_id id);
