@@ -171,8 +171,16 @@ static sim_ns l2_duration(const node_params *p) { return p->l2_duration != SIM_N
  * Flow objects, tracing, worker hand-offs                                *
  * ===================================================================== */
 
-static void trace(flow *f, const char *step, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void trace(flow *f, const char *step, const char *fmt, ...)
+static void flow_trace(flow *f, const char *step, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A trace row for a traced flow.  A macro, so the arguments (names, times
+ * in ms) are evaluated only for traced flows: trace sits on every step. */
+#define trace(f, ...)                                                                              \
+    do {                                                                                           \
+        if ((f)->traced)                                                                           \
+            flow_trace((f), __VA_ARGS__);                                                          \
+    } while (0)
+static void flow_trace(flow *f, const char *step, const char *fmt, ...)
 {
     if (!f->traced || !f->n->env.rows)
         return;
@@ -523,6 +531,8 @@ static bool fail_safe_activate(flow *f)
         dec_l1_expiry(n, now, e);
         e->ts = f->l2_ts;
     }
+    /* FAILSAFE_FROM_L1 is only returned when has_l1_entry was true */
+    assert(e);
     e->logical_exp = r.logical_expiry;
     e->stale = r.stale;
     e->eager_at = SIM_NEVER;
