@@ -81,10 +81,10 @@ typedef void (*rc_message_fn)(void *ctx, int channel, const rs_message *m);
 /* One command, as submitted. */
 typedef struct rc_op {
     rs_cmd cmd;
+    int channel;     /* PUBLISH */
     uint64_t key;
     rs_value value;  /* SET/HMSET/SET_NX_PX (version = owner); DEL_IF_OWNER: version = owner */
     sim_ns ttl;      /* SET/HMSET/EXPIRE/SET_NX_PX */
-    int channel;     /* PUBLISH */
     rs_message msg;  /* PUBLISH */
     bool sync;       /* multiplexer: sync call (syncTimeout timer) vs async
                         (asyncTimeout on the heartbeat); pool: no difference */

@@ -121,18 +121,24 @@ typedef void (*rs_listener_fn)(void *ctx, uint64_t epoch);
  * account for every request it put on the wire. */
 typedef struct rs_request {
     rs_cmd cmd;
+    int channel;       /* PUBLISH/SUBSCRIBE: id from rs_channel() */
     uint64_t key;      /* GET..DEL_IF_OWNER; unused otherwise */
     rs_value value;    /* SET/HMSET/SET_NX_PX; DEL_IF_OWNER: value.version = owner */
     sim_ns ttl;        /* SET/HMSET/EXPIRE/SET_NX_PX (PX); <= 0 = no TTL (SET) */
-    int channel;       /* PUBLISH/SUBSCRIBE: id from rs_channel() */
-    rs_message msg;    /* PUBLISH payload */
     uint64_t epoch;    /* the connection's server life (0 for CONNECT) */
     rs_reply_fn reply; /* required */
     void *ctx;
     uint64_t u;
-    rs_deliver_fn deliver; /* SUBSCRIBE: the subscriber's delivery function */
-    void *deliver_ctx;
-    uint64_t deliver_u;
+    /* A request is queued by value (the FIFO can hold 10^6 of them in an
+     * overload): PUBLISH's payload and SUBSCRIBE's subscriber share room. */
+    union {
+        rs_message msg; /* PUBLISH payload */
+        struct {
+            rs_deliver_fn deliver; /* SUBSCRIBE: the subscriber's delivery function */
+            void *deliver_ctx;
+            uint64_t deliver_u;
+        };
+    };
 } rs_request;
 
 /* Parameters. */
