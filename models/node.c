@@ -201,7 +201,8 @@ static void job_fn(wp_job *j)
     run_step(f);
 }
 
-static flow *flow_new(node *n, int kind, uint32_t key, wl_request *r)
+/* A flow object from the free list, initialised; not yet counted live. */
+static flow *flow_alloc(node *n, int kind, uint32_t key, wl_request *r)
 {
     if (!n->free_flows) {
         cs_grow((void **)&n->blocks, &n->blocks_cap, n->nblocks + 1, sizeof *n->blocks);
@@ -220,8 +221,20 @@ static flow *flow_new(node *n, int kind, uint32_t key, wl_request *r)
     f->traced = (r && r->traced) || n->env.trace_all || (int64_t)key == n->env.trace_key;
     if (r)
         r->flow = f;
+    return f;
+}
+
+/* One more flow in progress ("sim.flows_peak"). */
+static void flows_enter(node *n)
+{
     if (++n->flows_live > n->flows_peak)
         n->flows_peak = n->flows_live;
+}
+
+static flow *flow_new(node *n, int kind, uint32_t key, wl_request *r)
+{
+    flow *f = flow_alloc(n, kind, key, r);
+    flows_enter(n);
     return f;
 }
 
@@ -1061,6 +1074,73 @@ static void eg_begin(flow *f)
  * Backplane receive (§3, §4 modes)                                       *
  * ===================================================================== */
 
+static void bp_begin(flow *f);
+
+/* Backplane receive (§3) up to the point where it may need L2.  f is the
+ * flow, or NULL when the receive runs without one (untraced, see
+ * bp_on_message).  Returns false when done; true when the L1 entry *ep is
+ * older than an EntrySet and L2 may be read (l2_allow said yes): the
+ * caller continues with bp_read_l2 on a flow. */
+static bool bp_receive(node *n, flow *f, uint32_t key, bp_action action, sim_ns ts, int sender,
+                       l1_entry **ep)
+{
+    if (sender == n->id) { /* own message: dropped */
+        n->bp.dropped_own++;
+        return false;
+    }
+    n->bp_received++;
+    stats_add(n->st, n->id, n->bp.id_recv, 1);
+    /* auto-recovery conflict check */
+    ar_item *it = ar_get(&n->bp.ar, key);
+    if (it) {
+        if (it->ts > ts)
+            return false;
+        ar_del(&n->bp.ar, key);
+    }
+    sim_ns now = eng_now(n->e);
+    l1_entry *e = l1_get(&n->l1, key, now);
+    if (f)
+        trace(f, "backplane.receive", "%s from node %d", bp_action_name(action), sender);
+    switch (action) {
+    case BP_REMOVE:
+        l1_remove(&n->l1, key);
+        break;
+    case BP_EXPIRE:
+        if (e && e->ts < ts)
+            l1_expire(e);
+        break;
+    case BP_SET:
+        if (!e || e->ts >= ts) { /* lazy: only nodes holding the key fetch it */
+            if (f)
+                trace(f, "backplane.decide", "%s",
+                      !e ? "no L1 entry: nothing" : "L1 not older: nothing");
+            break;
+        }
+        if (!n->p.l2_enabled || !l2_allow(n)) {
+            l1_expire(e);
+            break;
+        }
+        *ep = e;
+        return true;
+    default:
+        break;
+    }
+    return false;
+}
+
+/* §3: the L1 entry e is older than the message: read L2 now. */
+static void bp_read_l2(flow *f, const l1_entry *e)
+{
+    node *n = f->n;
+    trace(f, "backplane.decide", "L1 older by %.3f ms: read L2 (%s)",
+          ns_to_s(f->ts - e->ts) * 1e3, n->p.bp.mode == BP_SYNC_INLINE ? "blocking" : "awaited");
+    n->bp_l2_reads++;
+    stats_add(n->st, n->id, n->bp.id_reads, 1);
+    /* sync_inline (2.0.1/2.1.0): a blocking HMGET holding this worker */
+    f->sync = n->p.bp.mode == BP_SYNC_INLINE;
+    l2_read(f, BP_L2_DONE, SIM_NEVER);
+}
+
 static void bp_on_message(void *ctx, int channel, const rs_message *m)
 {
     (void)channel;
@@ -1071,7 +1151,30 @@ static void bp_on_message(void *ctx, int channel, const rs_message *m)
     if (n->bp.down)
         return;
     /* SER dispatches every handler message as a pool work item (§4.2) */
-    flow *f = flow_new(n, FL_BP, (uint32_t)m->key, NULL);
+    uint32_t key = (uint32_t)m->key;
+    bool traced = n->env.trace_all || (int64_t)key == n->env.trace_key; /* as flow_alloc */
+    if (!traced && wp_begin_now(&n->pool)) {
+        /* A worker is free, so the job would run inside wp_submit right
+         * now: do its work here, and make a flow only if it reads L2 (most
+         * messages find no older L1 entry).  Same steps in the same order
+         * as the flow would take, the same flow accounting, no object. */
+        flows_enter(n);
+        l1_entry *e = NULL;
+        if (!bp_receive(n, NULL, key, (bp_action)m->kind, (sim_ns)m->version, m->sender, &e)) {
+            wp_release(&n->pool); /* flow_end: the worker goes back, then the flow */
+            n->flows_live--;
+            return;
+        }
+        flow *f = flow_alloc(n, FL_BP, key, NULL);
+        f->action = (bp_action)m->kind;
+        f->ts = (sim_ns)m->version;
+        f->res = m->sender;
+        f->step = BP_BEGIN;
+        f->on_worker = true; /* job_fn */
+        bp_read_l2(f, e);
+        return;
+    }
+    flow *f = flow_new(n, FL_BP, key, NULL);
     f->action = (bp_action)m->kind;
     f->ts = (sim_ns)m->version;
     f->res = m->sender; /* carried to the job */
@@ -1081,54 +1184,10 @@ static void bp_on_message(void *ctx, int channel, const rs_message *m)
 
 static void bp_begin(flow *f)
 {
-    node *n = f->n;
-    if (f->res == n->id) { /* own message: dropped */
-        n->bp.dropped_own++;
-        flow_end(f);
+    l1_entry *e = NULL;
+    if (bp_receive(f->n, f, f->key, f->action, f->ts, f->res, &e)) {
+        bp_read_l2(f, e);
         return;
-    }
-    n->bp_received++;
-    stats_add(n->st, n->id, n->bp.id_recv, 1);
-    /* auto-recovery conflict check */
-    ar_item *it = ar_get(&n->bp.ar, f->key);
-    if (it) {
-        if (it->ts > f->ts) {
-            flow_end(f);
-            return;
-        }
-        ar_del(&n->bp.ar, f->key);
-    }
-    sim_ns now = eng_now(n->e);
-    l1_entry *e = l1_get(&n->l1, f->key, now);
-    trace(f, "backplane.receive", "%s from node %d", bp_action_name(f->action), f->res);
-    switch (f->action) {
-    case BP_REMOVE:
-        l1_remove(&n->l1, f->key);
-        break;
-    case BP_EXPIRE:
-        if (e && e->ts < f->ts)
-            l1_expire(e);
-        break;
-    case BP_SET:
-        if (!e || e->ts >= f->ts) { /* lazy: only nodes holding the key fetch it */
-            trace(f, "backplane.decide", "%s", !e ? "no L1 entry: nothing" : "L1 not older: nothing");
-            break;
-        }
-        if (!n->p.l2_enabled || !l2_allow(n)) {
-            l1_expire(e);
-            break;
-        }
-        /* §3: the L1 entry is older than the message: read L2 now */
-        trace(f, "backplane.decide", "L1 older by %.3f ms: read L2 (%s)",
-              ns_to_s(f->ts - e->ts) * 1e3, n->p.bp.mode == BP_SYNC_INLINE ? "blocking" : "awaited");
-        n->bp_l2_reads++;
-        stats_add(n->st, n->id, n->bp.id_reads, 1);
-        /* sync_inline (2.0.1/2.1.0): a blocking HMGET holding this worker */
-        f->sync = n->p.bp.mode == BP_SYNC_INLINE;
-        l2_read(f, BP_L2_DONE, SIM_NEVER);
-        return;
-    default:
-        break;
     }
     flow_end(f);
 }

@@ -53,12 +53,20 @@ static void note_queue(worker_pool *w)
         stats_gauge_set(w->st, w->node, w->id_queue, (double)w->qlen);
 }
 
-void wp_submit(worker_pool *w, wp_job *j)
+bool wp_begin_now(worker_pool *w)
 {
-    assert(j->fn);
     if (w->p.unbounded || (w->busy < capacity(w) && !w->qhead)) {
         w->busy++;
         w->jobs_run++;
+        return true;
+    }
+    return false;
+}
+
+void wp_submit(worker_pool *w, wp_job *j)
+{
+    assert(j->fn);
+    if (wp_begin_now(w)) {
         j->fn(j);
         return;
     }

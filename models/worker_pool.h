@@ -59,6 +59,11 @@ typedef struct worker_pool {
 void wp_init(worker_pool *w, engine *e, stats *st, int node, const wp_params *p);
 /* Run j on a free worker now (inside this call), or queue it. */
 void wp_submit(worker_pool *w, wp_job *j);
+/* wp_submit's inline case without a job object: if a worker is free and
+ * nothing waits, count it busy (and the job run) and return true; the
+ * caller then does the job's work at once and calls wp_release.  False:
+ * the caller must wp_submit a job (it would queue). */
+bool wp_begin_now(worker_pool *w);
 /* The running job gives its worker back; the next queued job (if any) gets
  * it through an event at the current time. */
 void wp_release(worker_pool *w);
