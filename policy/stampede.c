@@ -52,7 +52,7 @@ bool stampede_use_distributed_lock(bool has_locker, const fc_entry_options *o)
 
 cp_ns stampede_distributed_lock_timeout(const fc_entry_options *o)
 {
-    /* §1 F: no soft-timeout substitution (commented out upstream, TODO) */
+    /* §1 F: no soft-timeout substitution (upstream has it commented out, marked as a to-do) */
     return fc_coalesce(o->distributed_lock_timeout, o->lock_timeout);
 }
 
