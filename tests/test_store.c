@@ -453,14 +453,20 @@ Test(store, two_concurrent_writers_lose_nothing)
     sqlite3 *db = store_db(s);
     cr_expect_eq(count(db, "SELECT count(*) FROM runs WHERE status = 'done'"), WRITERS * RUNS);
     cr_expect_eq(count(db, "SELECT count(DISTINCT seed) FROM runs"), WRITERS * RUNS);
-    cr_expect_eq(count(db, "SELECT count(*) FROM series"), WRITERS * RUNS * SERIES);
+    long long nseries = count(db, "SELECT count(*) FROM series");
+    long long nruns = count(db, "SELECT count(*) FROM runs");
+    long long norphan = count(db, "SELECT count(*) FROM series WHERE run_id NOT IN "
+                                  "(SELECT id FROM runs)");
+    cr_expect_eq(nseries, WRITERS * RUNS * SERIES,
+                 "series rows %lld (runs %lld, orphan series %lld): rows lost or duplicated",
+                 nseries, nruns, norphan);
     /* every run has exactly its own rows */
-    cr_expect_eq(count(db, "SELECT count(*) FROM (SELECT run_id, count(*) AS n FROM series "
-                           "GROUP BY run_id) WHERE n = 300"),
-                 WRITERS * RUNS);
-    cr_expect_eq(count(db, "SELECT count(*) FROM (SELECT run_id, count(*) AS n FROM metrics "
-                           "GROUP BY run_id) WHERE n = 8"),
-                 WRITERS * RUNS);
+    long long full = count(db, "SELECT count(*) FROM (SELECT run_id, count(*) AS n FROM series "
+                               "GROUP BY run_id) WHERE n = 300");
+    cr_expect_eq(full, WRITERS * RUNS, "runs with exactly their 300 series rows: %lld", full);
+    long long fullm = count(db, "SELECT count(*) FROM (SELECT run_id, count(*) AS n FROM metrics "
+                                "GROUP BY run_id) WHERE n = 8");
+    cr_expect_eq(fullm, WRITERS * RUNS, "runs with exactly their 8 metrics rows: %lld", fullm);
     store_close(s);
 }
 
