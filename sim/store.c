@@ -97,25 +97,6 @@ static void rollback(store *s)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Read one integer from a query; returns an SQLite result code. */
-static int query_int(sqlite3 *db, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *out = sqlite3_column_int64(st, 0);
-            rc = SQLITE_OK;
-        } else if (rc == SQLITE_DONE) {
-            *out = 0;
-            rc = SQLITE_OK;
-        }
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
 static int bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
@@ -144,8 +125,21 @@ static const char *const schema_probe[] = {
  * file is where a non-database or a corrupt header shows up. */
 static int read_header(store *s, int64_t *version, int64_t *objects, cs_err *err)
 {
-    if (query_int(s->db, "PRAGMA user_version", version) != SQLITE_OK ||
-        query_int(s->db, "SELECT count(*) FROM sqlite_master", objects) != SQLITE_OK)
+    /* One statement, so both come from one read snapshot: read separately, a
+     * writer creating the schema between the two reads made a half-created
+     * file look foreign ("schema objects but no version"). */
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "SELECT (SELECT user_version FROM pragma_user_version), "
+                                "(SELECT count(*) FROM sqlite_master)",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *version = sqlite3_column_int64(st, 0);
+        *objects = sqlite3_column_int64(st, 1);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
         return store_err(err, s, "cannot read the database");
     return CS_OK;
 }
