@@ -85,7 +85,5 @@ void bp_free(backplane *b);
  * backplane as a failed publish (auto-recovery). */
 void bp_publish(backplane *b, bp_action a, uint32_t key, sim_ns ts, bool sync, rc_done_fn done,
                 void *ctx, uint64_t tag);
-/* True when the message came from this node (dropped by the receiver). */
-static inline bool bp_is_own(const backplane *b, const rs_message *m) { return m->sender == b->node; }
 
 #endif

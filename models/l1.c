@@ -220,19 +220,6 @@ void l1_remove(l1 *c, uint32_t key)
         remove_at(c, s);
 }
 
-void l1_clamp_all(l1 *c, sim_ns t)
-{
-    for (uint32_t i = 0; i < c->used_top; i++) {
-        l1_entry *x = &c->e[i];
-        if (!x->live)
-            continue;
-        if (x->logical_exp > t)
-            x->logical_exp = t;
-        if (x->physical_exp > t)
-            x->physical_exp = t;
-    }
-}
-
 uint32_t l1_sweep(l1 *c, sim_ns now)
 {
     uint32_t removed = 0;

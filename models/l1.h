@@ -64,9 +64,6 @@ l1_entry *l1_peek(const l1 *c, uint32_t key);
  * full) if absent; NULL only when L1 is off.  *fresh says it was inserted. */
 l1_entry *l1_put(l1 *c, uint32_t key, bool *fresh);
 void l1_remove(l1 *c, uint32_t key);
-/* Clamp every entry's logical and physical expiry to at most t (HCL outage
- * mode: resilience.md §1.2 maxTimeToLiveWithRemoteOutage).  O(count). */
-void l1_clamp_all(l1 *c, sim_ns t);
 /* Remove every entry whose physical expiry has passed; returns how many. */
 uint32_t l1_sweep(l1 *c, sim_ns now);
 /* True if e is valid (exists and not logically expired) at now. */

@@ -215,22 +215,6 @@ void ml_release(mem_locks *m, uint32_t key)
     eng_after(m->e, 0, grant_fire, w, 0);
 }
 
-bool ml_held(const mem_locks *m, uint32_t key)
-{
-    uint32_t i = u32map_get(&m->map, key);
-    return i != UINT32_MAX && m->locks[i].held;
-}
-
-size_t ml_waiting(const mem_locks *m, uint32_t key)
-{
-    uint32_t i = u32map_get(&m->map, key);
-    size_t n = 0;
-    if (i != UINT32_MAX)
-        for (ml_waiter *w = m->locks[i].head; w; w = w->next)
-            n++;
-    return n;
-}
-
 /* ---- distributed lock ------------------------------------------------------- */
 
 static void dl_retry_fire(engine *e, void *obj, uint64_t u)

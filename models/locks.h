@@ -72,8 +72,6 @@ void ml_free(mem_locks *m);
 bool ml_acquire(mem_locks *m, uint32_t key, ml_waiter *w, sim_ns timeout);
 /* Release key's lock; the head waiter (if any) is granted through an event. */
 void ml_release(mem_locks *m, uint32_t key);
-bool ml_held(const mem_locks *m, uint32_t key);
-size_t ml_waiting(const mem_locks *m, uint32_t key);
 
 /* ---- distributed lock -------------------------------------------------- */
 typedef struct dlock_params {

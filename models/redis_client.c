@@ -28,11 +28,6 @@ const rc_kind *rc_kind_find(const char *name)
     return NULL;
 }
 
-const char *rc_kind_names(void)
-{
-    return "multiplexer, pool";
-}
-
 const char *rc_status_name(rc_status s)
 {
     static const char *const n[RC_STATUS_COUNT] = {
@@ -203,11 +198,6 @@ void rc_free(redis_client *c)
 {
     if (c)
         c->kind->destroy(c);
-}
-
-const rc_kind *rc_kind_of(const redis_client *c)
-{
-    return c->kind;
 }
 
 /* ---- command pool ---------------------------------------------------------- */

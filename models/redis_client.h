@@ -198,7 +198,6 @@ typedef struct rc_kind {
 } rc_kind;
 
 const rc_kind *rc_kind_find(const char *name); /* NULL if unknown */
-const char *rc_kind_names(void);               /* "multiplexer, pool" */
 
 /* Create a client of p->kind (NULL if the kind is unknown or p is invalid).
  * The client starts connected (the application connected at start-up) and
@@ -221,7 +220,6 @@ const char *rc_kind_names(void);               /* "multiplexer, pool" */
  * "NAME.subscription: why". */
 redis_client *rc_new(const rc_env *env, const rc_params *p);
 void rc_free(redis_client *c);
-const rc_kind *rc_kind_of(const redis_client *c);
 
 /* Submit any command (the wrappers below fill an rc_op). */
 void rc_submit(redis_client *c, const rc_op *op);

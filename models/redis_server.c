@@ -522,12 +522,6 @@ int rs_channel(redis_server *s, const char *name)
     return s->nchans++;
 }
 
-const char *rs_channel_name(const redis_server *s, int c)
-{
-    assert(c >= 0 && c < s->nchans);
-    return s->chans[c].name;
-}
-
 int rs_subscribers(const redis_server *s, int c)
 {
     assert(c >= 0 && c < s->nchans);
@@ -669,14 +663,6 @@ rs_state rs_get_state(const redis_server *s)
 uint64_t rs_epoch(const redis_server *s)
 {
     return s->epoch;
-}
-size_t rs_queue_len(const redis_server *s)
-{
-    return s->qlen;
-}
-bool rs_busy(const redis_server *s)
-{
-    return s->busy;
 }
 uint64_t rs_completed(const redis_server *s)
 {

@@ -178,7 +178,6 @@ void rs_submit(redis_server *s, const rs_request *req);
 
 /* Interned channel id for `name` (created on first use, ≤ max_channels). */
 int rs_channel(redis_server *s, const char *name);
-const char *rs_channel_name(const redis_server *s, int channel);
 int rs_subscribers(const redis_server *s, int channel);
 
 /* Register a listener told when the server goes down / restarts (≤ 256). */
@@ -205,9 +204,6 @@ void rs_flush(redis_server *s);
 
 rs_state rs_get_state(const redis_server *s);
 uint64_t rs_epoch(const redis_server *s);
-/* Commands waiting (not counting the one in service). */
-size_t rs_queue_len(const redis_server *s);
-bool rs_busy(const redis_server *s);
 uint64_t rs_completed(const redis_server *s);
 
 /* Direct keyspace access (no service time, no network): for tests, for

@@ -91,7 +91,6 @@ void eng_free(engine *e)
 }
 
 sim_ns eng_now(const engine *e) { return e->now; }
-uint64_t eng_seed(const engine *e) { return e->seed; }
 uint64_t eng_events(const engine *e) { return e->events; }
 size_t eng_pending(const engine *e) { return e->n - e->dead; }
 void eng_stop(engine *e) { e->stopped = true; }

@@ -28,7 +28,6 @@ engine *eng_new(uint64_t seed);
 void eng_free(engine *e);
 
 sim_ns eng_now(const engine *e);
-uint64_t eng_seed(const engine *e);
 /* Events dispatched so far. */
 uint64_t eng_events(const engine *e);
 /* Events currently pending. */

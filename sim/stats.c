@@ -312,7 +312,6 @@ void stats_latency(stats *s, int node, sim_ns latency)
 
 void stats_finish(stats *s) { close_until(s, s->nbuckets); }
 
-int stats_nodes(const stats *s) { return s->nodes; }
 size_t stats_nbuckets(const stats *s) { return s->nbuckets; }
 sim_ns stats_interval(const stats *s) { return s->interval; }
 

@@ -57,7 +57,6 @@ void stats_latency(stats *s, int node, sim_ns latency);     /* a finished user r
 /* Close every time-series bucket up to now (call once at the end of a run). */
 void stats_finish(stats *s);
 
-int stats_nodes(const stats *s);
 size_t stats_nbuckets(const stats *s);
 sim_ns stats_interval(const stats *s);
 /* Summary after warm-up: counter sum, or gauge maximum (NAN if never set). */
