@@ -114,6 +114,7 @@ static void build_options(node *n)
     o->eager_refresh_threshold = p->eager_threshold > 0 ? p->eager_threshold : -1;
     o->memory_cache_duration = to_cp_optional(p->memory_duration);
     o->distributed_cache_duration = to_cp_optional(p->l2_duration);
+    o->l1_copy_own_expiry = p->l1_copy_own_expiry;
     o->distributed_cache_soft_timeout = to_cp_timeout(p->l2_soft);
     o->distributed_cache_hard_timeout = to_cp_timeout(p->l2_hard);
     n->rand = (cp_rand){.uniform = rng_uniform, .ctx = n->rng_expiry};
@@ -464,7 +465,8 @@ static void l1_from_l2(node *n, uint32_t key, sim_ns ts)
         return;
     dec_l1_expiry(n, now, e);
     e->ts = ts;
-    e->logical_exp = fresh_l1_from_l2_logical_expiry(&n->fo, now, fresh_l2_logical_expiry(&n->fo, ts));
+    e->logical_exp = fresh_l1_from_l2_logical_expiry(&n->fo, now, fresh_l2_logical_expiry(&n->fo, ts),
+                                                     &n->rand);
     e->eager_at = from_cp(fresh_eager_point(&n->fo, now, e->logical_exp));
     dec_outage_clamp(n, now, e);
 }

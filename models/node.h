@@ -35,6 +35,7 @@ typedef struct node_params {
     sim_ns jitter;             /* JitterMaxDuration, 0 */
     sim_ns memory_duration;    /* MemoryCacheDuration, SIM_NEVER = use duration */
     sim_ns l2_duration;        /* DistributedCacheDuration, SIM_NEVER = use duration */
+    bool l1_copy_own_expiry;   /* early FusionCache: an L1 copy of L2 gets its own jitter */
     bool fail_safe;            /* IsFailSafeEnabled, false */
     sim_ns fail_safe_max;      /* FailSafeMaxDuration, 1 day */
     sim_ns fail_safe_throttle; /* FailSafeThrottleDuration, 30 s */

@@ -284,6 +284,9 @@ static node_params node_params_of(const config *c, const cfg_group *g, world *w)
     const cfg_cache *k = &c->cache;
     p.duration = k->duration;
     p.jitter = k->jitter;
+    p.memory_duration = dur_or_never(k->memory_duration);
+    p.l2_duration = dur_or_never(k->l2_duration);
+    p.l1_copy_own_expiry = k->l1_copy_own_expiry;
     p.fail_safe = k->fail_safe.enabled;
     p.fail_safe_max = k->fail_safe.max_duration;
     p.fail_safe_throttle = k->fail_safe.throttle;

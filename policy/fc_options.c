@@ -26,5 +26,6 @@ void fc_entry_options_defaults(fc_entry_options *o)
         .skip_distributed_cache_read = false,
         .skip_distributed_cache_read_when_stale = false,
         .skip_distributed_locker = false,
+        .l1_copy_own_expiry = false,
     };
 }

@@ -32,6 +32,11 @@ typedef struct fc_entry_options {
     bool skip_distributed_cache_read;     /* false */
     bool skip_distributed_cache_read_when_stale; /* false */
     bool skip_distributed_locker;         /* false */
+    /* false (FusionCache >= 1.x, fusioncache.md §1 E): an L1 copy of an L2
+     * entry keeps the L2 entry's logical expiration (no jitter).  true:
+     * early FusionCache, whose CreateFromOtherEntry re-drew the copy's
+     * expiration as now + duration + jitter (see freshness.c). */
+    bool l1_copy_own_expiry;
 } fc_entry_options;
 
 void fc_entry_options_defaults(fc_entry_options *o);

@@ -47,8 +47,18 @@ cp_ns fresh_l1_stale_logical_expiry(const fc_entry_options *o, cp_ns now)
     return add_sat(now, o->fail_safe_throttle_duration);
 }
 
-cp_ns fresh_l1_from_l2_logical_expiry(const fc_entry_options *o, cp_ns now, cp_ns l2_logical_expiry)
+cp_ns fresh_l1_from_l2_logical_expiry(const fc_entry_options *o, cp_ns now, cp_ns l2_logical_expiry,
+                                      const cp_rand *r)
 {
+    /* Early FusionCache (FusionCacheMemoryEntry(value, metadata), entries
+     * without a Timestamp): with fail-safe off a distributed entry carried
+     * no metadata, so the copy expired like a fresh set (MemoryCache
+     * options: now + duration + jitter); with fail-safe on,
+     * CreateFromOtherEntry added a jitter draw to the L2 expiration.  Both
+     * give the copy its own jitter — what the JitterMaxDuration docs
+     * (seed 002) describe.  Modelled as a fresh L1 expiry. */
+    if (o->l1_copy_own_expiry)
+        return fresh_l1_logical_expiry(o, now, r);
     if (o->memory_cache_duration == CP_UNSET)
         return l2_logical_expiry;
     cp_ns limit = add_sat(now, o->memory_cache_duration);

@@ -24,7 +24,8 @@ cp_ns fresh_l1_physical_expiry(const fc_entry_options *o, cp_ns now, const cp_ra
 cp_ns fresh_l1_stale_logical_expiry(const fc_entry_options *o, cp_ns now);
 /* L2 -> L1 copy: keep the L2 logical expiry, clamped to now +
  * MemoryCacheDuration if that option is set */
-cp_ns fresh_l1_from_l2_logical_expiry(const fc_entry_options *o, cp_ns now, cp_ns l2_logical_expiry);
+cp_ns fresh_l1_from_l2_logical_expiry(const fc_entry_options *o, cp_ns now, cp_ns l2_logical_expiry,
+                                      const cp_rand *r);
 /* entry.Timestamp + (DistributedCacheDuration ?? Duration), no jitter */
 cp_ns fresh_l2_logical_expiry(const fc_entry_options *o, cp_ns timestamp);
 /* fail-safe ? max(DistributedCacheFailSafeMaxDuration ?? FailSafeMaxDuration, dd) : dd */

@@ -210,6 +210,8 @@ typedef struct cfg_l1 {
 typedef struct cfg_cache {
     cfg_cache_mode mode;
     sim_ns duration, jitter;
+    sim_ns memory_duration, l2_duration; /* SIM_NEVER ("none") = duration */
+    bool l1_copy_own_expiry;
     cfg_fail_safe fail_safe;
     cfg_factory_timeout factory_timeout;
     cfg_l2_timeout l2_timeout;

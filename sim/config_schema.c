@@ -281,6 +281,17 @@ static const cfg_key cache_keys[] = {
      .flags = CF_MIN_OPEN, .help = "Duration, the logical TTL (FusionCache: 30 s)"},
     {KEY(cfg_cache, jitter, "jitter", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
      .help = "JitterMaxDuration: extra U[0,max) on the L1 duration (FusionCache: 0)"},
+    {KEY(cfg_cache, memory_duration, "memory_duration", CK_DURATION), .def = "none", .min = 0,
+     .max = BIG, .flags = CF_NONE,
+     .help = "MemoryCacheDuration: the L1 duration, and the cap on an L1 copy of an L2 entry "
+             "(FusionCache: null = duration; fusioncache.md §1 E)"},
+    {KEY(cfg_cache, l2_duration, "l2_duration", CK_DURATION), .def = "none", .min = 0, .max = BIG,
+     .flags = CF_NONE,
+     .help = "DistributedCacheDuration: the L2 logical duration (FusionCache: null = duration)"},
+    {KEY(cfg_cache, l1_copy_own_expiry, "l1_copy_own_expiry", CK_BOOL), .def = "false",
+     .help = "false: an L1 copy of an L2 entry keeps L2's jitter-free logical expiration "
+             "(FusionCache >= 1.x, fusioncache.md §1 E); true: the copy gets its own "
+             "now + duration + jitter (early FusionCache, what the jitter docs describe)"},
     {KEY(cfg_cache, fail_safe, "fail_safe", CK_SECTION), SUB(fail_safe_section),
      .help = "fail-safe: serve stale on factory errors"},
     {KEY(cfg_cache, factory_timeout, "factory_timeout", CK_SECTION), SUB(factory_timeout_section),

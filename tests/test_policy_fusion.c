@@ -277,10 +277,29 @@ Test(policy_fusion, stale_entries_and_l2_copies)
 {
     fc_entry_options o = opts();
     cr_assert_eq(fresh_l1_stale_logical_expiry(&o, S(100)), S(130));
-    cr_assert_eq(fresh_l1_from_l2_logical_expiry(&o, S(100), S(500)), S(500), "kept as is");
+    cr_assert_eq(fresh_l1_from_l2_logical_expiry(&o, S(100), S(500), NULL), S(500), "kept as is");
     o.memory_cache_duration = S(10);
-    cr_assert_eq(fresh_l1_from_l2_logical_expiry(&o, S(100), S(500)), S(110), "clamped to now + MemoryCacheDuration");
-    cr_assert_eq(fresh_l1_from_l2_logical_expiry(&o, S(100), S(105)), S(105));
+    cr_assert_eq(fresh_l1_from_l2_logical_expiry(&o, S(100), S(500), NULL), S(110), "clamped to now + MemoryCacheDuration");
+    cr_assert_eq(fresh_l1_from_l2_logical_expiry(&o, S(100), S(105), NULL), S(105));
+}
+
+Test(policy_fusion, early_fusioncache_l2_copy_gets_its_own_jittered_expiry)
+{
+    sm64 g = {3};
+    cp_rand r = {sm_uniform, &g};
+    fc_entry_options o = opts();
+    o.l1_copy_own_expiry = true;
+    cr_assert_eq(fresh_l1_from_l2_logical_expiry(&o, S(100), S(500), &r), S(130),
+                 "now + Duration, not the L2 expiration");
+    o.jitter_max_duration = S(10);
+    int spread = 0;
+    cp_ns first = fresh_l1_from_l2_logical_expiry(&o, S(100), S(500), &r);
+    for (int i = 0; i < 200; i++) {
+        cp_ns x = fresh_l1_from_l2_logical_expiry(&o, S(100), S(500), &r);
+        cr_assert(x >= S(130) && x < S(140), "within now + Duration + [0, JitterMaxDuration)");
+        spread += x != first;
+    }
+    cr_assert_gt(spread, 190, "an independent draw per copy");
 }
 
 Test(policy_fusion, l2_expiry_and_ttl)

@@ -193,6 +193,27 @@ Test(stampede_jitter, with_jitter_cycles_alternate_one_and_nine)
     rows_free(&r);
 }
 
+/* Early FusionCache gave an L1 copy of L2 its own now + Duration + jitter
+ * (cache.l1_copy_own_expiry): the nine copiers stay spread over the jitter
+ * window, so after the cold start each cycle has one lone refresh — the
+ * ~10 -> ~1 of the JitterMaxDuration docs. */
+Test(stampede_jitter, early_fusioncache_copies_keep_their_own_jitter_one_call_per_cycle)
+{
+    const char *sets[] = {"duration=10m", "cache.jitter=5s", "cache.l1_copy_own_expiry=true"};
+    run_rows r;
+    run(JITTER, sets, 3, &r);
+    double c[CYCLES];
+    calls_per_cycle(&r, c);
+    cr_expect_eq(c[0], 10, "the cold start: every node");
+    int lone = 0;
+    for (int k = 1; k < CYCLES; k++)
+        lone += c[k] <= 2;
+    cr_expect_geq(lone, CYCLES - 3, "%d of %d cycles with at most 2 calls", lone, CYCLES - 1);
+    double per = (metric(&r, -1, "factory.calls") - c[0]) / (CYCLES - 1);
+    cr_expect(per < 2, "%.2f calls per cycle after the cold start", per);
+    rows_free(&r);
+}
+
 /* ---- seed 000: the backplane storm ------------------------------------------- */
 
 #define STORM "configs/backplane-storm.yaml"
