@@ -35,7 +35,8 @@ static const char *const node_key_metrics[] = {
 };
 
 static const char usage_text[] =
-    "usage: cachestorm show [DB] [RUN...] [--format table|tsv|json] [--node N | --nodes]\n";
+    "usage: cachestorm show [DB] [RUN...] [--format table|tsv|json] [--node N | --nodes]\n"
+    "                       [--transitions]\n";
 
 static const char help_text[] =
     "\n"
@@ -54,6 +55,10 @@ static const char help_text[] =
     "                      \"metrics\": {NAME: VALUE}, \"nodes\": [...]}]}\n"
     "  --node N     the metrics of node N instead of the whole run\n"
     "  --nodes      add a per-node table (requests, errors, latency percentiles)\n"
+    "  --transitions\n"
+    "               add each run's state changes in time order: breakers\n"
+    "               (closed/open/half_open), connections, pool starvation,\n"
+    "               faults; with --node N only that node's (and the world's)\n"
     "  -h, --help   this text\n"
     "\n"
     "examples:\n"
@@ -62,6 +67,8 @@ static const char help_text[] =
     "  cachestorm show sweep.db 10-19            runs 10 to 19\n"
     "  cachestorm show runs.db 12 --nodes        run 12 and each node's share\n"
     "  cachestorm show runs.db 12 --node 0       node 0's metrics of run 12\n"
+    "  cachestorm show runs.db 12 --transitions --node 0\n"
+    "                                           when node 0's breaker opened, and why\n"
     "  cachestorm show runs.db --format json | jq '.runs[-1].metrics[\"latency.p99_ms\"]'\n"
     "\n"
     "exit status: 0 ok; 2 bad usage, no runs stored, or no such run;\n"
@@ -76,6 +83,7 @@ typedef struct show_opts {
     out_format format;
     int node; /* --node N, or -1 */
     bool nodes;
+    bool transitions;
 } show_opts;
 
 static int usage_error(const char *fmt, const char *arg)
@@ -146,6 +154,10 @@ static int parse_args(int argc, char **argv, show_opts *o)
             }
             if (strcmp(a, "--nodes") == 0) {
                 o->nodes = true;
+                continue;
+            }
+            if (strcmp(a, "--transitions") == 0) {
+                o->transitions = true;
                 continue;
             }
             size_t nlen = strcspn(a, "=");
@@ -765,6 +777,80 @@ static int print_nodes(store *s, const show_data *d, out_format f, FILE *out)
     return CS_OK;
 }
 
+/* One run's transitions (node -1: every node and the world-level rows;
+ * else that node's rows and the world's), in time order, as a table; in
+ * json (out_json) as a list. */
+static int print_transitions(store *s, int64_t run_id, int node, out_format f, FILE *out,
+                             void (*json_row)(FILE *, double, const char *, const char *,
+                                              const char *, const char *, const char *, bool))
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT t_ns, node, component, from_state, to_state, reason "
+                                "FROM transitions WHERE run_id = ?1 AND (?2 < 0 OR node IS NULL "
+                                "OR node = ?2) ORDER BY t_ns, rowid",
+                                -1, &st, NULL);
+    table t;
+    static const bool right[] = {1, 1, 0, 0, 0, 0};
+    bool table_out = f != FMT_JSON;
+    if (table_out) {
+        table_init(&t, 6);
+        memcpy(t.right, right, sizeof right);
+        static const char *const head[] = {"t s", "node", "component", "from", "to", "reason"};
+        static const char *const tsv_head[] = {"t_s", "node", "component", "from", "to", "reason"};
+        for (size_t c = 0; c < 6; c++)
+            table_put(&t, f == FMT_TSV ? tsv_head[c] : head[c]);
+    }
+    size_t n = 0;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_int(st, 2, node);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            double t_s = (double)sqlite3_column_int64(st, 0) / 1e9;
+            char tbuf[32], nbuf[16];
+            snprintf(tbuf, sizeof tbuf, f == FMT_TSV ? "%.9f" : "%.3f", t_s);
+            bool world = sqlite3_column_type(st, 1) == SQLITE_NULL;
+            snprintf(nbuf, sizeof nbuf, "%d", sqlite3_column_int(st, 1));
+            const char *cells[4];
+            for (int c = 0; c < 4; c++) {
+                const unsigned char *x = sqlite3_column_text(st, 2 + c);
+                cells[c] = (const char *)x; /* NULL stays null in json, empty in tables */
+            }
+            if (table_out) {
+                table_put(&t, tbuf);
+                table_put(&t, world ? "-" : nbuf);
+                for (int c = 0; c < 4; c++)
+                    table_put(&t, cells[c] ? cells[c] : "");
+            } else {
+                json_row(out, t_s, world ? NULL : nbuf, cells[0], cells[1], cells[2], cells[3],
+                         n == 0);
+            }
+            n++;
+        }
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        if (table_out)
+            table_free(&t);
+        return db_fail(store_path(s), db, "cannot read transitions");
+    }
+    if (table_out) {
+        char title[80];
+        snprintf(title, sizeof title,
+                 f == FMT_TABLE ? "run %" PRId64 " transitions" : "transitions %" PRId64, run_id);
+        if (n == 0 && f == FMT_TABLE)
+            fprintf(out, "\n%s: none stored%s\n", title, node >= 0 ? " for this node" : "");
+        else {
+            fputc('\n', out);
+            table_print(&t, title, f, out);
+        }
+        table_free(&t);
+    }
+    return CS_OK;
+}
+
 static void json_str(FILE *out, const char *s)
 {
     if (!s) {
@@ -813,6 +899,23 @@ static void json_metrics(FILE *out, const matrix *m, size_t col)
         fputs(": ", out);
         json_num(out, v);
     }
+    fputc('}', out);
+}
+
+static void json_transition(FILE *out, double t_s, const char *node, const char *component,
+                            const char *from, const char *to, const char *reason, bool first)
+{
+    char buf[64];
+    fmt_exact(buf, sizeof buf, t_s);
+    fprintf(out, "%s{\"t_s\": %s, \"node\": %s, \"component\": ", first ? "" : ", ", buf,
+            node ? node : "null");
+    json_str(out, component);
+    fputs(", \"from\": ", out);
+    json_str(out, from);
+    fputs(", \"to\": ", out);
+    json_str(out, to);
+    fputs(", \"reason\": ", out);
+    json_str(out, reason);
     fputc('}', out);
 }
 
@@ -871,6 +974,12 @@ static int print_json(store *s, const show_opts *o, const show_data *d, const ma
             free(nodes);
             free_matrix(&nm);
         }
+        if (o->transitions) {
+            fputs(",\n   \"transitions\": [", out);
+            if (print_transitions(s, r->id, o->node, FMT_JSON, out, json_transition))
+                return CS_IO;
+            fputc(']', out);
+        }
         fputc('}', out);
     }
     fputs("\n]}\n", out);
@@ -918,6 +1027,8 @@ int cmd_show(int argc, char **argv)
         print_metrics_table(&d, &m, first, o.node, o.format, out);
         if (o.nodes)
             status = print_nodes(s, &d, o.format, out);
+        for (size_t i = 0; status == CS_OK && o.transitions && i < d.nruns; i++)
+            status = print_transitions(s, d.runs[i].id, o.node, o.format, out, NULL);
     }
     if (fflush(out) != 0 && status == CS_OK) {
         fprintf(stderr, "cachestorm show: cannot write the output: %s\n", strerror(errno));

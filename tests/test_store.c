@@ -730,6 +730,42 @@ Test(show, selected_runs_only)
     free(out), free(err);
 }
 
+Test(show, transitions_in_time_order_filtered_by_node_in_every_format)
+{
+    const char *db = two_runs_db();
+    char *out, *err;
+    cr_assert_eq(show(&out, &err, 3, (const char *[]){db, "2", "--transitions"}), 0, "%s", err);
+    const char *head = strstr(out, "run 2 transitions\n");
+    cr_assert(head, "%s", out);
+    const char *brk = strstr(head, "1.500     0  breaker    closed  open"),
+               *flt = strstr(head, "61.500     -  fault");
+    cr_expect(brk && flt && brk < flt, "time order, '-' for the world:\n%s", out);
+    cr_expect(strstr(head, "20 failures"), "%s", out);
+    free(out), free(err);
+
+    /* --node 1: node 0's breaker is left out, the world-level fault stays */
+    cr_assert_eq(show(&out, &err, 5, (const char *[]){db, "2", "--transitions", "--node", "1"}), 0,
+                 "%s", err);
+    cr_expect(!strstr(out, "breaker") && strstr(out, "redis.down"), "%s", out);
+    free(out), free(err);
+
+    cr_assert_eq(show(&out, &err, 5, (const char *[]){db, "2", "--transitions", "--format", "tsv"}),
+                 0, "%s", err);
+    cr_expect(strstr(out, "# transitions 2\nt_s\tnode\tcomponent\tfrom\tto\treason\n"
+                          "1.500000000\t0\tbreaker\tclosed\topen\t20 failures\n"),
+              "%s", out);
+    free(out), free(err);
+
+    cr_assert_eq(show(&out, &err, 5, (const char *[]){db, "2", "--transitions", "--format", "json"}),
+                 0, "%s", err);
+    cr_expect(strstr(out, "\"transitions\": [{\"t_s\": 1.5, \"node\": 0, \"component\": "
+                          "\"breaker\", \"from\": \"closed\", \"to\": \"open\", \"reason\": "
+                          "\"20 failures\"}, {\"t_s\": 61.5, \"node\": null, \"component\": \"fault\", "
+                          "\"from\": null, \"to\": \"redis.down\", \"reason\": null}]"),
+              "%s", out);
+    free(out), free(err);
+}
+
 Test(show, empty_database_exits_2)
 {
     const char *db = tpath("empty.db");
