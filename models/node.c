@@ -623,7 +623,9 @@ static void gs_begin(flow *f)
         return;
     }
     stats_add(n->st, n->id, n->id_mlock_waits, 1);
-    trace(f, "lock.wait", "timeout=%lld", (long long)timeout);
+    char tb[32];
+    cs_format_duration(timeout, tb, sizeof tb);
+    trace(f, "lock.wait", "timeout=%s", tb);
     f->pending++;
     park(f, GS_LOCK_RESULT);
 }
@@ -664,7 +666,9 @@ static void gs_locked(flow *f)
         bool closed = usable && l2_allow(n);
         if (stampede_should_read_l2(usable, &n->fo, closed, has_stale)) {
             sim_ns t = from_cp(timeouts_l2_read(&n->fo, has_stale));
-            trace(f, "l2.read", "timeout=%lld", (long long)t);
+            char tb[32];
+            cs_format_duration(t, tb, sizeof tb);
+            trace(f, "l2.read", "timeout=%s", tb);
             l2_read(f, GS_L2_DONE, t);
             return;
         }
@@ -834,7 +838,9 @@ static void factory_start(flow *f)
     f->db_running = true;
     n->factory_calls++;
     stats_add(n->st, n->id, n->id_factory, 1);
-    trace(f, "factory.start", "timeout=%lld%s", (long long)t, f->timeout_soft ? " (soft)" : "");
+    char tb[32];
+    cs_format_duration(t, tb, sizeof tb);
+    trace(f, "factory.start", "timeout=%s%s", tb, f->timeout_soft ? " (soft)" : "");
     f->dbc.done = db_done;
     f->dbc.node = n->id;
     f->pending++;

@@ -63,3 +63,27 @@ void cs_grow(void **items, size_t *cap, size_t need, size_t sz)
     *items = cs_realloc(*items, c * sz);
     *cap = c;
 }
+
+/* A duration in the config syntax: the largest unit that divides it
+ * exactly ("250ms", "3s"), "0s", or "none" for SIM_NEVER. */
+void cs_format_duration(int64_t v, char *buf, size_t cap)
+{
+    if (v == SIM_NEVER) {
+        snprintf(buf, cap, "none");
+        return;
+    }
+    static const struct {
+        const char *name;
+        int64_t ns;
+    } units[] = {{"h", 3600000000000LL}, {"m", 60000000000LL}, {"s", 1000000000LL},
+                 {"ms", 1000000LL},      {"us", 1000LL},       {"ns", 1}};
+    if (v == 0) {
+        snprintf(buf, cap, "0s");
+        return;
+    }
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (v % units[i].ns == 0) {
+            snprintf(buf, cap, "%lld%s", (long long)(v / units[i].ns), units[i].name);
+            return;
+        }
+}

@@ -44,6 +44,10 @@ void *cs_calloc(size_t n, size_t size);
 void *cs_realloc(void *p, size_t n);
 char *cs_strdup(const char *s);
 
+/* A duration as the config writes it: "250ms", "3s", "0s", or "none" for
+ * SIM_NEVER. */
+void cs_format_duration(int64_t ns, char *buf, size_t cap);
+
 /* Grow a dynamic array (*items, *cap) to hold at least need elements of size sz. */
 void cs_grow(void **items, size_t *cap, size_t need, size_t sz);
 

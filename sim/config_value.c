@@ -143,24 +143,7 @@ int config_parse_duration(const char *s, sim_ns *out, cs_err *err)
 
 void config_format_duration(sim_ns v, char *buf, size_t cap)
 {
-    if (v == SIM_NEVER) {
-        snprintf(buf, cap, "none");
-        return;
-    }
-    static const struct {
-        const char *name;
-        int64_t ns;
-    } units[] = {{"h", 3600000000000LL}, {"m", 60000000000LL}, {"s", 1000000000LL},
-                 {"ms", 1000000LL},      {"us", 1000LL},       {"ns", 1}};
-    if (v == 0) {
-        snprintf(buf, cap, "0s");
-        return;
-    }
-    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
-        if (v % units[i].ns == 0) {
-            snprintf(buf, cap, "%lld%s", (long long)(v / units[i].ns), units[i].name);
-            return;
-        }
+    cs_format_duration(v, buf, cap);
 }
 
 int config_parse_rate(const char *s, double *out, cs_err *err)
