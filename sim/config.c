@@ -407,6 +407,16 @@ static int default_node(cfg_ctx *cx, const cfg_key *k, const char *path, yt_node
     return 0;
 }
 
+/* An expectation written `- all nodes: EXPR` / `- any node: EXPR` without
+ * quotes: a map of one quantifier key to a scalar. */
+static bool is_quantified_rule(const yt_node *it)
+{
+    if (it->kind != YT_MAP || it->n != 1 || it->items[0]->kind != YT_SCALAR ||
+        yt_is_null(it->items[0]))
+        return false;
+    return strcmp(it->keys[0], "all nodes") == 0 || strcmp(it->keys[0], "any node") == 0;
+}
+
 /* Parse a list key (of sections, ints or expectation strings) into its CFG_LIST. */
 static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, const char *path)
 {
@@ -445,9 +455,20 @@ static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, 
                 return CS_USAGE;
             memcpy(items + i * sz, &v, sizeof v);
         } else {
+            cfg_expect *e = (cfg_expect *)(items + i * sz);
+            if (is_quantified_rule(it)) {
+                /* `- all nodes: EXPR` unquoted is a one-key map in YAML; it
+                 * means the rule "all nodes: EXPR", starting at the key */
+                const char *x = it->items[0]->value;
+                size_t len = strlen(it->keys[0]) + 2 + strlen(x) + 1;
+                e->text = cs_malloc(len);
+                snprintf(e->text, len, "%s: %s", it->keys[0], x);
+                e->mark = it->kmarks[0];
+                e->mark.file = cs_strdup(it->kmarks[0].file);
+                continue;
+            }
             if (need_scalar(cx, it, ip, "a string"))
                 return CS_USAGE;
-            cfg_expect *e = (cfg_expect *)(items + i * sz);
             e->text = cs_strdup(it->value);
             e->mark = it->mark;
             e->mark.file = cs_strdup(it->mark.file);

@@ -734,6 +734,39 @@ Test(check, a_bad_rule_exits_2_with_its_position, .init = make_dir, .fini = rm_d
     free(err);
 }
 
+/* `- all nodes: EXPR` unquoted is a one-key map in YAML: taken as the rule. */
+Test(check, node_rules_need_no_quotes, .init = make_dir, .fini = rm_dir)
+{
+    static const char world[] = "schema: 1\nname: q\nduration: 20s\nwarmup: 0s\n"
+                                "nodes: {count: 2}\ncache: {mode: local_only}\n"
+                                "workload: {kind: open, rate: 100/s, keys: {count: 100}}\n";
+    char text[1024];
+    snprintf(text, sizeof text,
+             "%sexpect:\n  - all nodes: requests.total > 100\n"
+             "  - any node: requests.total > 100000\n",
+             world);
+    const char *f = write_file("nodes.yaml", text);
+    char *out, *err;
+    cr_expect_eq(check(&out, &err, f, NULL), CS_EXPECT_FAILED, "%s", err);
+    cr_expect_not_null(strstr(out, "PASS   all nodes: requests.total > 100 "), "%s", out);
+    cr_expect_not_null(strstr(out, "FAIL   any node: requests.total > 100000"), "%s", out);
+    free(out);
+    free(err);
+    snprintf(text, sizeof text, "%sexpect:\n  - all nodes: requests.totl > 1\n", world);
+    f = write_file("nodes2.yaml", text);
+    cr_expect_eq(check(NULL, &err, f, NULL), CS_USAGE);
+    char want[256];
+    snprintf(want, sizeof want, "%s:9:5: expect[0]: unknown metric 'requests.totl'", f);
+    cr_expect_not_null(strstr(err, want), "%s", err);
+    free(err);
+    /* any other one-key map is still not a rule */
+    snprintf(text, sizeof text, "%sexpect:\n  - some nodes: requests.total > 1\n", world);
+    f = write_file("nodes3.yaml", text);
+    cr_expect_eq(check(NULL, &err, f, NULL), CS_USAGE);
+    cr_expect_not_null(strstr(err, "expect[0]"), "%s", err);
+    free(err);
+}
+
 Test(check, an_unwritable_database_exits_3, .init = make_dir, .fini = rm_dir)
 {
     const char *f = write_file("ok.yaml", QUEUE_FILE "expect: [requests.error == 0]\n");
