@@ -75,3 +75,45 @@ Test(knobs, retry_multiplier_changes_the_worst_case_failure_latency, .timeout = 
     rows_free(&a);
     rows_free(&b);
 }
+
+static double total(const run_rows *r, const char *name)
+{
+    for (size_t i = 0; i < r->metrics.n; i++)
+        if (r->metrics.v[i].node == -1 && !strcmp(r->metrics.v[i].name, name))
+            return r->metrics.v[i].value;
+    cr_assert_fail("no metric %s", name);
+    return NAN;
+}
+
+/* MemoryCacheDuration 20 s under a 60 s Duration: L1 copies expire three
+ * times a cycle and are refilled from L2 (l2.hit), the factory still runs
+ * once per node per L2 expiry. */
+Test(knobs, memory_duration_shortens_l1_only, .timeout = 120)
+{
+    const char *none[] = {"duration=10m", "cache.memory_duration=none"};
+    const char *md[] = {"duration=10m", "cache.memory_duration=20s"};
+    run_rows a = {0}, b = {0};
+    run("configs/stampede-jitter.yaml", none, 2, &a);
+    run("configs/stampede-jitter.yaml", md, 2, &b);
+    cr_expect_eq(total(&a, "l2.hit"), 0, "L1 lives as long as L2: nothing to copy");
+    cr_expect_geq(total(&b, "l2.hit"), 150, "each node refills L1 from L2 twice a cycle");
+    cr_expect_eq(total(&b, "factory.calls"), total(&a, "factory.calls"), "L2 expiry unchanged");
+    rows_free(&a);
+    rows_free(&b);
+}
+
+/* DistributedCacheDuration 120 s over a 60 s Duration: every other L1
+ * expiry finds L2 still valid, so the factory runs half as often. */
+Test(knobs, l2_duration_outlives_l1_and_halves_factory_calls, .timeout = 120)
+{
+    const char *none[] = {"duration=10m"};
+    const char *ld[] = {"duration=10m", "cache.l2_duration=120s"};
+    run_rows a = {0}, b = {0};
+    run("configs/stampede-jitter.yaml", none, 1, &a);
+    run("configs/stampede-jitter.yaml", ld, 2, &b);
+    double fa = total(&a, "factory.calls"), fb = total(&b, "factory.calls");
+    cr_expect(fb < 0.6 * fa, "factory calls %g with a 120 s L2 vs %g", fb, fa);
+    cr_expect_gt(total(&b, "l2.hit"), 0);
+    rows_free(&a);
+    rows_free(&b);
+}
