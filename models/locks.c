@@ -39,6 +39,8 @@ static inline uint32_t slot(const u32map *m, uint32_t key)
 
 uint32_t u32map_get(const u32map *m, uint32_t key)
 {
+    if (!m->count) /* an empty map answers without touching its slots */
+        return UINT32_MAX;
     uint32_t i = slot(m, key);
     return m->s[i].val ? m->s[i].val - 1 : UINT32_MAX;
 }
