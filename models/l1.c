@@ -15,10 +15,7 @@
 #define SLOT_IDX(s) ((uint32_t)((s) >> 32) - 1)
 #define SLOT(idx, key) ((((uint64_t)(idx) + 1) << 32) | (key))
 
-static inline uint32_t slot_of(const l1 *c, uint32_t key)
-{
-    return (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) & c->mask;
-}
+static inline uint32_t slot_of(const l1 *c, uint32_t key) { return l1_home(c, key); }
 
 void l1_init(l1 *c, const l1_params *p)
 {

@@ -69,5 +69,17 @@ uint32_t l1_sweep(l1 *c, sim_ns now);
 /* True if e is valid (exists and not logically expired) at now. */
 static inline bool l1_valid(const l1_entry *e, sim_ns now) { return e && e->logical_exp >= now; }
 static inline uint32_t l1_count(const l1 *c) { return c->count; }
+/* The home slot of key (Fibonacci hashing; l1.c probes from here). */
+static inline uint32_t l1_home(const l1 *c, uint32_t key)
+{
+    return (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) & c->mask;
+}
+/* Start loading key's home slot: a caller about to look up several tables
+ * for one key (the backplane receive) lets the cache misses overlap. */
+static inline void l1_prefetch(const l1 *c, uint32_t key)
+{
+    if (c->slots)
+        __builtin_prefetch(&c->slots[l1_home(c, key)]);
+}
 
 #endif

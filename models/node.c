@@ -1095,6 +1095,7 @@ static bool bp_receive(node *n, flow *f, uint32_t key, bp_action action, sim_ns 
         n->bp.dropped_own++;
         return false;
     }
+    l1_prefetch(&n->l1, key); /* overlaps with the auto-recovery probe below */
     n->bp_received++;
     stats_add(n->st, n->id, n->bp.id_recv, 1);
     /* auto-recovery conflict check */
