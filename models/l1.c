@@ -2,8 +2,9 @@
  * power-of-two slot array at most half full, so probes stay short; a slot
  * holds the key next to the entry index, so a probe (hit or miss) reads only
  * the slot array until the entry itself is needed; deletion shifts later
- * members of the cluster back (no tombstones).  LRU: intrusive index list;
- * eviction takes the tail (skipped when the capacity covers every key).
+ * members of the cluster back (no tombstones).  LRU: an index list in a
+ * parallel link array; eviction takes the tail (list and array skipped when
+ * the capacity covers every key).  Free entries are chained through key.
  * All O(1) expected; storage doubles up to the capacity.
  */
 #include "models/l1.h"
@@ -27,6 +28,8 @@ void l1_init(l1 *c, const l1_params *p)
     while (n < 2u * c->alloc)
         n <<= 1;
     c->e = cs_malloc((size_t)c->alloc * sizeof *c->e);
+    if (!p->no_lru)
+        c->lru = cs_malloc((size_t)c->alloc * sizeof *c->lru);
     c->slots = cs_calloc(n, sizeof *c->slots);
     c->mask = n - 1;
 }
@@ -34,8 +37,10 @@ void l1_init(l1 *c, const l1_params *p)
 void l1_free(l1 *c)
 {
     free(c->e);
+    free(c->lru);
     free(c->slots);
     c->e = NULL;
+    c->lru = NULL;
     c->slots = NULL;
 }
 
@@ -50,24 +55,24 @@ static inline uint32_t find_slot(const l1 *c, uint32_t key)
 
 static void lru_unlink(l1 *c, uint32_t i)
 {
-    l1_entry *x = &c->e[i];
+    l1_link *x = &c->lru[i];
     if (x->prev != L1_NONE)
-        c->e[x->prev].next = x->next;
+        c->lru[x->prev].next = x->next;
     else
         c->head = x->next;
     if (x->next != L1_NONE)
-        c->e[x->next].prev = x->prev;
+        c->lru[x->next].prev = x->prev;
     else
         c->tail = x->prev;
 }
 
 static void lru_push_head(l1 *c, uint32_t i)
 {
-    l1_entry *x = &c->e[i];
+    l1_link *x = &c->lru[i];
     x->prev = L1_NONE;
     x->next = c->head;
     if (c->head != L1_NONE)
-        c->e[c->head].prev = i;
+        c->lru[c->head].prev = i;
     c->head = i;
     if (c->tail == L1_NONE)
         c->tail = i;
@@ -81,6 +86,8 @@ static void grow(l1 *c)
         na = c->p.capacity;
     c->alloc = (uint32_t)na;
     c->e = cs_realloc(c->e, (size_t)c->alloc * sizeof *c->e);
+    if (c->lru)
+        c->lru = cs_realloc(c->lru, (size_t)c->alloc * sizeof *c->lru);
     uint32_t n = c->mask + 1;
     while (n < 2u * c->alloc)
         n <<= 1;
@@ -128,7 +135,7 @@ static void remove_at(l1 *c, uint32_t s)
     if (!c->p.no_lru)
         lru_unlink(c, i);
     c->e[i].live = false;
-    c->e[i].next = c->free_head;
+    c->e[i].key = c->free_head;
     c->free_head = i;
     assert(c->count > 0);
     c->count--;
@@ -187,7 +194,7 @@ l1_entry *l1_put(l1 *c, uint32_t key, bool *fresh)
     uint32_t i;
     if (c->free_head != L1_NONE) {
         i = c->free_head;
-        c->free_head = c->e[i].next;
+        c->free_head = c->e[i].key;
     } else {
         if (c->used_top == c->alloc) {
             grow(c);
@@ -199,8 +206,7 @@ l1_entry *l1_put(l1 *c, uint32_t key, bool *fresh)
     c->slots[s] = SLOT(i, key);
     c->count++;
     l1_entry *x = &c->e[i];
-    *x = (l1_entry){.key = key, .live = true, .physical_exp = SIM_NEVER, .eager_at = SIM_NEVER,
-                    .prev = L1_NONE, .next = L1_NONE};
+    *x = (l1_entry){.key = key, .live = true, .physical_exp = SIM_NEVER, .eager_at = SIM_NEVER};
     if (!c->p.no_lru)
         lru_push_head(c, i);
     if (fresh)
