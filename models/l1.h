@@ -11,9 +11,9 @@
  * on lookup, plus a periodic sweep (MemoryCache's ExpirationScanFrequency,
  * 1 min) that the node schedules.  Storage grows by doubling up to the
  * capacity, so an "unbounded" L1 costs only what it holds (48 bytes per
- * entry plus 16 bytes of hash slots, which hold the key so a probe
- * touches one cache line; plus 8 bytes of LRU links, kept in their own
- * array and only when the capacity can be reached).  A pointer from l1_get/l1_put is valid
+ * entry plus 12-24 bytes of hash slots, at most 2/3 full, which hold the
+ * key so a probe touches one cache line; plus 8 bytes of LRU links, kept
+ * in their own array and only when the capacity can be reached).  A pointer from l1_get/l1_put is valid
  * until the next l1_put.
  */
 #ifndef CS_L1_H
@@ -51,7 +51,7 @@ typedef struct l1 {
     l1_link *lru;      /* `alloc` links, parallel to e; NULL when p.no_lru */
     uint32_t alloc;
     uint64_t *slots;   /* hash: (entry index + 1) << 32 | key; 0 = empty */
-    uint32_t mask;     /* slots - 1 (power of two >= 2 * capacity) */
+    uint32_t mask;     /* slots - 1 (power of two; count <= 2/3 of the slots) */
     uint32_t count, used_top; /* live entries; entries ever handed out */
     uint32_t head, tail;      /* LRU: head = most recent */
     uint32_t free_head;       /* free entries (through key) */
