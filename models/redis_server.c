@@ -2,10 +2,11 @@
  * service at a time, a keyspace with lazy TTL expiry, pub/sub channels, and
  * the fault states (MODEL.md "L2: Redis server", "Faults").
  *
- * The FIFO is a chain of fixed blocks of requests, freed as they empty
- * (O(1), one malloc per RS_QBLOCK commands once past the spare block; limit
- * max_queue, asserted): a backlog flushed at reconnect can queue a million
- * commands, and a doubling ring then held up to 3x that while copying.  The keyspace is an
+ * The FIFO is a chain of fixed blocks of requests; emptied blocks go to a
+ * spare list for reuse, so memory stays at the peak queue and there is no
+ * allocation per command once warm (O(1); limit max_queue, asserted): a
+ * backlog flushed at reconnect can queue a million commands, and a doubling
+ * ring then held up to 3x that while copying.  The keyspace is an
  * open-addressing table with linear probing and backward-shift deletion
  * (no tombstones), a fixed hash, grown at 1/2 load.  Nothing iterates the
  * keyspace in an order that matters (STYLE.md rule 18).
@@ -67,7 +68,8 @@ struct redis_server {
     uint64_t epoch; /* server life; advances on every down/restart */
     double slow;
 
-    /* FIFO: blocks from qh (read at qhead) to qt (written at qtail) */
+    /* FIFO: blocks from qh (read at qhead) to qt (written at qtail);
+     * qspare: emptied blocks (through next) */
     q_block *qh, *qt, *qspare;
     size_t qhead, qtail, qlen;
     /* the command in service */
@@ -287,7 +289,11 @@ void rs_free(redis_server *s)
         free(b);
         b = nb;
     }
-    free(s->qspare);
+    for (q_block *b = s->qspare; b;) {
+        q_block *nb = b->next;
+        free(b);
+        b = nb;
+    }
     free(s->kv);
     free(s);
 }
@@ -311,8 +317,11 @@ static void q_push(redis_server *s, const rs_request *r, sim_ns arrived)
 {
     assert(s->qlen < s->p.max_queue); /* stated limit (rs_params.max_queue) */
     if (!s->qt || s->qtail == RS_QBLOCK) { /* chain a block (the spare first) */
-        q_block *b = s->qspare ? s->qspare : cs_malloc(sizeof *b);
-        s->qspare = NULL;
+        q_block *b = s->qspare;
+        if (b)
+            s->qspare = b->next;
+        else
+            b = cs_malloc(sizeof *b);
         b->next = NULL;
         if (s->qt)
             s->qt->next = b;
@@ -334,16 +343,14 @@ static void q_pop(redis_server *s, rs_request *out, sim_ns *arrived)
     *out = x->req;
     *arrived = x->arrived;
     s->qlen--;
-    if (s->qhead == RS_QBLOCK || s->qlen == 0) { /* block used up: keep one spare */
+    if (s->qhead == RS_QBLOCK || s->qlen == 0) { /* block used up: to the spares */
         q_block *b = s->qh;
         s->qh = s->qlen ? b->next : NULL;
         if (!s->qh)
             s->qt = NULL;
         s->qhead = 0;
-        if (s->qspare)
-            free(b);
-        else
-            s->qspare = b;
+        b->next = s->qspare;
+        s->qspare = b;
     }
 }
 
