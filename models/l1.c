@@ -1,9 +1,13 @@
 /* l1.c — the per-node memory cache (see l1.h).  Hash: linear probing over a
- * power-of-two slot array at most half full, so probes stay short; a slot
+ * power-of-two slot array at most 2/3 full, doubled by live count (not by
+ * the entry storage, which may be up to twice the live count), so probes
+ * stay short (about 2 hit, 5 miss at the worst load, mostly one cache line
+ * of 8 slots) and slots cost 12-24 bytes per entry; a slot
  * holds the key next to the entry index, so a probe (hit or miss) reads only
  * the slot array until the entry itself is needed; deletion shifts later
- * members of the cluster back (no tombstones).  LRU: intrusive index list;
- * eviction takes the tail (skipped when the capacity covers every key).
+ * members of the cluster back (no tombstones).  LRU: an index list in a
+ * parallel link array; eviction takes the tail (list and array skipped when
+ * the capacity covers every key).  Free entries are chained through key.
  * All O(1) expected; storage doubles up to the capacity.
  */
 #include "models/l1.h"
@@ -15,10 +19,7 @@
 #define SLOT_IDX(s) ((uint32_t)((s) >> 32) - 1)
 #define SLOT(idx, key) ((((uint64_t)(idx) + 1) << 32) | (key))
 
-static inline uint32_t slot_of(const l1 *c, uint32_t key)
-{
-    return (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) & c->mask;
-}
+static inline uint32_t slot_of(const l1 *c, uint32_t key) { return l1_home(c, key); }
 
 void l1_init(l1 *c, const l1_params *p)
 {
@@ -27,9 +28,9 @@ void l1_init(l1 *c, const l1_params *p)
         return;
     c->alloc = p->capacity < 1024 ? p->capacity : 1024;
     uint32_t n = 16;
-    while (n < 2u * c->alloc)
-        n <<= 1;
     c->e = cs_malloc((size_t)c->alloc * sizeof *c->e);
+    if (!p->no_lru)
+        c->lru = cs_malloc((size_t)c->alloc * sizeof *c->lru);
     c->slots = cs_calloc(n, sizeof *c->slots);
     c->mask = n - 1;
 }
@@ -37,8 +38,10 @@ void l1_init(l1 *c, const l1_params *p)
 void l1_free(l1 *c)
 {
     free(c->e);
+    free(c->lru);
     free(c->slots);
     c->e = NULL;
+    c->lru = NULL;
     c->slots = NULL;
 }
 
@@ -53,47 +56,57 @@ static inline uint32_t find_slot(const l1 *c, uint32_t key)
 
 static void lru_unlink(l1 *c, uint32_t i)
 {
-    l1_entry *x = &c->e[i];
+    l1_link *x = &c->lru[i];
     if (x->prev != L1_NONE)
-        c->e[x->prev].next = x->next;
+        c->lru[x->prev].next = x->next;
     else
         c->head = x->next;
     if (x->next != L1_NONE)
-        c->e[x->next].prev = x->prev;
+        c->lru[x->next].prev = x->prev;
     else
         c->tail = x->prev;
 }
 
 static void lru_push_head(l1 *c, uint32_t i)
 {
-    l1_entry *x = &c->e[i];
+    l1_link *x = &c->lru[i];
     x->prev = L1_NONE;
     x->next = c->head;
     if (c->head != L1_NONE)
-        c->e[c->head].prev = i;
+        c->lru[c->head].prev = i;
     c->head = i;
     if (c->tail == L1_NONE)
         c->tail = i;
 }
 
-/* Double the entry storage (up to capacity) and rehash into twice the slots. */
-static void grow(l1 *c)
+/* Double the entry storage (up to capacity); entry indices stay. */
+static void grow_entries(l1 *c)
 {
     uint64_t na = (uint64_t)c->alloc * 2;
     if (na > c->p.capacity)
         na = c->p.capacity;
     c->alloc = (uint32_t)na;
     c->e = cs_realloc(c->e, (size_t)c->alloc * sizeof *c->e);
-    uint32_t n = c->mask + 1;
-    while (n < 2u * c->alloc)
-        n <<= 1;
-    if (n == c->mask + 1)
-        return;
+    if (c->lru)
+        c->lru = cs_realloc(c->lru, (size_t)c->alloc * sizeof *c->lru);
+}
+
+/* True if one more key would fill the slots past 2/3. */
+static inline bool slots_full(const l1 *c)
+{
+    return 3 * ((uint64_t)c->count + 1) > 2 * ((uint64_t)c->mask + 1);
+}
+
+/* Rehash into twice the slots (slot order: deterministic; only probe
+ * positions change, never an entry index). */
+static void grow_slots(l1 *c)
+{
     uint64_t *old = c->slots;
-    uint32_t oldn = c->mask + 1;
+    uint32_t oldn = c->mask + 1, n = 2 * oldn;
+    assert(n > oldn);
     c->slots = cs_calloc(n, sizeof *c->slots);
     c->mask = n - 1;
-    for (uint32_t i = 0; i < oldn; i++) /* slot order: deterministic */
+    for (uint32_t i = 0; i < oldn; i++)
         if (old[i]) {
             uint32_t j = slot_of(c, SLOT_KEY(old[i]));
             while (c->slots[j])
@@ -131,7 +144,7 @@ static void remove_at(l1 *c, uint32_t s)
     if (!c->p.no_lru)
         lru_unlink(c, i);
     c->e[i].live = false;
-    c->e[i].next = c->free_head;
+    c->e[i].key = c->free_head;
     c->free_head = i;
     assert(c->count > 0);
     c->count--;
@@ -187,23 +200,24 @@ l1_entry *l1_put(l1 *c, uint32_t key, bool *fresh)
         c->evictions++;
         s = find_slot(c, key);
     }
+    if (slots_full(c)) {
+        grow_slots(c);
+        s = find_slot(c, key);
+    }
     uint32_t i;
     if (c->free_head != L1_NONE) {
         i = c->free_head;
-        c->free_head = c->e[i].next;
+        c->free_head = c->e[i].key;
     } else {
-        if (c->used_top == c->alloc) {
-            grow(c);
-            s = find_slot(c, key);
-        }
+        if (c->used_top == c->alloc)
+            grow_entries(c);
         assert(c->used_top < c->alloc);
         i = c->used_top++;
     }
     c->slots[s] = SLOT(i, key);
     c->count++;
     l1_entry *x = &c->e[i];
-    *x = (l1_entry){.key = key, .live = true, .physical_exp = SIM_NEVER, .eager_at = SIM_NEVER,
-                    .prev = L1_NONE, .next = L1_NONE};
+    *x = (l1_entry){.key = key, .live = true, .physical_exp = SIM_NEVER, .eager_at = SIM_NEVER};
     if (!c->p.no_lru)
         lru_push_head(c, i);
     if (fresh)

@@ -10,9 +10,10 @@
  * (linear probing, backward-shift delete).  Physical expiry is applied lazily
  * on lookup, plus a periodic sweep (MemoryCache's ExpirationScanFrequency,
  * 1 min) that the node schedules.  Storage grows by doubling up to the
- * capacity, so an "unbounded" L1 costs only what it holds (56 bytes per
- * entry plus 16 bytes of hash slots, which hold the key so a probe
- * touches one cache line).  A pointer from l1_get/l1_put is valid
+ * capacity, so an "unbounded" L1 costs only what it holds (48 bytes per
+ * entry plus 12-24 bytes of hash slots, at most 2/3 full, which hold the
+ * key so a probe touches one cache line; plus 8 bytes of LRU links, kept
+ * in their own array and only when the capacity can be reached).  A pointer from l1_get/l1_put is valid
  * until the next l1_put.
  */
 #ifndef CS_L1_H
@@ -23,8 +24,7 @@
 #define L1_NONE UINT32_MAX
 
 typedef struct l1_entry {
-    uint32_t key;
-    uint32_t prev, next; /* LRU list (indices), most recent at head; free list */
+    uint32_t key;        /* on the free list: index of the next free entry */
     bool stale;
     bool live;           /* false: on the free list */
     sim_ns ts;           /* timestamp taken before the factory ran (version) */
@@ -40,15 +40,21 @@ typedef struct l1_params {
                           skip LRU upkeep on the hot path */
 } l1_params;
 
+/* LRU links of entry i (indices), most recent at the head. */
+typedef struct l1_link {
+    uint32_t prev, next;
+} l1_link;
+
 typedef struct l1 {
     l1_params p;
     l1_entry *e;       /* `alloc` entries (grows to capacity) */
+    l1_link *lru;      /* `alloc` links, parallel to e; NULL when p.no_lru */
     uint32_t alloc;
     uint64_t *slots;   /* hash: (entry index + 1) << 32 | key; 0 = empty */
-    uint32_t mask;     /* slots - 1 (power of two >= 2 * capacity) */
+    uint32_t mask;     /* slots - 1 (power of two; count <= 2/3 of the slots) */
     uint32_t count, used_top; /* live entries; entries ever handed out */
     uint32_t head, tail;      /* LRU: head = most recent */
-    uint32_t free_head;       /* free entries (through next) */
+    uint32_t free_head;       /* free entries (through key) */
     uint64_t evictions;
 } l1;
 
@@ -69,5 +75,17 @@ uint32_t l1_sweep(l1 *c, sim_ns now);
 /* True if e is valid (exists and not logically expired) at now. */
 static inline bool l1_valid(const l1_entry *e, sim_ns now) { return e && e->logical_exp >= now; }
 static inline uint32_t l1_count(const l1 *c) { return c->count; }
+/* The home slot of key (Fibonacci hashing; l1.c probes from here). */
+static inline uint32_t l1_home(const l1 *c, uint32_t key)
+{
+    return (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) & c->mask;
+}
+/* Start loading key's home slot: a caller about to look up several tables
+ * for one key (the backplane receive) lets the cache misses overlap. */
+static inline void l1_prefetch(const l1 *c, uint32_t key)
+{
+    if (c->slots)
+        __builtin_prefetch(&c->slots[l1_home(c, key)]);
+}
 
 #endif

@@ -89,20 +89,25 @@ typedef enum rc_wire_kind {
 } rc_wire_kind; /* pub/sub messages travel as rc_msg_rec */
 
 typedef struct rc_wire {
-    rs_request req;
-    rs_reply rep;
+    /* The request is read once, when it reaches the server (wire_arrive
+     * copies it out; the server keeps its own copy); the reply is written
+     * only after that (wire_reply), so the two share storage (-64 B). */
+    union {
+        rs_request req;
+        rs_reply rep;
+    };
     sim_ns back; /* return-trip delay drawn with the request */
     uint32_t cmd_slot, cmd_gen, conn_gen;
     rc_wire_kind kind;
     int conn, lane;
     int attempt;     /* WIRE_CMD: the command's attempt it belongs to */
-    ev_id ack_timer; /* SUBSCRIBE/PING: no answer in time kills the connection */
     int32_t next_free;
+    ev_id ack_timer; /* SUBSCRIBE/PING: no answer in time kills the connection */
 } rc_wire;
 
 /* A pub/sub message in transit to this client (the bulk of the wire in a
  * backplane world: one per publish and subscriber).  Kept apart from
- * rc_wire (264 bytes, mostly the request) so a delivery touches one small
+ * rc_wire (160 bytes, mostly the request) so a delivery touches one small
  * record; counted in wlive with the other records in transit. */
 typedef struct rc_msg_rec {
     rs_message msg;

@@ -2,8 +2,11 @@
  * service at a time, a keyspace with lazy TTL expiry, pub/sub channels, and
  * the fault states (MODEL.md "L2: Redis server", "Faults").
  *
- * The FIFO is a growable ring of requests (amortised O(1), no allocation per
- * command once warm; limit max_queue, asserted).  The keyspace is an
+ * The FIFO is a chain of fixed blocks of requests; emptied blocks go to a
+ * spare list for reuse, so memory stays at the peak queue and there is no
+ * allocation per command once warm (O(1); limit max_queue, asserted): a
+ * backlog flushed at reconnect can queue a million commands, and a doubling
+ * ring then held up to 3x that while copying.  The keyspace is an
  * open-addressing table with linear probing and backward-shift deletion
  * (no tombstones), a fixed hash, grown at 1/2 load.  Nothing iterates the
  * keyspace in an order that matters (STYLE.md rule 18).
@@ -16,6 +19,19 @@
 #include <string.h>
 
 #define RS_MAX_LISTENERS 256
+#define RS_QBLOCK 1024 /* queued commands per FIFO block */
+
+/* A queued command and when it arrived. */
+typedef struct q_item {
+    rs_request req;
+    sim_ns arrived;
+} q_item;
+
+/* One block of the FIFO chain. */
+typedef struct q_block {
+    struct q_block *next;
+    q_item v[RS_QBLOCK];
+} q_block;
 
 typedef struct kv_entry {
     uint64_t key;
@@ -52,15 +68,15 @@ struct redis_server {
     uint64_t epoch; /* server life; advances on every down/restart */
     double slow;
 
-    /* FIFO ring */
-    rs_request *q;
-    size_t qcap, qhead, qlen;
+    /* FIFO: blocks from qh (read at qhead) to qt (written at qtail);
+     * qspare: emptied blocks (through next) */
+    q_block *qh, *qt, *qspare;
+    size_t qhead, qtail, qlen;
     /* the command in service */
     bool busy;
     rs_request cur;
     sim_ns cur_arrived, cur_start, cur_service, cur_remaining; /* remaining: when paused */
     ev_id cur_ev;
-    sim_ns *q_arrived; /* arrival time per ring slot (parallel array) */
 
     /* keyspace */
     kv_entry *kv;
@@ -268,8 +284,16 @@ void rs_free(redis_server *s)
         free(s->chans[i].name);
         free(s->chans[i].subs);
     }
-    free(s->q);
-    free(s->q_arrived);
+    for (q_block *b = s->qh; b;) {
+        q_block *nb = b->next;
+        free(b);
+        b = nb;
+    }
+    for (q_block *b = s->qspare; b;) {
+        q_block *nb = b->next;
+        free(b);
+        b = nb;
+    }
     free(s->kv);
     free(s);
 }
@@ -292,34 +316,42 @@ static void sample_tick(engine *e, void *obj, uint64_t u)
 static void q_push(redis_server *s, const rs_request *r, sim_ns arrived)
 {
     assert(s->qlen < s->p.max_queue); /* stated limit (rs_params.max_queue) */
-    if (s->qlen == s->qcap) {
-        size_t ncap = s->qcap ? s->qcap * 2 : 256;
-        rs_request *nq = cs_malloc(ncap * sizeof *nq);
-        sim_ns *na = cs_malloc(ncap * sizeof *na);
-        for (size_t i = 0; i < s->qlen; i++) {
-            nq[i] = s->q[(s->qhead + i) % s->qcap];
-            na[i] = s->q_arrived[(s->qhead + i) % s->qcap];
+    if (!s->qt || s->qtail == RS_QBLOCK) { /* chain a block (the spare first) */
+        q_block *b = s->qspare;
+        if (b)
+            s->qspare = b->next;
+        else
+            b = cs_malloc(sizeof *b);
+        b->next = NULL;
+        if (s->qt)
+            s->qt->next = b;
+        else {
+            s->qh = b;
+            s->qhead = 0;
         }
-        free(s->q);
-        free(s->q_arrived);
-        s->q = nq;
-        s->q_arrived = na;
-        s->qcap = ncap;
-        s->qhead = 0;
+        s->qt = b;
+        s->qtail = 0;
     }
-    size_t at = (s->qhead + s->qlen) % s->qcap;
-    s->q[at] = *r;
-    s->q_arrived[at] = arrived;
+    s->qt->v[s->qtail++] = (q_item){*r, arrived};
     s->qlen++;
 }
 
 static void q_pop(redis_server *s, rs_request *out, sim_ns *arrived)
 {
-    assert(s->qlen > 0);
-    *out = s->q[s->qhead];
-    *arrived = s->q_arrived[s->qhead];
-    s->qhead = (s->qhead + 1) % s->qcap;
+    assert(s->qlen > 0 && s->qh);
+    q_item *x = &s->qh->v[s->qhead++];
+    *out = x->req;
+    *arrived = x->arrived;
     s->qlen--;
+    if (s->qhead == RS_QBLOCK || s->qlen == 0) { /* block used up: to the spares */
+        q_block *b = s->qh;
+        s->qh = s->qlen ? b->next : NULL;
+        if (!s->qh)
+            s->qt = NULL;
+        s->qhead = 0;
+        b->next = s->qspare;
+        s->qspare = b;
+    }
 }
 
 static channel *chan_get(redis_server *s, int c)
@@ -565,7 +597,6 @@ static void drop_work(redis_server *s)
         q_pop(s, &r, &arrived);
         r.reply(r.ctx, r.u, &rep);
     }
-    s->qhead = 0;
     s->cur_remaining = 0;
 }
 

@@ -75,7 +75,6 @@ typedef struct wl_params {
 typedef struct workload workload;
 
 typedef struct wl_request {
-    struct wl_request *next_free;
     workload *wl;
     int node;
     int client; /* closed loop: client index, else -1 */
@@ -87,7 +86,10 @@ typedef struct wl_request {
     uint32_t key;     /* current operation's key */
     wl_op op;         /* current operation */
     bool abandoned, any_stale, any_error, traced;
-    void *flow;       /* the node's flow serving it */
+    union {           /* a free request serves no flow (-8 B per request) */
+        void *flow;   /* the node's flow serving it */
+        struct wl_request *next_free; /* on the free list */
+    };
 } wl_request;
 
 /* How the workload hands an operation to the node (topology wires this to
