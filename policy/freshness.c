@@ -51,14 +51,16 @@ cp_ns fresh_l1_from_l2_logical_expiry(const fc_entry_options *o, cp_ns now, cp_n
                                       const cp_rand *r)
 {
     /* Early FusionCache (FusionCacheMemoryEntry(value, metadata), entries
-     * without a Timestamp): with fail-safe off a distributed entry carried
-     * no metadata, so the copy expired like a fresh set (MemoryCache
-     * options: now + duration + jitter); with fail-safe on,
-     * CreateFromOtherEntry added a jitter draw to the L2 expiration.  Both
-     * give the copy its own jitter — what the JitterMaxDuration docs
-     * (seed 002) describe.  Modelled as a fresh L1 expiry. */
+     * without a Timestamp), CreateFromOtherEntry: with fail-safe on, the
+     * L2 logical expiration plus a jitter draw; with fail-safe off the
+     * distributed entry carried no metadata and neither did the copy, so
+     * it expired as the memory options of a set say: now + duration +
+     * jitter (that path's code is not in the stored copy; the
+     * JitterMaxDuration docs, seed 002, describe it).  Either way the copy
+     * gets its own jitter. */
     if (o->l1_copy_own_expiry)
-        return fresh_l1_logical_expiry(o, now, r);
+        return o->is_fail_safe_enabled ? add_sat(l2_logical_expiry, jitter(o, r))
+                                       : fresh_l1_logical_expiry(o, now, r);
     if (o->memory_cache_duration == CP_UNSET)
         return l2_logical_expiry;
     cp_ns limit = add_sat(now, o->memory_cache_duration);

@@ -290,8 +290,9 @@ static const cfg_key cache_keys[] = {
      .help = "DistributedCacheDuration: the L2 logical duration (FusionCache: null = duration)"},
     {KEY(cfg_cache, l1_copy_own_expiry, "l1_copy_own_expiry", CK_BOOL), .def = "false",
      .help = "false: an L1 copy of an L2 entry keeps L2's jitter-free logical expiration "
-             "(FusionCache >= 1.x, fusioncache.md §1 E); true: the copy gets its own "
-             "now + duration + jitter (early FusionCache, what the jitter docs describe)"},
+             "(FusionCache >= 1.x, fusioncache.md §1 E); true: the copy gets its own jitter "
+             "(early FusionCache: now + duration + jitter, or L2's expiration + jitter with "
+             "fail-safe on; what the jitter docs describe)"},
     {KEY(cfg_cache, fail_safe, "fail_safe", CK_SECTION), SUB(fail_safe_section),
      .help = "fail-safe: serve stale on factory errors"},
     {KEY(cfg_cache, factory_timeout, "factory_timeout", CK_SECTION), SUB(factory_timeout_section),

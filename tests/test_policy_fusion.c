@@ -300,6 +300,11 @@ Test(policy_fusion, early_fusioncache_l2_copy_gets_its_own_jittered_expiry)
         spread += x != first;
     }
     cr_assert_gt(spread, 190, "an independent draw per copy");
+    o.is_fail_safe_enabled = true; /* the copy has metadata: L2's expiration + jitter */
+    for (int i = 0; i < 200; i++) {
+        cp_ns x = fresh_l1_from_l2_logical_expiry(&o, S(100), S(500), &r);
+        cr_assert(x >= S(500) && x < S(510), "L2 expiration + [0, JitterMaxDuration)");
+    }
 }
 
 Test(policy_fusion, l2_expiry_and_ttl)
