@@ -1,6 +1,6 @@
 # timeline.gp — one run over simulated time, stacked panels sharing the x axis:
 #   traffic   requests/s (left axis) and errors/s (right axis)
-#   latency   p50 and p99 latency, log scale (ms)
+#   latency   p50 and p99 latency, log scale (ms); 0 ms (an L1 hit) drawn at 1 us
 #   cache     L1 hit ratio and stale ratio (%)
 #   database  database calls/s
 #   queues    Redis backlog (commands, left) and worker-pool queue (requests, right)
@@ -137,13 +137,16 @@ do for [k = 1:5] {
             }
         }
         if (k == 2) {
-            set ylabel 'latency (ms)'
+            set ylabel 'latency (ms; 0 at 0.001)'
             set logscale y
             set format y '10^{%L}'
             set format y '%g'
             cmd = 'plot '
-            if (has_p99) { cmd = cmd . "datafile using ($1/xdiv):5 with lines ls 4 title 'p99'," }
-            if (has_p50) { cmd = cmd . "datafile using ($1/xdiv):4 with lines ls 3 title 'p50'," }
+            # A latency of 0 (answered from L1: no modelled time) has no place
+            # on a log axis: it is drawn at 1 us and the key says so; NaN (no
+            # request finished in that second) stays a gap.
+            if (has_p99) { cmd = cmd . "datafile using ($1/xdiv):($5 == 0 ? 1e-3 : $5) with lines ls 4 title 'p99'," }
+            if (has_p50) { cmd = cmd . "datafile using ($1/xdiv):($4 == 0 ? 1e-3 : $4) with lines ls 3 title 'p50'," }
         }
         if (k == 3) {
             set ylabel 'share (%)'
