@@ -366,28 +366,27 @@ void rc__fail_soon(redis_client *c, int32_t slot, rc_status st)
     k->timer = eng_after(c->env.e, 0, fail_ev, c, rc__cmd_u(c, slot));
 }
 
+/* Set a gauge and its peak when the value changed (cur/peak cache both). */
+static void gauge_with_peak(redis_client *c, size_t n, size_t *cur, size_t *peak, int m, int m_peak)
+{
+    if (!c->env.st || n == *cur)
+        return;
+    *cur = n;
+    stats_gauge_set(c->env.st, c->env.node, m, (double)n);
+    if (n > *peak) {
+        *peak = n;
+        stats_gauge_set(c->env.st, c->env.node, m_peak, (double)n);
+    }
+}
+
 void rc__gauge_backlog(redis_client *c, size_t n)
 {
-    if (!c->env.st || n == c->g_backlog)
-        return;
-    c->g_backlog = n;
-    stats_gauge_set(c->env.st, c->env.node, c->m_backlog, (double)n);
-    if (n > c->g_peak_backlog) {
-        c->g_peak_backlog = n;
-        stats_gauge_set(c->env.st, c->env.node, c->m_peak_backlog, (double)n);
-    }
+    gauge_with_peak(c, n, &c->g_backlog, &c->g_peak_backlog, c->m_backlog, c->m_peak_backlog);
 }
 
 void rc__gauge_inflight(redis_client *c, size_t n)
 {
-    if (!c->env.st || n == c->g_inflight)
-        return;
-    c->g_inflight = n;
-    stats_gauge_set(c->env.st, c->env.node, c->m_inflight, (double)n);
-    if (n > c->g_peak_inflight) {
-        c->g_peak_inflight = n;
-        stats_gauge_set(c->env.st, c->env.node, c->m_peak_inflight, (double)n);
-    }
+    gauge_with_peak(c, n, &c->g_inflight, &c->g_peak_inflight, c->m_inflight, c->m_peak_inflight);
 }
 
 /* The stats module keeps gauge maxima per bucket and after warm-up; the
