@@ -44,6 +44,7 @@ typedef struct subscriber {
     rs_deliver_fn fn;
     void *ctx;
     uint64_t u;
+    rs_prefetch_fn pre;
 } subscriber;
 
 typedef struct channel {
@@ -465,6 +466,9 @@ static void execute(redis_server *s, const rs_request *r, rs_reply *rep)
         rep->status = RS_R_OK;
         /* deliveries in subscription order; each client applies its own link */
         for (size_t i = 0; i < c->n; i++)
+            if (c->subs[i].pre)
+                c->subs[i].pre(c->subs[i].ctx, c->subs[i].u, &r->msg);
+        for (size_t i = 0; i < c->n; i++)
             c->subs[i].fn(c->subs[i].ctx, c->subs[i].u, r->channel, &r->msg);
         break;
     }
@@ -486,7 +490,7 @@ static void execute(redis_server *s, const rs_request *r, rs_reply *rep)
             cs_grow((void **)&c->subs, &c->cap, c->n + 1, sizeof *c->subs);
             c->n++;
         }
-        c->subs[i] = (subscriber){r->deliver, r->deliver_ctx, r->deliver_u};
+        c->subs[i] = (subscriber){r->deliver, r->deliver_ctx, r->deliver_u, r->deliver_pre};
         rep->status = RS_R_OK;
         break;
     }
