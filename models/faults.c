@@ -118,7 +118,7 @@ static void apply(fault_rec *r, bool on)
         }
         break;
     case FT_BACKPLANE:
-        FOR_NODES(r, f, i) node_set_backplane_down(&w->nodes[i], on);
+        FOR_NODES(r, f, i) w->nodes[i].bp.down = on;
         break;
     }
 }

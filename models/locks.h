@@ -32,12 +32,6 @@ void u32map_init(u32map *m, uint32_t hint);
 void u32map_free(u32map *m);
 /* Value stored for key, or UINT32_MAX. */
 uint32_t u32map_get(const u32map *m, uint32_t key);
-/* Start loading key's home slot (a caller about to probe many maps). */
-static inline void u32map_prefetch(const u32map *m, uint32_t key)
-{
-    if (m->s)
-        __builtin_prefetch(&m->s[(uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) & m->mask]);
-}
 void u32map_put(u32map *m, uint32_t key, uint32_t val); /* val < UINT32_MAX - 1 */
 void u32map_del(u32map *m, uint32_t key);
 

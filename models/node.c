@@ -233,96 +233,9 @@ static flow *flow_alloc(node *n, int kind, uint32_t key, wl_request *r)
     return f;
 }
 
-/* ===================================================================== *
- * Quiet deliveries (redis_client.h, rc_set_quiet)                        *
- * ===================================================================== *
- * A backplane message for a key this node holds no copy of, with no
- * auto-recovery item, untraced, arriving while a worker is free (or in
- * `ignore` mode, or with the backplane down) only counts: the receive job
- * runs at once, finds nothing and ends (bp_on_message).  With 50 nodes that
- * is most of a run's events.  bp_quiet tells the client so at PUBLISH time;
- * the client keeps the delivery out of the event queue; everything here
- * that could change that answer wakes it first (l1_insert, ar_add, the
- * pool's on_busy, node_set_backplane_down; the client itself for its
- * subscription connection), and everything bp_settle reads (flows_live)
- * settles the past ones first.  Rows are the same as with one event per
- * delivery (scripts/same_rows.sh); only runs.events is smaller. */
-
-static void quiet_settle(node *n)
-{
-    if (n->bp.rc)
-        rc_quiet_settle(n->bp.rc);
-}
-
-void node_settle(node *n) { quiet_settle(n); }
-
-static void quiet_wake(node *n, int64_t key)
-{
-    if (n->bp.rc)
-        rc_quiet_wake(n->bp.rc, key);
-}
-
-static void quiet_pool_busy(void *user) { quiet_wake(user, -1); }
-
-/* Would bp_on_message, run now for m, only count it? */
-static bool bp_quiet(void *ctx, int channel, const rs_message *m)
-{
-    (void)channel;
-    node *n = ctx;
-    if (n->p.bp.mode == BP_IGNORE || n->bp.down)
-        return true;
-    uint32_t key = (uint32_t)m->key;
-    if (n->env.trace_all || (int64_t)key == n->env.trace_key || !wp_free_now(&n->pool))
-        return false;
-    return m->sender == n->id || (!ar_get(&n->bp.ar, key) && !l1_peek(&n->l1, key));
-}
-
-static void bp_prefetch(void *ctx, const rs_message *m)
-{
-    node *n = ctx;
-    l1_prefetch(&n->l1, (uint32_t)m->key);
-    if (n->bp.ar.count)
-        u32map_prefetch(&n->bp.ar.map, (uint32_t)m->key);
-}
-
-/* What bp_on_message's inline path counts for a quiet message that arrived
- * at t: a pool job run (worker taken and given back at once), the flow's
- * moment in sim.flows_peak, then dropped_own or a receive. */
-static void bp_settle(void *ctx, int channel, const rs_message *m, sim_ns t)
-{
-    (void)channel;
-    node *n = ctx;
-    if (n->p.bp.mode == BP_IGNORE || n->bp.down)
-        return;
-    n->pool.jobs_run++;
-    if (n->flows_live + 1 > n->flows_peak)
-        n->flows_peak = n->flows_live + 1;
-    if (m->sender == n->id) {
-        n->bp.dropped_own++;
-        return;
-    }
-    n->bp_received++;
-    stats_add_at(n->st, n->id, n->bp.id_recv, 1, t);
-}
-
-/* Every L1 insertion goes through here: a copy of the key makes its quiet
- * deliveries count. */
-static l1_entry *l1_insert(node *n, uint32_t key)
-{
-    quiet_wake(n, key);
-    return l1_put(&n->l1, key, NULL);
-}
-
-void node_set_backplane_down(node *n, bool down)
-{
-    quiet_wake(n, -1);
-    n->bp.down = down;
-}
-
 /* One more flow in progress ("sim.flows_peak"). */
 static void flows_enter(node *n)
 {
-    quiet_settle(n);
     if (++n->flows_live > n->flows_peak)
         n->flows_peak = n->flows_live;
 }
@@ -344,7 +257,6 @@ static void maybe_free(flow *f)
     f->done = false;
     f->next_free = n->free_flows;
     n->free_flows = f;
-    quiet_settle(n);
     n->flows_live--;
 }
 
@@ -556,7 +468,7 @@ static void l2_del(flow *f, int step)
 static void l1_from_l2(node *n, uint32_t key, sim_ns ts)
 {
     sim_ns now = eng_now(n->e);
-    l1_entry *e = l1_insert(n, key);
+    l1_entry *e = l1_put(&n->l1, key, NULL);
     if (!e)
         return;
     dec_l1_expiry(n, now, e);
@@ -607,7 +519,6 @@ static void ar_add(flow *f, bp_action a)
     node *n = f->n;
     if (!n->p.bp.auto_recovery)
         return;
-    quiet_wake(n, f->key); /* an auto-recovery item makes its deliveries count */
     if (!ar_put(&n->bp.ar, f->key, a, f->ts, eng_now(n->e) + l2_duration(&n->p), n->p.bp.ar_max_items))
         return;
     stats_add(n->st, n->id, n->id_ar_items, 1);
@@ -637,7 +548,7 @@ static bool fail_safe_activate(flow *f)
     if (r.source == FAILSAFE_NONE || r.source == FAILSAFE_DEFAULT_VALUE)
         return false; /* no default value is modelled */
     if (r.source == FAILSAFE_FROM_L2) {
-        e = l1_insert(n, f->key);
+        e = l1_put(&n->l1, f->key, NULL);
         if (!e)
             return false;
         dec_l1_expiry(n, now, e);
@@ -953,7 +864,7 @@ static void commit_new_value(flow *f)
 {
     node *n = f->n;
     sim_ns now = eng_now(n->e);
-    l1_entry *e = l1_insert(n, f->key);
+    l1_entry *e = l1_put(&n->l1, f->key, NULL);
     if (e) {
         dec_l1_expiry(n, now, e);
         e->ts = f->ts;
@@ -1093,7 +1004,7 @@ static void op_set(flow *f)
     node *n = f->n;
     sim_ns now = eng_now(n->e);
     f->ts = now;
-    l1_entry *e = l1_insert(n, f->key);
+    l1_entry *e = l1_put(&n->l1, f->key, NULL);
     if (e) {
         dec_l1_expiry(n, now, e);
         e->ts = now;
@@ -1267,7 +1178,6 @@ static void bp_on_message(void *ctx, int channel, const rs_message *m)
         l1_entry *e = NULL;
         if (!bp_receive(n, NULL, key, (bp_action)m->kind, (sim_ns)m->version, m->sender, &e)) {
             wp_release(&n->pool); /* flow_end: the worker goes back, then the flow */
-            quiet_settle(n);
             n->flows_live--;
             return;
         }
@@ -1688,10 +1598,6 @@ int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
         bpp.enabled = false;
     bp_init(&n->bp, n->e, s, env->bp_rc, n->id, &bpp, bp_on_message, n);
     n->p.bp.enabled = bpp.enabled;
-    if (bpp.enabled) {
-        rc_set_quiet(env->bp_rc, bp_quiet, bp_settle, bp_prefetch);
-        n->pool.on_busy = quiet_pool_busy;
-    }
     stats_gauge_set(s, n->id, n->id_br_open, 0);
     if (p->l1.capacity)
         eng_after(n->e, SEC(60), sweep_fire, n, 0);
@@ -1730,7 +1636,6 @@ void node_sample(node *n)
 
 void node_finish(node *n)
 {
-    quiet_settle(n); /* the run is over: every delivery up to now has arrived */
     sim_ns now = eng_now(n->e);
     if (n->br_open_since >= 0) {
         stats_add(n->st, n->id, n->id_br_open_s, ns_to_s(now - n->br_open_since));

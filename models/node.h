@@ -151,12 +151,5 @@ void node_finish(node *n);
 void node_sample(node *n);
 /* Faults on a node. */
 void node_set_pause(node *n, bool paused);
-/* Settle the backplane deliveries kept out of the event queue that have
- * arrived by now (node.c, "Quiet deliveries"): until then they are missing
- * from bp_received, bp.dropped_own, sim.flows_peak and the client's
- * messages_received.  node_finish does it; call it to read those mid-run. */
-void node_settle(node *n);
-/* Fault hook: the node's backplane is down (messages neither sent nor handled). */
-void node_set_backplane_down(node *n, bool down);
 
 #endif

@@ -92,8 +92,6 @@ static void msg_back(engine *e, void *obj, uint64_t u);
 static void wire_arrive(engine *e, void *obj, uint64_t u);
 static void wire_back(engine *e, void *obj, uint64_t u);
 static void on_deliver(void *ctx, uint64_t u, int channel, const rs_message *m);
-static void quiet_push(redis_client *c, sim_ns t, uint64_t seq, int32_t w, uint32_t key);
-static void on_prefetch(void *ctx, uint64_t u, const rs_message *m);
 
 /* Send a prepared wire record: one RTT draw split half each way, the
  * request's arrival kept FIFO per lane (TCP order).  A lost request (loss
@@ -175,7 +173,6 @@ static void send_control(redis_client *c, int conn, rc_wire_kind kind, int chann
         x->req.deliver = on_deliver;
         x->req.deliver_ctx = c;
         x->req.deliver_u = c->conn[conn].gen;
-        x->req.deliver_pre = on_prefetch;
     }
     wire_send(c, w);
 }
@@ -208,90 +205,6 @@ static void wire_reply(void *ctx, uint64_t u, const rs_reply *rep)
     eng_at(c->env.e, at, wire_back, c, (uint64_t)w);
 }
 
-/* ---- quiet deliveries (redis_client.h, rc_set_quiet) ------------------------- */
-
-void rc_set_quiet(redis_client *c, rc_quiet_fn quiet, rc_settle_fn settle, rc_prefetch_fn prefetch)
-{
-    assert(!quiet == !settle);
-    c->quiet = quiet;
-    c->settle = settle;
-    c->prefetch = prefetch;
-}
-
-static void on_prefetch(void *ctx, uint64_t u, const rs_message *m)
-{
-    redis_client *c = ctx;
-    (void)u;
-    if (c->prefetch && c->nsubs == 1)
-        c->prefetch(c->subs[0].ctx, m);
-}
-
-size_t rc_quiet_held(const redis_client *c) { return c->qn; }
-
-static inline rc_quiet *quiet_at(const redis_client *c, size_t i)
-{
-    return &c->qv[(c->qhead + i) & (c->qcap - 1)];
-}
-
-/* Count the head delivery as received and let the subscriber count it at
- * the time it arrived. */
-static void quiet_settle_head(redis_client *c)
-{
-    rc_quiet *q = quiet_at(c, 0);
-    if (q->w != RC_NIL_IDX) {
-        rc_msg_rec x = *msg_rec(c, q->w);
-        msg_free(c, q->w);
-        c->counts.messages_received++;
-        c->settle(c->subs[0].ctx, x.channel, &x.msg, q->t);
-    }
-    c->qhead = (c->qhead + 1) & (c->qcap - 1);
-    c->qn--;
-}
-
-void rc_quiet_settle(redis_client *c)
-{
-    while (c->qn) {
-        rc_quiet *q = quiet_at(c, 0);
-        if (q->w != RC_NIL_IDX && !eng_past(c->env.e, q->t, q->seq))
-            return;
-        quiet_settle_head(c);
-    }
-}
-
-void rc_quiet_wake(redis_client *c, int64_t key)
-{
-    rc_quiet_settle(c);
-    for (size_t i = 0; i < c->qn; i++) {
-        rc_quiet *q = quiet_at(c, i);
-        if (q->w == RC_NIL_IDX || (key >= 0 && q->key != (uint32_t)key))
-            continue;
-        eng_at_reserved(c->env.e, q->t, q->seq, msg_back, c, (uint64_t)q->w);
-        q->w = RC_NIL_IDX;
-    }
-    while (c->qn && quiet_at(c, 0)->w == RC_NIL_IDX) { /* drop woken heads */
-        c->qhead = (c->qhead + 1) & (c->qcap - 1);
-        c->qn--;
-    }
-}
-
-static void quiet_push(redis_client *c, sim_ns t, uint64_t seq, int32_t w, uint32_t key)
-{
-    rc_quiet_settle(c); /* keeps the ring to the deliveries in flight */
-    if (c->qn == c->qcap) {
-        size_t ncap = c->qcap ? 2 * c->qcap : 16;
-        rc_quiet *nv = cs_malloc(ncap * sizeof *nv);
-        for (size_t i = 0; i < c->qn; i++)
-            nv[i] = *quiet_at(c, i);
-        free(c->qv);
-        c->qv = nv;
-        c->qcap = ncap;
-        c->qhead = 0;
-    }
-    assert(!c->qn || quiet_at(c, c->qn - 1)->t <= t); /* FIFO per lane */
-    c->qn++;
-    *quiet_at(c, c->qn - 1) = (rc_quiet){.t = t, .seq = seq, .w = w, .key = key};
-}
-
 /* A PUBLISH completed at the server: deliver to this subscriber unless its
  * subscription connection is gone or the link loses it (HCL/MODEL.md
  * "Backplane": during an outage messages are lost, not queued). */
@@ -312,13 +225,7 @@ static void on_deliver(void *ctx, uint64_t u, int channel, const rs_message *m)
     if (at < c->lane_rep_last[k->lane])
         at = c->lane_rep_last[k->lane];
     c->lane_rep_last[k->lane] = at;
-    uint64_t seq = eng_reserve(c->env.e); /* the place eng_at would give it */
-    if (c->quiet && c->nsubs == 1 && c->subs[0].channel == channel &&
-        c->quiet(c->subs[0].ctx, channel, m)) {
-        quiet_push(c, at, seq, w, (uint32_t)m->key);
-        return;
-    }
-    eng_at_reserved(c->env.e, at, seq, msg_back, c, (uint64_t)w);
+    eng_at(c->env.e, at, msg_back, c, (uint64_t)w);
 }
 
 /* A pub/sub message reaches the client on its subscription connection. */
@@ -448,8 +355,6 @@ const char *rc__conn_state_name(rc_cstate s)
 void rc__conn_set(redis_client *c, int conn, rc_cstate to, const char *why)
 {
     rc_conn *k = &c->conn[conn];
-    if (conn == RC_SUB && c->qn) /* quiet deliveries assumed it connected */
-        rc_quiet_wake(c, -1);
     if (c->env.rows && (k->state != to || to == CONN_CONNECTING)) {
         char reason[96];
         snprintf(reason, sizeof reason, "%s.%s: %s", c->name, k->label, why);

@@ -116,15 +116,6 @@ typedef struct rc_msg_rec {
     int32_t next_free;
 } rc_msg_rec;
 
-/* A delivery kept out of the event queue (see rc_set_quiet): its time,
- * its reserved sequence, its message record (RC_NIL_IDX once woken). */
-typedef struct rc_quiet {
-    sim_ns t;
-    uint64_t seq;
-    int32_t w;
-    uint32_t key;
-} rc_quiet;
-
 typedef struct rc_subscription {
     int channel;
     rc_message_fn fn;
@@ -201,11 +192,6 @@ struct redis_client {
     rc_conn conn[2];
     rc_subscription *subs;
     int nsubs;
-    rc_quiet_fn quiet;     /* NULL: every delivery is an event */
-    rc_settle_fn settle;
-    rc_prefetch_fn prefetch;
-    rc_quiet *qv;          /* ring of quiet deliveries, in (t, seq) order */
-    size_t qcap, qhead, qn;
 
     /* last values handed to the gauges, and the largest since the last
      * heartbeat: stats are called only when something new is seen */

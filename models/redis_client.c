@@ -183,7 +183,6 @@ void rc__fini(redis_client *c)
     free(c->lane_req_last);
     free(c->lane_rep_last);
     free(c->subs);
-    free(c->qv);
     dist_free(&c->p.write);
 }
 

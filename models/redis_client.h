@@ -248,33 +248,6 @@ void rc_del_if_owner(redis_client *c, uint64_t key, uint64_t owner, bool sync, r
  * published before the SUBSCRIBE reaches the server are not seen. */
 void rc_subscribe(redis_client *c, int channel, rc_message_fn fn, void *ctx);
 
-/* Quiet deliveries.  Most backplane messages change nothing at the node
- * that receives them (it holds no copy of the key): the handler only counts
- * them.  A subscriber can say so when the message is published: `quiet`
- * (called at the server's PUBLISH, with the receiver's state as it is then)
- * returns true if the message, delivered now, would only be counted.  Such
- * a delivery is kept in a small FIFO instead of the event queue, at its
- * place in the event order (an engine sequence reserved when it was
- * published), and `settle(ctx, channel, m, t)` does its counting once it
- * is past.  The subscriber must call rc_quiet_wake before anything that can
- * change its answer (a copy of the key appearing, its pool filling up, ...)
- * and rc_quiet_settle before anything the counting reads changes; the
- * client itself wakes them when the subscription connection changes state.
- * Woken deliveries become ordinary events at their reserved place, so the
- * run is the same event for event, minus the events never needed.  Only
- * for a client with one subscription. */
-typedef bool (*rc_quiet_fn)(void *ctx, int channel, const rs_message *m);
-typedef void (*rc_settle_fn)(void *ctx, int channel, const rs_message *m, sim_ns t);
-/* prefetch (optional): start loading what `quiet` will read for m. */
-typedef void (*rc_prefetch_fn)(void *ctx, const rs_message *m);
-void rc_set_quiet(redis_client *c, rc_quiet_fn quiet, rc_settle_fn settle, rc_prefetch_fn prefetch);
-/* Settle the quiet deliveries that are past (they would have fired by now). */
-void rc_quiet_settle(redis_client *c);
-/* Settle the past ones; turn the rest for `key` (all if key < 0) into events. */
-void rc_quiet_wake(redis_client *c, int64_t key);
-/* Quiet deliveries held (for tests). */
-size_t rc_quiet_held(const redis_client *c);
-
 /* Interactive connection usable now (mux: bridge connected; pool: connected). */
 bool rc_is_connected(const redis_client *c);
 /* "connected", "disconnected", "connecting", "stuck_reset", ... */

@@ -44,7 +44,6 @@ typedef struct subscriber {
     rs_deliver_fn fn;
     void *ctx;
     uint64_t u;
-    rs_prefetch_fn pre;
 } subscriber;
 
 typedef struct channel {
@@ -466,9 +465,6 @@ static void execute(redis_server *s, const rs_request *r, rs_reply *rep)
         rep->status = RS_R_OK;
         /* deliveries in subscription order; each client applies its own link */
         for (size_t i = 0; i < c->n; i++)
-            if (c->subs[i].pre)
-                c->subs[i].pre(c->subs[i].ctx, c->subs[i].u, &r->msg);
-        for (size_t i = 0; i < c->n; i++)
             c->subs[i].fn(c->subs[i].ctx, c->subs[i].u, r->channel, &r->msg);
         break;
     }
@@ -490,7 +486,7 @@ static void execute(redis_server *s, const rs_request *r, rs_reply *rep)
             cs_grow((void **)&c->subs, &c->cap, c->n + 1, sizeof *c->subs);
             c->n++;
         }
-        c->subs[i] = (subscriber){r->deliver, r->deliver_ctx, r->deliver_u, r->deliver_pre};
+        c->subs[i] = (subscriber){r->deliver, r->deliver_ctx, r->deliver_u};
         rep->status = RS_R_OK;
         break;
     }

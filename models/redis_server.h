@@ -111,10 +111,6 @@ typedef void (*rs_reply_fn)(void *ctx, uint64_t u, const rs_reply *r);
 /* Called once per subscriber when a PUBLISH completes; the subscriber's
  * client applies its link (partition/loss ⇒ the message is lost). */
 typedef void (*rs_deliver_fn)(void *ctx, uint64_t u, int channel, const rs_message *m);
-/* Optional: called for every subscriber of a PUBLISH before any delivery,
- * so each can start loading what its delivery will read (the loads of all
- * subscribers then overlap instead of missing one after another). */
-typedef void (*rs_prefetch_fn)(void *ctx, uint64_t u, const rs_message *m);
 /* Called when the server goes away (down, restart) so connected clients
  * learn their sockets closed; `epoch` is the life that ended. */
 typedef void (*rs_listener_fn)(void *ctx, uint64_t epoch);
@@ -141,7 +137,6 @@ typedef struct rs_request {
             rs_deliver_fn deliver; /* SUBSCRIBE: the subscriber's delivery function */
             void *deliver_ctx;
             uint64_t deliver_u;
-            rs_prefetch_fn deliver_pre; /* optional */
         };
     };
 } rs_request;

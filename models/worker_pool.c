@@ -30,12 +30,6 @@ static inline int capacity(const worker_pool *w)
     return c;
 }
 
-static inline void note_busy(worker_pool *w)
-{
-    if (w->on_busy && !wp_free_now(w))
-        w->on_busy(w->user);
-}
-
 static void set_starved(worker_pool *w, bool on)
 {
     if (w->starved == on)
@@ -64,7 +58,6 @@ bool wp_begin_now(worker_pool *w)
     if (w->p.unbounded || (w->busy < capacity(w) && !w->qhead)) {
         w->busy++;
         w->jobs_run++;
-        note_busy(w);
         return true;
     }
     return false;
@@ -121,7 +114,6 @@ static void dispatch_fire(engine *e, void *obj, uint64_t u)
      * never nest inside each other */
     if (w->qhead && w->busy < capacity(w)) {
         w->busy++;
-        note_busy(w);
         if (w->qhead && w->busy < capacity(w))
             w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
         run_head(w);
@@ -159,7 +151,6 @@ static void grow_fire(engine *e, void *obj, uint64_t u)
 void wp_set_limit(worker_pool *w, int limit)
 {
     w->limit = limit >= 0 ? limit : INT32_MAX;
-    note_busy(w);
     if (w->qhead && w->busy < capacity(w) && !w->dispatch_ev)
         w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
 }

@@ -51,11 +51,6 @@ typedef struct worker_pool {
     bool starved;
     sim_ns starved_since, starved_total; /* starved time after warm-up is summed by stats */
     wp_transition_fn on_transition;
-    /* Called after a worker is taken or the limit lowered whenever no worker
-     * is free for a new job (wp_begin_now would say no): the node settles
-     * the backplane deliveries it kept out of the event queue on the
-     * assumption that one was (node.c, "Quiet deliveries"). */
-    void (*on_busy)(void *user);
     void *user;
     int id_queue, id_workers, id_starved; /* stats ids */
     uint64_t jobs_run;
@@ -78,12 +73,6 @@ void wp_set_limit(worker_pool *w, int limit);
 /* Close the starved interval at the end of a run (for pool.starved_s). */
 void wp_finish(worker_pool *w);
 
-/* Would a job submitted now run at once (wp_begin_now say yes)? */
-static inline bool wp_free_now(const worker_pool *w)
-{
-    int cap = w->workers < w->limit ? w->workers : w->limit;
-    return w->p.unbounded || (w->busy < cap && !w->qhead);
-}
 static inline size_t wp_queue_len(const worker_pool *w) { return w->qlen; }
 static inline int wp_busy(const worker_pool *w) { return w->busy; }
 static inline int wp_workers(const worker_pool *w) { return w->workers; }

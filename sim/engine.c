@@ -55,8 +55,7 @@ typedef struct stream {
 struct engine {
     sim_ns now;
     uint64_t seed, seq, events;
-    uint64_t cur_seq; /* sequence of the event being dispatched; after a completed
-                         eng_run_until, the next sequence (everything at now is past) */
+    uint64_t cur_seq; /* sequence of the event being dispatched (asserts only) */
     bool stopped;
     heap_ent *heap;      /* logical index 0; = heap_mem + HEAP_OFF */
     heap_ent *heap_mem;  /* 64-byte aligned allocation */
@@ -283,11 +282,6 @@ uint64_t eng_reserve(engine *e)
     return e->seq++;
 }
 
-bool eng_past(const engine *e, sim_ns t, uint64_t seq)
-{
-    return t < e->now || (t == e->now && seq < e->cur_seq);
-}
-
 ev_id eng_at_reserved(engine *e, sim_ns t, uint64_t seq, ev_fn fn, void *obj, uint64_t u)
 {
     assert(fn && seq > 0 && seq < e->seq);
@@ -339,15 +333,14 @@ uint64_t eng_run_until(engine *e, sim_ns t_end)
         slot_release(e, s);
         assert(top.t >= e->now);
         e->now = top.t;
+#ifndef NDEBUG
         e->cur_seq = top.key >> SLOT_BITS;
+#endif
         e->events++;
         fn(e, obj, u);
     }
-    if (!e->stopped) {
-        if (t_end > e->now)
-            e->now = t_end;
-        e->cur_seq = e->seq; /* every event up to now (inclusive) has fired */
-    }
+    if (!e->stopped && t_end > e->now)
+        e->now = t_end;
     return e->events - start;
 }
 

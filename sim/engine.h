@@ -46,12 +46,6 @@ uint64_t eng_reserve(engine *e);
 /* Schedule fn at absolute t with a sequence from eng_reserve; (t, seq) must
  * come after the event being dispatched (asserted). */
 ev_id eng_at_reserved(engine *e, sim_ns t, uint64_t seq, ev_fn fn, void *obj, uint64_t u);
-/* Would an event at (t, seq) (seq from eng_reserve) have fired by now: is
- * it before the event being dispatched, or at or before the end of a
- * completed eng_run_until?  For models that keep events they may never
- * need out of the queue and settle them later (rc_conn.c: quiet
- * deliveries). */
-bool eng_past(const engine *e, sim_ns t, uint64_t seq);
 /* Cancel a pending event in O(1); returns false if it already fired or was
  * cancelled. */
 bool eng_cancel(engine *e, ev_id id);

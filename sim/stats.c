@@ -280,18 +280,16 @@ static inline void add_one(node_stats *n, int id, double v, size_t b, bool summa
         n->total[id] += v;
 }
 
-void stats_add_at(stats *s, int node, int id, double v, sim_ns t)
+void stats_add(stats *s, int node, int id, double v)
 {
     assert(node >= -1 && node < s->nodes && id >= 0 && id < s->nmetrics && !s->is_gauge[id]);
-    assert(t >= 0 && t <= eng_now(s->e));
-    size_t b = bucket_of(s, t);
-    bool summary = t >= s->warmup;
+    sim_ns now = eng_now(s->e);
+    size_t b = bucket_of(s, now);
+    bool summary = now >= s->warmup;
     if (node >= 0)
         add_one(&s->ns[node], id, v, b, summary);
     add_one(&s->ns[s->nodes], id, v, b, summary);
 }
-
-void stats_add(stats *s, int node, int id, double v) { stats_add_at(s, node, id, v, eng_now(s->e)); }
 
 static inline void gauge_one(node_stats *n, int id, double v, size_t b, bool summary)
 {

@@ -52,9 +52,6 @@ int stats_gauge(stats *s, const char *name);   /* declare (or find) a gauge */
 int stats_find(const stats *s, const char *name); /* id or -1 */
 
 void stats_add(stats *s, int node, int id, double v);       /* counter += v at now */
-/* counter += v as of an earlier time t (<= now): in t's interval, and in the
- * summary if t is past the warm-up (a delivery settled after the fact). */
-void stats_add_at(stats *s, int node, int id, double v, sim_ns t);
 void stats_gauge_set(stats *s, int node, int id, double v); /* gauge = v at now (max kept) */
 void stats_latency(stats *s, int node, sim_ns latency);     /* a finished user request */
 /* Close every time-series bucket up to now (call once at the end of a run). */

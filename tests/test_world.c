@@ -113,14 +113,7 @@ static void fx_free(fx *x)
     rows_free(&x->rows);
 }
 
-/* Run to `until`, then settle the quiet backplane deliveries that arrived
- * by then, so the nodes' counters can be read (node_settle). */
-static void fx_run(fx *x, sim_ns until)
-{
-    eng_run_until(x->e, until);
-    for (int i = 0; i < x->n; i++)
-        node_settle(&x->nodes[i]);
-}
+static void fx_run(fx *x, sim_ns until) { eng_run_until(x->e, until); }
 
 static double fx_total(fx *x, int node, const char *name)
 {
@@ -533,164 +526,6 @@ Test(backplane, a_node_ignores_its_own_messages)
     fx_free(&x);
 }
 
-/* Quiet deliveries (node.c) change how many events a run takes, never what
- * happens: the same scripted traffic -- writes and reads over a few keys on
- * three nodes, a backplane outage on one node and a paused pool on another
- * (both wake the held deliveries), an L1 copy appearing while messages for
- * it are in flight -- gives the same counters, stats and pool figures with
- * every delivery an event as with the quiet ones held out of the queue. */
-typedef struct quiet_run {
-    uint64_t events;
-    size_t held_peak;
-    double totals[16];
-    uint64_t received[3], own[3], peak[3], jobs[3], msgs[3], lost[3], l1[3];
-    double per_s[3][4]; /* backplane.received in each second */
-} quiet_run;
-
-static void quiet_scenario(bool quiet, quiet_run *out)
-{
-    static const char *const names[] = {"requests.total", "requests.ok", "requests.error",
-                                        "backplane.received", "backplane.published",
-                                        "backplane.l2_reads", "l1.hit", "l1.miss", "l2.hit",
-                                        "l2.miss", "factory.calls", "auto_recovery.items"};
-    node_params p = base_params();
-    p.bp.enabled = true;
-    p.bp.ar_delay = MS(200);
-    fx x;
-    fx_init(&x, 3, &p, NULL, MS(2), MS(3));
-    if (!quiet)
-        for (int i = 0; i < 3; i++)
-            rc_set_quiet(x.bprc[i], NULL, NULL, NULL);
-    memset(out, 0, sizeof *out);
-    uint64_t lcg = 12345;
-    for (int step = 0; step < 3000; step++) {
-        fx_run(&x, MS(1) * step);
-        if (step == 1000)
-            node_set_backplane_down(&x.nodes[1], true);
-        if (step == 1400)
-            node_set_backplane_down(&x.nodes[1], false);
-        if (step == 1990) /* across a one-second boundary */
-            node_set_pause(&x.nodes[2], true);
-        if (step == 2010)
-            node_set_pause(&x.nodes[2], false);
-        for (int j = 0; j < 3; j++) { /* 3 requests a millisecond: half on 4 hot keys
-                                         (copies appear while messages fly), half
-                                         over 2000 (most messages find no copy) */
-            lcg = lcg * 6364136223846793005ull + 1442695040888963407ull;
-            int node = (int)((lcg >> 33) % 3);
-            uint32_t key = (lcg >> 62) & 1 ? (uint32_t)((lcg >> 40) % 4)
-                                            : 100 + (uint32_t)((lcg >> 40) % 2000);
-            unsigned r = (unsigned)((lcg >> 20) % 10);
-            wl_op op = r == 0 ? OP_SET : r == 1 ? OP_REMOVE : OP_GET_OR_SET;
-            wl_inject(&x.wl, node, key, op);
-        }
-        for (int i = 0; i < 3; i++) {
-            size_t h = rc_quiet_held(x.bprc[i]);
-            if (h > out->held_peak)
-                out->held_peak = h;
-        }
-    }
-    fx_run(&x, SEC(5));
-    for (int i = 0; i < 3; i++)
-        node_finish(&x.nodes[i]);
-    stats_finish(x.st);
-    out->events = eng_events(x.e);
-    for (size_t m = 0; m < sizeof names / sizeof *names; m++)
-        out->totals[m] = fx_total(&x, -1, names[m]);
-    for (int i = 0; i < 3; i++) {
-        rc_counts c;
-        rc_get_counts(x.bprc[i], &c);
-        out->received[i] = x.nodes[i].bp_received;
-        out->own[i] = x.nodes[i].bp.dropped_own;
-        out->peak[i] = x.nodes[i].flows_peak;
-        out->jobs[i] = x.nodes[i].pool.jobs_run;
-        out->msgs[i] = c.messages_received;
-        out->lost[i] = c.messages_lost;
-        out->l1[i] = l1_count(&x.nodes[i].l1);
-        for (size_t b = 0; b < 4; b++)
-            out->per_s[i][b] = stats_bucket(x.st, i, stats_find(x.st, "backplane.received"), b);
-    }
-    fx_free(&x);
-}
-
-Test(backplane, quiet_deliveries_change_the_event_count_not_the_run)
-{
-    quiet_run a, b;
-    quiet_scenario(false, &a);
-    quiet_scenario(true, &b);
-    cr_assert_eq(a.held_peak, 0, "without the hooks no delivery is held");
-    cr_assert_gt(b.held_peak, 0, "with them some are");
-    cr_assert_lt(b.events, a.events, "held deliveries are events saved");
-    cr_assert_gt(a.totals[3], 1000, "the scenario exercises the backplane: %g", a.totals[3]);
-    cr_assert_gt(a.totals[5], 0, "and L1 copies that read L2 on a message");
-    for (int m = 0; m < 12; m++)
-        cr_assert_eq(a.totals[m], b.totals[m], "metric %d: %g vs %g", m, a.totals[m], b.totals[m]);
-    for (int i = 0; i < 3; i++) {
-        cr_assert_eq(a.received[i], b.received[i], "node %d bp_received", i);
-        cr_assert_eq(a.own[i], b.own[i], "node %d dropped_own", i);
-        cr_assert_eq(a.peak[i], b.peak[i], "node %d flows_peak", i);
-        cr_assert_eq(a.jobs[i], b.jobs[i], "node %d jobs_run", i);
-        cr_assert_eq(a.msgs[i], b.msgs[i], "node %d messages_received", i);
-        cr_assert_eq(a.lost[i], b.lost[i], "node %d messages_lost", i);
-        cr_assert_eq(a.l1[i], b.l1[i], "node %d L1 entries", i);
-        for (int t = 0; t < 4; t++)
-            cr_assert_eq(a.per_s[i][t], b.per_s[i][t], "node %d second %d: %g vs %g received", i,
-                         t, a.per_s[i][t], b.per_s[i][t]);
-    }
-}
-
-/* Step until node `to`'s backplane client holds a quiet delivery (the
- * message is in flight and, as things stand, would only be counted). */
-static sim_ns fx_until_held(fx *x, int to, sim_ns t)
-{
-    sim_ns end = t + MS(50);
-    while (rc_quiet_held(x->bprc[to]) == 0 && t < end)
-        fx_run(x, t += US(20));
-    cr_assert_gt(rc_quiet_held(x->bprc[to]), 0, "a message to node %d is in flight", to);
-    return t;
-}
-
-Test(backplane, a_message_arriving_at_a_paused_node_waits_for_a_worker)
-{
-    node_params p = base_params();
-    p.bp.enabled = true;
-    fx x;
-    fx_init(&x, 2, &p, NULL, MS(2), MS(3));
-    fx_run(&x, SEC(1));
-    wl_inject(&x.wl, 0, 77, OP_SET);
-    fx_until_held(&x, 1, SEC(1));
-    node_set_pause(&x.nodes[1], true); /* before it arrives */
-    fx_run(&x, MS(2500));
-    cr_assert_eq(x.nodes[1].bp_received, 0, "no worker: the receive job waits");
-    node_set_pause(&x.nodes[1], false);
-    fx_run(&x, SEC(3));
-    cr_assert_eq(x.nodes[1].bp_received, 1, "handled once a worker is back");
-    int id = stats_find(x.st, "backplane.received");
-    cr_assert_eq(stats_bucket(x.st, 1, id, 1), 0, "not counted when it arrived (second 1)");
-    cr_assert_eq(stats_bucket(x.st, 1, id, 2), 1, "but when it ran (second 2)");
-    fx_free(&x);
-}
-
-Test(backplane, a_message_arriving_after_the_backplane_is_back_is_handled)
-{
-    node_params p = base_params();
-    p.bp.enabled = true;
-    fx x;
-    fx_init(&x, 2, &p, NULL, MS(2), MS(3));
-    fx_run(&x, SEC(1));
-    wl_inject(&x.wl, 1, 88, OP_GET_OR_SET); /* node 1 gets a copy */
-    fx_run(&x, SEC(2));
-    cr_assert_not_null(l1_peek(&x.nodes[1].l1, 88));
-    node_set_backplane_down(&x.nodes[1], true);
-    wl_inject(&x.wl, 0, 88, OP_REMOVE);
-    fx_until_held(&x, 1, SEC(2)); /* sent while node 1's backplane was down */
-    node_set_backplane_down(&x.nodes[1], false);
-    fx_run(&x, SEC(3));
-    cr_assert_null(l1_peek(&x.nodes[1].l1, 88), "the remove arrived after the backplane came back");
-    cr_assert_eq(x.nodes[1].bp_received, 1);
-    fx_free(&x);
-}
-
 Test(backplane, auto_recovery_queue_keeps_last_action_per_key_in_order)
 {
     ar_queue q;
@@ -728,12 +563,12 @@ Test(backplane, publish_failure_goes_to_auto_recovery_and_is_replayed)
     fx x;
     fx_init(&x, 2, &p, NULL, MS(1), MS(5));
     fx_run(&x, SEC(1));
-    node_set_backplane_down(&x.nodes[0], true);
+    x.nodes[0].bp.down = true;
     wl_inject(&x.wl, 0, 9, OP_SET);
     fx_run(&x, SEC(2));
     cr_assert_eq(x.nodes[0].bp.ar.count, 1);
     cr_assert_eq(x.nodes[1].bp_received, 0);
-    node_set_backplane_down(&x.nodes[0], false);
+    x.nodes[0].bp.down = false;
     fx_run(&x, SEC(10));
     cr_assert_eq(x.nodes[0].bp.ar.count, 0);
     cr_assert_eq(x.nodes[1].bp_received, 1, "replayed after the delay");
