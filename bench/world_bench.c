@@ -62,6 +62,14 @@ int main(int argc, char **argv)
     printf("  events/s            %12.2f M\n", (double)events / dt / 1e6);
     printf("  peak memory (RSS)   %12.0f MiB  target <= 1024  %s\n", mib,
            mib <= 1024 ? "ok" : "MISS");
+    /* what the world held at its worst: an overloaded world (queues that
+     * grow) costs time and memory that a healthy one does not */
+    printf("  peak flows in progress %9.0f   (requests and jobs alive at once, summed over nodes)\n",
+           rows_get_metric(&rows, -1, "sim.flows_peak"));
+    printf("  auto-recovery items %12.0f   (queued over the run; FusionCache's queue is unbounded)\n",
+           rows_get_metric(&rows, -1, "auto_recovery.items"));
+    printf("  requests timed out  %12.0f   (%.1f %%)\n", rows_get_metric(&rows, -1, "requests.timeout"),
+           100 * rows_get_metric(&rows, -1, "requests.timeout") / reqs);
     /* the hash is 1/3 to 2/3 full: 1.5 to 3 slots per entry (2 at the
      * geometric middle); LRU links only when the capacity can be reached
      * (not in the standard world) */

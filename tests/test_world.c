@@ -526,6 +526,62 @@ Test(backplane, a_node_ignores_its_own_messages)
     fx_free(&x);
 }
 
+/* Step until node `from` has handed its n-th PUBLISH to its client; with
+ * the fixture's constant 2 ms RTT and 100 us commands the message then
+ * reaches the server 1 ms later and the other nodes 2.1 ms later. */
+static sim_ns fx_until_published(fx *x, int from, uint64_t n, sim_ns t)
+{
+    sim_ns end = t + MS(50);
+    while (x->nodes[from].bp.published < n && t < end)
+        fx_run(x, t += US(20));
+    cr_assert_geq(x->nodes[from].bp.published, n, "node %d published", from);
+    return t;
+}
+
+Test(backplane, a_message_arriving_at_a_paused_node_waits_for_a_worker)
+{
+    node_params p = base_params();
+    p.bp.enabled = true;
+    fx x;
+    fx_init(&x, 2, &p, NULL, MS(2), MS(3));
+    fx_run(&x, SEC(1));
+    wl_inject(&x.wl, 0, 77, OP_SET);
+    sim_ns t = fx_until_published(&x, 0, 1, SEC(1));
+    fx_run(&x, t + MS(1) + US(500)); /* executed at the server, not yet arrived */
+    cr_assert_eq(x.nodes[1].bp_received, 0, "still in flight");
+    node_set_pause(&x.nodes[1], true);
+    fx_run(&x, MS(2500));
+    cr_assert_eq(x.nodes[1].bp_received, 0, "no worker: the receive job waits");
+    node_set_pause(&x.nodes[1], false);
+    fx_run(&x, SEC(3));
+    cr_assert_eq(x.nodes[1].bp_received, 1, "handled once a worker is back");
+    int id = stats_find(x.st, "backplane.received");
+    cr_assert_eq(stats_bucket(x.st, 1, id, 1), 0, "not counted when it arrived (second 1)");
+    cr_assert_eq(stats_bucket(x.st, 1, id, 2), 1, "but when it ran (second 2)");
+    fx_free(&x);
+}
+
+Test(backplane, a_message_arriving_after_the_backplane_is_back_is_handled)
+{
+    node_params p = base_params();
+    p.bp.enabled = true;
+    fx x;
+    fx_init(&x, 2, &p, NULL, MS(2), MS(3));
+    fx_run(&x, SEC(1));
+    wl_inject(&x.wl, 1, 88, OP_GET_OR_SET); /* node 1 gets a copy */
+    fx_run(&x, SEC(2));
+    cr_assert_not_null(l1_peek(&x.nodes[1].l1, 88));
+    x.nodes[1].bp.down = true;
+    wl_inject(&x.wl, 0, 88, OP_REMOVE);
+    sim_ns t = fx_until_published(&x, 0, 1, SEC(2));
+    fx_run(&x, t + MS(1) + US(500)); /* sent while node 1's backplane was down */
+    cr_assert_not_null(l1_peek(&x.nodes[1].l1, 88), "not arrived yet");
+    x.nodes[1].bp.down = false;
+    fx_run(&x, SEC(3));
+    cr_assert_null(l1_peek(&x.nodes[1].l1, 88), "the remove arrived after the backplane came back");
+    fx_free(&x);
+}
+
 Test(backplane, auto_recovery_queue_keeps_last_action_per_key_in_order)
 {
     ar_queue q;
