@@ -26,21 +26,20 @@ void l1_init(l1 *c, const l1_params *p)
     *c = (l1){.p = *p, .head = L1_NONE, .tail = L1_NONE, .free_head = L1_NONE};
     if (!p->capacity)
         return;
-    c->alloc = p->capacity < 1024 ? p->capacity : 1024;
     uint32_t n = 16;
-    c->e = cs_malloc((size_t)c->alloc * sizeof *c->e);
-    if (!p->no_lru)
-        c->lru = cs_malloc((size_t)c->alloc * sizeof *c->lru);
     c->slots = cs_calloc(n, sizeof *c->slots);
     c->mask = n - 1;
 }
 
 void l1_free(l1 *c)
 {
-    free(c->e);
+    for (uint32_t k = 0; k < c->nchunk; k++)
+        free(c->chunk[k]);
+    free(c->chunk);
     free(c->lru);
     free(c->slots);
-    c->e = NULL;
+    c->chunk = NULL;
+    c->nchunk = 0;
     c->lru = NULL;
     c->slots = NULL;
 }
@@ -79,16 +78,26 @@ static void lru_push_head(l1 *c, uint32_t i)
         c->tail = i;
 }
 
-/* Double the entry storage (up to capacity); entry indices stay. */
+/* One more chunk of entries (up to capacity); entry indices stay. */
 static void grow_entries(l1 *c)
 {
-    uint64_t na = (uint64_t)c->alloc * 2;
-    if (na > c->p.capacity)
-        na = c->p.capacity;
-    c->alloc = (uint32_t)na;
-    c->e = cs_realloc(c->e, (size_t)c->alloc * sizeof *c->e);
-    if (c->lru)
-        c->lru = cs_realloc(c->lru, (size_t)c->alloc * sizeof *c->lru);
+    uint32_t n = c->p.capacity - c->alloc < L1_CHUNK ? c->p.capacity - c->alloc : L1_CHUNK;
+    assert(n > 0);
+    if (c->nchunk == c->chunk_cap) {
+        c->chunk_cap = c->chunk_cap ? 2 * c->chunk_cap : 16;
+        c->chunk = cs_realloc(c->chunk, (size_t)c->chunk_cap * sizeof *c->chunk);
+    }
+    c->chunk[c->nchunk++] = cs_malloc((size_t)n * sizeof(l1_entry));
+    c->alloc += n;
+    if (!c->p.no_lru && c->alloc > c->lru_cap) { /* LRU links: one array, doubled */
+        uint64_t nc = 2 * (uint64_t)c->lru_cap;
+        if (nc < c->alloc)
+            nc = c->alloc;
+        if (nc > c->p.capacity)
+            nc = c->p.capacity;
+        c->lru_cap = (uint32_t)nc;
+        c->lru = cs_realloc(c->lru, (size_t)c->lru_cap * sizeof *c->lru);
+    }
 }
 
 /* True if one more key would fill the slots past 2/3. */
@@ -143,8 +152,8 @@ static void remove_at(l1 *c, uint32_t s)
     slot_delete(c, s);
     if (!c->p.no_lru)
         lru_unlink(c, i);
-    c->e[i].live = false;
-    c->e[i].key = c->free_head;
+    l1_at(c, i)->live = false;
+    l1_at(c, i)->key = c->free_head;
     c->free_head = i;
     assert(c->count > 0);
     c->count--;
@@ -155,7 +164,7 @@ l1_entry *l1_peek(const l1 *c, uint32_t key)
     if (!c->p.capacity)
         return NULL;
     uint32_t s = find_slot(c, key);
-    return c->slots[s] ? &c->e[SLOT_IDX(c->slots[s])] : NULL;
+    return c->slots[s] ? l1_at(c, SLOT_IDX(c->slots[s])) : NULL;
 }
 
 static inline void touch(l1 *c, uint32_t i)
@@ -174,12 +183,12 @@ l1_entry *l1_get(l1 *c, uint32_t key, sim_ns now)
     if (!c->slots[s])
         return NULL;
     uint32_t i = SLOT_IDX(c->slots[s]);
-    if (c->e[i].physical_exp <= now) {
+    if (l1_at(c, i)->physical_exp <= now) {
         remove_at(c, s);
         return NULL;
     }
     touch(c, i);
-    return &c->e[i];
+    return l1_at(c, i);
 }
 
 l1_entry *l1_put(l1 *c, uint32_t key, bool *fresh)
@@ -192,11 +201,11 @@ l1_entry *l1_put(l1 *c, uint32_t key, bool *fresh)
         touch(c, i);
         if (fresh)
             *fresh = false;
-        return &c->e[i];
+        return l1_at(c, i);
     }
     if (c->count == c->p.capacity) { /* evict the least recently used */
         assert(!c->p.no_lru && c->tail != L1_NONE);
-        remove_at(c, find_slot(c, c->e[c->tail].key));
+        remove_at(c, find_slot(c, l1_at(c, c->tail)->key));
         c->evictions++;
         s = find_slot(c, key);
     }
@@ -207,7 +216,7 @@ l1_entry *l1_put(l1 *c, uint32_t key, bool *fresh)
     uint32_t i;
     if (c->free_head != L1_NONE) {
         i = c->free_head;
-        c->free_head = c->e[i].key;
+        c->free_head = l1_at(c, i)->key;
     } else {
         if (c->used_top == c->alloc)
             grow_entries(c);
@@ -216,7 +225,7 @@ l1_entry *l1_put(l1 *c, uint32_t key, bool *fresh)
     }
     c->slots[s] = SLOT(i, key);
     c->count++;
-    l1_entry *x = &c->e[i];
+    l1_entry *x = l1_at(c, i);
     *x = (l1_entry){.key = key, .live = true, .physical_exp = SIM_NEVER, .eager_at = SIM_NEVER};
     if (!c->p.no_lru)
         lru_push_head(c, i);
@@ -238,8 +247,8 @@ uint32_t l1_sweep(l1 *c, sim_ns now)
 {
     uint32_t removed = 0;
     for (uint32_t i = 0; i < c->used_top; i++)
-        if (c->e[i].live && c->e[i].physical_exp <= now) {
-            remove_at(c, find_slot(c, c->e[i].key));
+        if (l1_at(c, i)->live && l1_at(c, i)->physical_exp <= now) {
+            remove_at(c, find_slot(c, l1_at(c, i)->key));
             removed++;
         }
     return removed;

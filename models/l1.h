@@ -11,10 +11,10 @@
  * on lookup, plus a periodic sweep (MemoryCache's ExpirationScanFrequency,
  * 1 min) that the node schedules.  Storage grows by doubling up to the
  * capacity, so an "unbounded" L1 costs only what it holds (48 bytes per
- * entry plus 12-24 bytes of hash slots, at most 2/3 full, which hold the
+ * entry, in chunks of 4096, plus 12-24 bytes of hash slots, at most 2/3 full, which hold the
  * key so a probe touches one cache line; plus 8 bytes of LRU links, kept
- * in their own array and only when the capacity can be reached).  A pointer from l1_get/l1_put is valid
- * until the next l1_put.
+ * in their own array and only when the capacity can be reached).  A pointer
+ * from l1_get/l1_put stays valid until that entry is removed.
  */
 #ifndef CS_L1_H
 #define CS_L1_H
@@ -45,11 +45,19 @@ typedef struct l1_link {
     uint32_t prev, next;
 } l1_link;
 
+/* Entries live in chunks of L1_CHUNK, allocated as the table fills (never
+ * moved: a doubling array would hold up to twice the live entries, and
+ * twice again while it is copied). */
+#define L1_CHUNK_BITS 12
+#define L1_CHUNK (1u << L1_CHUNK_BITS)
+
 typedef struct l1 {
     l1_params p;
-    l1_entry *e;       /* `alloc` entries (grows to capacity) */
-    l1_link *lru;      /* `alloc` links, parallel to e; NULL when p.no_lru */
-    uint32_t alloc;
+    l1_entry **chunk;  /* nchunk chunks of L1_CHUNK entries (the last may be shorter) */
+    uint32_t nchunk, chunk_cap;
+    l1_link *lru;      /* lru_cap >= alloc links, indexed like the entries; NULL when p.no_lru */
+    uint32_t lru_cap;
+    uint32_t alloc;    /* entries allocated */
     uint64_t *slots;   /* hash: (entry index + 1) << 32 | key; 0 = empty */
     uint32_t mask;     /* slots - 1 (power of two; count <= 2/3 of the slots) */
     uint32_t count, used_top; /* live entries; entries ever handed out */
@@ -57,6 +65,12 @@ typedef struct l1 {
     uint32_t free_head;       /* free entries (through key) */
     uint64_t evictions;
 } l1;
+
+/* Entry i (i < used_top). */
+static inline l1_entry *l1_at(const l1 *c, uint32_t i)
+{
+    return &c->chunk[i >> L1_CHUNK_BITS][i & (L1_CHUNK - 1)];
+}
 
 void l1_init(l1 *c, const l1_params *p);
 void l1_free(l1 *c);

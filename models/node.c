@@ -1496,7 +1496,7 @@ static void outage_clamp_existing(node *n, sim_ns now)
                                                         : FRESH_OUTAGE_FROM_OUTAGE_START;
     l1 *c = &n->l1;
     for (uint32_t i = 0; i < c->used_top; i++) {
-        l1_entry *e = &c->e[i];
+        l1_entry *e = l1_at(c, i);
         if (!e->live)
             continue;
         sim_ns ins = e->inserted;

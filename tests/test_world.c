@@ -200,6 +200,34 @@ Test(l1, grows_to_capacity_and_sweeps)
     l1_free(&c);
 }
 
+/* Storage grows in chunks (L1_CHUNK entries), never moves: an entry pointer
+ * survives later inserts, LRU order holds across chunk boundaries, and the
+ * table allocates about what it holds, not twice. */
+Test(l1, chunked_storage_keeps_entries_in_place_and_lru_order)
+{
+    l1 c;
+    const uint32_t cap = 3 * L1_CHUNK + 100;
+    l1_init(&c, &(l1_params){.capacity = cap});
+    l1_entry *first = l1_put(&c, 0, NULL);
+    first->ts = 42;
+    for (uint32_t k = 1; k < cap; k++)
+        l1_put(&c, k, NULL)->ts = (sim_ns)k;
+    cr_assert_eq(l1_peek(&c, 0), first, "the first entry did not move");
+    cr_assert_eq(first->ts, 42);
+    cr_assert_eq(c.alloc, cap, "allocated what it holds: %u for %u", c.alloc, cap);
+    l1_get(&c, 0, 0); /* key 0 is the most recent now; key 1 the least */
+    for (uint32_t k = cap; k < cap + 10; k++)
+        l1_put(&c, k, NULL);
+    cr_assert_eq(c.evictions, 10);
+    cr_assert_not_null(l1_peek(&c, 0));
+    for (uint32_t k = 1; k <= 10; k++)
+        cr_assert_null(l1_peek(&c, k), "key %u was among the least recent", k);
+    cr_assert_not_null(l1_peek(&c, 11));
+    for (uint32_t k = 11; k < cap; k++)
+        cr_assert_eq(l1_peek(&c, k)->ts, (sim_ns)k);
+    l1_free(&c);
+}
+
 Test(l1, off_when_capacity_zero)
 {
     l1 c;
