@@ -1,6 +1,6 @@
 /* l1.c — the per-node memory cache (see l1.h).  Hash: linear probing over a
  * power-of-two slot array at most 2/3 full, doubled by live count (not by
- * the entry storage, which may be up to twice the live count), so probes
+ * the entries ever handed out, which the free list may keep above it), so probes
  * stay short (about 2 hit, 5 miss at the worst load, mostly one cache line
  * of 8 slots) and slots cost 12-24 bytes per entry; a slot
  * holds the key next to the entry index, so a probe (hit or miss) reads only
@@ -8,7 +8,8 @@
  * members of the cluster back (no tombstones).  LRU: an index list in a
  * parallel link array; eviction takes the tail (list and array skipped when
  * the capacity covers every key).  Free entries are chained through key.
- * All O(1) expected; storage doubles up to the capacity.
+ * All O(1) expected; entry storage grows a chunk at a time up to the
+ * capacity (entries never move), the slots double.
  */
 #include "models/l1.h"
 
@@ -152,8 +153,9 @@ static void remove_at(l1 *c, uint32_t s)
     slot_delete(c, s);
     if (!c->p.no_lru)
         lru_unlink(c, i);
-    l1_at(c, i)->live = false;
-    l1_at(c, i)->key = c->free_head;
+    l1_entry *x = l1_at(c, i);
+    x->live = false;
+    x->key = c->free_head;
     c->free_head = i;
     assert(c->count > 0);
     c->count--;
@@ -246,10 +248,12 @@ void l1_remove(l1 *c, uint32_t key)
 uint32_t l1_sweep(l1 *c, sim_ns now)
 {
     uint32_t removed = 0;
-    for (uint32_t i = 0; i < c->used_top; i++)
-        if (l1_at(c, i)->live && l1_at(c, i)->physical_exp <= now) {
-            remove_at(c, find_slot(c, l1_at(c, i)->key));
+    for (uint32_t i = 0; i < c->used_top; i++) {
+        const l1_entry *x = l1_at(c, i);
+        if (x->live && x->physical_exp <= now) {
+            remove_at(c, find_slot(c, x->key));
             removed++;
         }
+    }
     return removed;
 }

@@ -9,11 +9,12 @@
  * doubly-linked list of entry indices; lookup through an open-addressing hash
  * (linear probing, backward-shift delete).  Physical expiry is applied lazily
  * on lookup, plus a periodic sweep (MemoryCache's ExpirationScanFrequency,
- * 1 min) that the node schedules.  Storage grows by doubling up to the
- * capacity, so an "unbounded" L1 costs only what it holds (48 bytes per
- * entry, in chunks of 4096, plus 12-24 bytes of hash slots, at most 2/3 full, which hold the
- * key so a probe touches one cache line; plus 8 bytes of LRU links, kept
- * in their own array and only when the capacity can be reached).  A pointer
+ * 1 min) that the node schedules.  Storage grows a chunk at a time up to
+ * the capacity, so an "unbounded" L1 costs only what it holds (48 bytes per
+ * entry, in chunks of 4096, plus 12-24 bytes of hash slots, at most 2/3
+ * full, which hold the key so a probe touches one cache line; plus 8 bytes
+ * of LRU links, kept in their own array and only when the capacity can be
+ * reached).  A pointer
  * from l1_get/l1_put stays valid until that entry is removed.
  */
 #ifndef CS_L1_H
