@@ -50,19 +50,25 @@ run_both() { # label, args...
     shift
     local tag
     tag=$(echo "$label" | tr '/ .=' '____')
+    local rc_old=0 rc_new=0
     for side in old new; do
         local bin=$old
         [ $side = new ] && bin=$new
         rm -f "$tmp/$side-$tag.db"
-        if ! "$bin" "$@" --db "$tmp/$side-$tag.db" >/dev/null 2>"$tmp/$side-$tag.err"; then
-            if ! grep -q . "$tmp/$side-$tag.db" 2>/dev/null; then
-                echo "FAIL  $label ($side binary): $(head -c 300 "$tmp/$side-$tag.err")"
-                status=1
-                return
-            fi
+        "$bin" "$@" --db "$tmp/$side-$tag.db" >/dev/null 2>"$tmp/$side-$tag.err"
+        local rc=$?
+        if [ $side = old ]; then rc_old=$rc; else rc_new=$rc; fi
+        if [ ! -s "$tmp/$side-$tag.db" ]; then
+            echo "FAIL  $label ($side binary, exit $rc): $(head -c 300 "$tmp/$side-$tag.err")"
+            status=1
+            return
         fi
         dump "$tmp/$side-$tag.db" >"$tmp/$side-$tag.txt"
     done
+    if [ $rc_old != $rc_new ]; then
+        echo "DIFF  $label: exit status $rc_old -> $rc_new"
+        status=1
+    fi
     local ev_old ev_new
     ev_old=$(sqlite3 "$tmp/old-$tag.db" "select sum(events) from runs")
     ev_new=$(sqlite3 "$tmp/new-$tag.db" "select sum(events) from runs")
@@ -76,6 +82,7 @@ run_both() { # label, args...
 }
 
 for f in "${inputs[@]}"; do
+    [ -r "$f" ] || { echo "same_rows: cannot read $f" >&2; exit 2; }
     if grep -qE '^(variants|sweep|replications):' "$f"; then
         run_both "$f" sweep "$f" -j 2 --quiet
     else
