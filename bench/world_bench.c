@@ -68,8 +68,8 @@ int main(int argc, char **argv)
            rows_get_metric(&rows, -1, "sim.flows_peak"));
     printf("  auto-recovery items %12.0f   (queued over the run; FusionCache's queue is unbounded)\n",
            rows_get_metric(&rows, -1, "auto_recovery.items"));
-    printf("  requests timed out  %12.0f   (%.1f %%)\n", rows_get_metric(&rows, -1, "requests.timeout"),
-           100 * rows_get_metric(&rows, -1, "requests.timeout") / reqs);
+    double timeouts = rows_get_metric(&rows, -1, "requests.timeout");
+    printf("  requests timed out  %12.0f   (%.1f %%)\n", timeouts, 100 * timeouts / reqs);
     /* the hash is 1/3 to 2/3 full: 1.5 to 3 slots per entry (2 at the
      * geometric middle); LRU links only when the capacity can be reached
      * (not in the standard world) */

@@ -14,8 +14,8 @@
  * entry, in chunks of 4096, plus 12-24 bytes of hash slots, at most 2/3
  * full, which hold the key so a probe touches one cache line; plus 8 bytes
  * of LRU links, kept in their own array and only when the capacity can be
- * reached).  A pointer
- * from l1_get/l1_put stays valid until that entry is removed.
+ * reached).  A pointer from l1_get/l1_put stays valid until that entry is
+ * removed.
  */
 #ifndef CS_L1_H
 #define CS_L1_H
