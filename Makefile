@@ -25,13 +25,27 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra 
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm
 
+# One archive per layer (docs/ARCHITECTURE.md).  Linked top layer first, so a
+# lower layer that calls into a higher one fails to link; tests/test_layers.c
+# checks the include rules.
+LAYERS     := cli report run models store config core
+cli_DIRS    := sim/cli
+report_DIRS := sim/report
+run_DIRS    := sim/run
+models_DIRS := models models/world
+store_DIRS  := sim/store
+config_DIRS := sim/config
+core_DIRS   := sim/core
+layer_src   = $(filter-out sim/cli/main.c,$(foreach d,$($(1)_DIRS),$(wildcard $(d)/*.c)))
+LAYER_LIBS := $(foreach l,$(LAYERS),$(BUILD)/lib/libcs_$(l).a)
+
 POLICY_SRC := $(wildcard policy/*.c)
-CORE_SRC   := $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c))
+CORE_SRC   := $(foreach l,$(LAYERS),$(call layer_src,$(l)))
+ALL_HDR    := $(wildcard sim/*/*.h models/*.h models/*/*.h policy/*.h)
 TEST_SRC   := $(wildcard tests/*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
 
 POLICY_OBJ := $(POLICY_SRC:%.c=$(BUILD)/obj/%.o)
-CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -56,17 +70,20 @@ $(BUILD)/libcachepolicy.a: $(POLICY_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/libcachestorm.a: $(CORE_OBJ)
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+define layer_rule
+$(BUILD)/lib/libcs_$(1).a: $(patsubst %.c,$(BUILD)/obj/%.o,$(call layer_src,$(1)))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
 
-$(BUILD)/cachestorm: $(BUILD)/obj/sim/main.o $(BUILD)/libcachestorm.a $(BUILD)/libcachepolicy.a
+$(BUILD)/cachestorm: $(BUILD)/obj/sim/cli/main.o $(LAYER_LIBS) $(BUILD)/libcachepolicy.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests: $(TEST_OBJ) $(BUILD)/libcachestorm.a $(BUILD)/libcachepolicy.a
+$(BUILD)/tests: $(TEST_OBJ) $(LAYER_LIBS) $(BUILD)/libcachepolicy.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRIT_LIBS) $(LIBS)
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libcachestorm.a $(BUILD)/libcachepolicy.a
+$(BUILD)/bench/%: bench/%.c $(LAYER_LIBS) $(BUILD)/libcachepolicy.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -92,7 +109,7 @@ pictures: all
 	$(BUILD)/cachestorm plot $(BUILD)/pictures-storm.db --kind compare --metric latency.p50_ms \
 	  --metric requests.error --metric pool.peak_workers --metric backplane.l2_reads --out docs/img
 
-# The README's key reference, generated from the one table in sim/config_schema.c.
+# The README's key reference, generated from the one table in sim/config/config_schema.c.
 docs: all
 	$(BUILD)/cachestorm validate --keys > docs/config-keys.md
 
@@ -125,10 +142,10 @@ bench-full: deps $(BENCH_BIN)
 	$(BUILD)/bench/world_bench bench/standard.yaml
 
 format:
-	clang-format -i $(POLICY_SRC) $(CORE_SRC) sim/main.c $(TEST_SRC) $(BENCH_SRC) $(wildcard sim/*.h models/*.h policy/*.h)
+	clang-format -i $(POLICY_SRC) $(CORE_SRC) sim/cli/main.c $(TEST_SRC) $(BENCH_SRC) $(ALL_HDR)
 
 lint:
-	clang-tidy $(POLICY_SRC) $(CORE_SRC) sim/main.c -- $(ALL_CFLAGS)
+	clang-tidy $(POLICY_SRC) $(CORE_SRC) sim/cli/main.c -- $(ALL_CFLAGS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --suppress=missingIncludeSystem -I. policy sim models
 

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 
 /* CPU time of this process: "one core" even when the machine is shared. */
 static double wall(void)

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "models/l1.h"
-#include "sim/runner.h"
+#include "sim/run/runner.h"
 
 static double cpu_s(void)
 {

@@ -13,9 +13,9 @@
 #ifndef CS_DATABASE_H
 #define CS_DATABASE_H
 
-#include "sim/dist.h"
-#include "sim/engine.h"
-#include "sim/stats.h"
+#include "sim/core/dist.h"
+#include "sim/core/engine.h"
+#include "sim/core/stats.h"
 
 typedef enum db_status { DB_OK = 0, DB_ERROR } db_status;
 

@@ -25,7 +25,7 @@
 #include "models/network.h"
 #include "models/node.h"
 #include "models/redis_server.h"
-#include "sim/rows.h"
+#include "sim/core/rows.h"
 
 typedef enum ft_target { FT_REDIS = 0, FT_DATABASE, FT_LINK, FT_NODE, FT_BACKPLANE } ft_target;
 typedef enum ft_kind {

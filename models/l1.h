@@ -20,7 +20,7 @@
 #ifndef CS_L1_H
 #define CS_L1_H
 
-#include "sim/common.h"
+#include "sim/core/common.h"
 
 #define L1_NONE UINT32_MAX
 

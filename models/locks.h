@@ -18,7 +18,7 @@
 #ifndef CS_LOCKS_H
 #define CS_LOCKS_H
 
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 
 /* ---- u32map: uint32 key -> uint32 value ------------------------------- */
 typedef struct u32slot {

@@ -16,9 +16,9 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "sim/common.h"
-#include "sim/dist.h"
-#include "sim/engine.h"
+#include "sim/core/common.h"
+#include "sim/core/dist.h"
+#include "sim/core/engine.h"
 
 /* Parameters of one link. */
 typedef struct net_link_params {

@@ -27,7 +27,7 @@
 #include "models/worker_pool.h"
 #include "models/workload.h"
 #include "policy/cachepolicy.h"
-#include "sim/rows.h"
+#include "sim/core/rows.h"
 
 /* Entry and cache options (fusioncache.md §2); SIM_NEVER = "none" (∞). */
 typedef struct node_params {

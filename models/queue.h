@@ -6,10 +6,10 @@
 #ifndef CS_QUEUE_H
 #define CS_QUEUE_H
 
-#include "sim/dist.h"
-#include "sim/engine.h"
-#include "sim/rows.h"
-#include "sim/stats.h"
+#include "sim/core/dist.h"
+#include "sim/core/engine.h"
+#include "sim/core/rows.h"
+#include "sim/core/stats.h"
 
 typedef struct queue_params {
     int servers;         /* c >= 1 */

@@ -25,11 +25,11 @@
 
 #include "models/network.h"
 #include "models/redis_server.h"
-#include "sim/common.h"
-#include "sim/dist.h"
-#include "sim/engine.h"
-#include "sim/rows.h"
-#include "sim/stats.h"
+#include "sim/core/common.h"
+#include "sim/core/dist.h"
+#include "sim/core/engine.h"
+#include "sim/core/rows.h"
+#include "sim/core/stats.h"
 
 /* How a command ended.  Timeouts and errors are real (never synthetic). */
 typedef enum rc_status {

@@ -20,11 +20,11 @@
 #ifndef CS_REDIS_SERVER_H
 #define CS_REDIS_SERVER_H
 
-#include "sim/common.h"
-#include "sim/dist.h"
-#include "sim/engine.h"
-#include "sim/rows.h"
-#include "sim/stats.h"
+#include "sim/core/common.h"
+#include "sim/core/dist.h"
+#include "sim/core/engine.h"
+#include "sim/core/rows.h"
+#include "sim/core/stats.h"
 
 /* Commands.  HMGET/HMSET behave like GET/SET (FusionCache's RedisCache
  * stores one hash per entry: fusioncache.md §5) but may have their own

@@ -16,8 +16,8 @@
 #ifndef CS_WORKER_POOL_H
 #define CS_WORKER_POOL_H
 
-#include "sim/engine.h"
-#include "sim/stats.h"
+#include "sim/core/engine.h"
+#include "sim/core/stats.h"
 
 typedef struct wp_job wp_job;
 typedef void (*wp_fn)(wp_job *j);

@@ -19,10 +19,10 @@
 
 #include <gsl/gsl_randist.h>
 
-#include "sim/dist.h"
-#include "sim/engine.h"
-#include "sim/rows.h"
-#include "sim/stats.h"
+#include "sim/core/dist.h"
+#include "sim/core/engine.h"
+#include "sim/core/rows.h"
+#include "sim/core/stats.h"
 
 typedef enum wl_op { OP_GET_OR_SET = 0, OP_SET, OP_REMOVE, OP_EXPIRE } wl_op;
 typedef enum wl_outcome { WL_OK = 0, WL_STALE, WL_ERROR } wl_outcome;

@@ -184,7 +184,7 @@ Test(cli, set_overrides_land_in_params)
 }
 
 /* ---- the shared option parser (sim/cli_args.c) ------------------------- */
-#include "sim/cli_args.h"
+#include "sim/cli/cli_args.h"
 
 static void no_help(FILE *f) { (void)f; }
 

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/cli.h"
-#include "sim/config.h"
+#include "sim/cli/cli.h"
+#include "sim/config/config.h"
 
 #define DATA "tests/data/config/"
 

@@ -4,8 +4,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim/dist.h"
-#include "sim/engine.h"
+#include "sim/core/dist.h"
+#include "sim/core/engine.h"
 
 typedef struct dcase {
     const char *kind;

@@ -4,7 +4,7 @@
 #include <gsl/gsl_rng.h>
 #include <stdlib.h>
 
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 
 typedef struct log_t {
     int n;

@@ -19,10 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/cli.h"
-#include "sim/expect.h"
-#include "sim/experiment.h"
-#include "sim/store.h"
+#include "sim/cli/cli.h"
+#include "sim/run/expect.h"
+#include "sim/run/experiment.h"
+#include "sim/store/store.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim/runner.h"
+#include "sim/run/runner.h"
 
 static void run(const char *path, const char **sets, int nsets, run_rows *rows)
 {

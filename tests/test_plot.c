@@ -21,10 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/cli.h"
-#include "sim/export.h"
-#include "sim/plot.h"
-#include "sim/store_schema.h"
+#include "sim/cli/cli.h"
+#include "sim/report/export.h"
+#include "sim/report/plot.h"
+#include "sim/store/store_schema.h"
 
 static char dir[256], db_path[300], out_dir[300];
 

@@ -17,7 +17,7 @@
 #include "models/redis_server.h"
 #include "policy/reconnect.h"
 #include "policy/retry.h"
-#include "sim/stats.h"
+#include "sim/core/stats.h"
 
 /* ---- fixtures ------------------------------------------------------------------ */
 

@@ -13,8 +13,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim/config.h"
-#include "sim/runner.h"
+#include "sim/config/config.h"
+#include "sim/run/runner.h"
 
 #define S(x) ((sim_ns)((x)*1e9))
 

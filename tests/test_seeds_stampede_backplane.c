@@ -14,8 +14,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim/config.h"
-#include "sim/runner.h"
+#include "sim/config/config.h"
+#include "sim/run/runner.h"
 
 static void run(const char *path, const char *const *sets, int nsets, run_rows *rows)
 {

@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "sim/stats.h"
+#include "sim/core/stats.h"
 
 Test(hist, index_is_monotone_and_ranges_contain_their_values)
 {

@@ -20,9 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim/cli.h"
-#include "sim/store.h"
-#include "sim/store_schema.h"
+#include "sim/cli/cli.h"
+#include "sim/store/store.h"
+#include "sim/store/store_schema.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

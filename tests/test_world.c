@@ -26,11 +26,11 @@
 #include "models/node.h"
 #include "models/redis_client.h"
 #include "models/redis_server.h"
-#include "models/topology.h"
+#include "models/world/topology.h"
 #include "models/worker_pool.h"
 #include "models/workload.h"
-#include "sim/config.h"
-#include "sim/stats.h"
+#include "sim/config/config.h"
+#include "sim/core/stats.h"
 
 /* ======================================================================
  * A scripted world: n nodes on one Redis, constant link RTT, one database.

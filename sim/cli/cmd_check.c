@@ -1,0 +1,261 @@
+/* cmd_check.c — `cachestorm check FILE... [--db FILE] [-j N] [--set PATH=VALUE]... [--quiet]`:
+ * runs every run of each config or experiment (sim/experiment), then judges
+ * its `expect:` rules (sim/expect) and prints one aligned line per rule and
+ * scenario: PASS/FAIL, the rule, the measured value and which run or node
+ * it is from.  Exit 1 when a rule fails, 2 for a bad file or rule, 3 when a
+ * run or the database fails (INTERFACES.md "Command line"). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/cli/cli.h"
+#include "sim/cli/cli_args.h"
+#include "sim/run/experiment.h"
+
+static void help(FILE *f)
+{
+    fprintf(f,
+            "usage: cachestorm check FILE... [--db FILE] [-j N] [--set PATH=VALUE]... [--quiet]\n"
+            "\n"
+            "Runs each config or experiment (every variant, sweep point and replication),\n"
+            "then judges its expect: rules and prints one line per rule: PASS or FAIL,\n"
+            "the rule, and the measured value (for a rule judged on every run: the worst\n"
+            "run, with its seed and node).\n"
+            "\n"
+            "  --db FILE          the run store (default runs.db)\n"
+            "  -j N               run N processes at once (default: the number of cores)\n"
+            "  --set PATH=VALUE   override a config key in every run (repeatable)\n"
+            "  --quiet            print only failing rules and the summary\n"
+            "\n"
+            "rules (see the README, \"Expectations\"):\n"
+            "  requests.error == 0                      on every run\n"
+            "  requests.error / requests.total <= 1%%    ratios and arithmetic\n"
+            "  node[0].latency.p50_ms >= 9s             one node; units convert to the metric's\n"
+            "  all nodes: requests.timeout == 0         every node (any node: at least one)\n"
+            "  mean(latency.mean_ms) < 12               the mean over replications\n"
+            "  ci95(latency.mean_ms) == theory.sojourn_mean_ms   theory inside the 95%% CI\n"
+            "  abs(latency.mean_ms / theory.sojourn_mean_ms - 1) < 0.05\n"
+            "\n"
+            "exit status: 0 all rules pass; 1 a rule failed; 2 bad usage, file or rule\n"
+            "(file:line:column); 3 a run or the database failed.\n");
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The scenario label: "variant", "point" or "variant, point" ("" for one). */
+static void scenario_label(const experiment *e, size_t s, char *buf, size_t cap)
+{
+    const exp_scenario *sc = &e->sc[s];
+    snprintf(buf, cap, "%s%s%s", sc->variant ? sc->variant : "",
+             sc->variant && *sc->point ? ", " : "", sc->point);
+}
+
+typedef struct line {
+    bool pass, error;
+    char label[256];
+    const char *rule;
+    char value[200];
+    char detail[160];
+} line;
+
+/* Judge every rule of every scenario of e; print; returns 0, 1 (a rule
+ * failed), 2 (an unknown metric) or 3 (no run of a scenario finished). */
+static int judge(const experiment *e, const exp_result *res, bool quiet, size_t *npass,
+                 size_t *nfail)
+{
+    /* Names: known, or produced by some run of the experiment. */
+    const run_rows **all = cs_calloc(e->nruns + 1, sizeof *all);
+    size_t nall = 0;
+    for (size_t i = 0; i < e->nruns; i++)
+        if (res[i].rc == 0)
+            all[nall++] = &res[i].rows;
+    for (size_t s = 0; s < e->nsc; s++)
+        for (size_t r = 0; r < e->sc[s].nrules; r++) {
+            cs_err err = {0};
+            if (expect_check_names(&e->sc[s].rules[r], all, nall, &err)) {
+                fprintf(stderr, "%s\n", err.msg);
+                free(all);
+                return CS_USAGE;
+            }
+        }
+    free(all);
+
+    size_t nl = 0, cap = 0;
+    line *lines = NULL;
+    int rc = CS_OK;
+    for (size_t s = 0; s < e->nsc; s++) {
+        const exp_scenario *sc = &e->sc[s];
+        size_t n;
+        const run_rows **rows = exp_scenario_rows(e, s, res, &n);
+        for (size_t r = 0; r < sc->nrules; r++) {
+            cs_grow((void **)&lines, &cap, nl + 1, sizeof *lines);
+            line *L = &lines[nl++];
+            memset(L, 0, sizeof *L);
+            scenario_label(e, s, L->label, sizeof L->label);
+            L->rule = sc->rules[r].text;
+            if (n == 0) {
+                L->error = true;
+                snprintf(L->value, sizeof L->value, "-");
+                snprintf(L->detail, sizeof L->detail, "no run finished");
+                rc = CS_IO;
+                continue;
+            }
+            expect_verdict v;
+            expect_judge(&sc->rules[r], rows, n, &v);
+            L->pass = v.pass;
+            char a[64], b[64];
+            expect_val_str(v.lhs, a, sizeof a);
+            if (v.rhs_const) {
+                snprintf(L->value, sizeof L->value, "%s", a);
+            } else {
+                expect_val_str(v.rhs, b, sizeof b);
+                snprintf(L->value, sizeof L->value, "%s vs %s", a, b);
+            }
+            /* Which run and node the value is from, and how many failed. */
+            char d[160] = "";
+            size_t k = 0;
+            if (sc->rules[r].aggregate)
+                k += (size_t)snprintf(d + k, sizeof d - k, "%zu runs", n);
+            else if (v.run >= 0 && n > 1) {
+                size_t ri = sc->first;
+                for (size_t i = 0, seen = 0; i < sc->nruns; i++)
+                    if (res[sc->first + i].rc == 0 && seen++ == (size_t)v.run)
+                        ri = sc->first + i;
+                k += (size_t)snprintf(d + k, sizeof d - k, "worst: seed %lld",
+                                      (long long)e->runs[ri].seed);
+            }
+            if (v.node >= 0 && k < sizeof d)
+                k += (size_t)snprintf(d + k, sizeof d - k, "%snode %d", k ? ", " : "", v.node);
+            if (!v.pass && v.evaluated > 1 && k < sizeof d)
+                snprintf(d + k, sizeof d - k, "%s%zu of %zu fail", k ? "; " : "", v.failed,
+                         v.evaluated);
+            snprintf(L->detail, sizeof L->detail, "%s", d);
+            if (!v.pass && rc == CS_OK)
+                rc = CS_EXPECT_FAILED;
+        }
+        free(rows);
+    }
+    int wl = 0, wr = 0, wv = 0;
+    for (size_t i = 0; i < nl; i++) {
+        int a = (int)strlen(lines[i].label), b = (int)strlen(lines[i].rule),
+            c = (int)strlen(lines[i].value);
+        wl = a > wl ? a : wl;
+        wr = b > wr ? b : wr;
+        wv = c > wv ? c : wv;
+    }
+    for (size_t i = 0; i < nl; i++) {
+        const line *L = &lines[i];
+        if (L->pass)
+            (*npass)++;
+        else
+            (*nfail)++;
+        if (quiet && L->pass)
+            continue;
+        printf("  %-5s  ", L->error ? "ERROR" : L->pass ? "PASS" : "FAIL");
+        if (wl)
+            printf("%-*s  ", wl, L->label);
+        printf("%-*s  %*s%s%s\n", wr, L->rule, wv, L->value, *L->detail ? "  " : "", L->detail);
+    }
+    free(lines);
+    return rc;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    const char *db = "runs.db";
+    bool quiet = false;
+    long jobs_opt = exp_default_jobs();
+    cli_strs set_opt = {0}, file_opt = {0};
+    const cli_opt opts[] = {
+        {"--db", NULL, OPT_STR, &db, 0, 0},
+        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
+        {NULL, NULL, 0, NULL, 0, 0},
+    };
+    int rc = cli_parse("check", argc, argv, opts, "FILE", 0, &file_opt, help);
+    if (rc) {
+        rc = rc == CLI_HELP ? CS_OK : rc;
+        goto out;
+    }
+    int jobs = (int)jobs_opt;
+    const char **sets = set_opt.v, **files = file_opt.v;
+    int nsets = set_opt.n, nfiles = file_opt.n;
+
+    /* Load everything first: a bad file or rule stops before any run. */
+    experiment *ex = cs_calloc((size_t)nfiles, sizeof *ex);
+    for (int f = 0; f < nfiles; f++) {
+        cs_err err = {0};
+        int r = exp_load(files[f], sets, nsets, &ex[f], &err);
+        if (r) {
+            fprintf(stderr, "%s\n", err.msg);
+            if (rc != CS_USAGE)
+                rc = r;
+        }
+    }
+    size_t npass = 0, nfail = 0, nruns = 0;
+    if (rc)
+        goto done;
+    int worst = CS_OK;
+    for (int f = 0; f < nfiles; f++) {
+        experiment *e = &ex[f];
+        exp_result *res = cs_calloc(e->nruns + 1, sizeof *res);
+        cs_err err = {0};
+        double t0 = now_s();
+        int r = exp_execute(e, db, jobs, exp_progress_line, (void *)files[f], res, &err);
+        nruns += e->nruns;
+        if (r) {
+            fprintf(stderr, "cachestorm check: %s: %s\n", files[f], err.msg);
+            worst = worst == CS_USAGE ? worst : r;
+            exp_results_free(res, e->nruns);
+            free(res);
+            continue;
+        }
+        size_t failed_runs = 0;
+        for (size_t i = 0; i < e->nruns; i++)
+            if (res[i].rc) {
+                failed_runs++;
+                fprintf(stderr, "cachestorm check: %s: run %zu (seed %lld): %s\n", files[f], i,
+                        (long long)e->runs[i].seed, res[i].msg);
+            }
+        size_t nrules = 0;
+        for (size_t s = 0; s < e->nsc; s++)
+            nrules += e->sc[s].nrules;
+        if (!quiet || failed_runs) {
+            printf("%s: ", files[f]);
+            if (e->nsc > 1)
+                printf("%zu scenarios × ", e->nsc);
+            printf("%zu run%s", e->replications, e->replications == 1 ? "" : "s");
+            if (failed_runs)
+                printf(" (%zu failed)", failed_runs);
+            printf(", %.1f s%s\n", now_s() - t0, nrules ? "" : ", no expect: rules");
+        }
+        r = judge(e, res, quiet, &npass, &nfail);
+        int rr = exp_results_status(res, e->nruns);
+        if (rr && r != CS_USAGE)
+            r = rr;
+        /* Severity: a bad rule (2), then a failed run (3), then a failed rule (1). */
+        if (r == CS_USAGE || (r == CS_IO && worst != CS_USAGE) ||
+            (r == CS_EXPECT_FAILED && worst == CS_OK))
+            worst = r;
+        exp_results_free(res, e->nruns);
+        free(res);
+    }
+    rc = worst;
+    printf("check: %zu passed, %zu failed (%d file%s, %zu runs, database %s)\n", npass, nfail,
+           nfiles, nfiles == 1 ? "" : "s", nruns, db);
+done:
+    for (int f = 0; f < nfiles; f++)
+        exp_free(&ex[f]);
+    free(ex);
+out:
+    cli_strs_free(&set_opt);
+    cli_strs_free(&file_opt);
+    return rc;
+}

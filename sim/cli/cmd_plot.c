@@ -1,0 +1,140 @@
+/* cmd_plot.c — `cachestorm plot`: the command line over plot_draw
+ * (sim/report/plot.c), which does the exporting and drawing. */
+#include "sim/cli/cli.h"
+#include "sim/report/plot.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- command line ----------------------------------------------------- */
+
+static const char usage[] =
+    "usage: cachestorm plot DB [RUN...] [--kind K] [--out DIR] [--format png|svg]\n"
+    "                       [--node N] [--metric NAME]... [--param PATH]... [--keep-data]\n";
+
+static const char help[] =
+    "Draw stored runs with gnuplot. Everything comes from the database, so any past\n"
+    "run can be drawn again. RUN is a run id or a run name (all runs of that name).\n"
+    "\n"
+    "Kinds (--kind, default timeline):\n"
+    "  timeline  stacked panels over simulated time: requests/s and errors/s; p50/p99\n"
+    "            latency (log); L1 hit ratio and stale ratio; database calls/s; Redis\n"
+    "            backlog and pool queue. Fault windows are shaded, breaker-open\n"
+    "            intervals drawn as bands per node. Whole run, or one node with --node.\n"
+    "            Panels without data are left out and named at the bottom.\n"
+    "            Default: the last finished run. One picture per run.\n"
+    "  cdf       latency CDFs on a log axis, runs overlaid. Histograms are not stored:\n"
+    "            the points are the metrics latency.p50/p90/p99/p999/max_ms.\n"
+    "  nodes     per-node bars: failed and timed-out requests, p50 and p99 latency.\n"
+    "            Default: the last finished run.\n"
+    "  sweep     a metric (--metric, default latency.p99_ms) over the swept\n"
+    "            parameter (the params path that differs between runs of a variant;\n"
+    "            or --param PATH): a line per variant with 95% CI bars when there are\n"
+    "            replications; a heatmap of the mean for two parameters.\n"
+    "  compare   variants (runs.variant) side by side: mean and 95% CI per metric\n"
+    "            (--metric, repeatable; default latency.p99_ms, requests.error,\n"
+    "            db.calls, requests.stale).\n"
+    "cdf, sweep and compare draw all finished runs by default, one picture per\n"
+    "experiment.\n"
+    "\n"
+    "Options:\n"
+    "  --kind K        timeline, cdf, nodes, sweep or compare\n"
+    "  --out DIR       where the pictures go (created; default .)\n"
+    "  --format F      png (default, pngcairo) or svg\n"
+    "  --node N        timeline of node N instead of the whole run\n"
+    "  --metric NAME   metric for sweep/compare (repeatable)\n"
+    "  --param PATH    swept parameter for sweep (give two for a heatmap)\n"
+    "  --keep-data     keep the exported data files next to the pictures and print\n"
+    "                  the gnuplot command that redraws them (edit plots/KIND.gp, rerun)\n"
+    "\n"
+    "Pictures are named <run-name>-<kind>.<ext> (<experiment>-<kind>.<ext> for cdf,\n"
+    "sweep and compare; -r<id> is added when names collide); their paths are printed.\n"
+    "gnuplot: $CACHESTORM_GNUPLOT if set, else gnuplot on PATH (apt-get install\n"
+    "gnuplot-nox). Scripts: $CACHESTORM_PLOTS/KIND.gp if set, else ./plots/KIND.gp,\n"
+    "else next to the binary (../plots, ../share/cachestorm/plots).\n"
+    "\n"
+    "Examples:\n"
+    "  cachestorm plot runs.db                          timeline of the last run\n"
+    "  cachestorm plot runs.db 3 --node 2 --out pics    node 2 of run 3\n"
+    "  cachestorm plot runs.db --kind cdf --format svg\n"
+    "  cachestorm plot sweep.db --kind sweep --metric recovery_s\n"
+    "  cachestorm plot ab.db --kind compare --metric db.calls --metric latency.p99_ms\n"
+    "\n"
+    "Exit status: 0 drawn; 2 usage error, unknown run, a database with no runs;\n"
+    "3 missing, corrupt or foreign database, gnuplot missing or failing, output\n"
+    "not writable.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "cachestorm plot: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage);
+    return CS_USAGE;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    plot_opts o = {
+        .prog = "plot", .kind = "timeline", .out_dir = ".", .format = "png", .node = PLOT_NO_NODE};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            fputc('\n', stdout);
+            fputs(help, stdout);
+            return CS_OK;
+        } else if (strcmp(a, "--keep-data") == 0) {
+            o.keep_data = true;
+        } else if (a[0] == '-' && a[1] == '-') {
+            if (!has_value)
+                return usage_error("%s needs a value", a);
+            const char *val = argv[++i];
+            if (strcmp(a, "--kind") == 0)
+                o.kind = val;
+            else if (strcmp(a, "--out") == 0)
+                o.out_dir = val;
+            else if (strcmp(a, "--format") == 0)
+                o.format = val;
+            else if (strcmp(a, "--node") == 0) {
+                char *end;
+                long v = strtol(val, &end, 10);
+                if (!*val || *end || v < 0 || v > INT_MAX)
+                    return usage_error("--node takes a node number, not '%s'", val);
+                o.node = (int)v;
+            } else if (strcmp(a, "--metric") == 0) {
+                if (o.n_metrics == PLOT_MAX_LIST)
+                    return usage_error("at most 16 --metric%s", "");
+                o.metrics[o.n_metrics++] = val;
+            } else if (strcmp(a, "--param") == 0) {
+                if (o.n_params == 2)
+                    return usage_error("at most two --param (a line or a heatmap)%s", "");
+                o.params[o.n_params++] = val;
+            } else {
+                return usage_error("unknown option %s", a);
+            }
+        } else if (!o.db) {
+            o.db = a;
+        } else {
+            if (o.n_runs == PLOT_MAX_LIST)
+                return usage_error("at most 16 runs%s", "");
+            o.runs[o.n_runs++] = a;
+        }
+    }
+    if (!o.db)
+        return usage_error("which database?%s", "");
+    if (o.node >= 0 && strcmp(o.kind, "timeline") != 0)
+        fprintf(stderr, "cachestorm plot: --node applies to timeline only; ignored\n");
+    plot_files files = {0};
+    cs_err err = {0};
+    int rc = plot_draw(&o, &files, &err);
+    for (size_t i = 0; i < files.n; i++)
+        printf("%s\n", files.paths[i]);
+    fflush(stdout);
+    if (rc)
+        fprintf(stderr, "cachestorm plot: %s\n", err.msg);
+    plot_files_free(&files);
+    return rc;
+}

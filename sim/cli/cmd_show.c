@@ -1,0 +1,1042 @@
+/* cmd_show.c — `cachestorm show`: summary tables of stored runs
+ * (INTERFACES.md "Command line").
+ *
+ * Reads the store read-only and prints: a runs table; a metrics table with
+ * one row per metric (INTERFACES.md order, see store_metric_cmp) and one
+ * column per run; with --nodes a per-node table per run (requests, errors,
+ * latency percentiles: the per-instance view of the seed-000 load test).
+ * Aligned for humans, `--format tsv` and `--format json` for scripts.
+ * Everything is read from the database; nothing depends on how it was run.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sim/cli/cli.h"
+#include "sim/core/common.h"
+#include "sim/store/store.h"
+
+#define SHOW_DEFAULT_DB "runs.db"
+/* Terminal tables show at most this many runs side by side when no run ids
+ * are given (a sweep may hold hundreds); tsv and json show all. */
+#define SHOW_MAX_COLUMNS 10
+
+typedef enum { FMT_TABLE, FMT_TSV, FMT_JSON } out_format;
+
+/* Per-node columns, in order: the per-instance view of a load test. */
+static const char *const node_key_metrics[] = {
+    "requests.total",  "requests.ok",    "requests.error", "requests.timeout", "requests.stale",
+    "latency.mean_ms", "latency.p50_ms", "latency.p90_ms", "latency.p99_ms",   "latency.max_ms",
+};
+
+static const char usage_text[] =
+    "usage: cachestorm show [DB] [RUN...] [--format table|tsv|json] [--node N | --nodes]\n"
+    "                       [--transitions]\n";
+
+static const char help_text[] =
+    "\n"
+    "Summary tables of the runs stored in DB (default runs.db): a runs table\n"
+    "(id, experiment, variant, name, seed, status, simulated seconds, events,\n"
+    "wall-clock seconds) and a metrics table with one column per run and one row\n"
+    "per whole-run metric (requests.*, latency.*, l1.*, l2.*, ... recovery_s).\n"
+    "A value that is NULL or missing shows as '-'.\n"
+    "\n"
+    "  RUN          a run id (the id column) or a range A-B; default: all runs\n"
+    "               (--format table puts the last 10 of them side by side)\n"
+    "  --format F   table  aligned columns (default)\n"
+    "               tsv    tab-separated; '# runs', '# metrics', '# nodes' before\n"
+    "                      each table; full precision; NULL is an empty field\n"
+    "               json   one object: {\"database\", \"runs\": [{\"id\", ...,\n"
+    "                      \"metrics\": {NAME: VALUE}, \"nodes\": [...]}]}\n"
+    "  --node N     the metrics of node N instead of the whole run\n"
+    "  --nodes      add a per-node table (requests, errors, latency percentiles)\n"
+    "  --transitions\n"
+    "               add each run's state changes in time order: breakers\n"
+    "               (closed/open/half_open), connections, pool starvation,\n"
+    "               faults; with --node N only that node's (and the world's)\n"
+    "  -h, --help   this text\n"
+    "\n"
+    "examples:\n"
+    "  cachestorm show                           every run in ./runs.db\n"
+    "  cachestorm show sweep.db 3 7              runs 3 and 7 side by side\n"
+    "  cachestorm show sweep.db 10-19            runs 10 to 19\n"
+    "  cachestorm show runs.db 12 --nodes        run 12 and each node's share\n"
+    "  cachestorm show runs.db 12 --node 0       node 0's metrics of run 12\n"
+    "  cachestorm show runs.db 12 --transitions --node 0\n"
+    "                                           when node 0's breaker opened, and why\n"
+    "  cachestorm show runs.db --format json | jq '.runs[-1].metrics[\"latency.p99_ms\"]'\n"
+    "\n"
+    "exit status: 0 ok; 2 bad usage, no runs stored, or no such run;\n"
+    "3 the file is missing, unreadable, corrupt or not a cachestorm database.\n";
+
+/* ---- options ------------------------------------------------------------ */
+
+typedef struct show_opts {
+    const char *db;
+    int64_t *ids; /* selected run ids in the order given; NULL = all */
+    size_t nids, cap;
+    out_format format;
+    int node; /* --node N, or -1 */
+    bool nodes;
+    bool transitions;
+} show_opts;
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "cachestorm show: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s(cachestorm show --help explains)\n", usage_text);
+    return CS_USAGE;
+}
+
+/* Parse a non-negative integer; false if s is not exactly one. */
+static bool parse_int(const char *s, int64_t *out)
+{
+    if (!*s || !isdigit((unsigned char)*s))
+        return false;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* A run spec: N or A-B. */
+static bool parse_run_spec(const char *s, int64_t *lo, int64_t *hi)
+{
+    const char *dash = strchr(s, '-');
+    if (!dash) {
+        if (!parse_int(s, lo))
+            return false;
+        *hi = *lo;
+        return true;
+    }
+    char a[32];
+    size_t n = (size_t)(dash - s);
+    if (n == 0 || n >= sizeof a)
+        return false;
+    memcpy(a, s, n);
+    a[n] = 0;
+    return parse_int(a, lo) && parse_int(dash + 1, hi) && *lo <= *hi;
+}
+
+static void add_id(show_opts *o, int64_t id)
+{
+    for (size_t i = 0; i < o->nids; i++)
+        if (o->ids[i] == id)
+            return;
+    cs_grow((void **)&o->ids, &o->cap, o->nids + 1, sizeof *o->ids);
+    o->ids[o->nids++] = id;
+}
+
+/* Returns -1 to go on, or an exit status (help, usage error). */
+static int parse_args(int argc, char **argv, show_opts *o)
+{
+    bool only_positional = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        if (!only_positional && strcmp(a, "--") == 0) {
+            only_positional = true;
+            continue;
+        }
+        if (!only_positional && a[0] == '-' && a[1]) {
+            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+                printf("%s%s", usage_text, help_text);
+                return CS_OK;
+            }
+            if (strcmp(a, "--nodes") == 0) {
+                o->nodes = true;
+                continue;
+            }
+            if (strcmp(a, "--transitions") == 0) {
+                o->transitions = true;
+                continue;
+            }
+            size_t nlen = strcspn(a, "=");
+            bool takes_value = strncmp(a, "--format", nlen) == 0 && nlen == 8;
+            takes_value |= strncmp(a, "--node", nlen) == 0 && nlen == 6;
+            if (!takes_value)
+                return usage_error("unknown option '%s'", a);
+            if (a[nlen] == '=')
+                val = a + nlen + 1;
+            else if (i + 1 < argc)
+                val = argv[++i];
+            else
+                return usage_error("%s needs a value", a);
+            if (nlen == 8) {
+                if (strcmp(val, "table") == 0)
+                    o->format = FMT_TABLE;
+                else if (strcmp(val, "tsv") == 0)
+                    o->format = FMT_TSV;
+                else if (strcmp(val, "json") == 0)
+                    o->format = FMT_JSON;
+                else
+                    return usage_error("--format: '%s' is not one of table, tsv, json", val);
+            } else {
+                int64_t n;
+                if (!parse_int(val, &n) || n > 1000000)
+                    return usage_error("--node: '%s' is not a node number (0, 1, ...)", val);
+                o->node = (int)n;
+            }
+            continue;
+        }
+        int64_t lo, hi;
+        struct stat st;
+        /* The first positional is the database, unless it is a run id and
+         * no such file exists (then the database is ./runs.db). */
+        if (!o->db && !(parse_run_spec(a, &lo, &hi) && stat(a, &st) != 0)) {
+            o->db = a;
+            continue;
+        }
+        if (!parse_run_spec(a, &lo, &hi))
+            return usage_error("'%s' is not a run id (a number, or a range like 3-7)", a);
+        if (hi - lo > 100000)
+            return usage_error("run range '%s' is too long", a);
+        for (int64_t id = lo; id <= hi; id++)
+            add_id(o, id);
+    }
+    if (!o->db)
+        o->db = SHOW_DEFAULT_DB;
+    return -1;
+}
+
+/* ---- what we read ------------------------------------------------------- */
+
+typedef struct run_rec {
+    int64_t id, seed, sim_ns, events;
+    double wall_s;
+    bool has_sim, has_events, has_wall;
+    char *experiment, *variant, *name, *status, *started_at, *finished_at, *failure;
+} run_rec;
+
+/* A metric value: absent (no row), NULL, or a number. */
+enum { V_ABSENT = 0, V_NULL, V_NUM };
+typedef struct val {
+    double v;
+    int state;
+} val;
+
+/* A names × columns matrix of values. */
+typedef struct matrix {
+    char **names;
+    size_t nnames, ncols;
+    val *v; /* nnames * ncols */
+} matrix;
+
+typedef struct show_data {
+    run_rec *runs;
+    size_t nruns, cap;
+} show_data;
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? cs_strdup((const char *)t) : NULL;
+}
+
+static int db_fail(const char *path, sqlite3 *db, const char *what)
+{
+    fprintf(stderr, "cachestorm show: %s: %s: %s\n", path, what, sqlite3_errmsg(db));
+    return CS_IO;
+}
+
+static int load_runs(store *s, show_data *d)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT id, experiment, variant, name, seed, status, started_at, "
+                                "finished_at, sim_ns, events, wall_s, "
+                                "(SELECT reason FROM transitions t WHERE t.run_id = runs.id AND "
+                                " t.component = 'run' AND t.to_state = 'failed' LIMIT 1) "
+                                "FROM runs ORDER BY id",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(store_path(s), db, "cannot read runs");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        cs_grow((void **)&d->runs, &d->cap, d->nruns + 1, sizeof *d->runs);
+        run_rec *r = &d->runs[d->nruns++];
+        memset(r, 0, sizeof *r);
+        r->id = sqlite3_column_int64(st, 0);
+        r->experiment = col_text(st, 1);
+        r->variant = col_text(st, 2);
+        r->name = col_text(st, 3);
+        r->seed = sqlite3_column_int64(st, 4);
+        r->status = col_text(st, 5);
+        r->started_at = col_text(st, 6);
+        r->finished_at = col_text(st, 7);
+        r->has_sim = sqlite3_column_type(st, 8) != SQLITE_NULL;
+        r->sim_ns = sqlite3_column_int64(st, 8);
+        r->has_events = sqlite3_column_type(st, 9) != SQLITE_NULL;
+        r->events = sqlite3_column_int64(st, 9);
+        r->has_wall = sqlite3_column_type(st, 10) != SQLITE_NULL;
+        r->wall_s = sqlite3_column_double(st, 10);
+        r->failure = col_text(st, 11);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(store_path(s), db, "cannot read runs");
+    return CS_OK;
+}
+
+static void free_runs(show_data *d)
+{
+    for (size_t i = 0; i < d->nruns; i++) {
+        run_rec *r = &d->runs[i];
+        free(r->experiment), free(r->variant), free(r->name), free(r->status);
+        free(r->started_at), free(r->finished_at), free(r->failure);
+    }
+    free(d->runs);
+}
+
+/* Keep only the runs asked for, in the order asked; an unknown id is a
+ * usage error (exit 2) naming the ids that exist. */
+static int select_runs(const show_opts *o, show_data *d)
+{
+    if (d->nruns == 0) {
+        fprintf(stderr,
+                "cachestorm show: %s: no runs stored yet (store one with: cachestorm run "
+                "CONFIG --db %s)\n",
+                o->db, o->db);
+        return CS_USAGE;
+    }
+    if (!o->nids)
+        return CS_OK;
+    run_rec *sel = cs_calloc(o->nids, sizeof *sel);
+    bool *taken = cs_calloc(d->nruns, sizeof *taken);
+    int status = CS_OK;
+    for (size_t i = 0; i < o->nids; i++) {
+        size_t j = 0;
+        while (j < d->nruns && d->runs[j].id != o->ids[i])
+            j++;
+        if (j == d->nruns) {
+            fprintf(stderr,
+                    "cachestorm show: %s: no run %" PRId64 " (it holds %zu runs, ids %" PRId64
+                    " to %" PRId64 ")\n",
+                    o->db, o->ids[i], d->nruns, d->runs[0].id, d->runs[d->nruns - 1].id);
+            status = CS_USAGE;
+            break;
+        }
+        sel[i] = d->runs[j];
+        taken[j] = true;
+    }
+    if (status != CS_OK) {
+        free(sel);
+        free(taken);
+        return status;
+    }
+    for (size_t j = 0; j < d->nruns; j++)
+        if (!taken[j]) {
+            run_rec *r = &d->runs[j];
+            free(r->experiment), free(r->variant), free(r->name), free(r->status);
+            free(r->started_at), free(r->finished_at), free(r->failure);
+        }
+    free(d->runs);
+    free(taken);
+    d->runs = sel;
+    d->nruns = d->cap = o->nids;
+    return CS_OK;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return store_metric_cmp(*(char *const *)a, *(char *const *)b);
+}
+
+static long name_index(const matrix *m, const char *name)
+{
+    size_t lo = 0, hi = m->nnames;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = store_metric_cmp(m->names[mid], name);
+        if (c == 0)
+            return (long)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* One metric row read from the database. */
+typedef struct mrow {
+    size_t col;
+    char *name;
+    val v;
+} mrow;
+typedef struct mrows {
+    mrow *v;
+    size_t n, cap;
+} mrows;
+
+static void mrows_push(mrows *r, size_t col, sqlite3_stmt *st, int name_i, int val_i)
+{
+    cs_grow((void **)&r->v, &r->cap, r->n + 1, sizeof *r->v);
+    mrow *m = &r->v[r->n++];
+    m->col = col;
+    m->name = col_text(st, name_i);
+    if (!m->name)
+        m->name = cs_strdup("?");
+    m->v.state = sqlite3_column_type(st, val_i) == SQLITE_NULL ? V_NULL : V_NUM;
+    m->v.v = sqlite3_column_double(st, val_i);
+}
+
+/* Build the matrix of rows (names) × ncols from collected metric rows; when
+ * only is non-NULL, the names are exactly those of only[] that occur. */
+static void build_matrix(matrix *m, mrows *rows, size_t ncols, const char *const *only,
+                         size_t nonly)
+{
+    memset(m, 0, sizeof *m);
+    m->ncols = ncols;
+    size_t cap = 0;
+    for (size_t i = 0; i < rows->n; i++) {
+        if (only) {
+            size_t k = 0;
+            while (k < nonly && strcmp(only[k], rows->v[i].name) != 0)
+                k++;
+            if (k == nonly)
+                continue;
+        }
+        cs_grow((void **)&m->names, &cap, m->nnames + 1, sizeof *m->names);
+        m->names[m->nnames++] = rows->v[i].name;
+    }
+    if (m->nnames)
+        qsort(m->names, m->nnames, sizeof *m->names, name_cmp);
+    size_t w = 0;
+    for (size_t i = 0; i < m->nnames; i++)
+        if (w == 0 || strcmp(m->names[w - 1], m->names[i]) != 0)
+            m->names[w++] = m->names[i];
+    m->nnames = w;
+    for (size_t i = 0; i < m->nnames; i++)
+        m->names[i] = cs_strdup(m->names[i]);
+    m->v = cs_calloc(m->nnames * (ncols ? ncols : 1), sizeof *m->v);
+    for (size_t i = 0; i < rows->n; i++) {
+        long k = name_index(m, rows->v[i].name);
+        if (k >= 0)
+            m->v[(size_t)k * ncols + rows->v[i].col] = rows->v[i].v;
+    }
+}
+
+static void free_mrows(mrows *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i].name);
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
+static void free_matrix(matrix *m)
+{
+    for (size_t i = 0; i < m->nnames; i++)
+        free(m->names[i]);
+    free(m->names);
+    free(m->v);
+    memset(m, 0, sizeof *m);
+}
+
+/* The metrics of each selected run for one node (-1 = whole run) as a
+ * matrix names × runs. */
+static int load_metrics(store *s, const show_data *d, int node, matrix *m)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    mrows rows = {0};
+    int rc = sqlite3_prepare_v2(
+        db, "SELECT name, value FROM metrics WHERE run_id = ?1 AND node IS ?2", -1, &st, NULL);
+    for (size_t c = 0; rc == SQLITE_OK && c < d->nruns; c++) {
+        sqlite3_bind_int64(st, 1, d->runs[c].id);
+        if (node < 0)
+            sqlite3_bind_null(st, 2);
+        else
+            sqlite3_bind_int(st, 2, node);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            mrows_push(&rows, c, st, 0, 1);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        sqlite3_reset(st);
+    }
+    if (rc != SQLITE_OK) {
+        db_fail(store_path(s), db, "cannot read metrics");
+        sqlite3_finalize(st);
+        free_mrows(&rows);
+        return CS_IO;
+    }
+    sqlite3_finalize(st);
+    build_matrix(m, &rows, d->nruns, NULL, 0);
+    free_mrows(&rows);
+    return CS_OK;
+}
+
+/* Per-node metrics of one run as a matrix names × nodes; nodes_out gets
+ * the node numbers of the columns.  With key_only, only node_key_metrics
+ * (all metrics when the run has none of them). */
+static int load_node_metrics(store *s, int64_t run_id, bool key_only, matrix *m, int **nodes_out,
+                             size_t *nnodes)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    mrows rows = {0};
+    int *nodes = NULL;
+    size_t n = 0, cap = 0;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT node, name, value FROM metrics WHERE run_id = ? AND "
+                                "node IS NOT NULL ORDER BY node",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, run_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            int node = sqlite3_column_int(st, 0);
+            if (n == 0 || nodes[n - 1] != node) {
+                cs_grow((void **)&nodes, &cap, n + 1, sizeof *nodes);
+                nodes[n++] = node;
+            }
+            mrows_push(&rows, n - 1, st, 1, 2);
+        }
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        free_mrows(&rows);
+        free(nodes);
+        return db_fail(store_path(s), db, "cannot read per-node metrics");
+    }
+    size_t nkey = sizeof node_key_metrics / sizeof *node_key_metrics;
+    build_matrix(m, &rows, n, key_only ? node_key_metrics : NULL, nkey);
+    if (key_only && m->nnames == 0) {
+        free_matrix(m);
+        build_matrix(m, &rows, n, NULL, 0);
+    }
+    free_mrows(&rows);
+    *nodes_out = nodes;
+    *nnodes = n;
+    return CS_OK;
+}
+
+/* ---- formatting --------------------------------------------------------- */
+
+/* A number as people read it: integers whole, others to 4 significant
+ * digits (fixed when large). */
+static void fmt_human(char *buf, size_t n, double v)
+{
+    double a = fabs(v);
+    if (!isfinite(v))
+        snprintf(buf, n, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+    else if (v == floor(v) && a < 1e15)
+        snprintf(buf, n, "%.0f", v);
+    else if (a >= 1e4)
+        snprintf(buf, n, "%.1f", v);
+    else if (a >= 1e-3)
+        snprintf(buf, n, "%.4g", v);
+    else
+        snprintf(buf, n, "%.3e", v);
+}
+
+/* A number for scripts: the shortest text that reads back the same. */
+static void fmt_exact(char *buf, size_t n, double v)
+{
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+        snprintf(buf, n, "%.0f", v);
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+static void fmt_val(char *buf, size_t n, val v, out_format f)
+{
+    if (v.state != V_NUM)
+        snprintf(buf, n, "%s", f == FMT_TSV ? "" : "-");
+    else if (f == FMT_TABLE)
+        fmt_human(buf, n, v.v);
+    else
+        fmt_exact(buf, n, v.v);
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+typedef struct table {
+    size_t ncols, nrows, cap;
+    char **cells; /* row-major, row 0 = header */
+    bool *right;  /* per column: right-aligned (numbers) */
+} table;
+
+static void table_init(table *t, size_t ncols)
+{
+    memset(t, 0, sizeof *t);
+    t->ncols = ncols;
+    t->right = cs_calloc(ncols, sizeof *t->right);
+}
+
+/* Append a cell (copied) to the table, filling rows left to right. */
+static void table_put(table *t, const char *text)
+{
+    size_t used = t->nrows;
+    cs_grow((void **)&t->cells, &t->cap, used + 1, sizeof *t->cells);
+    t->cells[used] = cs_strdup(text ? text : "-");
+    t->nrows++;
+}
+
+static void table_putv(table *t, val v, out_format f)
+{
+    char buf[64];
+    fmt_val(buf, sizeof buf, v, f);
+    table_put(t, buf);
+}
+
+/* Columns of text as wide as their widest cell (UTF-8 aware). */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xc0) != 0x80;
+    return w;
+}
+
+static void table_print(table *t, const char *title, out_format f, FILE *out)
+{
+    size_t rows = t->nrows / t->ncols;
+    if (f == FMT_TSV) {
+        fprintf(out, "# %s\n", title);
+        for (size_t r = 0; r < rows; r++)
+            for (size_t c = 0; c < t->ncols; c++) {
+                const char *cell = t->cells[r * t->ncols + c];
+                for (const char *p = cell; *p; p++) /* keep one record per line */
+                    fputc(*p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p, out);
+                fputc(c + 1 == t->ncols ? '\n' : '\t', out);
+            }
+        return;
+    }
+    size_t *w = cs_calloc(t->ncols, sizeof *w);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < t->ncols; c++) {
+            size_t cw = text_width(t->cells[r * t->ncols + c]);
+            w[c] = cw > w[c] ? cw : w[c];
+        }
+    fprintf(out, "%s\n", title);
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t c = 0; c < t->ncols; c++) {
+            const char *cell = t->cells[r * t->ncols + c];
+            size_t pad = w[c] - text_width(cell);
+            bool last = c + 1 == t->ncols;
+            if (t->right[c])
+                fprintf(out, "%*s%s", (int)pad, "", cell);
+            else
+                fprintf(out, "%s%*s", cell, last ? 0 : (int)pad, "");
+            if (!last)
+                fputs("  ", out);
+        }
+        fputc('\n', out);
+    }
+    free(w);
+}
+
+static void table_free(table *t)
+{
+    for (size_t i = 0; i < t->nrows; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    free(t->right);
+}
+
+/* ---- the three outputs -------------------------------------------------- */
+
+static void fmt_i64(char *buf, size_t n, int64_t v)
+{
+    snprintf(buf, n, "%" PRId64, v);
+}
+
+static void print_runs_table(const show_data *d, out_format f, FILE *out)
+{
+    static const char *const head[] = {"id",     "experiment", "variant", "name",  "seed",
+                                       "status", "sim s",      "events",  "wall s"};
+    static const char *const tsv_head[] = {"id",     "experiment", "variant", "name",  "seed",
+                                           "status", "sim_s",      "events",  "wall_s"};
+    static const bool right[] = {1, 0, 0, 0, 1, 0, 1, 1, 1};
+    table t;
+    table_init(&t, 9);
+    memcpy(t.right, right, sizeof right);
+    for (size_t c = 0; c < 9; c++)
+        table_put(&t, f == FMT_TSV ? tsv_head[c] : head[c]);
+    char buf[64];
+    for (size_t i = 0; i < d->nruns; i++) {
+        const run_rec *r = &d->runs[i];
+        fmt_i64(buf, sizeof buf, r->id);
+        table_put(&t, buf);
+        table_put(&t, r->experiment ? r->experiment : (f == FMT_TSV ? "" : "-"));
+        table_put(&t, r->variant ? r->variant : (f == FMT_TSV ? "" : "-"));
+        table_put(&t, r->name);
+        snprintf(buf, sizeof buf, "%" PRIu64, (uint64_t)r->seed);
+        table_put(&t, buf);
+        table_put(&t, r->status);
+        table_putv(&t, (val){ns_to_s(r->sim_ns), r->has_sim ? V_NUM : V_NULL}, f);
+        table_putv(&t, (val){(double)r->events, r->has_events ? V_NUM : V_NULL}, f);
+        table_putv(&t, (val){r->wall_s, r->has_wall ? V_NUM : V_NULL}, f);
+    }
+    table_print(&t, "runs", f, out);
+    table_free(&t);
+    if (f != FMT_TABLE)
+        return;
+    for (size_t i = 0; i < d->nruns; i++) {
+        const run_rec *r = &d->runs[i];
+        if (r->status && strcmp(r->status, "failed") == 0)
+            fprintf(out, "run %" PRId64 " failed: %s\n", r->id,
+                    r->failure ? r->failure : "(no reason recorded)");
+        else if (r->status && strcmp(r->status, "running") == 0)
+            fprintf(out,
+                    "run %" PRId64 " is running: under way, or its process died before it "
+                    "finished\n",
+                    r->id);
+    }
+}
+
+/* Metrics table: rows = metric names, columns = runs (from first_col on). */
+static void print_metrics_table(const show_data *d, const matrix *m, size_t first_col, int node,
+                                out_format f, FILE *out)
+{
+    size_t ncols = d->nruns - first_col;
+    table t;
+    table_init(&t, ncols + 1);
+    for (size_t c = 1; c <= ncols; c++)
+        t.right[c] = true;
+    char buf[64];
+    table_put(&t, "metric");
+    for (size_t c = first_col; c < d->nruns; c++) {
+        snprintf(buf, sizeof buf, f == FMT_TABLE ? "run %" PRId64 : "%" PRId64, d->runs[c].id);
+        table_put(&t, buf);
+    }
+    for (size_t k = 0; k < m->nnames; k++) {
+        table_put(&t, m->names[k]);
+        for (size_t c = first_col; c < d->nruns; c++)
+            table_putv(&t, m->v[k * m->ncols + c], f);
+    }
+    char title[96];
+    if (node >= 0)
+        snprintf(title, sizeof title, "metrics of node %d", node);
+    else
+        snprintf(title, sizeof title, "metrics");
+    if (f == FMT_TABLE && first_col > 0)
+        snprintf(title + strlen(title), sizeof title - strlen(title),
+                 " (the last %zu of %zu runs; name run ids to see others)", ncols, d->nruns);
+    if (f == FMT_TABLE && m->nnames == 0) {
+        fprintf(out, "%s: none stored\n", title);
+    } else {
+        table_print(&t, title, f, out);
+    }
+    table_free(&t);
+}
+
+/* Per-node tables, one per run: rows = nodes, columns = key metrics (tsv
+ * titles them '# nodes RUN'). */
+static int print_nodes(store *s, const show_data *d, out_format f, FILE *out)
+{
+    for (size_t i = 0; i < d->nruns; i++) {
+        matrix m;
+        int *nodes = NULL;
+        size_t nn = 0;
+        if (load_node_metrics(s, d->runs[i].id, true, &m, &nodes, &nn))
+            return CS_IO;
+        char title[64];
+        snprintf(title, sizeof title,
+                 f == FMT_TABLE ? "run %" PRId64 " per node" : "nodes %" PRId64, d->runs[i].id);
+        if (nn == 0) {
+            if (f == FMT_TABLE)
+                fprintf(out, "\n%s: no per-node metrics stored\n", title);
+        } else {
+            table t;
+            table_init(&t, m.nnames + 1);
+            for (size_t c = 0; c <= m.nnames; c++)
+                t.right[c] = true;
+            table_put(&t, "node");
+            for (size_t k = 0; k < m.nnames; k++)
+                table_put(&t, m.names[k]);
+            char buf[32];
+            for (size_t c = 0; c < nn; c++) {
+                snprintf(buf, sizeof buf, "%d", nodes[c]);
+                table_put(&t, buf);
+                for (size_t k = 0; k < m.nnames; k++)
+                    table_putv(&t, m.v[k * m.ncols + c], f);
+            }
+            fputc('\n', out);
+            table_print(&t, title, f, out);
+            table_free(&t);
+        }
+        free(nodes);
+        free_matrix(&m);
+    }
+    return CS_OK;
+}
+
+/* One run's transitions (node -1: every node and the world-level rows;
+ * else that node's rows and the world's), in time order, as a table; in
+ * json (out_json) as a list. */
+static int print_transitions(store *s, int64_t run_id, int node, out_format f, FILE *out,
+                             void (*json_row)(FILE *, double, const char *, const char *,
+                                              const char *, const char *, const char *, bool))
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT t_ns, node, component, from_state, to_state, reason "
+                                "FROM transitions WHERE run_id = ?1 AND (?2 < 0 OR node IS NULL "
+                                "OR node = ?2) ORDER BY t_ns, rowid",
+                                -1, &st, NULL);
+    table t;
+    static const bool right[] = {1, 1, 0, 0, 0, 0};
+    bool table_out = f != FMT_JSON;
+    if (table_out) {
+        table_init(&t, 6);
+        memcpy(t.right, right, sizeof right);
+        static const char *const head[] = {"t s", "node", "component", "from", "to", "reason"};
+        static const char *const tsv_head[] = {"t_s", "node", "component", "from", "to", "reason"};
+        for (size_t c = 0; c < 6; c++)
+            table_put(&t, f == FMT_TSV ? tsv_head[c] : head[c]);
+    }
+    size_t n = 0;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_int(st, 2, node);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            double t_s = (double)sqlite3_column_int64(st, 0) / 1e9;
+            char tbuf[32], nbuf[16];
+            snprintf(tbuf, sizeof tbuf, f == FMT_TSV ? "%.9f" : "%.3f", t_s);
+            bool world = sqlite3_column_type(st, 1) == SQLITE_NULL;
+            snprintf(nbuf, sizeof nbuf, "%d", sqlite3_column_int(st, 1));
+            const char *cells[4];
+            for (int c = 0; c < 4; c++) {
+                const unsigned char *x = sqlite3_column_text(st, 2 + c);
+                cells[c] = (const char *)x; /* NULL stays null in json, empty in tables */
+            }
+            if (table_out) {
+                table_put(&t, tbuf);
+                table_put(&t, world ? "-" : nbuf);
+                for (int c = 0; c < 4; c++)
+                    table_put(&t, cells[c] ? cells[c] : "");
+            } else {
+                json_row(out, t_s, world ? NULL : nbuf, cells[0], cells[1], cells[2], cells[3],
+                         n == 0);
+            }
+            n++;
+        }
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        if (table_out)
+            table_free(&t);
+        return db_fail(store_path(s), db, "cannot read transitions");
+    }
+    if (table_out) {
+        char title[80];
+        snprintf(title, sizeof title,
+                 f == FMT_TABLE ? "run %" PRId64 " transitions" : "transitions %" PRId64, run_id);
+        if (n == 0 && f == FMT_TABLE)
+            fprintf(out, "\n%s: none stored%s\n", title, node >= 0 ? " for this node" : "");
+        else {
+            fputc('\n', out);
+            table_print(&t, title, f, out);
+        }
+        table_free(&t);
+    }
+    return CS_OK;
+}
+
+static void json_str(FILE *out, const char *s)
+{
+    if (!s) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void json_num(FILE *out, val v)
+{
+    char buf[64];
+    if (v.state != V_NUM || !isfinite(v.v)) {
+        fputs("null", out);
+        return;
+    }
+    fmt_exact(buf, sizeof buf, v.v);
+    fputs(buf, out);
+}
+
+/* {"NAME": VALUE, ...} of column col of m (absent names left out). */
+static void json_metrics(FILE *out, const matrix *m, size_t col)
+{
+    fputc('{', out);
+    bool first = true;
+    for (size_t k = 0; k < m->nnames; k++) {
+        val v = m->v[k * m->ncols + col];
+        if (v.state == V_ABSENT)
+            continue;
+        fputs(first ? "" : ", ", out);
+        first = false;
+        json_str(out, m->names[k]);
+        fputs(": ", out);
+        json_num(out, v);
+    }
+    fputc('}', out);
+}
+
+static void json_transition(FILE *out, double t_s, const char *node, const char *component,
+                            const char *from, const char *to, const char *reason, bool first)
+{
+    char buf[64];
+    fmt_exact(buf, sizeof buf, t_s);
+    fprintf(out, "%s{\"t_s\": %s, \"node\": %s, \"component\": ", first ? "" : ", ", buf,
+            node ? node : "null");
+    json_str(out, component);
+    fputs(", \"from\": ", out);
+    json_str(out, from);
+    fputs(", \"to\": ", out);
+    json_str(out, to);
+    fputs(", \"reason\": ", out);
+    json_str(out, reason);
+    fputc('}', out);
+}
+
+static int print_json(store *s, const show_opts *o, const show_data *d, const matrix *m, FILE *out)
+{
+    fputs("{\"database\": ", out);
+    json_str(out, o->db);
+    fputs(", \"runs\": [", out);
+    for (size_t i = 0; i < d->nruns; i++) {
+        const run_rec *r = &d->runs[i];
+        fprintf(out, "%s\n  {\"id\": %" PRId64 ", \"experiment\": ", i ? "," : "", r->id);
+        json_str(out, r->experiment);
+        fputs(", \"variant\": ", out);
+        json_str(out, r->variant);
+        fputs(", \"name\": ", out);
+        json_str(out, r->name);
+        fprintf(out, ", \"seed\": %" PRIu64 ", \"status\": ", (uint64_t)r->seed);
+        json_str(out, r->status);
+        fputs(", \"started_at\": ", out);
+        json_str(out, r->started_at);
+        fputs(", \"finished_at\": ", out);
+        json_str(out, r->finished_at);
+        if (r->has_sim)
+            fprintf(out, ", \"sim_ns\": %" PRId64, r->sim_ns);
+        else
+            fputs(", \"sim_ns\": null", out);
+        if (r->has_events)
+            fprintf(out, ", \"events\": %" PRId64, r->events);
+        else
+            fputs(", \"events\": null", out);
+        fputs(", \"wall_s\": ", out);
+        json_num(out, (val){r->wall_s, r->has_wall ? V_NUM : V_NULL});
+        if (r->failure) {
+            fputs(", \"failure\": ", out);
+            json_str(out, r->failure);
+        }
+        fputs(",\n   \"metrics\": ", out);
+        json_metrics(out, m, i);
+        if (o->nodes || o->node >= 0) {
+            matrix nm;
+            int *nodes = NULL;
+            size_t nn = 0;
+            if (load_node_metrics(s, r->id, false, &nm, &nodes, &nn))
+                return CS_IO;
+            fputs(",\n   \"nodes\": [", out);
+            bool first = true;
+            for (size_t c = 0; c < nn; c++) {
+                if (o->node >= 0 && nodes[c] != o->node)
+                    continue;
+                fprintf(out, "%s{\"node\": %d, \"metrics\": ", first ? "" : ", ", nodes[c]);
+                first = false;
+                json_metrics(out, &nm, c);
+                fputc('}', out);
+            }
+            fputc(']', out);
+            free(nodes);
+            free_matrix(&nm);
+        }
+        if (o->transitions) {
+            fputs(",\n   \"transitions\": [", out);
+            if (print_transitions(s, r->id, o->node, FMT_JSON, out, json_transition))
+                return CS_IO;
+            fputc(']', out);
+        }
+        fputc('}', out);
+    }
+    fputs("\n]}\n", out);
+    return CS_OK;
+}
+
+/* ---- the command -------------------------------------------------------- */
+
+int cmd_show(int argc, char **argv)
+{
+    show_opts o = {.node = -1, .format = FMT_TABLE};
+    int status = parse_args(argc, argv, &o);
+    if (status >= 0) {
+        free(o.ids);
+        return status;
+    }
+    store *s = NULL;
+    cs_err err = {0};
+    if (store_open_readonly(o.db, &s, &err)) {
+        fprintf(stderr, "cachestorm show: %s\n", err.msg);
+        free(o.ids);
+        return err.code;
+    }
+    show_data d = {0};
+    matrix m = {0};
+    status = load_runs(s, &d);
+    if (status == CS_OK)
+        status = select_runs(&o, &d);
+    if (status == CS_OK)
+        status = load_metrics(s, &d, o.format == FMT_JSON ? -1 : o.node, &m);
+    if (status == CS_OK && o.node >= 0 && o.format != FMT_JSON && m.nnames == 0) {
+        fprintf(stderr, "cachestorm show: %s: no metrics stored for node %d in %s\n", o.db, o.node,
+                o.nids ? "these runs" : "any run");
+        status = CS_USAGE;
+    }
+    FILE *out = stdout;
+    if (status == CS_OK && o.format == FMT_JSON) {
+        status = print_json(s, &o, &d, &m, out);
+    } else if (status == CS_OK) {
+        print_runs_table(&d, o.format, out);
+        size_t first = 0;
+        if (o.format == FMT_TABLE && !o.nids && d.nruns > SHOW_MAX_COLUMNS)
+            first = d.nruns - SHOW_MAX_COLUMNS;
+        fputc('\n', out);
+        print_metrics_table(&d, &m, first, o.node, o.format, out);
+        if (o.nodes)
+            status = print_nodes(s, &d, o.format, out);
+        for (size_t i = 0; status == CS_OK && o.transitions && i < d.nruns; i++)
+            status = print_transitions(s, d.runs[i].id, o.node, o.format, out, NULL);
+    }
+    if (fflush(out) != 0 && status == CS_OK) {
+        fprintf(stderr, "cachestorm show: cannot write the output: %s\n", strerror(errno));
+        status = CS_IO;
+    }
+    free_matrix(&m);
+    free_runs(&d);
+    store_close(s);
+    free(o.ids);
+    return status;
+}

@@ -1,0 +1,216 @@
+/* cmd_sweep.c — `cachestorm sweep EXPERIMENT [--db FILE] [-j N] [--set PATH=VALUE]...
+ * [--metric NAME]... [--quiet]`: every run of an experiment (variants × sweep
+ * points × replications) into one database, as separate processes in a local
+ * pool (sim/experiment's executor), then a summary table with one row per
+ * scenario: mean ± 95 % CI half-width of a few metrics over its
+ * replications.  The rows of each run depend only on its config and seed,
+ * never on -j (ARCHITECTURE.md, determinism contract). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/cli/cli.h"
+#include "sim/cli/cli_args.h"
+#include "sim/run/experiment.h"
+
+/* Summary columns when no --metric is given: the first few of these that
+ * some run produced. */
+static const char *const default_metrics[] = {
+    "requests.total", "requests.error", "latency.mean_ms",        "latency.p99_ms",
+    "db.calls",       "recovery_s",     "theory.sojourn_mean_ms", NULL};
+#define SWEEP_MAX_COLUMNS 6
+
+static void help(FILE *f)
+{
+    fprintf(f, "usage: cachestorm sweep EXPERIMENT [--db FILE] [-j N] [--set PATH=VALUE]...\n"
+               "                        [--metric NAME]... [--quiet]\n"
+               "\n"
+               "Runs every run of an experiment — each variant at each sweep point, each\n"
+               "replication — as separate processes, N at a time, all into one database,\n"
+               "then prints one row per scenario: the mean and 95%% CI half-width over its\n"
+               "replications. The stored rows are the same for any -j.\n"
+               "\n"
+               "  --db FILE          the run store (default runs.db)\n"
+               "  -j N               processes at once (default: the number of cores)\n"
+               "  --set PATH=VALUE   override a config key in every run (repeatable)\n"
+               "  --metric NAME      a summary column (repeatable; default: requests.total,\n"
+               "                     requests.error, latency.mean_ms, latency.p99_ms, ...)\n"
+               "  --quiet            no summary table\n"
+               "\n"
+               "examples:\n"
+               "  cachestorm sweep experiments/mm1-validation.yaml --db sweep.db -j 2\n"
+               "  cachestorm show sweep.db ; cachestorm plot sweep.db --kind sweep\n"
+               "\n"
+               "exit status: 0 ok; 2 bad usage or experiment; 3 a run or the database failed.\n");
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "12.3 ± 0.4", "12.3" (one run) or "-" (no value). */
+static void mean_ci_str(const run_rows *const *rows, size_t n, const char *metric, char *buf,
+                        size_t cap)
+{
+    double *x = cs_calloc(n + 1, sizeof *x), m, half;
+    size_t used;
+    for (size_t i = 0; i < n; i++)
+        x[i] = rows_get_metric(rows[i], -1, metric);
+    expect_mean_ci(x, n, &m, NULL, &half, &used);
+    free(x);
+    if (!used)
+        snprintf(buf, cap, "-");
+    else if (used < 2)
+        snprintf(buf, cap, "%.4g", m);
+    else
+        snprintf(buf, cap, "%.4g ± %.2g", m, half);
+}
+
+/* Print the summary: one row per scenario. */
+static void summary(const experiment *e, const exp_result *res, const char **metrics, size_t nm)
+{
+    const char **cols = cs_calloc(SWEEP_MAX_COLUMNS + nm + 1, sizeof *cols);
+    size_t nc = 0;
+    if (nm) {
+        for (size_t i = 0; i < nm; i++)
+            cols[nc++] = metrics[i];
+    } else {
+        for (int k = 0; default_metrics[k] && nc < SWEEP_MAX_COLUMNS; k++) {
+            bool have = false;
+            for (size_t i = 0; i < e->nruns && !have; i++)
+                have = !isnan(rows_get_metric(&res[i].rows, -1, default_metrics[k]));
+            if (have)
+                cols[nc++] = default_metrics[k];
+        }
+    }
+    size_t ncell = e->nsc * (nc + 2);
+    char(*cell)[96] = cs_calloc(ncell + 1, sizeof *cell);
+    int *w = cs_calloc(nc + 2, sizeof *w);
+    w[0] = (int)strlen("scenario");
+    w[1] = (int)strlen("runs");
+    for (size_t c = 0; c < nc; c++)
+        w[c + 2] = (int)strlen(cols[c]);
+    for (size_t s = 0; s < e->nsc; s++) {
+        const exp_scenario *sc = &e->sc[s];
+        char(*row)[96] = cell + s * (nc + 2);
+        snprintf(row[0], 96, "%s%s%s", sc->variant ? sc->variant : "",
+                 sc->variant && *sc->point ? ", " : "",
+                 sc->variant || *sc->point ? sc->point : e->name);
+        size_t n;
+        const run_rows **rows = exp_scenario_rows(e, s, res, &n);
+        snprintf(row[1], 96, "%zu", n);
+        for (size_t c = 0; c < nc; c++)
+            mean_ci_str(rows, n, cols[c], row[c + 2], 96);
+        free(rows);
+        for (size_t c = 0; c < nc + 2; c++) {
+            /* count characters, not bytes: '±' is two bytes */
+            int len = 0;
+            for (const char *p = row[c]; *p; p++)
+                len += ((unsigned char)*p & 0xC0) != 0x80;
+            w[c] = len > w[c] ? len : w[c];
+        }
+    }
+    printf("%-*s  %*s", w[0], "scenario", w[1], "runs");
+    for (size_t c = 0; c < nc; c++)
+        printf("  %*s", w[c + 2], cols[c]);
+    printf("\n");
+    for (size_t s = 0; s < e->nsc; s++) {
+        char(*row)[96] = cell + s * (nc + 2);
+        for (size_t c = 0; c < nc + 2; c++) {
+            int len = 0;
+            for (const char *p = row[c]; *p; p++)
+                len += ((unsigned char)*p & 0xC0) != 0x80;
+            int pad = w[c] - len;
+            if (c == 0)
+                printf("%s%*s", row[c], pad, "");
+            else
+                printf("  %*s%s", pad, "", row[c]);
+        }
+        printf("\n");
+    }
+    free(cell);
+    free(w);
+    free(cols);
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    const char *db = "runs.db";
+    bool quiet = false;
+    long jobs_opt = exp_default_jobs();
+    cli_strs set_opt = {0}, metric_opt = {0}, pos = {0};
+    const cli_opt opts[] = {
+        {"--db", NULL, OPT_STR, &db, 0, 0},
+        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
+        {"--metric", NULL, OPT_STRS, &metric_opt, 0, 0},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
+        {NULL, NULL, 0, NULL, 0, 0},
+    };
+    int rc = cli_parse("sweep", argc, argv, opts, "EXPERIMENT", 1, &pos, help);
+    if (rc) {
+        rc = rc == CLI_HELP ? CS_OK : rc;
+        goto out;
+    }
+    int jobs = (int)jobs_opt;
+    const char *path = pos.v[0];
+    const char **sets = set_opt.v, **metrics = metric_opt.v;
+    int nsets = set_opt.n;
+    size_t nm = (size_t)metric_opt.n;
+    experiment e;
+    cs_err err = {0};
+    if ((rc = exp_load(path, sets, nsets, &e, &err))) {
+        fprintf(stderr, "%s\n", err.msg);
+        goto out;
+    }
+    exp_result *res = cs_calloc(e.nruns + 1, sizeof *res);
+    double t0 = now_s();
+    rc = exp_execute(&e, db, jobs, exp_progress_line, (void *)path, res, &err);
+    double wall = now_s() - t0;
+    if (rc) {
+        fprintf(stderr, "cachestorm sweep: %s\n", err.msg);
+    } else {
+        size_t failed = 0;
+        for (size_t i = 0; i < e.nruns; i++)
+            if (res[i].rc) {
+                failed++;
+                fprintf(stderr, "cachestorm sweep: run %zu (%s, seed %lld): %s\n", i,
+                        e.sc[e.runs[i].scenario].name, (long long)e.runs[i].seed, res[i].msg);
+            }
+        int64_t lo = INT64_MAX, hi = 0;
+        for (size_t i = 0; i < e.nruns; i++)
+            if (!res[i].rc) {
+                lo = res[i].run_id < lo ? res[i].run_id : lo;
+                hi = res[i].run_id > hi ? res[i].run_id : hi;
+            }
+        printf("sweep %s: %zu runs (", e.name, e.nruns);
+        if (e.nvariants)
+            printf("%zu variants × ", e.nvariants);
+        printf("%zu points × %zu replications), -j %d, %.2f s, %s",
+               e.nsc / (e.nvariants ? e.nvariants : 1), e.replications, jobs, wall, db);
+        if (lo <= hi)
+            printf(" runs %lld-%lld", (long long)lo, (long long)hi);
+        if (failed)
+            printf(", %zu FAILED", failed);
+        printf("\n");
+        if (!quiet) {
+            printf("\n");
+            summary(&e, res, metrics, nm);
+        }
+        if (failed)
+            rc = exp_results_status(res, e.nruns);
+    }
+    exp_results_free(res, e.nruns);
+    free(res);
+    exp_free(&e);
+out:
+    cli_strs_free(&set_opt);
+    cli_strs_free(&metric_opt);
+    cli_strs_free(&pos);
+    return rc;
+}

@@ -1,0 +1,267 @@
+/* cmd_tune.c — `cachestorm tune EXPERIMENT [--db FILE] [-j N] [--set PATH=VALUE]... [--top N]`:
+ * evaluates every point of the experiment's sweep grid (× variants) with its
+ * replications (sim/experiment's executor), scores each with the
+ * `objective:` (minimize or maximize an expression, the mean over the
+ * replications unless it aggregates itself) and its constraints (rules as in
+ * `expect:`, judged over the replications), and prints the points ranked:
+ * those meeting every constraint first, best objective on top.  A grid
+ * search, on purpose: the grid is what the user wrote, every point is
+ * stored, and the answer is the same for any -j. */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cli/cli.h"
+#include "sim/cli/cli_args.h"
+#include "sim/run/experiment.h"
+
+static void help(FILE *f)
+{
+    fprintf(f,
+            "usage: cachestorm tune EXPERIMENT [--db FILE] [-j N] [--set PATH=VALUE]... [--top N]\n"
+            "\n"
+            "Runs every point of the experiment's sweep grid (and every variant) with its\n"
+            "replications, and ranks the points by the experiment's objective:\n"
+            "\n"
+            "  objective:\n"
+            "    minimize: latency.p99_ms            # or maximize: ...; any expression\n"
+            "    constraints:                        # rules, judged over the replications\n"
+            "      - requests.error / requests.total <= 0.1%%\n"
+            "      - mean(db.peak_concurrency) < 40\n"
+            "\n"
+            "The objective is the mean over the replications (± its 95%% CI). Points that\n"
+            "meet every constraint rank first.\n"
+            "\n"
+            "  --db FILE          the run store (default runs.db)\n"
+            "  -j N               processes at once (default: the number of cores)\n"
+            "  --set PATH=VALUE   override a config key in every run (repeatable)\n"
+            "  --top N            print only the N best points (default: all)\n"
+            "\n"
+            "exit status: 0 a point meets every constraint; 1 none does; 2 bad usage,\n"
+            "experiment or objective; 3 a run or the database failed.\n");
+}
+
+typedef struct point {
+    size_t sc;
+    double obj, half; /* objective and its 95 % half-width (NAN when n < 2) */
+    bool feasible;
+    char broken[200]; /* the first violated constraint and its value */
+} point;
+
+/* Sort: feasible first, then by objective (NaN last), then grid order. */
+static int point_cmp_dir(const point *a, const point *b, bool maximize)
+{
+    if (a->feasible != b->feasible)
+        return a->feasible ? -1 : 1;
+    bool na = isnan(a->obj), nb = isnan(b->obj);
+    if (na != nb)
+        return na ? 1 : -1;
+    if (!na && a->obj != b->obj)
+        return (a->obj < b->obj) != maximize ? -1 : 1;
+    return a->sc < b->sc ? -1 : a->sc > b->sc;
+}
+static int point_cmp_min(const void *a, const void *b)
+{
+    return point_cmp_dir(a, b, false);
+}
+static int point_cmp_max(const void *a, const void *b)
+{
+    return point_cmp_dir(a, b, true);
+}
+
+/* Display width of UTF-8 text. */
+static int width(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Score every scenario of e into pts (objective, CI, constraints). */
+static void score(const experiment *e, const exp_result *res, point *pts)
+{
+    for (size_t s = 0; s < e->nsc; s++) {
+        point *p = &pts[s];
+        p->sc = s;
+        size_t n;
+        const run_rows **rows = exp_scenario_rows(e, s, res, &n);
+        if (e->objective.aggregate) {
+            expect_val v = expect_value(&e->objective, rows, n, -1);
+            p->obj = v.mid;
+            p->half = v.interval ? (v.hi - v.lo) / 2 : NAN;
+        } else {
+            double *x = cs_calloc(n + 1, sizeof *x);
+            for (size_t i = 0; i < n; i++)
+                x[i] = expect_value(&e->objective, rows + i, 1, -1).mid;
+            expect_mean_ci(x, n, &p->obj, NULL, &p->half, NULL);
+            free(x);
+        }
+        p->feasible = n > 0;
+        if (n == 0)
+            snprintf(p->broken, sizeof p->broken, "no run finished");
+        for (size_t k = 0; k < e->nconstraints && p->feasible; k++) {
+            expect_verdict v;
+            expect_judge(&e->constraints[k], rows, n, &v);
+            if (!v.pass) {
+                p->feasible = false;
+                char val[64];
+                expect_val_str(v.lhs, val, sizeof val);
+                snprintf(p->broken, sizeof p->broken, "%.120s (%s)", e->constraints[k].text, val);
+            }
+        }
+        free(rows);
+    }
+}
+
+/* The ranked table: rank, variant, one column per swept path, objective, constraints. */
+static void print_ranking(const experiment *e, const point *pts, size_t rows_out)
+{
+    size_t ncol = 2 + (e->nvariants ? 1 : 0) + e->naxes + 1;
+    char(*cell)[256] = cs_calloc((rows_out + 1) * ncol, sizeof *cell);
+    int *w = cs_calloc(ncol, sizeof *w);
+    for (size_t r = 0; r <= rows_out; r++) {
+        char(*row)[256] = cell + r * ncol;
+        size_t c = 0;
+        if (r == 0) {
+            snprintf(row[c++], 256, "rank");
+            if (e->nvariants)
+                snprintf(row[c++], 256, "variant");
+            for (size_t a = 0; a < e->naxes; a++)
+                snprintf(row[c++], 256, "%.200s", e->axes[a]);
+            snprintf(row[c++], 256, "%s %.150s", e->maximize ? "max" : "min", e->objective.text);
+            snprintf(row[c++], 256, "constraints");
+        } else {
+            const point *p = &pts[r - 1];
+            const exp_scenario *sc = &e->sc[p->sc];
+            snprintf(row[c++], 256, "%zu", r);
+            if (e->nvariants)
+                snprintf(row[c++], 256, "%.200s", sc->variant);
+            for (size_t a = 0; a < e->naxes; a++)
+                snprintf(row[c++], 256, "%.200s", sc->values[a]);
+            if (isnan(p->obj))
+                snprintf(row[c++], 256, "-");
+            else if (isnan(p->half))
+                snprintf(row[c++], 256, "%.4g", p->obj);
+            else
+                snprintf(row[c++], 256, "%.4g ± %.2g", p->obj, p->half);
+            snprintf(row[c++], 256, "%s%s", p->feasible ? "ok" : "violates ",
+                     p->feasible ? "" : p->broken);
+        }
+        for (size_t k = 0; k < ncol; k++)
+            w[k] = width(row[k]) > w[k] ? width(row[k]) : w[k];
+    }
+    for (size_t r = 0; r <= rows_out; r++) {
+        char(*row)[256] = cell + r * ncol;
+        for (size_t k = 0; k < ncol; k++) {
+            bool last = k + 1 == ncol, right = k == 0 || k == ncol - 2;
+            int padn = last ? 0 : w[k] - width(row[k]);
+            if (right)
+                printf("%*s%s", padn, "", row[k]);
+            else
+                printf("%s%*s", row[k], padn, "");
+            printf(last ? "\n" : "  ");
+        }
+    }
+    free(cell);
+    free(w);
+}
+
+int cmd_tune(int argc, char **argv)
+{
+    const char *db = "runs.db";
+    long jobs_opt = exp_default_jobs(), top = 0;
+    cli_strs set_opt = {0}, pos = {0};
+    const cli_opt opts[] = {
+        {"--db", NULL, OPT_STR, &db, 0, 0},
+        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
+        {"--top", NULL, OPT_INT, &top, 1, LONG_MAX},
+        {NULL, NULL, 0, NULL, 0, 0},
+    };
+    int rc = cli_parse("tune", argc, argv, opts, "EXPERIMENT", 1, &pos, help);
+    if (rc) {
+        rc = rc == CLI_HELP ? CS_OK : rc;
+        goto out;
+    }
+    int jobs = (int)jobs_opt;
+    const char *path = pos.v[0];
+    const char **sets = set_opt.v;
+    int nsets = set_opt.n;
+    experiment e;
+    cs_err err = {0};
+    if ((rc = exp_load(path, sets, nsets, &e, &err))) {
+        fprintf(stderr, "%s\n", err.msg);
+        goto out;
+    }
+    if (!e.has_objective) {
+        fprintf(stderr,
+                "%s: no objective: to tune (add objective: {minimize: METRIC, constraints: "
+                "[...]})\n",
+                path);
+        exp_free(&e);
+        rc = CS_USAGE;
+        goto out;
+    }
+    exp_result *res = cs_calloc(e.nruns + 1, sizeof *res);
+    point *pts = cs_calloc(e.nsc + 1, sizeof *pts);
+    rc = exp_execute(&e, db, jobs, exp_progress_line, (void *)path, res, &err);
+    if (rc) {
+        fprintf(stderr, "cachestorm tune: %s\n", err.msg);
+        goto done;
+    }
+    {
+        const run_rows **all = cs_calloc(e.nruns + 1, sizeof *all);
+        size_t nall = 0, failed = 0;
+        for (size_t i = 0; i < e.nruns; i++) {
+            if (res[i].rc == 0) {
+                all[nall++] = &res[i].rows;
+            } else {
+                failed++;
+                fprintf(stderr, "cachestorm tune: run %zu (%s, seed %lld): %s\n", i,
+                        e.sc[e.runs[i].scenario].name, (long long)e.runs[i].seed, res[i].msg);
+            }
+        }
+        rc = expect_check_names(&e.objective, all, nall, &err);
+        for (size_t k = 0; k < e.nconstraints && !rc; k++)
+            rc = expect_check_names(&e.constraints[k], all, nall, &err);
+        free(all);
+        if (rc) {
+            fprintf(stderr, "%s\n", err.msg);
+            goto done;
+        }
+        if (failed)
+            rc = exp_results_status(res, e.nruns);
+    }
+    score(&e, res, pts);
+    qsort(pts, e.nsc, sizeof *pts, e.maximize ? point_cmp_max : point_cmp_min);
+    printf("tune %s: %zu points × %zu replications, %s %s\n\n", e.name, e.nsc, e.replications,
+           e.maximize ? "maximize" : "minimize", e.objective.text);
+    print_ranking(&e, pts, top > 0 && (size_t)top < e.nsc ? (size_t)top : e.nsc);
+    if (e.nsc && pts[0].feasible) {
+        const exp_scenario *sc = &e.sc[pts[0].sc];
+        printf("\nbest: %s%s%s%s  (%s = %.4g)\n", sc->variant ? "variant " : "",
+               sc->variant ? sc->variant : "", sc->variant && e.naxes ? ", " : "", sc->point,
+               e.objective.text, pts[0].obj);
+        if (e.naxes) {
+            printf("as overrides:");
+            for (size_t a = 0; a < e.naxes; a++)
+                printf(" --set '%s=%s'", e.axes[a], sc->values[a]);
+            printf("\n");
+        }
+    } else if (rc == CS_OK) {
+        printf("\nno point meets every constraint\n");
+        rc = CS_EXPECT_FAILED;
+    }
+done:
+    exp_results_free(res, e.nruns);
+    free(res);
+    free(pts);
+    exp_free(&e);
+out:
+    cli_strs_free(&set_opt);
+    cli_strs_free(&pos);
+    return rc;
+}

@@ -1,0 +1,622 @@
+/* config_schema.c — every config key: name, type, default, range, help.
+ *
+ * The one source of truth (STYLE.md rule 10).  Parsing, validation,
+ * `validate --print`, the params rows and the README key reference all walk
+ * these tables; adding a key is one line here plus its struct field in
+ * config.h.  Defaults are written as config text and parsed by the loader.
+ * Defaults follow the sources named in each help text: FusionCache and
+ * StackExchange.Redis (reference/fusioncache.md §2, §5), HCL Cache,
+ * Resilience4j, Polly and the Redis clients (reference/resilience.md §1–§3).
+ */
+#include "sim/config/config_schema.h"
+
+#include <stddef.h>
+
+#define KEY(st, f, nm, ty) .name = nm, .type = ty, .off = offsetof(st, f)
+#define SUB(s) .sub = &(s)
+#define BIG 9.0e18
+#define NS_MS 1e6
+#define NS_S 1e9
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define SECTION(var, nm, st, keys, sh)                                                             \
+    const cfg_section var = {nm, sizeof(st), keys, ARRAY_LEN(keys), sh}
+
+yt_node *cfg_shorthand_workers(const yt_node *n, cs_err *err); /* config.c */
+
+/* ---- enum names: the order is the C enum order in config.h ------------- */
+static const char *const model_names[] = {"cache", "queue", NULL};
+static const char *const load_names[] = {"open", "closed", "burst", NULL};
+static const char *const profile_names[] = {"step", "ramp", "spike", NULL};
+static const char *const pop_names[] = {"uniform", "zipf", "hotspot", "range", NULL};
+static const char *const op_names[] = {"get_or_set", "set", "remove", "expire", NULL};
+static const char *const pick_names[] = {"random", "sequential", "fixed", NULL};
+static const char *const mode_names[] = {"read_through", "remote_only", "local_only", NULL};
+static const char *const eager_names[] = {"none", "threshold", "xfetch", NULL};
+static const char *const client_names[] = {"multiplexer", "pool", NULL};
+static const char *const calls_names[] = {"async", "sync", NULL};
+static const char *const backoff_names[] = {"constant",
+                                            "linear",
+                                            "exponential",
+                                            "full_jitter",
+                                            "equal_jitter",
+                                            "decorrelated_jitter",
+                                            "polly_decorrelated_v2",
+                                            NULL};
+static const char *const reconnect_names[] = {"stackexchange_exponential",
+                                              "exponential",
+                                              "linear",
+                                              "constant",
+                                              "ioredis_v5",
+                                              "ioredis_v6",
+                                              "node_redis_v4",
+                                              "node_redis_v5",
+                                              "redisson_347",
+                                              "redisson_348",
+                                              "seed004",
+                                              NULL};
+static const char *const refused_names[] = {"fail_fast", "timeout", NULL};
+static const char *const breaker_names[] = {"none",  "hcl_v1", "sliding_window",
+                                            "polly", "simple", NULL};
+static const char *const scope_names[] = {"client", "cache", NULL};
+static const char *const window_names[] = {"count", "time", NULL};
+static const char *const fallback_names[] = {"database", "error", NULL};
+static const char *const receive_names[] = {"async", "sync_inline", "ignore", NULL};
+static const char *const conn_names[] = {"separate", "shared", NULL};
+static const char *const target_names[] = {"redis", "database", "link", "node", "backplane", NULL};
+static const char *const fault_names[] = {"down",      "blackhole", "slow",     "restart", "flush",
+                                          "partition", "pause",     "capacity", NULL};
+static const char *const disc_names[] = {"fifo", "lifo", NULL};
+static const char *const failtime_names[] = {"first_failure", "last_success", NULL};
+static const char *const clamp_names[] = {"outage_start", "insertion", NULL};
+
+const char *const cfg_experiment_keys[] = {"replications", "seeds",     "sweep",
+                                           "variants",     "objective", NULL};
+
+/* ---- nodes ------------------------------------------------------------- */
+static const cfg_key workers_keys[] = {
+    {KEY(cfg_workers, min, "min", CK_INT), .def = "8", .min = 1, .max = BIG, .flags = CF_UNBOUNDED,
+     .help = "workers at start (the .NET pool's minimum; seed 000: 8); `unbounded` = a worker is "
+             "always free. `workers: unbounded` sets min and max"},
+    {KEY(cfg_workers, injection, "injection", CK_DURATION), .def = "500ms", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN,
+     .help = "while jobs wait, one more worker per this interval (.NET hill climbing: ~0.5–1 s, "
+             "fusioncache.md §5)"},
+    {KEY(cfg_workers, max, "max", CK_INT), .def = "unbounded", .min = 1, .max = BIG,
+     .flags = CF_UNBOUNDED, .help = "most workers the pool grows to (.NET: 32767)"},
+};
+static SECTION(workers_section, "workers", cfg_workers, workers_keys, cfg_shorthand_workers);
+
+/* The keys a group shares with `nodes:`; offsets agree (asserted in config.c). */
+static const cfg_key group_keys[] = {
+    {KEY(cfg_group, count, "count", CK_INT), .def = "1", .min = 1, .max = 100000,
+     .help = "nodes in this group"},
+    {KEY(cfg_group, cache_name, "cache_name", CK_STRING), .inherit = "nodes.cache_name",
+     .help = "this group's cache name (default: nodes.cache_name)"},
+    {KEY(cfg_group, workers, "workers", CK_SECTION), SUB(workers_section),
+     .inherit = "nodes.workers",
+     .help = "this group's worker pool; keys left out inherit nodes.workers"},
+};
+static SECTION(group_section, "group", cfg_group, group_keys, NULL);
+
+static const cfg_key nodes_keys[] = {
+    {KEY(cfg_nodes, count, "count", CK_INT), .def = "3", .min = 1, .max = 100000,
+     .help = "application nodes (with groups: their total, filled in when left out)"},
+    {KEY(cfg_nodes, cache_name, "cache_name", CK_STRING), .def = "\"FusionCache\"",
+     .help = "cache name; scopes the backplane channel (FusionCache CacheName, fusioncache.md §2)"},
+    {KEY(cfg_nodes, workers, "workers", CK_SECTION), SUB(workers_section),
+     .help = "the node's worker pool (requests, continuations and backplane handlers are jobs)"},
+    {KEY(cfg_nodes, groups, "groups", CK_LIST), SUB(group_section),
+     .help = "node groups [{count, cache_name, workers}], in node order, so nodes can differ; a "
+             "group inherits every key it leaves out from nodes"},
+};
+static SECTION(nodes_section, "nodes", cfg_nodes, nodes_keys, NULL);
+
+/* ---- workload ---------------------------------------------------------- */
+static const cfg_key profile_keys[] = {
+    {KEY(cfg_profile_step, at, "at", CK_DURATION), .min = 0, .max = BIG, .flags = CF_REQUIRED,
+     .help = "when the step starts"},
+    {KEY(cfg_profile_step, kind, "kind", CK_ENUM), .def = "step", .names = profile_names,
+     .help = "step: rate from `at` on; ramp: linear from the current rate to `rate` over `for`; "
+             "spike: `rate` for `for`, then back"},
+    {KEY(cfg_profile_step, rate, "rate", CK_RATE), .min = 0, .max = 1e9, .flags = CF_REQUIRED,
+     .help = "arrival rate per node"},
+    {KEY(cfg_profile_step, for_, "for", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "length of a ramp or a spike"},
+};
+static SECTION(profile_section, "profile", cfg_profile_step, profile_keys, NULL);
+
+static const cfg_key burst_keys[] = {
+    {KEY(cfg_burst, count, "count", CK_INT), .def = "10000", .min = 1, .max = 1e9,
+     .help = "requests per node (seed 001: 100,000 over 10 nodes)"},
+    {KEY(cfg_burst, at, "at", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "when the burst arrives"},
+    {KEY(cfg_burst, spread, "spread", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "arrivals uniform over [at, at + spread]; 0 = all at once"},
+};
+static SECTION(burst_section, "burst", cfg_burst, burst_keys, NULL);
+
+static const cfg_key keys_keys[] = {
+    {KEY(cfg_keys, count, "count", CK_INT), .def = "100000", .min = 1, .max = 1e10,
+     .help = "distinct keys"},
+    {KEY(cfg_keys, popularity, "popularity", CK_ENUM), .def = "zipf", .names = pop_names,
+     .help = "uniform; zipf(s) (alias table); hotspot (hot_share of requests on hot_fraction of "
+             "keys); range (keys in order, round robin)"},
+    {KEY(cfg_keys, s, "s", CK_DOUBLE), .def = "0.99", .min = 0, .max = 10, .flags = CF_MIN_OPEN,
+     .help = "zipf exponent"},
+    {KEY(cfg_keys, hot_fraction, "hot_fraction", CK_DOUBLE), .def = "0.01", .min = 0, .max = 1,
+     .flags = CF_MIN_OPEN, .help = "hotspot: fraction of the keys that are hot"},
+    {KEY(cfg_keys, hot_share, "hot_share", CK_DOUBLE), .def = "0.9", .min = 0, .max = 1,
+     .help = "hotspot: fraction of the requests that go to hot keys"},
+    {KEY(cfg_keys, first, "first", CK_INT), .def = "1", .min = 0, .max = 1e15,
+     .help = "id of the first key (seed 000: keys 1–800)"},
+};
+static SECTION(keys_section, "keys", cfg_keys, keys_keys, NULL);
+
+static const cfg_key request_keys[] = {
+    {KEY(cfg_request_op, op, "op", CK_ENUM), .def = "get_or_set", .names = op_names,
+     .help = "cache operation"},
+    {KEY(cfg_request_op, keys, "keys", CK_INT), .def = "1", .min = 1, .max = 1e7,
+     .help = "the operation runs on this many keys, one after the other (seed 000: 800 sets)"},
+    {KEY(cfg_request_op, key, "key", CK_ENUM), .def = "random", .names = pick_names,
+     .help =
+         "random (workload.keys popularity); sequential (from, from+1, ...); fixed (key `from`)"},
+    {KEY(cfg_request_op, from, "from", CK_INT), .def = "1", .min = 0, .max = 1e15,
+     .help = "sequential: first key id; fixed: the key id"},
+};
+static SECTION(request_section, "request", cfg_request_op, request_keys, NULL);
+
+static const cfg_key workload_keys[] = {
+    {KEY(cfg_workload, kind, "kind", CK_ENUM), .def = "open", .names = load_names,
+     .help =
+         "open: Poisson arrivals per node; closed: `clients` per node, each waits for its answer "
+         "plus `think`; burst: `burst.count` requests per node at once"},
+    {KEY(cfg_workload, rate, "rate", CK_RATE), .def = "100/s", .min = 0, .max = 1e9,
+     .help = "open: arrival rate per node (before any profile step)"},
+    {KEY(cfg_workload, profile, "profile", CK_LIST), SUB(profile_section),
+     .help = "open: rate changes over time [{at, kind: step|ramp|spike, rate, for}]"},
+    {KEY(cfg_workload, clients, "clients", CK_INT), .def = "10", .min = 1, .max = 1e7,
+     .help = "closed: clients per node (seed 000: 10)"},
+    {KEY(cfg_workload, think, "think", CK_DIST), .def = "0s",
+     .help = "closed: think time between a reply and the next request"},
+    {KEY(cfg_workload, burst, "burst", CK_SECTION), SUB(burst_section),
+     .help = "burst: the one-time wave of requests"},
+    {KEY(cfg_workload, timeout, "timeout", CK_DURATION), .def = "10s", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN | CF_NONE,
+     .help = "the client gives up and counts an error; the node keeps working (seed 000: 10 s)"},
+    {KEY(cfg_workload, keys, "keys", CK_SECTION), SUB(keys_section), .help = "the key space"},
+    {KEY(cfg_workload, write_ratio, "write_ratio", CK_DOUBLE), .def = "0", .min = 0, .max = 1,
+     .help = "fraction of requests whose get_or_set steps become set (fresh data, published)"},
+    {KEY(cfg_workload, value_size, "value_size", CK_SIZE), .def = "1KB", .min = 0, .max = 1e9,
+     .help = "value size; scales transfer time"},
+    {KEY(cfg_workload, request, "request", CK_LIST), SUB(request_section),
+     .def = "[{op: get_or_set}]", .help = "the script of one request [{op, keys, key, from}]"},
+};
+static SECTION(workload_section, "workload", cfg_workload, workload_keys, NULL);
+
+/* ---- cache (FusionCache entry options, fusioncache.md §2) ------------- */
+static const cfg_key fail_safe_keys[] = {
+    {KEY(cfg_fail_safe, enabled, "enabled", CK_BOOL), .def = "false",
+     .help = "IsFailSafeEnabled (FusionCache: false)"},
+    {KEY(cfg_fail_safe, max_duration, "max_duration", CK_DURATION), .def = "24h", .min = 0,
+     .max = BIG, .flags = CF_MIN_OPEN | CF_NONE,
+     .help = "FailSafeMaxDuration: physical TTL when fail-safe is on (FusionCache: 1 day)"},
+    {KEY(cfg_fail_safe, throttle, "throttle", CK_DURATION), .def = "30s", .min = 0, .max = BIG,
+     .help = "FailSafeThrottleDuration: re-use window after an activation (FusionCache: 30 s)"},
+};
+static SECTION(fail_safe_section, "fail_safe", cfg_fail_safe, fail_safe_keys, NULL);
+
+static const cfg_key factory_timeout_keys[] = {
+    {KEY(cfg_factory_timeout, soft, "soft", CK_DURATION), .def = "none", .min = 0, .max = BIG,
+     .flags = CF_NONE,
+     .help = "FactorySoftTimeout (FusionCache: ∞); needs fail-safe and a stale value"},
+    {KEY(cfg_factory_timeout, hard, "hard", CK_DURATION), .def = "none", .min = 0, .max = BIG,
+     .flags = CF_NONE, .help = "FactoryHardTimeout (FusionCache: ∞)"},
+    {KEY(cfg_factory_timeout, background_completion, "background_completion", CK_BOOL),
+     .def = "true", .help = "AllowTimedOutFactoryBackgroundCompletion (FusionCache: true)"},
+};
+static SECTION(factory_timeout_section, "factory_timeout", cfg_factory_timeout,
+               factory_timeout_keys, NULL);
+
+static const cfg_key l2_timeout_keys[] = {
+    {KEY(cfg_l2_timeout, soft, "soft", CK_DURATION), .def = "none", .min = 0, .max = BIG,
+     .flags = CF_NONE, .help = "DistributedCacheSoftTimeout, L2 reads only (FusionCache: ∞)"},
+    {KEY(cfg_l2_timeout, hard, "hard", CK_DURATION), .def = "none", .min = 0, .max = BIG,
+     .flags = CF_NONE, .help = "DistributedCacheHardTimeout, L2 reads only (FusionCache: ∞)"},
+};
+static SECTION(l2_timeout_section, "l2_timeout", cfg_l2_timeout, l2_timeout_keys, NULL);
+
+static const cfg_key eager_keys[] = {
+    {KEY(cfg_eager_refresh, kind, "kind", CK_ENUM), .def = "none", .names = eager_names,
+     .help = "none; threshold (EagerRefreshThreshold, FusionCache: null); xfetch (probabilistic "
+             "early expiration, resilience.md §4.b)"},
+    {KEY(cfg_eager_refresh, threshold, "threshold", CK_DOUBLE), .def = "0.9", .min = 0, .max = 1,
+     .flags = CF_MIN_OPEN | CF_MAX_OPEN,
+     .help = "threshold: refresh in the background after this fraction of the duration"},
+    {KEY(cfg_eager_refresh, beta, "beta", CK_DOUBLE), .def = "1", .min = 0, .max = 100,
+     .flags = CF_MIN_OPEN, .help = "xfetch: β (1 = the paper's default)"},
+};
+static SECTION(eager_section, "eager_refresh", cfg_eager_refresh, eager_keys, NULL);
+
+static const cfg_key lock_keys[] = {
+    {KEY(cfg_lock, memory, "memory", CK_BOOL), .def = "true",
+     .help = "request coalescing with the per-node memory locker (FusionCache: always on); false "
+             "models a cache with no stampede protection (seed 001)"},
+    {KEY(cfg_lock, memory_timeout, "memory_timeout", CK_DURATION), .def = "none", .min = 0,
+     .max = BIG, .flags = CF_NONE,
+     .help = "MemoryLockTimeout / LockTimeout (FusionCache: ∞; seed 002)"},
+    {KEY(cfg_lock, distributed, "distributed", CK_BOOL), .def = "false",
+     .help = "use the distributed locker (SET NX PX on the Redis model; seed 001)"},
+    {KEY(cfg_lock, distributed_timeout, "distributed_timeout", CK_DURATION), .def = "none",
+     .min = 0, .max = BIG, .flags = CF_NONE,
+     .help = "DistributedLockTimeout (FusionCache: ∞); not acquired → the factory runs anyway"},
+    {KEY(cfg_lock, abandon_timeout, "abandon_timeout", CK_DURATION), .def = "30s", .min = 0,
+     .max = BIG, .flags = CF_MIN_OPEN,
+     .help = "lock expiry (PX) so a dead holder frees it (Medallion RedisDistributedLock: 30 s)"},
+    {KEY(cfg_lock, poll_min, "poll_min", CK_DURATION), .def = "10ms", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN, .help = "shortest wait between acquire attempts (Medallion: 10 ms)"},
+    {KEY(cfg_lock, poll_max, "poll_max", CK_DURATION), .def = "800ms", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN, .help = "longest wait between acquire attempts (Medallion: 800 ms)"},
+};
+static SECTION(lock_section, "lock", cfg_lock, lock_keys, NULL);
+
+static const cfg_key l1_keys[] = {
+    {KEY(cfg_l1, enabled, "enabled", CK_BOOL), .def = "true", .help = "per-node memory cache"},
+    {KEY(cfg_l1, capacity, "capacity", CK_INT), .def = "unbounded", .min = 1, .max = BIG,
+     .flags = CF_UNBOUNDED, .help = "entries, LRU beyond"},
+    {KEY(cfg_l1, outage_max_ttl, "outage_max_ttl", CK_DURATION), .def = "none", .min = 0,
+     .max = BIG, .flags = CF_MIN_OPEN | CF_NONE,
+     .help = "while the L2 breaker is open, L1 TTLs are clamped to this (HCL "
+             "maxTimeToLiveWithRemoteOutage: 300 s, resilience.md §1.5)"},
+    {KEY(cfg_l1, outage_clamp, "outage_clamp", CK_ENUM), .def = "outage_start",
+     .names = clamp_names,
+     .help = "existing entries expire by outage start + outage_max_ttl, or by their insertion + "
+             "outage_max_ttl (HCL leaves it open, resilience.md §1.5)"},
+};
+static SECTION(l1_section, "l1", cfg_l1, l1_keys, NULL);
+
+static const cfg_key cache_keys[] = {
+    {KEY(cfg_cache, mode, "mode", CK_ENUM), .def = "read_through", .names = mode_names,
+     .help = "read_through: L1 + L2; remote_only: L2 only (HCL remote-only); local_only: L1 only"},
+    {KEY(cfg_cache, duration, "duration", CK_DURATION), .def = "30s", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN, .help = "Duration, the logical TTL (FusionCache: 30 s)"},
+    {KEY(cfg_cache, jitter, "jitter", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "JitterMaxDuration: extra U[0,max) on the L1 duration (FusionCache: 0)"},
+    {KEY(cfg_cache, memory_duration, "memory_duration", CK_DURATION), .def = "none", .min = 0,
+     .max = BIG, .flags = CF_NONE,
+     .help = "MemoryCacheDuration: the L1 duration, and the cap on an L1 copy of an L2 entry "
+             "(FusionCache: null = duration; fusioncache.md §1 E)"},
+    {KEY(cfg_cache, l2_duration, "l2_duration", CK_DURATION), .def = "none", .min = 0, .max = BIG,
+     .flags = CF_NONE,
+     .help = "DistributedCacheDuration: the L2 logical duration (FusionCache: null = duration)"},
+    {KEY(cfg_cache, l1_copy_own_expiry, "l1_copy_own_expiry", CK_BOOL), .def = "false",
+     .help = "false: an L1 copy of an L2 entry keeps L2's jitter-free logical expiration "
+             "(FusionCache >= 1.x, fusioncache.md §1 E); true: the copy gets its own jitter "
+             "(early FusionCache: now + duration + jitter, or L2's expiration + jitter with "
+             "fail-safe on; what the jitter docs describe)"},
+    {KEY(cfg_cache, fail_safe, "fail_safe", CK_SECTION), SUB(fail_safe_section),
+     .help = "fail-safe: serve stale on factory errors"},
+    {KEY(cfg_cache, factory_timeout, "factory_timeout", CK_SECTION), SUB(factory_timeout_section),
+     .help = "factory soft/hard timeouts"},
+    {KEY(cfg_cache, l2_timeout, "l2_timeout", CK_SECTION), SUB(l2_timeout_section),
+     .help = "L2 read soft/hard timeouts"},
+    {KEY(cfg_cache, eager_refresh, "eager_refresh", CK_SECTION), SUB(eager_section),
+     .help = "refresh before expiry"},
+    {KEY(cfg_cache, lock, "lock", CK_SECTION), SUB(lock_section), .help = "stampede protection"},
+    {KEY(cfg_cache, l1, "l1", CK_SECTION), SUB(l1_section), .help = "the memory level"},
+    {KEY(cfg_cache, background_l2, "background_l2", CK_BOOL), .def = "false",
+     .help = "AllowBackgroundDistributedCacheOperations (FusionCache: false)"},
+    {KEY(cfg_cache, background_backplane, "background_backplane", CK_BOOL), .def = "true",
+     .help = "AllowBackgroundBackplaneOperations (FusionCache: true)"},
+};
+static SECTION(cache_section, "cache", cfg_cache, cache_keys, NULL);
+
+/* ---- l2 ---------------------------------------------------------------- */
+#define CMD(f, nm, what)                                                                           \
+    {                                                                                              \
+        KEY(cfg_redis_commands, f, nm, CK_DIST),                                                   \
+            .inherit = "l2.redis.service",                                                         \
+            .help = "service time of " what " (default: l2.redis.service)"                         \
+    }
+static const cfg_key commands_keys[] = {
+    CMD(get, "get", "GET"),
+    CMD(hmget, "hmget", "HMGET"),
+    CMD(set, "set", "SET"),
+    CMD(hmset, "hmset", "HMSET"),
+    CMD(expire, "expire", "EXPIRE"),
+    CMD(del, "del", "DEL"),
+    CMD(publish, "publish", "PUBLISH (plus publish_per_subscriber)"),
+    CMD(set_nx_px, "set_nx_px", "SET NX PX (distributed lock)"),
+};
+static SECTION(commands_section, "commands", cfg_redis_commands, commands_keys, NULL);
+
+static const cfg_key redis_keys[] = {
+    {KEY(cfg_redis, service, "service", CK_DIST),
+     .def = "{dist: lognormal, median: 100us, p99: 1ms}",
+     .help = "service time of a command on the single-threaded server"},
+    {KEY(cfg_redis, commands, "commands", CK_SECTION), SUB(commands_section),
+     .help = "per-command service times"},
+    {KEY(cfg_redis, publish_per_subscriber, "publish_per_subscriber", CK_DURATION), .def = "1us",
+     .min = 0, .max = BIG, .help = "extra PUBLISH cost per subscriber"},
+    {KEY(cfg_redis, memory, "memory", CK_SIZE), .def = "unbounded", .min = 1, .max = BIG,
+     .flags = CF_UNBOUNDED, .help = "maxmemory"},
+};
+static SECTION(redis_section, "redis", cfg_redis, redis_keys, NULL);
+
+static const cfg_key link_keys[] = {
+    {KEY(cfg_link, rtt, "rtt", CK_DIST), .def = "{dist: lognormal, median: 250us, p99: 2ms}",
+     .help = "round trip between a node and Redis"},
+    {KEY(cfg_link, loss, "loss", CK_DOUBLE), .def = "0", .min = 0, .max = 1, .flags = CF_MAX_OPEN,
+     .help = "probability a request is lost (it then times out)"},
+};
+static SECTION(link_section, "link", cfg_link, link_keys, NULL);
+
+static const cfg_key retries_keys[] = {
+    {KEY(cfg_retries, attempts, "attempts", CK_INT), .def = "0", .min = 0, .max = 1000,
+     .help = "retries after the first try (Redisson ≤3.47 / HCL: 3; SE.Redis: none)"},
+    {KEY(cfg_retries, interval, "interval", CK_DURATION), .def = "1500ms", .min = 0, .max = BIG,
+     .help = "base wait between tries (Redisson retryInterval: 1500 ms)"},
+    {KEY(cfg_retries, backoff, "backoff", CK_ENUM), .def = "constant", .names = backoff_names,
+     .help = "how the wait grows (resilience.md §2.3)"},
+    {KEY(cfg_retries, multiplier, "multiplier", CK_DOUBLE), .def = "2", .min = 1, .max = 100,
+     .help = "exponential growth factor"},
+    {KEY(cfg_retries, cap, "cap", CK_DURATION), .def = "none", .min = 0, .max = BIG,
+     .flags = CF_NONE | CF_MIN_OPEN, .help = "largest wait"},
+};
+static SECTION(retries_section, "retries", cfg_retries, retries_keys, NULL);
+
+static const cfg_key reconnect_keys[] = {
+    {KEY(cfg_reconnect, policy, "policy", CK_ENUM), .def = "stackexchange_exponential",
+     .names = reconnect_names,
+     .help = "reconnect schedule; client names pin their own formula (resilience.md §3); "
+             "exponential/linear/constant/stackexchange_exponential/seed004 use base and cap"},
+    {KEY(cfg_reconnect, base, "base", CK_DURATION), .def = "2500ms", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN,
+     .help = "first delay (SE.Redis ExponentialRetry(ConnectTimeout/2) = 2500 ms; seed 004: 1 s)"},
+    {KEY(cfg_reconnect, cap, "cap", CK_DURATION), .def = "10s", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN | CF_NONE, .help = "largest delay (SE.Redis: max(δ, 10 s))"},
+    {KEY(cfg_reconnect, max_retries, "max_retries", CK_INT), .def = "unbounded", .min = 0,
+     .max = BIG, .flags = CF_UNBOUNDED, .help = "attempts before giving up (seed 004: 10)"},
+};
+static SECTION(reconnect_section, "reconnect", cfg_reconnect, reconnect_keys, NULL);
+
+static const cfg_key stuck_keys[] = {
+    {KEY(cfg_stuck, threshold, "threshold", CK_INT), .def = "none", .min = 1, .max = BIG,
+     .flags = CF_NONE,
+     .help = "reset the connection state after this many failed attempts "
+             "(seed 004: 50); none = off"},
+    {KEY(cfg_stuck, reset, "reset", CK_DURATION), .def = "none", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN | CF_NONE,
+     .help = "... or after this long without progress (seed 004: 30 s); none = off"},
+};
+static SECTION(stuck_section, "stuck", cfg_stuck, stuck_keys, NULL);
+
+static const cfg_key client_keys[] = {
+    {KEY(cfg_client, kind, "kind", CK_ENUM), .def = "multiplexer", .names = client_names,
+     .help = "multiplexer (StackExchange.Redis: one connection, backlog) or pool (Redisson, "
+             "ioredis, node-redis: N connections, retries)"},
+    {KEY(cfg_client, calls, "calls", CK_ENUM), .def = "async", .names = calls_names,
+     .help = "async: a call releases its worker; sync: it holds the worker until reply or "
+             "timeout (sync-over-async)"},
+    {KEY(cfg_client, timeout, "timeout", CK_DURATION), .def = "5s", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN,
+     .help = "per-command timeout (SE.Redis syncTimeout: 5 s; Redisson: 3 s)"},
+    {KEY(cfg_client, async_timeout, "async_timeout", CK_DURATION), .inherit = "l2.client.timeout",
+     .min = 0, .max = BIG, .flags = CF_MIN_OPEN,
+     .help = "multiplexer: asyncTimeout, checked on the heartbeat (SE.Redis: = timeout)"},
+    {KEY(cfg_client, heartbeat, "heartbeat", CK_DURATION), .def = "1s", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN, .help = "multiplexer: HeartbeatInterval (SE.Redis: 1 s)"},
+    {KEY(cfg_client, connect_timeout, "connect_timeout", CK_DURATION), .def = "5s", .min = 0,
+     .max = BIG, .flags = CF_MIN_OPEN,
+     .help = "connect attempt timeout (SE.Redis: 5 s; Redisson, ioredis: 10 s)"},
+    {KEY(cfg_client, connections, "connections", CK_INT), .def = "64", .min = 1, .max = 100000,
+     .help = "pool: connections per node (Redisson connectionPoolSize: 64)"},
+    {KEY(cfg_client, flush_cost, "flush_cost", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "multiplexer: time the single writer holds the write mutex per message (write + "
+             "FlushSync into the connection's in-memory pipe; the socket send runs on the "
+             "SocketManager, fusioncache.md §5).  0: a pipe flush costs microseconds"},
+    {KEY(cfg_client, acquire_timeout, "acquire_timeout", CK_DURATION),
+     .inherit = "l2.client.timeout", .min = 0, .max = BIG, .flags = CF_MIN_OPEN | CF_NONE,
+     .help = "pool: longest wait for a free connection (default: timeout)"},
+    {KEY(cfg_client, queue_while_disconnected, "queue_while_disconnected", CK_BOOL), .def = "true",
+     .help = "multiplexer: backlog commands while disconnected (SE.Redis BacklogPolicy.Default)"},
+    {KEY(cfg_client, on_refused, "on_refused", CK_ENUM), .def = "fail_fast", .names = refused_names,
+     .help = "a refused connection fails at once, or like a timeout (Redisson: unconfirmed, "
+             "resilience.md §1.6)"},
+    {KEY(cfg_client, retries, "retries", CK_SECTION), SUB(retries_section),
+     .help = "pool: command retries"},
+    {KEY(cfg_client, reconnect, "reconnect", CK_SECTION), SUB(reconnect_section),
+     .help = "reconnect schedule"},
+    {KEY(cfg_client, stuck, "stuck", CK_SECTION), SUB(stuck_section),
+     .help = "stuck-reconnect detection (seed 004)"},
+};
+static SECTION(client_section, "client", cfg_client, client_keys, NULL);
+
+static const cfg_key breaker_keys[] = {
+    {KEY(cfg_breaker, kind, "kind", CK_ENUM), .def = "none", .names = breaker_names,
+     .help = "none (FusionCache default: duration 0 = never opens); hcl_v1; sliding_window "
+             "(Resilience4j, HCL V2); polly; simple (FusionCache)"},
+    {KEY(cfg_breaker, scope, "scope", CK_ENUM), .def = "client", .names = scope_names,
+     .help = "one breaker per client (node), or one per cache name fed by all its nodes, each of "
+             "which sees and counts its trips (HCL scope, resilience.md §1.4)"},
+    {KEY(cfg_breaker, min_consecutive_failures, "min_consecutive_failures", CK_INT), .def = "20",
+     .min = 1, .max = 1e9, .help = "hcl_v1: minimumConsecutiveFailures (HCL: 20)"},
+    {KEY(cfg_breaker, min_failure_time, "min_failure_time", CK_DURATION), .def = "10s", .min = 0,
+     .max = BIG, .help = "hcl_v1: minimumFailureTimeMs (HCL: 10 s)"},
+    {KEY(cfg_breaker, retry_wait, "retry_wait", CK_DURATION), .def = "60s", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN, .help = "hcl_v1: retryWaitTimeMs (HCL: 60 s)"},
+    {KEY(cfg_breaker, resume_failures, "resume_failures", CK_INT), .def = "2", .min = 1, .max = 1e9,
+     .help = "hcl_v1: minimumConsecutiveFailuresResumeOutage (HCL: 2)"},
+    {KEY(cfg_breaker, failure_time_from, "failure_time_from", CK_ENUM), .def = "first_failure",
+     .names = failtime_names,
+     .help = "hcl_v1: min_failure_time counts from the streak's first failure or from the last "
+             "success (HCL leaves it open, resilience.md §1.2)"},
+    {KEY(cfg_breaker, probe_calls, "probe_calls", CK_INT), .def = "unbounded", .min = 1, .max = BIG,
+     .flags = CF_UNBOUNDED,
+     .help = "hcl_v1: calls let through after retry_wait; unbounded = all traffic (HCL leaves it "
+             "open, resilience.md §1.2)"},
+    {KEY(cfg_breaker, window_type, "window_type", CK_ENUM), .def = "count", .names = window_names,
+     .help = "sliding_window: slidingWindowType (Resilience4j: COUNT_BASED)"},
+    {KEY(cfg_breaker, window_size, "window_size", CK_INT), .def = "100", .min = 1, .max = 1e7,
+     .help = "sliding_window: slidingWindowSize, calls or seconds (Resilience4j: 100; HCL V2: 50)"},
+    {KEY(cfg_breaker, minimum_calls, "minimum_calls", CK_INT), .def = "100", .min = 1, .max = 1e9,
+     .help = "sliding_window: minimumNumberOfCalls (Resilience4j: 100; HCL V2: 20)"},
+    {KEY(cfg_breaker, failure_rate, "failure_rate", CK_DOUBLE), .def = "50", .min = 0, .max = 100,
+     .flags = CF_MIN_OPEN,
+     .help = "sliding_window: failureRateThreshold, percent (Resilience4j: 50)"},
+    {KEY(cfg_breaker, slow_call_rate, "slow_call_rate", CK_DOUBLE), .def = "100", .min = 0,
+     .max = 100, .flags = CF_MIN_OPEN,
+     .help = "sliding_window: slowCallRateThreshold, percent (Resilience4j: 100)"},
+    {KEY(cfg_breaker, slow_call_duration, "slow_call_duration", CK_DURATION), .def = "60s",
+     .min = 0, .max = BIG, .flags = CF_MIN_OPEN,
+     .help = "sliding_window: slowCallDurationThreshold (Resilience4j: 60 s; HCL V2: 500 ms)"},
+    {KEY(cfg_breaker, half_open_calls, "half_open_calls", CK_INT), .def = "10", .min = 1,
+     .max = 1e9,
+     .help = "sliding_window: permittedNumberOfCallsInHalfOpenState (Resilience4j: 10; HCL V2: 2)"},
+    {KEY(cfg_breaker, wait_in_open, "wait_in_open", CK_DURATION), .def = "60s", .min = 0,
+     .max = BIG, .flags = CF_MIN_OPEN,
+     .help = "sliding_window: waitDurationInOpenState (Resilience4j: 60 s; HCL 9.1.13: 30 s)"},
+    {KEY(cfg_breaker, wait_multiplier, "wait_multiplier", CK_DOUBLE), .def = "1", .min = 1,
+     .max = 100, .help = "sliding_window: open wait × multiplier^(attempts−1); 1 = constant"},
+    {KEY(cfg_breaker, automatic_transition, "automatic_transition", CK_BOOL), .def = "false",
+     .help = "sliding_window: automaticTransitionFromOpenToHalfOpenEnabled (Resilience4j: false)"},
+    {KEY(cfg_breaker, max_wait_in_half_open, "max_wait_in_half_open", CK_DURATION), .def = "none",
+     .min = 0, .max = BIG, .flags = CF_MIN_OPEN | CF_NONE,
+     .help = "sliding_window: maxWaitDurationInHalfOpenState, then OPEN (Resilience4j: 0 = off)"},
+    {KEY(cfg_breaker, failure_ratio, "failure_ratio", CK_DOUBLE), .def = "0.1", .min = 0, .max = 1,
+     .flags = CF_MIN_OPEN, .help = "polly: FailureRatio (Polly v8: 0.1)"},
+    {KEY(cfg_breaker, sampling_duration, "sampling_duration", CK_DURATION), .def = "30s", .min = 0,
+     .max = BIG, .flags = CF_MIN_OPEN, .help = "polly: SamplingDuration (Polly v8: 30 s)"},
+    {KEY(cfg_breaker, minimum_throughput, "minimum_throughput", CK_INT), .def = "100", .min = 2,
+     .max = 1e9, .help = "polly: MinimumThroughput (Polly v8: 100, at least 2)"},
+    {KEY(cfg_breaker, break_duration, "break_duration", CK_DURATION), .def = "5s", .min = 5e8,
+     .max = 86400e9, .help = "polly: BreakDuration (Polly v8: 5 s; 0.5 s to 1 day)"},
+    {KEY(cfg_breaker, duration, "duration", CK_DURATION), .def = "10s", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN,
+     .help = "simple: DistributedCacheCircuitBreakerDuration; one error opens it this long "
+             "(FusionCache's 0 = no breaker is kind none)"},
+};
+static SECTION(breaker_section, "breaker", cfg_breaker, breaker_keys, NULL);
+
+static const cfg_key l2_keys[] = {
+    {KEY(cfg_l2, redis, "redis", CK_SECTION), SUB(redis_section), .help = "the Redis server"},
+    {KEY(cfg_l2, link, "link", CK_SECTION), SUB(link_section), .help = "the network to Redis"},
+    {KEY(cfg_l2, client, "client", CK_SECTION), SUB(client_section), .help = "each node's client"},
+    {KEY(cfg_l2, breaker, "breaker", CK_SECTION), SUB(breaker_section),
+     .help = "the circuit breaker around L2 calls"},
+    {KEY(cfg_l2, fallback, "fallback", CK_ENUM), .def = "database", .names = fallback_names,
+     .help = "when L2 is unusable: go to the database (seed 004) or fail"},
+};
+static SECTION(l2_section, "l2", cfg_l2, l2_keys, NULL);
+
+/* ---- backplane, database ---------------------------------------------- */
+static const cfg_key auto_recovery_keys[] = {
+    {KEY(cfg_auto_recovery, enabled, "enabled", CK_BOOL), .def = "true",
+     .help = "EnableAutoRecovery (FusionCache: true)"},
+    {KEY(cfg_auto_recovery, delay, "delay", CK_DURATION), .def = "5s", .min = 0, .max = BIG,
+     .help = "AutoRecoveryDelay (FusionCache source: 5 s; its docs say 2 s)"},
+    {KEY(cfg_auto_recovery, max_items, "max_items", CK_INT), .def = "unbounded", .min = 1,
+     .max = BIG, .flags = CF_UNBOUNDED, .help = "AutoRecoveryMaxItems (FusionCache: unbounded)"},
+};
+static SECTION(auto_recovery_section, "auto_recovery", cfg_auto_recovery, auto_recovery_keys, NULL);
+
+static const cfg_key backplane_keys[] = {
+    {KEY(cfg_backplane, enabled, "enabled", CK_BOOL), .def = "false",
+     .help = "Redis pub/sub invalidation between nodes"},
+    {KEY(cfg_backplane, channel_prefix, "channel_prefix", CK_STRING), .def = "\"\"",
+     .help = "BackplaneChannelPrefix; \"\" = the node's cache_name (fusioncache.md §3)"},
+    {KEY(cfg_backplane, receive, "receive", CK_ENUM), .def = "async", .names = receive_names,
+     .help = "async (FusionCache 2.0.0, ≥2.2.0); sync_inline (2.0.1/2.1.0: blocking L2 read on a "
+             "worker, seed 000); ignore"},
+    {KEY(cfg_backplane, connection, "connection", CK_ENUM), .def = "separate", .names = conn_names,
+     .help = "the backplane's own multiplexer, or the cache's (ConnectionMultiplexerFactory)"},
+    {KEY(cfg_backplane, auto_recovery, "auto_recovery", CK_SECTION), SUB(auto_recovery_section),
+     .help = "replay of lost notifications"},
+};
+static SECTION(backplane_section, "backplane", cfg_backplane, backplane_keys, NULL);
+
+static const cfg_key database_keys[] = {
+    {KEY(cfg_database, pool, "pool", CK_INT), .def = "50", .min = 1, .max = 1e6,
+     .help = "connections"},
+    {KEY(cfg_database, service, "service", CK_DIST),
+     .def = "{dist: lognormal, median: 20ms, p99: 200ms}", .help = "query time at no load"},
+    {KEY(cfg_database, load_factor, "load_factor", CK_DOUBLE), .def = "0", .min = 0, .max = 1000,
+     .help = "load-dependent latency: service × (1 + load_factor × busy/pool)"},
+    {KEY(cfg_database, acquire_timeout, "acquire_timeout", CK_DURATION), .def = "none", .min = 0,
+     .max = BIG, .flags = CF_MIN_OPEN | CF_NONE, .help = "longest wait for a connection"},
+};
+static SECTION(database_section, "database", cfg_database, database_keys, NULL);
+
+/* ---- faults ------------------------------------------------------------ */
+static const cfg_key fault_keys[] = {
+    {KEY(cfg_fault, at, "at", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "start (stochastic faults: start of the MTTF/MTTR process)"},
+    {KEY(cfg_fault, target, "target", CK_ENUM), .def = "redis", .names = target_names,
+     .help = "what fails"},
+    {KEY(cfg_fault, node, "node", CK_INT), .def = "all", .min = 0, .max = 100000, .flags = CF_ALL,
+     .help = "link/node targets: the node index (0-based), or all"},
+    {KEY(cfg_fault, nodes, "nodes", CK_INTLIST), .def = "[]", .min = 0, .max = 100000,
+     .help = "partition: the node indexes cut off (instead of node)"},
+    {KEY(cfg_fault, kind, "kind", CK_ENUM), .def = "down", .names = fault_names,
+     .help = "down (refused: fast failure), blackhole (no answer: timeouts), slow (× factor), "
+             "restart (down, then up empty), flush, partition, pause (GC-like stop), capacity"},
+    {KEY(cfg_fault, for_, "for", CK_DURATION), .def = "none", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN | CF_NONE, .help = "how long; none = until the end"},
+    {KEY(cfg_fault, factor, "factor", CK_DOUBLE), .def = "10", .min = 0, .max = 1e6,
+     .flags = CF_MIN_OPEN, .help = "slow: service/latency multiplier"},
+    {KEY(cfg_fault, workers, "workers", CK_INT), .def = "1", .min = 0, .max = 1e9,
+     .help = "capacity on a node: workers left"},
+    {KEY(cfg_fault, connections, "connections", CK_INT), .def = "1", .min = 0, .max = 1e9,
+     .help = "capacity on the database or a pool client: connections left"},
+    {KEY(cfg_fault, mttf, "mttf", CK_DURATION), .def = "none", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN | CF_NONE, .help = "mean time to failure (exponential); with mttr"},
+    {KEY(cfg_fault, mttr, "mttr", CK_DURATION), .def = "none", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN | CF_NONE, .help = "mean time to repair (exponential); with mttf"},
+};
+static SECTION(fault_section, "fault", cfg_fault, fault_keys, NULL);
+
+/* ---- queue (the validation world) ------------------------------------- */
+static const cfg_key queue_keys[] = {
+    {KEY(cfg_queue, servers, "servers", CK_INT), .def = "1", .min = 1, .max = 1e6,
+     .help = "c in M/M/c"},
+    {KEY(cfg_queue, arrival, "arrival", CK_RATE), .def = "500/s", .min = 0, .max = 1e12,
+     .flags = CF_MIN_OPEN, .help = "Poisson arrival rate λ (default ρ = 0.5 with the service)"},
+    {KEY(cfg_queue, service, "service", CK_DIST), .def = "{dist: exponential, mean: 1ms}",
+     .help = "service time: exponential (M/M/c), constant (M/D/1), any (M/G/1)"},
+    {KEY(cfg_queue, discipline, "discipline", CK_ENUM), .def = "fifo", .names = disc_names,
+     .help = "queue order"},
+    {KEY(cfg_queue, capacity, "capacity", CK_INT), .def = "unbounded", .min = 0, .max = BIG,
+     .flags = CF_UNBOUNDED, .help = "waiting room (arrivals beyond it are lost)"},
+};
+static SECTION(queue_section, "queue", cfg_queue, queue_keys, NULL);
+
+/* ---- top level --------------------------------------------------------- */
+static const cfg_key root_keys[] = {
+    {KEY(config, schema, "schema", CK_INT), .def = "1", .min = 1, .max = 1,
+     .help = "config format version; must be 1"},
+    {KEY(config, name, "name", CK_STRING), .def = "\"unnamed\"", .help = "the run's name"},
+    {KEY(config, seed, "seed", CK_INT), .def = "1", .min = 0, .max = BIG,
+     .help = "run seed; every random stream derives from it"},
+    {KEY(config, duration, "duration", CK_DURATION), .def = "60s", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN, .help = "simulated time"},
+    {KEY(config, warmup, "warmup", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "left out of summary metrics; less than duration"},
+    {KEY(config, interval, "interval", CK_DURATION), .def = "1s", .min = 0, .max = BIG,
+     .flags = CF_MIN_OPEN, .help = "time-series bucket"},
+    {KEY(config, model, "model", CK_ENUM), .def = "cache", .names = model_names,
+     .help = "cache: the cache world; queue: the built-in queue for validation against theory"},
+    {KEY(config, nodes, "nodes", CK_SECTION), SUB(nodes_section), .help = "application nodes"},
+    {KEY(config, workload, "workload", CK_SECTION), SUB(workload_section), .help = "the traffic"},
+    {KEY(config, cache, "cache", CK_SECTION), SUB(cache_section),
+     .help = "the cache library (FusionCache entry options)"},
+    {KEY(config, l2, "l2", CK_SECTION), SUB(l2_section), .help = "the shared Redis level"},
+    {KEY(config, backplane, "backplane", CK_SECTION), SUB(backplane_section),
+     .help = "invalidation messages"},
+    {KEY(config, database, "database", CK_SECTION), SUB(database_section),
+     .help = "the source of truth the factory reads"},
+    {KEY(config, faults, "faults", CK_LIST), SUB(fault_section),
+     .help = "fault schedule [{at, target, node|nodes, kind, for, ...}]"},
+    {KEY(config, expect, "expect", CK_EXPECTS), .def = "[]",
+     .help = "expectations judged by `cachestorm check`, e.g. \"requests.error == 0\""},
+    {KEY(config, queue, "queue", CK_SECTION), SUB(queue_section), .help = "model: queue only"},
+};
+SECTION(cfg_root_section, "", config, root_keys, NULL);

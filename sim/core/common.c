@@ -1,0 +1,89 @@
+/* common.c — error formatting and allocation helpers (see common.h). */
+#include "sim/core/common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cs_errf(cs_err *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
+    return code;
+}
+
+static _Noreturn void oom(size_t n)
+{
+    fprintf(stderr, "cachestorm: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *cs_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom(n);
+    return p;
+}
+
+void *cs_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        oom(n * size);
+    return p;
+}
+
+void *cs_realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom(n);
+    return q;
+}
+
+char *cs_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(cs_malloc(n), s, n);
+}
+
+void cs_grow(void **items, size_t *cap, size_t need, size_t sz)
+{
+    if (need <= *cap)
+        return;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    *items = cs_realloc(*items, c * sz);
+    *cap = c;
+}
+
+/* A duration in the config syntax: the largest unit that divides it
+ * exactly ("250ms", "3s"), "0s", or "none" for SIM_NEVER. */
+void cs_format_duration(int64_t v, char *buf, size_t cap)
+{
+    if (v == SIM_NEVER) {
+        snprintf(buf, cap, "none");
+        return;
+    }
+    static const struct {
+        const char *name;
+        int64_t ns;
+    } units[] = {{"h", 3600000000000LL}, {"m", 60000000000LL}, {"s", 1000000000LL},
+                 {"ms", 1000000LL},      {"us", 1000LL},       {"ns", 1}};
+    if (v == 0) {
+        snprintf(buf, cap, "0s");
+        return;
+    }
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (v % units[i].ns == 0) {
+            snprintf(buf, cap, "%lld%s", (long long)(v / units[i].ns), units[i].name);
+            return;
+        }
+}

@@ -1,0 +1,370 @@
+/* stats.c — histograms, counters, gauges and time-series buckets (see
+ * stats.h).  Memory is fixed at setup: per node (+1 for the whole run) one
+ * summary histogram, one histogram for the bucket in progress, and per
+ * bucket a value per declared metric plus three latency quantiles.
+ * Buckets close lazily when time moves past them, so recording is O(1)
+ * except for the quantile computation at each bucket close.
+ */
+#include "sim/core/stats.h"
+
+#include <assert.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_METRICS 64 /* declared counters + gauges: asserted */
+#define NQ 3            /* per-bucket latency quantiles kept: p50, p90, p99 */
+static const double BUCKET_Q[NQ] = {0.5, 0.9, 0.99};
+
+/* ---- histogram ----------------------------------------------------------- */
+
+size_t hist_index(sim_ns v)
+{
+    if (v < 0)
+        v = 0;
+    uint64_t u = (uint64_t)v;
+    if (u < HIST_SUB)
+        return (size_t)u;
+    int e = 63 - __builtin_clzll(u); /* floor(log2 u) >= 7 */
+    size_t idx = (size_t)(e - 6) * HIST_SUB + ((u >> (e - 7)) & (HIST_SUB - 1));
+    return idx < HIST_BUCKETS ? idx : HIST_BUCKETS - 1;
+}
+
+void hist_bucket_range(size_t idx, sim_ns *lo, sim_ns *hi)
+{
+    if (idx < HIST_SUB) {
+        *lo = (sim_ns)idx;
+        *hi = (sim_ns)idx + 1;
+        return;
+    }
+    int e = (int)(idx / HIST_SUB) + 6;
+    uint64_t sub = idx % HIST_SUB;
+    *lo = (sim_ns)((HIST_SUB + sub) << (e - 7));
+    *hi = *lo + ((sim_ns)1 << (e - 7));
+}
+
+void hist_reset(hist *h)
+{
+    if (h->count)
+        memset(&h->b[h->lo], 0, (h->hi - h->lo + 1) * sizeof h->b[0]);
+    h->count = 0;
+    h->sum = 0;
+    h->min = SIM_NEVER;
+    h->max = 0;
+    h->lo = HIST_BUCKETS;
+    h->hi = 0;
+}
+
+void hist_add(hist *h, sim_ns v)
+{
+    size_t i = hist_index(v);
+    h->b[i]++;
+    h->count++;
+    h->sum += (double)v;
+    if (v < h->min)
+        h->min = v;
+    if (v > h->max)
+        h->max = v;
+    if (i < h->lo)
+        h->lo = (uint32_t)i;
+    if (i > h->hi)
+        h->hi = (uint32_t)i;
+}
+
+void hist_merge(hist *dst, const hist *src)
+{
+    if (!src->count)
+        return;
+    for (size_t i = src->lo; i <= src->hi; i++)
+        dst->b[i] += src->b[i];
+    dst->count += src->count;
+    dst->sum += src->sum;
+    if (src->min < dst->min)
+        dst->min = src->min;
+    if (src->max > dst->max)
+        dst->max = src->max;
+    if (src->lo < dst->lo)
+        dst->lo = src->lo;
+    if (src->hi > dst->hi)
+        dst->hi = src->hi;
+}
+
+double hist_quantile(const hist *h, double q)
+{
+    if (!h->count)
+        return NAN;
+    if (q <= 0)
+        return (double)h->min;
+    if (q >= 1)
+        return (double)h->max;
+    /* the smallest value with at least ceil(q * count) observations <= it */
+    uint64_t rank = (uint64_t)ceil(q * (double)h->count);
+    if (rank < 1)
+        rank = 1;
+    uint64_t seen = 0;
+    for (size_t i = h->lo; i <= h->hi; i++) {
+        seen += h->b[i];
+        if (seen >= rank) {
+            sim_ns lo, hi;
+            hist_bucket_range(i, &lo, &hi);
+            double mid = hi - lo == 1 ? (double)lo : ((double)lo + (double)hi) / 2;
+            if (mid < (double)h->min)
+                mid = (double)h->min;
+            if (mid > (double)h->max)
+                mid = (double)h->max;
+            return mid;
+        }
+    }
+    return (double)h->max;
+}
+
+double hist_mean(const hist *h) { return h->count ? h->sum / (double)h->count : NAN; }
+
+void batch_means_ci(const double *x, size_t n, size_t nb, double *mean, double *half)
+{
+    assert(nb >= 2 && n >= nb);
+    size_t per = n / nb;
+    double *bm = cs_malloc(nb * sizeof *bm);
+    for (size_t b = 0; b < nb; b++)
+        bm[b] = gsl_stats_mean(x + b * per, 1, per);
+    *mean = gsl_stats_mean(bm, 1, nb);
+    double sd = gsl_stats_sd_m(bm, 1, nb, *mean);
+    *half = gsl_cdf_tdist_Pinv(0.975, (double)(nb - 1)) * sd / sqrt((double)nb);
+    free(bm);
+}
+
+/* ---- counters, gauges, buckets ------------------------------------------- */
+
+typedef struct node_stats {
+    double total[MAX_METRICS];
+    hist whole; /* latency after warm-up */
+    hist cur;   /* latency in the bucket in progress */
+    double *bucket;   /* [nbuckets][MAX used metrics] */
+    double *bucket_q; /* [nbuckets][NQ] */
+    uint64_t *bucket_n;
+} node_stats;
+
+struct stats {
+    const engine *e;
+    int nodes;
+    sim_ns warmup, interval;
+    size_t nbuckets, cur_bucket;
+    /* bucket_of's last answer: times in [memo_lo, memo_hi) map to memo_b
+     * (saves a 64-bit division per counter update; empty until first use) */
+    sim_ns memo_lo, memo_hi;
+    size_t memo_b;
+    int nmetrics;
+    char *names[MAX_METRICS];
+    bool is_gauge[MAX_METRICS];
+    node_stats *ns; /* nodes + 1; index nodes = whole run */
+};
+
+stats *stats_new(const engine *e, int nodes, sim_ns warmup, sim_ns interval, sim_ns end)
+{
+    assert(nodes >= 0 && interval > 0 && end >= 0);
+    stats *s = cs_calloc(1, sizeof *s);
+    s->e = e;
+    s->nodes = nodes;
+    s->warmup = warmup;
+    s->interval = interval;
+    s->nbuckets = (size_t)((end + interval - 1) / interval);
+    if (s->nbuckets == 0)
+        s->nbuckets = 1;
+    s->ns = cs_calloc((size_t)nodes + 1, sizeof *s->ns);
+    for (int i = 0; i <= nodes; i++) {
+        node_stats *n = &s->ns[i];
+        hist_reset(&n->whole);
+        hist_reset(&n->cur);
+        n->bucket_q = cs_malloc(s->nbuckets * NQ * sizeof(double));
+        n->bucket_n = cs_calloc(s->nbuckets, sizeof(uint64_t));
+        for (size_t b = 0; b < s->nbuckets * NQ; b++)
+            n->bucket_q[b] = NAN;
+    }
+    return s;
+}
+
+void stats_free(stats *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i <= s->nodes; i++) {
+        free(s->ns[i].bucket);
+        free(s->ns[i].bucket_q);
+        free(s->ns[i].bucket_n);
+    }
+    for (int i = 0; i < s->nmetrics; i++)
+        free(s->names[i]);
+    free(s->ns);
+    free(s);
+}
+
+int stats_find(const stats *s, const char *name)
+{
+    for (int i = 0; i < s->nmetrics; i++)
+        if (strcmp(s->names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static int declare(stats *s, const char *name, bool gauge)
+{
+    int id = stats_find(s, name);
+    if (id >= 0) {
+        assert(s->is_gauge[id] == gauge);
+        return id;
+    }
+    assert(s->nmetrics < MAX_METRICS);
+    if (s->nmetrics >= MAX_METRICS)
+        abort();
+    id = s->nmetrics++;
+    s->names[id] = cs_strdup(name);
+    s->is_gauge[id] = gauge;
+    for (int i = 0; i <= s->nodes; i++) {
+        node_stats *n = &s->ns[i];
+        n->total[id] = gauge ? NAN : 0;
+        /* buckets are laid out [bucket][MAX_METRICS]: allocate on first declare */
+        if (!n->bucket)
+            n->bucket = cs_malloc(s->nbuckets * MAX_METRICS * sizeof(double));
+        for (size_t b = 0; b < s->nbuckets; b++)
+            n->bucket[b * MAX_METRICS + id] = gauge ? NAN : 0;
+    }
+    return id;
+}
+
+int stats_counter(stats *s, const char *name) { return declare(s, name, false); }
+int stats_gauge(stats *s, const char *name) { return declare(s, name, true); }
+
+/* The bucket holding time t (times past the end go to the last bucket).
+ * Updates of one bucket come in runs, so the last answer is kept and
+ * reused while t stays in its interval. */
+static inline size_t bucket_of(stats *s, sim_ns t)
+{
+    if (t >= s->memo_lo && t < s->memo_hi)
+        return s->memo_b;
+    size_t b = (size_t)(t / s->interval);
+    if (b >= s->nbuckets) {
+        b = s->nbuckets - 1;
+        s->memo_lo = (sim_ns)b * s->interval;
+        s->memo_hi = SIM_NEVER;
+    } else {
+        s->memo_lo = (sim_ns)b * s->interval;
+        s->memo_hi = s->memo_lo + s->interval;
+    }
+    s->memo_b = b;
+    return b;
+}
+
+/* Close buckets before `b`: record their latency quantiles. */
+static void close_until(stats *s, size_t b)
+{
+    while (s->cur_bucket < b) {
+        for (int i = 0; i <= s->nodes; i++) {
+            node_stats *n = &s->ns[i];
+            if (n->cur.count) {
+                for (int q = 0; q < NQ; q++)
+                    n->bucket_q[s->cur_bucket * NQ + q] = hist_quantile(&n->cur, BUCKET_Q[q]);
+                n->bucket_n[s->cur_bucket] = n->cur.count;
+                hist_reset(&n->cur);
+            }
+        }
+        s->cur_bucket++;
+    }
+}
+
+static inline void add_one(node_stats *n, int id, double v, size_t b, bool summary)
+{
+    n->bucket[b * MAX_METRICS + id] += v;
+    if (summary)
+        n->total[id] += v;
+}
+
+void stats_add(stats *s, int node, int id, double v)
+{
+    assert(node >= -1 && node < s->nodes && id >= 0 && id < s->nmetrics && !s->is_gauge[id]);
+    sim_ns now = eng_now(s->e);
+    size_t b = bucket_of(s, now);
+    bool summary = now >= s->warmup;
+    if (node >= 0)
+        add_one(&s->ns[node], id, v, b, summary);
+    add_one(&s->ns[s->nodes], id, v, b, summary);
+}
+
+static inline void gauge_one(node_stats *n, int id, double v, size_t b, bool summary)
+{
+    double *x = &n->bucket[b * MAX_METRICS + id];
+    if (isnan(*x) || v > *x)
+        *x = v;
+    if (summary && (isnan(n->total[id]) || v > n->total[id]))
+        n->total[id] = v;
+}
+
+void stats_gauge_set(stats *s, int node, int id, double v)
+{
+    assert(node >= -1 && node < s->nodes && id >= 0 && id < s->nmetrics && s->is_gauge[id]);
+    sim_ns now = eng_now(s->e);
+    size_t b = bucket_of(s, now);
+    bool summary = now >= s->warmup;
+    gauge_one(&s->ns[node >= 0 ? node : s->nodes], id, v, b, summary);
+}
+
+void stats_latency(stats *s, int node, sim_ns latency)
+{
+    assert(node >= -1 && node < s->nodes);
+    sim_ns now = eng_now(s->e);
+    size_t b = bucket_of(s, now);
+    if (b > s->cur_bucket)
+        close_until(s, b);
+    bool summary = now >= s->warmup;
+    node_stats *w = &s->ns[s->nodes];
+    hist_add(&w->cur, latency);
+    if (summary)
+        hist_add(&w->whole, latency);
+    if (node >= 0) {
+        hist_add(&s->ns[node].cur, latency);
+        if (summary)
+            hist_add(&s->ns[node].whole, latency);
+    }
+}
+
+void stats_finish(stats *s) { close_until(s, s->nbuckets); }
+
+size_t stats_nbuckets(const stats *s) { return s->nbuckets; }
+sim_ns stats_interval(const stats *s) { return s->interval; }
+
+static const node_stats *node_of(const stats *s, int node)
+{
+    assert(node >= -1 && node < s->nodes);
+    return &s->ns[node >= 0 ? node : s->nodes];
+}
+
+double stats_total(const stats *s, int node, int id)
+{
+    assert(id >= 0 && id < s->nmetrics);
+    return node_of(s, node)->total[id];
+}
+
+double stats_bucket(const stats *s, int node, int id, size_t b)
+{
+    assert(id >= 0 && id < s->nmetrics && b < s->nbuckets);
+    return node_of(s, node)->bucket[b * MAX_METRICS + id];
+}
+
+const hist *stats_hist(const stats *s, int node) { return &node_of(s, node)->whole; }
+
+double stats_bucket_quantile(const stats *s, int node, size_t b, double q)
+{
+    assert(b < s->nbuckets);
+    for (int i = 0; i < NQ; i++)
+        if (fabs(BUCKET_Q[i] - q) < 1e-12)
+            return node_of(s, node)->bucket_q[b * NQ + i];
+    assert(!"bucket quantile not kept (0.5, 0.9, 0.99 are)");
+    return NAN;
+}
+
+uint64_t stats_bucket_count(const stats *s, int node, size_t b)
+{
+    assert(b < s->nbuckets);
+    return node_of(s, node)->bucket_n[b];
+}

@@ -1,0 +1,71 @@
+/* stats.h — what a run measures: a fixed-memory, mergeable log-bucketed
+ * histogram (HDR-style: 128 sub-buckets per power of two, relative error of
+ * a reported quantile <= 0.4 % from 128 ns to 2.4 h); named counters and
+ * gauges, kept per node and for the whole run, both as a summary (events at
+ * or after warm-up only) and per time-series bucket (the whole run); and the
+ * latency histogram of user requests, whole-run and per bucket.
+ *
+ * Recording to node i also records to the whole run; recording to node -1
+ * records to the whole run only (shared resources: Redis, the database).
+ * Counters and gauges are declared by name at setup (stats_counter /
+ * stats_gauge return a small id); recording is then an array add.
+ */
+#ifndef CS_STATS_H
+#define CS_STATS_H
+
+#include "sim/core/common.h"
+#include "sim/core/engine.h"
+
+#define HIST_SUB 128
+#define HIST_BUCKETS (37 * HIST_SUB) /* values up to 2^43 ns (~2.4 h); larger clamp */
+
+typedef struct hist {
+    uint64_t count;
+    double sum; /* ns */
+    sim_ns min, max;
+    uint32_t lo, hi; /* range of non-empty buckets, for cheap reset */
+    uint64_t b[HIST_BUCKETS];
+} hist;
+
+void hist_reset(hist *h);
+void hist_add(hist *h, sim_ns v);
+void hist_merge(hist *dst, const hist *src);
+/* Quantile q in [0,1] in ns (bucket midpoint, exact min/max at the ends); NAN if empty. */
+double hist_quantile(const hist *h, double q);
+double hist_mean(const hist *h); /* exact mean (ns) of recorded values; NAN if empty */
+/* Bucket index of v and the [lo, hi) range of a bucket (exposed for tests). */
+size_t hist_index(sim_ns v);
+void hist_bucket_range(size_t idx, sim_ns *lo, sim_ns *hi);
+
+/* Mean and 95 % confidence half-width by the method of batch means
+ * (Student t over nb batches of consecutive observations). */
+void batch_means_ci(const double *x, size_t n, size_t nb, double *mean, double *half);
+
+typedef struct stats stats;
+
+/* nodes >= 0; buckets of `interval` cover [0, end). */
+stats *stats_new(const engine *e, int nodes, sim_ns warmup, sim_ns interval, sim_ns end);
+void stats_free(stats *s);
+
+int stats_counter(stats *s, const char *name); /* declare (or find) a counter */
+int stats_gauge(stats *s, const char *name);   /* declare (or find) a gauge */
+int stats_find(const stats *s, const char *name); /* id or -1 */
+
+void stats_add(stats *s, int node, int id, double v);       /* counter += v at now */
+void stats_gauge_set(stats *s, int node, int id, double v); /* gauge = v at now (max kept) */
+void stats_latency(stats *s, int node, sim_ns latency);     /* a finished user request */
+/* Close every time-series bucket up to now (call once at the end of a run). */
+void stats_finish(stats *s);
+
+size_t stats_nbuckets(const stats *s);
+sim_ns stats_interval(const stats *s);
+/* Summary after warm-up: counter sum, or gauge maximum (NAN if never set). */
+double stats_total(const stats *s, int node, int id);
+/* Per bucket: counter sum in the bucket, or gauge maximum (NAN if never set). */
+double stats_bucket(const stats *s, int node, int id, size_t b);
+/* Latency: whole-run histogram after warm-up; per-bucket quantile (NAN if empty). */
+const hist *stats_hist(const stats *s, int node);
+double stats_bucket_quantile(const stats *s, int node, size_t b, double q);
+uint64_t stats_bucket_count(const stats *s, int node, size_t b);
+
+#endif

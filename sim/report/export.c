@@ -1,0 +1,1012 @@
+/* export.c — from the run store to gnuplot data files (see export.h).
+ *
+ * Reads with the sqlite3 C API on a read-only handle, one prepared statement
+ * per question.  The file layouts written here are documented again at the
+ * top of the plots/KIND.gp that reads them; change both together.  Faults and
+ * breakers are read from `transitions`: a fault window runs from the
+ * component `fault` transition to its kind until the next one to `inactive`
+ * or `ended`; a breaker is open from a transition to `open` until the next
+ * transition of that node's breaker to another state (forced_open counts as
+ * open, half_open as not open).  A window still open at the end runs to the end of the run.
+ */
+#include "sim/report/export.h"
+#include "sim/store/store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/store/store_schema.h"
+
+const char *const ex_timeline_series[EX_TL_N] = {
+    "rps",         "errors", "latency.p50_ms", "latency.p99_ms", "l1.hit_ratio",
+    "stale_ratio", "db.rps", "redis.backlog",  "pool.queue",
+};
+
+/* How a whole-run series is rebuilt from per-node rows when the store has
+ * only those: rates and queues add up, latencies take the worst node, ratios
+ * the mean (unweighted: the store keeps no per-node weights per bucket). */
+static const char *const tl_aggregate[EX_TL_N] = {
+    "SUM", "SUM", "MAX", "MAX", "AVG", "AVG", "SUM", "MAX", "SUM",
+};
+
+static char *dup_col(sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    return t ? cs_strdup((const char *)t) : NULL;
+}
+
+static int prepare(ex_store *st, const char *sql, sqlite3_stmt **s, cs_err *err)
+{
+    if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
+        return cs_errf(err, CS_IO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    return CS_OK;
+}
+
+/* Bind NULL for node < 0 so that `node IS ?1` selects whole-run rows. */
+static void bind_node(sqlite3_stmt *s, int idx, int node)
+{
+    if (node < 0)
+        sqlite3_bind_null(s, idx);
+    else
+        sqlite3_bind_int(s, idx, node);
+}
+
+static FILE *open_out(const char *path, cs_err *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        cs_errf(err, CS_IO, "cannot write %s: %s", path, strerror(errno));
+    return f;
+}
+
+static int close_out(FILE *f, const char *path, cs_err *err)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return cs_errf(err, CS_IO, "cannot write %s: %s", path, strerror(errno));
+    return CS_OK;
+}
+
+/* A quoted gnuplot string column: double quotes and backslashes dropped. */
+static void put_label(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++)
+        if (*s != '"' && *s != '\\' && *s != '\n')
+            fputc(*s, f);
+    fputc('"', f);
+}
+
+static void put_num(FILE *f, double v)
+{
+    if (isnan(v) || isinf(v))
+        fputs(" NaN", f);
+    else
+        fprintf(f, " %.10g", v);
+}
+
+/* ---- opening ----------------------------------------------------------- */
+
+int ex_open(ex_store *st, const char *path, cs_err *err)
+{
+    memset(st, 0, sizeof *st);
+    st->path = cs_strdup(path);
+    /* The store's own checks (missing, corrupt, foreign, newer schema, lost
+     * tables): one source of truth for what a cachestorm database is. */
+    if (store_open_readonly(path, &st->store, err))
+        goto fail;
+    st->db = store_db(st->store);
+    sqlite3_stmt *s = NULL;
+    int rc;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, experiment, variant, name, status, seed, sim_ns FROM runs "
+                           "ORDER BY id",
+                           -1, &s, NULL) != SQLITE_OK) {
+        cs_errf(err, CS_IO, "%s: %s", path, sqlite3_errmsg(st->db));
+        goto fail;
+    }
+    size_t cap = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        cs_grow((void **)&st->runs, &cap, st->n_runs + 1, sizeof *st->runs);
+        ex_run *r = &st->runs[st->n_runs++];
+        r->id = sqlite3_column_int64(s, 0);
+        r->experiment = dup_col(s, 1);
+        r->variant = dup_col(s, 2);
+        r->name = dup_col(s, 3);
+        if (!r->name)
+            r->name = cs_strdup("run");
+        r->status = dup_col(s, 4);
+        if (!r->status)
+            r->status = cs_strdup("?");
+        r->seed = sqlite3_column_int64(s, 5);
+        r->sim_s = sqlite3_column_type(s, 6) == SQLITE_NULL
+                       ? NAN
+                       : (double)sqlite3_column_int64(s, 6) / 1e9;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        cs_errf(err, CS_IO, "%s: %s", path, sqlite3_errmsg(st->db));
+        goto fail;
+    }
+    return CS_OK;
+fail:
+    ex_close(st);
+    return err ? err->code : CS_IO;
+}
+
+void ex_close(ex_store *st)
+{
+    for (size_t i = 0; i < st->n_runs; i++) {
+        ex_run *r = &st->runs[i];
+        free(r->name), free(r->experiment), free(r->variant), free(r->status);
+    }
+    free(st->runs);
+    if (st->store)
+        store_close(st->store);
+    free(st->path);
+    memset(st, 0, sizeof *st);
+}
+
+const ex_run *ex_find(const ex_store *st, int64_t id)
+{
+    for (size_t i = 0; i < st->n_runs; i++)
+        if (st->runs[i].id == id)
+            return &st->runs[i];
+    return NULL;
+}
+
+double ex_metric(ex_store *st, int64_t run_id, int node, const char *name)
+{
+    sqlite3_stmt *s;
+    double v = NAN;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT value FROM metrics WHERE run_id=?1 AND node IS ?2 AND name=?3 "
+                           "LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return NAN;
+    sqlite3_bind_int64(s, 1, run_id);
+    bind_node(s, 2, node);
+    sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+char *ex_param(ex_store *st, int64_t run_id, const char *path)
+{
+    sqlite3_stmt *s;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT value FROM params WHERE run_id=?1 AND path=?2 LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = dup_col(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* ---- timeline ---------------------------------------------------------- */
+
+typedef struct tl_point {
+    double t, v;
+    int col;
+} tl_point;
+
+static int cmp_point(const void *a, const void *b)
+{
+    const tl_point *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->col - y->col;
+}
+
+typedef struct window {
+    double start, end;
+    int node;     /* -1: none */
+    char *kind;   /* fault kind or breaker label */
+    char *reason; /* the starting transition's reason (faults), or NULL */
+} window;
+
+typedef struct windows {
+    window *v;
+    size_t n, cap;
+} windows;
+
+static window *push_window(windows *w)
+{
+    cs_grow((void **)&w->v, &w->cap, w->n + 1, sizeof *w->v);
+    window *x = &w->v[w->n++];
+    memset(x, 0, sizeof *x);
+    x->end = NAN;
+    x->node = -1;
+    return x;
+}
+
+static void free_windows(windows *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        free(w->v[i].kind), free(w->v[i].reason);
+    free(w->v);
+}
+
+static bool fault_ends(const char *to)
+{
+    return !to || strcmp(to, "inactive") == 0 || strcmp(to, "ended") == 0 ||
+           strcmp(to, "healed") == 0 || strcmp(to, "cleared") == 0;
+}
+
+/* The label of a fault window: to_state when it names the kind
+ * ("restart"); when it is a bare "active" (models/faults.c), the reason
+ * without its "faults[N] " prefix ("redis.restart"). */
+static char *fault_label(const char *to, const char *reason)
+{
+    bool generic =
+        !to || strcmp(to, "active") == 0 || strcmp(to, "on") == 0 || strcmp(to, "started") == 0;
+    if (!generic || !reason || !*reason)
+        return cs_strdup(to ? to : "fault");
+    const char *p = reason;
+    if (strncmp(p, "faults[", 7) == 0 && strchr(p, ' '))
+        p = strchr(p, ' ') + 1;
+    return cs_strdup(*p ? p : reason);
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* Fault windows of a run: an end is matched with the oldest open window of
+ * the same node, preferring one with the same reason, then the same kind
+ * (the end's from_state). */
+static int read_faults(ex_store *st, int64_t run_id, windows *w, cs_err *err)
+{
+    sqlite3_stmt *s;
+    if (prepare(st,
+                "SELECT t_ns, node, from_state, to_state, reason FROM transitions "
+                "WHERE run_id=?1 AND component='fault' ORDER BY t_ns, rowid",
+                &s, err))
+        return err->code;
+    sqlite3_bind_int64(s, 1, run_id);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        double t = (double)sqlite3_column_int64(s, 0) / 1e9;
+        int node = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 1);
+        const char *from = (const char *)sqlite3_column_text(s, 2);
+        const char *to = (const char *)sqlite3_column_text(s, 3);
+        const char *reason = (const char *)sqlite3_column_text(s, 4);
+        if (!fault_ends(to)) {
+            window *x = push_window(w);
+            x->start = t;
+            x->node = node;
+            x->kind = fault_label(to, reason);
+            x->reason = reason ? cs_strdup(reason) : NULL;
+            continue;
+        }
+        window *best = NULL;
+        int best_score = -1;
+        for (size_t i = 0; i < w->n; i++) {
+            window *x = &w->v[i];
+            if (!isnan(x->end) || x->node != node)
+                continue;
+            int score = same_text(x->reason, reason) ? 2 : same_text(x->kind, from) ? 1 : 0;
+            if (score > best_score)
+                best = x, best_score = score;
+        }
+        if (best)
+            best->end = t;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return cs_errf(err, CS_IO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    return CS_OK;
+}
+
+/* Breaker-open intervals of a run (node >= 0: that node's only). */
+static int read_breakers(ex_store *st, int64_t run_id, int node, windows *w, cs_err *err)
+{
+    sqlite3_stmt *s;
+    if (prepare(st,
+                "SELECT t_ns, node, to_state FROM transitions WHERE run_id=?1 AND "
+                "component='breaker' AND (?2 IS NULL OR node IS ?2) ORDER BY t_ns, rowid",
+                &s, err))
+        return err->code;
+    sqlite3_bind_int64(s, 1, run_id);
+    bind_node(s, 2, node);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        double t = (double)sqlite3_column_int64(s, 0) / 1e9;
+        int n = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 1);
+        const char *to = (const char *)sqlite3_column_text(s, 2);
+        bool open = to && (strcmp(to, "open") == 0 || strcmp(to, "forced_open") == 0);
+        window *cur = NULL;
+        for (size_t i = w->n; i-- > 0;)
+            if (w->v[i].node == n) {
+                cur = isnan(w->v[i].end) ? &w->v[i] : NULL;
+                break;
+            }
+        if (open && !cur) {
+            window *x = push_window(w);
+            x->start = t;
+            x->node = n;
+        } else if (!open && cur) {
+            cur->end = t;
+        }
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return cs_errf(err, CS_IO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    return CS_OK;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *datafile,
+                      const char *faultfile, const char *breakerfile, ex_timeline *out, cs_err *err)
+{
+    memset(out, 0, sizeof *out);
+    tl_point *pts = NULL;
+    size_t n_pts = 0, cap = 0;
+    windows faults = {0}, brk = {0};
+    FILE *f = NULL;
+    int rc = CS_OK;
+
+    for (int col = 0; col < EX_TL_N; col++) {
+        for (int pass = 0; pass < 2; pass++) {
+            /* pass 0: the rows of this node (or whole run); pass 1: whole run
+             * rebuilt from per-node rows, only when pass 0 found nothing. */
+            if (pass == 1 && (node >= 0 || out->has[col]))
+                break;
+            char sql[256];
+            if (pass == 0)
+                snprintf(sql, sizeof sql,
+                         "SELECT t_s, value FROM series WHERE run_id=?1 AND name=?2 AND node "
+                         "IS ?3 AND value IS NOT NULL ORDER BY t_s");
+            else
+                snprintf(sql, sizeof sql,
+                         "SELECT t_s, %s(value) FROM series WHERE run_id=?1 AND name=?2 AND "
+                         "node IS NOT NULL AND value IS NOT NULL GROUP BY t_s ORDER BY t_s",
+                         tl_aggregate[col]);
+            sqlite3_stmt *s;
+            if (prepare(st, sql, &s, err)) {
+                rc = err->code;
+                goto done;
+            }
+            sqlite3_bind_int64(s, 1, run->id);
+            sqlite3_bind_text(s, 2, ex_timeline_series[col], -1, SQLITE_STATIC);
+            if (pass == 0)
+                bind_node(s, 3, node);
+            int step;
+            while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+                cs_grow((void **)&pts, &cap, n_pts + 1, sizeof *pts);
+                pts[n_pts++] =
+                    (tl_point){sqlite3_column_double(s, 0), sqlite3_column_double(s, 1), col};
+                out->has[col] = true;
+                out->summed[col] = pass == 1;
+            }
+            sqlite3_finalize(s);
+            if (step != SQLITE_DONE) {
+                rc = cs_errf(err, CS_IO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+                goto done;
+            }
+        }
+    }
+    if (node >= 0 && n_pts == 0) {
+        rc = cs_errf(err, CS_USAGE, "run %lld (%s) has no series for node %d", (long long)run->id,
+                     run->name, node);
+        goto done;
+    }
+    if (n_pts) /* qsort(NULL, 0, ...) is undefined */
+        qsort(pts, n_pts, sizeof *pts, cmp_point);
+
+    /* Bucket width: the smallest step between bucket starts (1 s if unknown). */
+    out->bucket_s = INFINITY;
+    for (size_t i = 1; i < n_pts; i++)
+        if (pts[i].t > pts[i - 1].t && pts[i].t - pts[i - 1].t < out->bucket_s)
+            out->bucket_s = pts[i].t - pts[i - 1].t;
+    if (isinf(out->bucket_s))
+        out->bucket_s = 1.0;
+    out->t_end = n_pts ? pts[n_pts - 1].t + out->bucket_s : 0;
+    if (!isnan(run->sim_s) && run->sim_s > out->t_end)
+        out->t_end = run->sim_s;
+
+    if (!(f = open_out(datafile, err))) {
+        rc = err->code;
+        goto done;
+    }
+    fprintf(f, "# cachestorm timeline: run %lld (%s), %s; bucket %g s; NaN = not recorded\n",
+            (long long)run->id, run->name, node < 0 ? "whole run" : "one node", out->bucket_s);
+    fputs("# t_s", f);
+    for (int c = 0; c < EX_TL_N; c++)
+        fprintf(f, " %s%s", ex_timeline_series[c], c == EX_TL_ERRORS ? "_per_s" : "");
+    fputc('\n', f);
+    for (size_t i = 0; i < n_pts;) {
+        double row[EX_TL_N];
+        for (int c = 0; c < EX_TL_N; c++)
+            row[c] = NAN;
+        double t = pts[i].t;
+        for (; i < n_pts && pts[i].t == t; i++)
+            row[pts[i].col] = pts[i].v;
+        row[EX_TL_ERRORS] /= out->bucket_s;
+        fprintf(f, "%.10g", t);
+        for (int c = 0; c < EX_TL_N; c++)
+            put_num(f, row[c]);
+        fputc('\n', f);
+        out->rows++;
+    }
+    if ((rc = close_out(f, datafile, err)))
+        goto done;
+
+    /* Fault windows; a window still open at the end runs to the end. */
+    if ((rc = read_faults(st, run->id, &faults, err)))
+        goto done;
+    if (!(f = open_out(faultfile, err))) {
+        rc = err->code;
+        goto done;
+    }
+    fputs("# start_s end_s row kind\n", f);
+    for (size_t i = 0; i < faults.n; i++) {
+        window *x = &faults.v[i];
+        if (node >= 0 && x->node >= 0 && x->node != node)
+            continue;
+        double end = isnan(x->end) ? fmax(out->t_end, x->start) : x->end;
+        char label[160];
+        if (x->node >= 0 && node < 0)
+            snprintf(label, sizeof label, "%s (node %d)", x->kind, x->node);
+        else
+            snprintf(label, sizeof label, "%s", x->kind);
+        fprintf(f, "%.10g %.10g %zu ", x->start, end, out->faults);
+        put_label(f, label);
+        fputc('\n', f);
+        out->faults++;
+    }
+    if ((rc = close_out(f, faultfile, err)))
+        goto done;
+
+    /* Breaker-open intervals, one strip row per breaker, rows by node. */
+    if ((rc = read_breakers(st, run->id, node, &brk, err)))
+        goto done;
+    int *nodes = cs_malloc((brk.n + 1) * sizeof *nodes);
+    size_t n_nodes = 0;
+    for (size_t i = 0; i < brk.n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < n_nodes; j++)
+            seen |= nodes[j] == brk.v[i].node;
+        if (!seen)
+            nodes[n_nodes++] = brk.v[i].node;
+    }
+    qsort(nodes, n_nodes, sizeof *nodes, cmp_int);
+    out->breaker_rows = (int)n_nodes;
+    if (!(f = open_out(breakerfile, err))) {
+        free(nodes);
+        rc = err->code;
+        goto done;
+    }
+    fputs("# start_s end_s row label\n", f);
+    for (size_t i = 0; i < brk.n; i++) {
+        window *x = &brk.v[i];
+        size_t row = 0;
+        while (nodes[row] != x->node)
+            row++;
+        double end = isnan(x->end) ? fmax(out->t_end, x->start) : x->end;
+        char label[64];
+        if (x->node < 0)
+            snprintf(label, sizeof label, "shared");
+        else
+            snprintf(label, sizeof label, "node %d", x->node);
+        fprintf(f, "%.10g %.10g %zu ", x->start, end, row);
+        put_label(f, label);
+        fputc('\n', f);
+        out->breakers++;
+    }
+    free(nodes);
+    rc = close_out(f, breakerfile, err);
+    f = NULL;
+done:
+    if (f && rc)
+        fclose(f);
+    free(pts);
+    free_windows(&faults);
+    free_windows(&brk);
+    return rc;
+}
+
+/* ---- cdf ----------------------------------------------------------------- */
+
+int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const char *const *labels,
+                 const char *datafile, size_t *curves, cs_err *err)
+{
+    static const char *const names[] = {"latency.p50_ms", "latency.p90_ms", "latency.p99_ms",
+                                        "latency.p999_ms", "latency.max_ms"};
+    static const double q[] = {0.5, 0.9, 0.99, 0.999, 1.0};
+    *curves = 0;
+    FILE *f = open_out(datafile, err);
+    if (!f)
+        return err->code;
+    fputs("# cachestorm cdf: per run, latency_ms quantile nines (from latency.* metrics)\n", f);
+    for (size_t i = 0; i < n; i++) {
+        double v[5];
+        int have = 0;
+        for (int k = 0; k < 5; k++) {
+            v[k] = ex_metric(st, runs[i]->id, -1, names[k]);
+            have += !isnan(v[k]);
+        }
+        if (have == 0)
+            continue;
+        if (*curves)
+            fputs("\n\n", f);
+        char label[256];
+        snprintf(label, sizeof label, "%s%s%s #%lld", runs[i]->name, runs[i]->variant ? " / " : "",
+                 runs[i]->variant ? runs[i]->variant : "", (long long)runs[i]->id);
+        put_label(f, labels ? labels[i] : label);
+        fputc('\n', f);
+        for (int k = 0; k < 5; k++) {
+            if (isnan(v[k]))
+                continue;
+            double nines = q[k] >= 1.0 ? EX_CDF_MAX_NINES : -log10(1.0 - q[k]);
+            fprintf(f, "%.10g %.10g %.10g\n", v[k], q[k], nines);
+        }
+        (*curves)++;
+    }
+    return close_out(f, datafile, err);
+}
+
+/* ---- nodes --------------------------------------------------------------- */
+
+int ex_nodes_write(ex_store *st, const ex_run *run, const char *datafile, size_t *nodes,
+                   cs_err *err)
+{
+    static const char *const names[] = {"requests.error", "requests.timeout", "latency.p50_ms",
+                                        "latency.p99_ms", "requests.total"};
+    *nodes = 0;
+    sqlite3_stmt *s;
+    if (prepare(st,
+                "SELECT DISTINCT node FROM metrics WHERE run_id=?1 AND node IS NOT NULL "
+                "ORDER BY node",
+                &s, err))
+        return err->code;
+    sqlite3_bind_int64(s, 1, run->id);
+    FILE *f = open_out(datafile, err);
+    if (!f) {
+        sqlite3_finalize(s);
+        return err->code;
+    }
+    fprintf(f,
+            "# cachestorm nodes: run %lld (%s)\n# node errors timeouts p50_ms p99_ms total "
+            "label\n",
+            (long long)run->id, run->name);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int node = sqlite3_column_int(s, 0);
+        fprintf(f, "%d", node);
+        for (int k = 0; k < 5; k++)
+            put_num(f, ex_metric(st, run->id, node, names[k]));
+        fprintf(f, " \"node %d\"\n", node);
+        (*nodes)++;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        fclose(f);
+        return cs_errf(err, CS_IO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    }
+    return close_out(f, datafile, err);
+}
+
+/* ---- statistics and grouping -------------------------------------------------- */
+
+/* Two-sided 95 % Student t quantiles, df 1..30; beyond, the normal 1.96. */
+static double t975(size_t df)
+{
+    static const double t[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
+                               2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+                               2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+                               2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
+    assert(df >= 1);
+    return df <= 30 ? t[df - 1] : 1.96;
+}
+
+ex_stat ex_stat_of(const double *v, size_t n)
+{
+    ex_stat r = {NAN, 0, n};
+    if (n == 0)
+        return r;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
+    r.mean = sum / (double)n;
+    if (n < 2)
+        return r;
+    double ss = 0;
+    for (size_t i = 0; i < n; i++)
+        ss += (v[i] - r.mean) * (v[i] - r.mean);
+    r.half = t975(n - 1) * sqrt(ss / (double)(n - 1)) / sqrt((double)n);
+    return r;
+}
+
+bool ex_parse_number(const char *s, double *out, const char **unit)
+{
+    static const struct {
+        const char *suffix, *unit;
+        double scale;
+    } units[] = {{"", "", 1},       {"ns", "s", 1e-9}, {"us", "s", 1e-6},
+                 {"ms", "s", 1e-3}, {"s", "s", 1},     {"m", "s", 60},
+                 {"h", "s", 3600},  {"/s", "/s", 1},   {"%", "%", 1}};
+    if (!s || !*s)
+        return false;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || isnan(v) || isinf(v))
+        return false;
+    while (*end == ' ')
+        end++;
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (strcmp(end, units[i].suffix) == 0) {
+            *out = v * units[i].scale;
+            if (unit)
+                *unit = units[i].unit;
+            return true;
+        }
+    return false;
+}
+
+static const char *variant_of(const ex_run *r)
+{
+    return r->variant ? r->variant : "";
+}
+
+static int str_index(char **v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], s) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Distinct strings in order of first appearance (the list owns copies). */
+typedef struct strset {
+    char **v;
+    size_t n, cap;
+} strset;
+
+static int strset_add(strset *s, const char *x)
+{
+    int i = str_index(s->v, s->n, x);
+    if (i >= 0)
+        return i;
+    cs_grow((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v);
+    s->v[s->n] = cs_strdup(x);
+    return (int)s->n++;
+}
+
+static void strset_free(strset *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+char **ex_swept_params(ex_store *st, const ex_run *const *runs, size_t n, size_t *n_paths,
+                       cs_err *err)
+{
+    *n_paths = 0;
+    strset paths = {0};
+    size_t *distinct = NULL, dcap = 0;
+    sqlite3_stmt *s;
+    if (prepare(st,
+                "SELECT p.path, COUNT(DISTINCT p.value) FROM params p JOIN runs r ON r.id = "
+                "p.run_id WHERE p.run_id IN (SELECT value FROM json_each(?1)) AND "
+                "p.path NOT IN ('seed', 'name') GROUP BY p.path, r.variant "
+                "HAVING COUNT(DISTINCT p.value) > 1 ORDER BY p.path",
+                &s, err))
+        return NULL;
+    /* The run ids as a JSON array (SQLite's json_each is built in since 3.38). */
+    size_t len = 3 + n * 21;
+    char *ids = cs_malloc(len), *p = ids;
+    *p++ = '[';
+    for (size_t i = 0; i < n; i++)
+        p += snprintf(p, len - (size_t)(p - ids), "%s%lld", i ? "," : "", (long long)runs[i]->id);
+    *p++ = ']';
+    *p = 0;
+    sqlite3_bind_text(s, 1, ids, -1, SQLITE_TRANSIENT);
+    free(ids);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *path = (const char *)sqlite3_column_text(s, 0);
+        size_t k = (size_t)sqlite3_column_int64(s, 1);
+        int i = strset_add(&paths, path);
+        cs_grow((void **)&distinct, &dcap, paths.n, sizeof *distinct);
+        if ((size_t)i == paths.n - 1 || distinct[i] < k)
+            distinct[i] = k;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        cs_errf(err, CS_IO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        strset_free(&paths);
+        free(distinct);
+        return NULL;
+    }
+    /* Most distinct values first (insertion sort: a handful of paths). */
+    for (size_t i = 1; i < paths.n; i++)
+        for (size_t j = i; j > 0 && distinct[j] > distinct[j - 1]; j--) {
+            size_t d = distinct[j];
+            distinct[j] = distinct[j - 1], distinct[j - 1] = d;
+            char *t = paths.v[j];
+            paths.v[j] = paths.v[j - 1], paths.v[j - 1] = t;
+        }
+    free(distinct);
+    *n_paths = paths.n;
+    if (!paths.v)
+        return cs_calloc(1, sizeof(char *));
+    return paths.v;
+}
+
+/* The category list of a parameter over runs, sorted numerically when every
+ * value parses (then *numeric), else in first-appearance order. vals[i] is
+ * run i's value (NULL-safe: "(unset)"). */
+typedef struct categories {
+    strset names;
+    double *x;   /* numeric value per category when numeric */
+    int *of_run; /* category index per run */
+    bool numeric;
+    const char *unit;
+} categories;
+
+static void categories_free(categories *c)
+{
+    strset_free(&c->names);
+    free(c->x);
+    free(c->of_run);
+}
+
+static void categorise(ex_store *st, const ex_run *const *runs, size_t n, const char *param,
+                       categories *c)
+{
+    memset(c, 0, sizeof *c);
+    char **vals = cs_calloc(n, sizeof *vals);
+    c->numeric = true;
+    c->unit = "";
+    for (size_t i = 0; i < n; i++) {
+        vals[i] = ex_param(st, runs[i]->id, param);
+        if (!vals[i])
+            vals[i] = cs_strdup("(unset)");
+        strset_add(&c->names, vals[i]);
+    }
+    c->x = cs_calloc(c->names.n, sizeof *c->x);
+    for (size_t k = 0; k < c->names.n; k++) {
+        const char *u = "";
+        if (!ex_parse_number(c->names.v[k], &c->x[k], &u) || (k > 0 && strcmp(u, c->unit) != 0))
+            c->numeric = false;
+        c->unit = u;
+    }
+    if (!c->numeric)
+        c->unit = "";
+    else /* sort categories by value (insertion sort: few values) */
+        for (size_t i = 1; i < c->names.n; i++)
+            for (size_t j = i; j > 0 && c->x[j] < c->x[j - 1]; j--) {
+                double t = c->x[j];
+                c->x[j] = c->x[j - 1], c->x[j - 1] = t;
+                char *s = c->names.v[j];
+                c->names.v[j] = c->names.v[j - 1], c->names.v[j - 1] = s;
+            }
+    c->of_run = cs_calloc(n, sizeof *c->of_run);
+    for (size_t i = 0; i < n; i++) {
+        c->of_run[i] = str_index(c->names.v, c->names.n, vals[i]);
+        free(vals[i]);
+    }
+    free(vals);
+}
+
+int ex_sweep1_write(ex_store *st, const ex_run *const *runs, size_t n, const char *param,
+                    const char *const *metrics, size_t n_metrics, const char *datafile,
+                    bool *numeric, size_t *n_variants, const char **unit, cs_err *err)
+{
+    categories c;
+    categorise(st, runs, n, param, &c);
+    strset variants = {0};
+    for (size_t i = 0; i < n; i++)
+        strset_add(&variants, variant_of(runs[i]));
+    *numeric = c.numeric;
+    *unit = c.unit;
+    *n_variants = variants.n;
+    FILE *f = open_out(datafile, err);
+    if (!f) {
+        categories_free(&c);
+        strset_free(&variants);
+        return err->code;
+    }
+    fprintf(f,
+            "# cachestorm sweep over %s: blocks metric*variants+variant; x mean lo hi n "
+            "xlabel\n",
+            param);
+    double *vals = cs_malloc((n + 1) * sizeof *vals);
+    bool first = true;
+    for (size_t m = 0; m < n_metrics; m++)
+        for (size_t v = 0; v < variants.n; v++) {
+            if (!first)
+                fputs("\n\n", f);
+            first = false;
+            put_label(f, variants.v[v][0] ? variants.v[v] : "runs");
+            fputc('\n', f);
+            for (size_t k = 0; k < c.names.n; k++) {
+                size_t nv = 0;
+                for (size_t i = 0; i < n; i++) {
+                    if (c.of_run[i] != (int)k || strcmp(variant_of(runs[i]), variants.v[v]))
+                        continue;
+                    double x = ex_metric(st, runs[i]->id, -1, metrics[m]);
+                    if (!isnan(x))
+                        vals[nv++] = x;
+                }
+                if (nv == 0)
+                    continue;
+                ex_stat s = ex_stat_of(vals, nv);
+                fprintf(f, "%.10g %.10g %.10g %.10g %zu ", c.numeric ? c.x[k] : (double)k, s.mean,
+                        s.mean - s.half, s.mean + s.half, s.n);
+                put_label(f, c.names.v[k]);
+                fputc('\n', f);
+            }
+        }
+    free(vals);
+    categories_free(&c);
+    strset_free(&variants);
+    return close_out(f, datafile, err);
+}
+
+int ex_sweep2_write(ex_store *st, const ex_run *const *runs, size_t n, const char *px,
+                    const char *py, const char *metric, const char *datafile, size_t *n_variants,
+                    cs_err *err)
+{
+    categories cx, cy;
+    categorise(st, runs, n, px, &cx);
+    categorise(st, runs, n, py, &cy);
+    strset variants = {0};
+    for (size_t i = 0; i < n; i++)
+        strset_add(&variants, variant_of(runs[i]));
+    *n_variants = variants.n;
+    FILE *f = open_out(datafile, err);
+    int rc = CS_OK;
+    if (!f) {
+        rc = err->code;
+        goto done;
+    }
+    fprintf(f,
+            "# cachestorm sweep: x=%s y=%s metric=%s; per variant: xi yi mean n xlabel "
+            "ylabel\n",
+            px, py, metric);
+    double *vals = cs_malloc((n + 1) * sizeof *vals);
+    for (size_t v = 0; v < variants.n; v++) {
+        if (v)
+            fputs("\n\n", f);
+        put_label(f, variants.v[v][0] ? variants.v[v] : "runs");
+        fputc('\n', f);
+        for (size_t kx = 0; kx < cx.names.n; kx++)
+            for (size_t ky = 0; ky < cy.names.n; ky++) {
+                size_t nv = 0;
+                for (size_t i = 0; i < n; i++) {
+                    if (cx.of_run[i] != (int)kx || cy.of_run[i] != (int)ky ||
+                        strcmp(variant_of(runs[i]), variants.v[v]))
+                        continue;
+                    double x = ex_metric(st, runs[i]->id, -1, metric);
+                    if (!isnan(x))
+                        vals[nv++] = x;
+                }
+                if (nv == 0)
+                    continue;
+                ex_stat s = ex_stat_of(vals, nv);
+                fprintf(f, "%zu %zu %.10g %zu ", kx, ky, s.mean, s.n);
+                put_label(f, cx.names.v[kx]);
+                fputc(' ', f);
+                put_label(f, cy.names.v[ky]);
+                fputc('\n', f);
+            }
+    }
+    free(vals);
+    rc = close_out(f, datafile, err);
+done:
+    categories_free(&cx);
+    categories_free(&cy);
+    strset_free(&variants);
+    return rc;
+}
+
+int ex_compare_write(ex_store *st, const ex_run *const *runs, size_t n, const char *const *metrics,
+                     size_t n_metrics, const char *datafile, size_t *n_groups, bool *present,
+                     cs_err *err)
+{
+    /* Groups: variants when any run has one, else the runs themselves. */
+    bool by_variant = false;
+    for (size_t i = 0; i < n; i++)
+        by_variant |= runs[i]->variant != NULL;
+    strset groups = {0};
+    int *of_run = cs_calloc(n, sizeof *of_run);
+    for (size_t i = 0; i < n; i++) {
+        char label[256];
+        if (by_variant)
+            snprintf(label, sizeof label, "%s", runs[i]->variant ? runs[i]->variant : "(none)");
+        else
+            snprintf(label, sizeof label, "%s #%lld", runs[i]->name, (long long)runs[i]->id);
+        of_run[i] = strset_add(&groups, label);
+    }
+    *n_groups = groups.n;
+    FILE *f = open_out(datafile, err);
+    if (!f) {
+        free(of_run);
+        strset_free(&groups);
+        return err->code;
+    }
+    fputs("# cachestorm compare: one block per metric; i mean lo hi n label\n", f);
+    double *vals = cs_malloc((n + 1) * sizeof *vals);
+    for (size_t m = 0; m < n_metrics; m++) {
+        present[m] = false;
+        if (m)
+            fputs("\n\n", f);
+        put_label(f, metrics[m]);
+        fputc('\n', f);
+        for (size_t g = 0; g < groups.n; g++) {
+            size_t nv = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (of_run[i] != (int)g)
+                    continue;
+                double x = ex_metric(st, runs[i]->id, -1, metrics[m]);
+                if (!isnan(x))
+                    vals[nv++] = x;
+            }
+            ex_stat s = ex_stat_of(vals, nv);
+            present[m] |= nv > 0;
+            fprintf(f, "%zu", g);
+            put_num(f, s.mean);
+            put_num(f, s.mean - s.half);
+            put_num(f, s.mean + s.half);
+            fprintf(f, " %zu ", s.n);
+            put_label(f, groups.v[g]);
+            fputc('\n', f);
+        }
+    }
+    free(vals);
+    free(of_run);
+    strset_free(&groups);
+    return close_out(f, datafile, err);
+}
+
+const char *ex_metric_label(const char *name)
+{
+    static const char *const labels[][2] = {
+        {"requests.total", "requests (count)"},
+        {"requests.ok", "ok requests (count)"},
+        {"requests.error", "failed requests (count)"},
+        {"requests.timeout", "timed-out requests (count)"},
+        {"requests.stale", "stale answers (count)"},
+        {"latency.mean_ms", "mean latency (ms)"},
+        {"latency.p50_ms", "p50 latency (ms)"},
+        {"latency.p90_ms", "p90 latency (ms)"},
+        {"latency.p99_ms", "p99 latency (ms)"},
+        {"latency.p999_ms", "p99.9 latency (ms)"},
+        {"latency.max_ms", "max latency (ms)"},
+        {"factory.calls", "factory calls (count)"},
+        {"db.calls", "database calls (count)"},
+        {"db.peak_concurrency", "peak database concurrency (calls)"},
+        {"redis.peak_backlog", "peak Redis backlog (commands)"},
+        {"redis.reconnects", "Redis reconnects (count)"},
+        {"breaker.trips", "breaker trips (count)"},
+        {"breaker.open_s", "breaker open time (s)"},
+        {"breaker.rejected", "calls rejected by breaker (count)"},
+        {"pool.peak_queue", "peak pool queue (requests)"},
+        {"pool.starved_s", "pool starvation (s)"},
+        {"recovery_s", "recovery time (s)"},
+    };
+    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
+        if (strcmp(labels[i][0], name) == 0)
+            return labels[i][1];
+    return name;
+}

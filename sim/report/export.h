@@ -1,0 +1,156 @@
+/* export.h — read a run store (SQLite, opened read-only) and write the plain
+ * whitespace-separated data files that the plots/KIND.gp scripts read.
+ *
+ * Everything a picture shows comes from the database (ARCHITECTURE.md
+ * "Outputs": never from memory), so any past run can be drawn again.  The
+ * exporters know the schema of sim/store_schema.h and the metric and series
+ * names of INTERFACES.md; they know nothing about gnuplot beyond the file
+ * layouts documented at the top of each plots/KIND.gp.  Missing values are
+ * written as NaN, which gnuplot skips.
+ */
+#ifndef CS_EXPORT_H
+#define CS_EXPORT_H
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "sim/core/common.h"
+
+/* One row of `runs` (the columns the pictures need). */
+typedef struct ex_run {
+    int64_t id;
+    char *name;
+    char *experiment; /* NULL when the column is NULL */
+    char *variant;    /* NULL when the column is NULL */
+    char *status;     /* running / done / failed */
+    int64_t seed;
+    double sim_s; /* simulated duration in seconds; NAN when NULL */
+} ex_run;
+
+/* An open store: the database handle and all its runs, ordered by id. */
+typedef struct ex_store {
+    struct store *store; /* opened read-only through sim/store */
+    sqlite3 *db;         /* store_db(store) */
+    char *path;
+    ex_run *runs;
+    size_t n_runs;
+} ex_store;
+
+/* Open path read-only (store_open_readonly) and load the runs table.  Fails
+ * with CS_IO when the file is missing, unreadable, corrupt or not a
+ * cachestorm store (store.h's checks).  An empty store opens fine (n_runs 0);
+ * callers answer "no runs" with CS_USAGE. */
+int ex_open(ex_store *st, const char *path, cs_err *err);
+void ex_close(ex_store *st);
+/* The run with this id, or NULL. */
+const ex_run *ex_find(const ex_store *st, int64_t id);
+
+/* A whole-run (node < 0) or per-node scalar metric; NAN when absent or NULL. */
+double ex_metric(ex_store *st, int64_t run_id, int node, const char *name);
+/* The value of a params row, or NULL (caller frees). */
+char *ex_param(ex_store *st, int64_t run_id, const char *path);
+
+/* ---- timeline ---------------------------------------------------------- */
+
+/* Columns 2..EX_TL_N+1 of the timeline data file, in this order. */
+enum {
+    EX_TL_RPS,
+    EX_TL_ERRORS, /* written as errors per second (bucket count / bucket width) */
+    EX_TL_P50,
+    EX_TL_P99,
+    EX_TL_L1HIT,
+    EX_TL_STALE,
+    EX_TL_DBRPS,
+    EX_TL_BACKLOG,
+    EX_TL_POOLQ,
+    EX_TL_N
+};
+extern const char *const ex_timeline_series[EX_TL_N];
+
+typedef struct ex_timeline {
+    size_t rows;          /* buckets written */
+    bool has[EX_TL_N];    /* the series had at least one value */
+    bool summed[EX_TL_N]; /* whole-run series rebuilt from per-node rows */
+    double bucket_s;      /* bucket width (smallest step between t_s) */
+    double t_end;         /* end of the x range, seconds */
+    size_t faults;        /* fault windows written */
+    size_t breakers;      /* breaker-open intervals written */
+    int breaker_rows;     /* distinct breakers (one strip row each) */
+} ex_timeline;
+
+/* Write the timeline of one run: datafile gets `t_s` and the EX_TL_N series
+ * (node < 0: whole run; a whole-run series missing from the store is rebuilt
+ * from per-node rows: sums for rates and queues, max for latencies, mean for
+ * ratios); faultfile gets `start_s end_s row "kind"` per fault window;
+ * breakerfile gets `start_s end_s row "label"` per breaker-open interval.  With
+ * node >= 0 only that node's series, its breaker and faults that name no node
+ * or this node are written; CS_USAGE when the node has no series. */
+int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *datafile,
+                      const char *faultfile, const char *breakerfile, ex_timeline *out,
+                      cs_err *err);
+
+/* ---- cdf ----------------------------------------------------------------- */
+
+/* One block per run that has latency metrics (blocks separated by two blank
+ * lines, first line the quoted label: labels[i], or when labels is NULL
+ * "name / variant #id"): `latency_ms quantile nines` for the
+ * points p50, p90, p99, p99.9 and max (nines = -log10(1 - q); max is drawn at
+ * EX_CDF_MAX_NINES).  *curves = blocks written. */
+#define EX_CDF_MAX_NINES 3.5
+int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const char *const *labels,
+                 const char *datafile, size_t *curves, cs_err *err);
+
+/* ---- nodes --------------------------------------------------------------- */
+
+/* One row per node that has per-node metrics, ordered by node:
+ * `node errors timeouts p50_ms p99_ms total "node N"`.  *nodes = rows. */
+int ex_nodes_write(ex_store *st, const ex_run *run, const char *datafile, size_t *nodes,
+                   cs_err *err);
+
+/* ---- groups of runs (sweep, compare) --------------------------------------- */
+
+/* Mean and 95 % confidence interval (Student t) of n values; half = 0 when n < 2. */
+typedef struct ex_stat {
+    double mean, half;
+    size_t n;
+} ex_stat;
+ex_stat ex_stat_of(const double *v, size_t n);
+
+/* The swept parameters among runs: params paths whose value differs between
+ * runs of the same variant (so the variants' own overrides and the seed do not
+ * count).  Returns a malloc'd array of malloc'd paths, most distinct values
+ * first. */
+char **ex_swept_params(ex_store *st, const ex_run *const *runs, size_t n, size_t *n_paths,
+                       cs_err *err);
+
+/* Sweep over one parameter: one block per variant (quoted label first), rows
+ * `x mean lo hi n "xlabel"` per metric in turn — the block index is
+ * metric * n_variants + variant.  x is the parsed number (durations in
+ * seconds) when every value parses, else the category index.  Sets *numeric,
+ * *n_variants and *unit (static string: "s", "/s" or ""). */
+int ex_sweep1_write(ex_store *st, const ex_run *const *runs, size_t n, const char *param,
+                    const char *const *metrics, size_t n_metrics, const char *datafile,
+                    bool *numeric, size_t *n_variants, const char **unit, cs_err *err);
+
+/* Sweep over two parameters: one block per variant (quoted label first), rows
+ * `xi yi mean n "xlabel" "ylabel"` (category indices) for the metric. */
+int ex_sweep2_write(ex_store *st, const ex_run *const *runs, size_t n, const char *px,
+                    const char *py, const char *metric, const char *datafile, size_t *n_variants,
+                    cs_err *err);
+
+/* Variants side by side: one block per metric, rows `i mean lo hi n "label"`
+ * per group (runs.variant, or the run name when there are no variants).
+ * *present[m] tells whether any run had metric m. */
+int ex_compare_write(ex_store *st, const ex_run *const *runs, size_t n, const char *const *metrics,
+                     size_t n_metrics, const char *datafile, size_t *n_groups, bool *present,
+                     cs_err *err);
+
+/* A human axis label with units for a metric name ("latency.p99_ms" ->
+ * "p99 latency (ms)"); returns name itself when unknown. */
+const char *ex_metric_label(const char *name);
+
+/* Parse a parameter value as a number: plain numbers, durations with a unit
+ * (ns, us, ms, s, m, h -> seconds) and rates ("/s").  false when it is not. */
+bool ex_parse_number(const char *s, double *out, const char **unit);
+
+#endif

@@ -1,0 +1,750 @@
+/* experiment.c — experiment files → scenarios and runs, and the executor
+ * that runs them (see experiment.h).  The config trees come from
+ * sim/config's exported tree steps; each run's config is built by
+ * config_from_tree, so validation, defaults and messages are the config's.
+ * The executor's process pool is a plain fork/waitpid loop with one pipe per
+ * child for its result (run id, status, message): no threads, no shared
+ * memory, and each child opens the store itself.
+ * Leaves out: random or adaptive sweeps (tune searches the grid). */
+#include "sim/run/experiment.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/run/runner.h"
+
+/* Limits: an experiment is a grid a person wrote; these catch typos like
+ * replications: 1000000 before they fill a disk. */
+#define EXP_MAX_RUNS 100000
+#define EXP_MAX_JOBS 256
+
+/* The keys an experiment file adds to a config. */
+static const char *const exp_keys[] = {"replications", "seeds",     "sweep",
+                                       "variants",     "objective", NULL};
+
+static int fail_at(cs_err *err, yt_mark m, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail_at(cs_err *err, yt_mark m, const char *key, const char *fmt, ...)
+{
+    char where[600], what[600];
+    yt_mark_str(m, where, sizeof where);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return cs_errf(err, CS_USAGE, "%s: %s: %s", where, key, what);
+}
+
+/* Copy a message into a fixed buffer, cut to fit. */
+static void copy_msg(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+/* A small growing string. */
+typedef struct sbuf {
+    char *s;
+    size_t n, cap;
+} sbuf;
+
+/* Append printf-style text. */
+static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    cs_grow((void **)&b->s, &b->cap, b->n + (size_t)k + 1, 1);
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->n, (size_t)k + 1, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)k;
+}
+
+/* Compact flow text of a tree (for run names): 5ms, [1, 2], {dist: constant, value: 1ms}. */
+static void flow_text(const yt_node *n, sbuf *b)
+{
+    if (n->kind == YT_SCALAR) {
+        sb_add(b, "%s", n->value);
+    } else if (n->kind == YT_LIST) {
+        sb_add(b, "[");
+        for (size_t i = 0; i < n->n; i++) {
+            sb_add(b, "%s", i ? ", " : "");
+            flow_text(n->items[i], b);
+        }
+        sb_add(b, "]");
+    } else {
+        sb_add(b, "{");
+        for (size_t i = 0; i < n->n; i++) {
+            sb_add(b, "%s%s: ", i ? ", " : "", n->keys[i]);
+            flow_text(n->items[i], b);
+        }
+        sb_add(b, "}");
+    }
+}
+
+/* A whole number from a scalar node, in [lo, hi]. */
+static int get_int(const yt_node *n, const char *key, int64_t lo, int64_t hi, int64_t *out,
+                   cs_err *err)
+{
+    if (!n || n->kind != YT_SCALAR || yt_is_null(n))
+        return fail_at(err, n ? n->mark : (yt_mark){"?", 0, 0}, key, "expected a whole number");
+    char *end;
+    errno = 0;
+    long long v = strtoll(n->value, &end, 10);
+    if (errno || *end || end == n->value)
+        return fail_at(err, n->mark, key, "expected a whole number, found '%s'", n->value);
+    if (v < lo || v > hi)
+        return fail_at(err, n->mark, key, "%lld is out of range [%lld, %lld]", v, (long long)lo,
+                       (long long)hi);
+    *out = v;
+    return 0;
+}
+
+/* The column of a rule's first character: marks of quoted scalars point at
+ * the quote, so look at the file (a rule from text keeps the mark's column). */
+static int rule_col(yt_mark m)
+{
+    int col = m.col;
+    FILE *f = m.line > 0 ? fopen(m.file, "r") : NULL;
+    if (!f)
+        return col;
+    char line[4096];
+    for (int i = 1; fgets(line, sizeof line, f); i++)
+        if (i == m.line) {
+            if (col >= 1 && (size_t)col <= strlen(line) &&
+                (line[col - 1] == '"' || line[col - 1] == '\''))
+                col++;
+            break;
+        }
+    fclose(f);
+    return col;
+}
+
+/* ---- loading ------------------------------------------------------------- */
+
+/* Apply a variant's overrides to tree t: a dotted or indexed key sets that
+ * path; a plain key merges like a config file would. */
+static int apply_variant(yt_node *t, const yt_node *v, const char *vname, cs_err *err)
+{
+    if (!v || yt_is_null(v))
+        return 0;
+    if (v->kind != YT_MAP)
+        return fail_at(err, v->mark, "variants", "%s: expected a map of overrides", vname);
+    for (size_t i = 0; i < v->n; i++) {
+        const char *k = v->keys[i];
+        if (strchr(k, '.') || strchr(k, '[')) {
+            cs_err e2 = {0};
+            if (yt_set_path(t, k, v->items[i], &e2))
+                return fail_at(err, v->kmarks[i], "variants", "%s: %s: %s", vname, k, e2.msg);
+        } else {
+            for (int j = 0; exp_keys[j]; j++)
+                if (!strcmp(k, exp_keys[j]))
+                    return fail_at(err, v->kmarks[i], "variants",
+                                   "%s: %s: a variant cannot change the experiment's %s", vname, k,
+                                   k);
+            yt_node *m = yt_new_map(v->mark.file, v->mark.line, v->mark.col);
+            yt_put(m, k, yt_clone(v->items[i]));
+            config_tree_merge(t, m);
+            yt_free(m);
+        }
+    }
+    return 0;
+}
+
+/* Parse the `expect:` of cfg into sc->rules. */
+static int parse_rules(exp_scenario *sc, const config *cfg, cs_err *err)
+{
+    sc->rules = cs_calloc(cfg->expect.n + 1, sizeof *sc->rules);
+    for (size_t i = 0; i < cfg->expect.n; i++) {
+        const cfg_expect *x = &cfg->expect.v[i];
+        char key[32];
+        snprintf(key, sizeof key, "expect[%zu]", i);
+        int rc = expect_parse(x->text, EXPECT_RULE, x->mark.file, x->mark.line,
+                              x->mark.line > 0 ? rule_col(x->mark) : 0, key, &sc->rules[i], err);
+        if (rc)
+            return rc;
+        sc->nrules++;
+    }
+    return 0;
+}
+
+/* Parse a rule written as a scalar node of the experiment file. */
+static int parse_node_rule(const yt_node *n, int mode, const char *key, expect_rule *out,
+                           cs_err *err)
+{
+    if (!n || n->kind != YT_SCALAR || yt_is_null(n))
+        return fail_at(err, n ? n->mark : (yt_mark){"?", 0, 0}, key,
+                       "expected an expression, e.g. latency.p99_ms");
+    return expect_parse(n->value, mode, n->mark.file, n->mark.line,
+                        n->mark.line > 0 ? n->mark.col + (n->plain ? 0 : 1) : 0, key, out, err);
+}
+
+/* objective: {minimize|maximize: EXPR, constraints: [RULE...]} */
+static int parse_objective(experiment *e, const yt_node *o, cs_err *err)
+{
+    if (o->kind != YT_MAP)
+        return fail_at(err, o->mark, "objective",
+                       "expected {minimize: METRIC} or {maximize: METRIC, constraints: [...]}");
+    const yt_node *mn = yt_get(o, "minimize"), *mx = yt_get(o, "maximize");
+    for (size_t i = 0; i < o->n; i++)
+        if (strcmp(o->keys[i], "minimize") && strcmp(o->keys[i], "maximize") &&
+            strcmp(o->keys[i], "constraints"))
+            return fail_at(err, o->kmarks[i], "objective",
+                           "unknown key '%s' (known: minimize, maximize, constraints)", o->keys[i]);
+    if (!!mn == !!mx)
+        return fail_at(err, o->mark, "objective", "give exactly one of minimize: or maximize:");
+    e->maximize = mx != NULL;
+    int rc = parse_node_rule(mx ? mx : mn, EXPECT_VALUE,
+                             mx ? "objective.maximize" : "objective.minimize", &e->objective, err);
+    if (rc)
+        return rc;
+    e->has_objective = true;
+    const yt_node *c = yt_get(o, "constraints");
+    if (c && !yt_is_null(c)) {
+        if (c->kind != YT_LIST)
+            return fail_at(err, c->mark, "objective.constraints", "expected a list of rules");
+        e->constraints = cs_calloc(c->n + 1, sizeof *e->constraints);
+        for (size_t i = 0; i < c->n; i++) {
+            char key[48];
+            snprintf(key, sizeof key, "objective.constraints[%zu]", i);
+            if ((rc = parse_node_rule(c->items[i], EXPECT_RULE, key, &e->constraints[i], err)))
+                return rc;
+            e->nconstraints++;
+        }
+    }
+    return 0;
+}
+
+/* The experiment name: the config's name:, else the file name without
+ * folder and extension. */
+static char *exp_name_of(const yt_node *t, const char *path)
+{
+    const yt_node *n = yt_get(t, "name");
+    if (n && n->kind == YT_SCALAR && !yt_is_null(n))
+        return cs_strdup(n->value);
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    char *s = cs_strdup(*b ? b : "experiment");
+    char *dot = strrchr(s, '.');
+    if (dot && dot != s)
+        *dot = 0;
+    return s;
+}
+
+static int load_tree(yt_node *t, const char *path, const char *const *sets, int nsets,
+                     experiment *e, cs_err *err)
+{
+    int rc = 0;
+    e->path = cs_strdup(path);
+    e->name = exp_name_of(t, path);
+    for (int j = 0; exp_keys[j]; j++)
+        e->is_experiment |= yt_get(t, exp_keys[j]) != NULL;
+
+    /* replications / seeds */
+    const yt_node *rep = yt_get(t, "replications"), *seeds = yt_get(t, "seeds");
+    int64_t nrep = 1;
+    if (rep && (rc = get_int(rep, "replications", 1, EXP_MAX_RUNS, &nrep, err)))
+        return rc;
+    if (seeds) {
+        if (seeds->kind != YT_LIST || seeds->n == 0)
+            return fail_at(err, seeds->mark, "seeds", "expected a list of seeds, e.g. [1, 7, 42]");
+        if (rep && (size_t)nrep != seeds->n)
+            return fail_at(err, seeds->mark, "seeds",
+                           "%zu seeds but replications: %lld; give one or make them agree",
+                           seeds->n, (long long)nrep);
+        nrep = (int64_t)seeds->n;
+        for (size_t i = 0; i < seeds->n; i++) {
+            int64_t s;
+            char key[32];
+            snprintf(key, sizeof key, "seeds[%zu]", i);
+            if ((rc = get_int(seeds->items[i], key, 0, INT64_MAX, &s, err)))
+                return rc;
+        }
+    }
+    e->replications = (size_t)nrep;
+
+    /* sweep: path -> list (a scalar is a list of one) */
+    const yt_node *sw = yt_get(t, "sweep");
+    size_t npoints = 1;
+    if (sw && !yt_is_null(sw)) {
+        if (sw->kind != YT_MAP)
+            return fail_at(err, sw->mark, "sweep",
+                           "expected a map of config path → list of values, e.g. "
+                           "{queue.arrival: [500/s, 900/s]}");
+        e->axes = cs_calloc(sw->n + 1, sizeof *e->axes);
+        for (size_t i = 0; i < sw->n; i++) {
+            const yt_node *vals = sw->items[i];
+            if (vals->kind == YT_LIST && vals->n == 0)
+                return fail_at(err, vals->mark, "sweep", "%s: an empty list sweeps nothing",
+                               sw->keys[i]);
+            size_t k = vals->kind == YT_LIST ? vals->n : 1;
+            if (npoints * k > EXP_MAX_RUNS)
+                return fail_at(err, vals->mark, "sweep", "more than %d sweep points", EXP_MAX_RUNS);
+            npoints *= k;
+            e->axes[e->naxes++] = cs_strdup(sw->keys[i]);
+        }
+    }
+
+    /* variants */
+    const yt_node *vs = yt_get(t, "variants");
+    size_t nvar = 1;
+    if (vs && !yt_is_null(vs)) {
+        if (vs->kind != YT_MAP || vs->n == 0)
+            return fail_at(err, vs->mark, "variants",
+                           "expected a map of variant name → overrides, e.g. "
+                           "{baseline: {}, locked: {cache.lock.distributed: true}}");
+        nvar = vs->n;
+        e->nvariants = vs->n;
+    }
+    if (nvar * npoints * e->replications > EXP_MAX_RUNS)
+        return fail_at(err, t->mark, "replications",
+                       "%zu variants × %zu sweep points × %zu replications is more than %d runs",
+                       nvar, npoints, e->replications, EXP_MAX_RUNS);
+
+    const yt_node *obj = yt_get(t, "objective");
+    if (obj && !yt_is_null(obj) && (rc = parse_objective(e, obj, err)))
+        return rc;
+
+    /* The base tree without the experiment keys. */
+    yt_node *base = yt_clone(t);
+    for (int j = 0; exp_keys[j]; j++)
+        yt_remove(base, exp_keys[j]);
+
+    e->nsc = nvar * npoints;
+    e->sc = cs_calloc(e->nsc, sizeof *e->sc);
+    e->nruns = e->nsc * e->replications;
+    e->runs = cs_calloc(e->nruns, sizeof *e->runs);
+    size_t si = 0;
+    for (size_t v = 0; v < nvar && !rc; v++) {
+        for (size_t pt = 0; pt < npoints && !rc; pt++, si++) {
+            exp_scenario *sc = &e->sc[si];
+            yt_node *tree = yt_clone(base);
+            sc->tree = tree;
+            if (e->nvariants) {
+                sc->variant = cs_strdup(vs->keys[v]);
+                if ((rc = apply_variant(tree, vs->items[v], vs->keys[v], err)))
+                    break;
+            }
+            /* The point's coordinates: the last axis varies fastest. */
+            sbuf pb = {0};
+            sb_add(&pb, "%s", "");
+            size_t rest = pt;
+            size_t *idx = cs_calloc(e->naxes + 1, sizeof *idx);
+            sc->values = cs_calloc(e->naxes + 1, sizeof *sc->values);
+            for (size_t a = e->naxes; a-- > 0;) {
+                const yt_node *vals = sw->items[a];
+                size_t k = vals->kind == YT_LIST ? vals->n : 1;
+                idx[a] = rest % k;
+                rest /= k;
+            }
+            for (size_t a = 0; a < e->naxes && !rc; a++) {
+                const yt_node *vals = sw->items[a];
+                const yt_node *val = vals->kind == YT_LIST ? vals->items[idx[a]] : vals;
+                cs_err e2 = {0};
+                if (yt_set_path(tree, e->axes[a], val, &e2))
+                    rc = fail_at(err, sw->kmarks[a], "sweep", "%s: %s", e->axes[a], e2.msg);
+                sb_add(&pb, "%s%s=", a ? ", " : "", e->axes[a]);
+                flow_text(val, &pb);
+                sbuf vb = {0};
+                flow_text(val, &vb);
+                sc->values[a] = vb.s;
+            }
+            free(idx);
+            sc->point = pb.s;
+            for (int k = 0; k < nsets && !rc; k++)
+                rc = config_tree_set(tree, sets[k], err);
+            if (rc)
+                break;
+            config cfg;
+            if ((rc = config_from_tree(tree, CONFIG_ALLOW_EXPERIMENT_KEYS, &cfg, err))) {
+                if (sc->variant || *sc->point) {
+                    /* Say which scenario the error belongs to. */
+                    sbuf m = {0};
+                    sb_add(&m, "%s (in %s%s%s%s%s)", err->msg, sc->variant ? "variant " : "",
+                           sc->variant ? sc->variant : "", sc->variant && *sc->point ? ", " : "",
+                           *sc->point ? "sweep " : "", sc->point);
+                    copy_msg(err->msg, sizeof err->msg, m.s);
+                    free(m.s);
+                }
+                break;
+            }
+            sbuf nb = {0};
+            sb_add(&nb, "%s%s%s", e->name, *sc->point ? " " : "", sc->point);
+            sc->name = nb.s;
+            rc = parse_rules(sc, &cfg, err);
+            sc->first = si * e->replications;
+            sc->nruns = e->replications;
+            for (size_t r = 0; r < e->replications && !rc; r++) {
+                exp_run *run = &e->runs[sc->first + r];
+                run->scenario = si;
+                run->rep = r;
+                int64_t s = cfg.seed + (int64_t)r;
+                if (seeds)
+                    get_int(seeds->items[r], "seeds", 0, INT64_MAX, &s, err);
+                run->seed = s;
+            }
+            config_free(&cfg);
+        }
+    }
+    yt_free(base);
+    return rc;
+}
+
+int exp_load(const char *path, const char *const *sets, int nsets, experiment *out, cs_err *err)
+{
+    memset(out, 0, sizeof *out);
+    yt_node *t;
+    int rc = config_tree_load(path, &t, err);
+    if (rc)
+        return rc;
+    rc = load_tree(t, path, sets, nsets, out, err);
+    yt_free(t);
+    if (rc)
+        exp_free(out);
+    return rc;
+}
+
+int exp_load_string(const char *text, const char *name, const char *const *sets, int nsets,
+                    experiment *out, cs_err *err)
+{
+    memset(out, 0, sizeof *out);
+    yt_node *t;
+    int rc = config_tree_from_string(text, name, &t, err);
+    if (rc)
+        return rc;
+    rc = load_tree(t, name, sets, nsets, out, err);
+    yt_free(t);
+    if (rc)
+        exp_free(out);
+    return rc;
+}
+
+void exp_free(experiment *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->nsc; i++) {
+        exp_scenario *sc = &e->sc[i];
+        free(sc->variant);
+        free(sc->point);
+        for (size_t a = 0; sc->values && a < e->naxes; a++)
+            free(sc->values[a]);
+        free(sc->values);
+        free(sc->name);
+        yt_free(sc->tree);
+        for (size_t r = 0; r < sc->nrules; r++)
+            expect_rule_free(&sc->rules[r]);
+        free(sc->rules);
+    }
+    free(e->sc);
+    free(e->runs);
+    for (size_t i = 0; i < e->naxes; i++)
+        free(e->axes[i]);
+    free(e->axes);
+    expect_rule_free(&e->objective);
+    for (size_t i = 0; i < e->nconstraints; i++)
+        expect_rule_free(&e->constraints[i]);
+    free(e->constraints);
+    free(e->path);
+    free(e->name);
+    memset(e, 0, sizeof *e);
+}
+
+int exp_run_config(const experiment *e, size_t i, config *out, cs_err *err)
+{
+    assert(i < e->nruns);
+    const exp_run *run = &e->runs[i];
+    const exp_scenario *sc = &e->sc[run->scenario];
+    yt_node *t = yt_clone(sc->tree);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%" PRId64, run->seed);
+    yt_node *sv = yt_new_scalar(seed, "--seed", 0, 0);
+    cs_err e2 = {0};
+    int rc = yt_set_path(t, "seed", sv, &e2);
+    yt_free(sv);
+    if (rc) {
+        yt_free(t);
+        return cs_errf(err, CS_USAGE, "seed: %s", e2.msg);
+    }
+    rc = config_from_tree(t, CONFIG_ALLOW_EXPERIMENT_KEYS, out, err);
+    yt_free(t);
+    if (rc)
+        return rc;
+    free(out->name);
+    out->name = cs_strdup(sc->name);
+    out->path = cs_strdup(e->path);
+    return 0;
+}
+
+/* ---- reading results ------------------------------------------------------ */
+
+int exp_read_metrics(sqlite3 *db, int64_t run_id, run_rows *rows, cs_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT node, name, value FROM metrics WHERE run_id = ? ORDER BY rowid",
+                           -1, &st, NULL) != SQLITE_OK)
+        return cs_errf(err, CS_IO, "%s: reading metrics: %s", sqlite3_db_filename(db, "main"),
+                       sqlite3_errmsg(db));
+    sqlite3_bind_int64(st, 1, run_id);
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        int node = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+            rows_metric_null(rows, node, name);
+        else
+            rows_metric(rows, node, name, sqlite3_column_double(st, 2));
+    }
+    sqlite3_finalize(st);
+    if (s != SQLITE_DONE)
+        return cs_errf(err, CS_IO, "%s: reading metrics of run %" PRId64 ": %s",
+                       sqlite3_db_filename(db, "main"), run_id, sqlite3_errmsg(db));
+    return 0;
+}
+
+const run_rows **exp_scenario_rows(const experiment *e, size_t s, const exp_result *res, size_t *n)
+{
+    const exp_scenario *sc = &e->sc[s];
+    const run_rows **v = cs_calloc(sc->nruns + 1, sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; i < sc->nruns; i++)
+        if (res[sc->first + i].rc == 0)
+            v[k++] = &res[sc->first + i].rows;
+    *n = k;
+    return v;
+}
+
+int exp_results_status(const exp_result *res, size_t n)
+{
+    int rc = CS_OK;
+    for (size_t i = 0; i < n; i++)
+        if (res[i].rc == CS_USAGE)
+            return CS_USAGE;
+        else if (res[i].rc)
+            rc = CS_IO;
+    return rc;
+}
+
+void exp_results_free(exp_result *res, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        rows_free(&res[i].rows);
+}
+
+/* ---- execution -------------------------------------------------------------- */
+
+/* Run i into st; fills r (without its rows). */
+static void run_one(const experiment *e, size_t i, store *st, exp_result *r)
+{
+    config cfg;
+    cs_err err = {0};
+    r->rc = exp_run_config(e, i, &cfg, &err);
+    if (r->rc) {
+        copy_msg(r->msg, sizeof r->msg, err.msg);
+        return;
+    }
+    run_rows rows = {0};
+    run_opts o = {.experiment = e->name, .variant = e->sc[e->runs[i].scenario].variant};
+    r->rc = runner_run(st, &cfg, &o, &r->run_id, &rows, &err);
+    if (r->rc)
+        copy_msg(r->msg, sizeof r->msg, err.msg);
+    rows_free(&rows);
+    config_free(&cfg);
+}
+
+/* The message a child sends its parent through its pipe (< PIPE_BUF). */
+typedef struct child_msg {
+    int32_t rc;
+    int64_t run_id;
+    char msg[512];
+} child_msg;
+
+/* In the child: open the store, run, report, leave without running the
+ * parent's atexit handlers or flushing its stdio buffers. */
+static void child_main(const experiment *e, size_t i, const char *db, int fd)
+{
+    child_msg m = {0};
+    exp_result r = {0};
+    store *st;
+    cs_err err = {0};
+    if (store_open(db, &st, &err)) {
+        r.rc = err.code ? err.code : CS_IO;
+        copy_msg(r.msg, sizeof r.msg, err.msg);
+    } else {
+        run_one(e, i, st, &r);
+        store_close(st);
+    }
+    m.rc = r.rc;
+    m.run_id = r.run_id;
+    copy_msg(m.msg, sizeof m.msg, r.msg);
+    ssize_t w = write(fd, &m, sizeof m);
+    close(fd);
+    _exit(w == (ssize_t)sizeof m ? 0 : 3);
+}
+
+typedef struct slot {
+    pid_t pid;
+    int fd;
+    size_t run;
+} slot;
+
+/* Wait for one child, collect its message into res; returns the slot index. */
+static int reap(slot *slots, int nslots, exp_result *res)
+{
+    int status;
+    pid_t pid;
+    do
+        pid = waitpid(-1, &status, 0);
+    while (pid < 0 && errno == EINTR);
+    if (pid < 0)
+        return -2;
+    for (int k = 0; k < nslots; k++) {
+        if (slots[k].pid != pid || pid <= 0)
+            continue;
+        exp_result *r = &res[slots[k].run];
+        child_msg m;
+        ssize_t n = read(slots[k].fd, &m, sizeof m);
+        close(slots[k].fd);
+        if (n == (ssize_t)sizeof m) {
+            r->rc = m.rc;
+            r->run_id = m.run_id;
+            copy_msg(r->msg, sizeof r->msg, m.msg);
+        } else {
+            r->rc = CS_IO;
+            if (WIFSIGNALED(status))
+                snprintf(r->msg, sizeof r->msg, "run process killed by signal %d",
+                         WTERMSIG(status));
+            else
+                snprintf(r->msg, sizeof r->msg, "run process exited with status %d",
+                         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        }
+        slots[k].pid = 0;
+        return k;
+    }
+    return -1;
+}
+
+int exp_execute(const experiment *e, const char *db, int jobs, exp_progress progress, void *arg,
+                exp_result *res, cs_err *err)
+{
+    memset(res, 0, e->nruns * sizeof *res);
+    if (jobs < 1)
+        jobs = 1;
+    if (jobs > EXP_MAX_JOBS)
+        jobs = EXP_MAX_JOBS;
+    if ((size_t)jobs > e->nruns)
+        jobs = (int)(e->nruns ? e->nruns : 1);
+    /* Open (and create) the store here first: the schema is made once, and
+     * an unwritable database is one error, not one per run. */
+    store *st;
+    int rc = store_open(db, &st, err);
+    if (rc)
+        return rc;
+    size_t done = 0;
+    if (jobs == 1) {
+        for (size_t i = 0; i < e->nruns; i++) {
+            run_one(e, i, st, &res[i]);
+            if (progress)
+                progress(arg, ++done, e->nruns);
+        }
+    } else {
+        store_close(st);
+        st = NULL;
+        slot *slots = cs_calloc((size_t)jobs, sizeof *slots);
+        size_t next = 0;
+        int running = 0;
+        fflush(stdout);
+        fflush(stderr);
+        while (next < e->nruns || running > 0) {
+            if (next < e->nruns && running < jobs && !rc) {
+                int k = 0;
+                while (slots[k].pid)
+                    k++;
+                int fds[2];
+                if (pipe(fds)) {
+                    rc = cs_errf(err, CS_IO, "pipe: %s", strerror(errno));
+                    continue;
+                }
+                pid_t pid = fork();
+                if (pid < 0) {
+                    close(fds[0]);
+                    close(fds[1]);
+                    rc = cs_errf(err, CS_IO, "fork: %s", strerror(errno));
+                    continue;
+                }
+                if (pid == 0) {
+                    close(fds[0]);
+                    for (int j = 0; j < jobs; j++)
+                        if (slots[j].pid)
+                            close(slots[j].fd);
+                    child_main(e, next, db, fds[1]);
+                }
+                close(fds[1]);
+                slots[k] = (slot){pid, fds[0], next};
+                next++;
+                running++;
+                continue;
+            }
+            if (running == 0)
+                break; /* fork failed before anything ran */
+            int k = reap(slots, jobs, res);
+            if (k == -2) {
+                rc = cs_errf(err, CS_IO, "waitpid: %s", strerror(errno));
+                break;
+            }
+            if (k >= 0) {
+                running--;
+                if (progress)
+                    progress(arg, ++done, e->nruns);
+            }
+        }
+        free(slots);
+        /* Runs that never started (fork failed) are errors too. */
+        for (size_t i = next; i < e->nruns; i++) {
+            res[i].rc = CS_IO;
+            copy_msg(res[i].msg, sizeof res[i].msg, "not run (the process pool failed)");
+        }
+        if (rc)
+            return rc;
+        if ((rc = store_open_readonly(db, &st, err)))
+            return rc;
+    }
+    for (size_t i = 0; i < e->nruns && !rc; i++)
+        if (res[i].rc == 0)
+            rc = exp_read_metrics(store_db(st), res[i].run_id, &res[i].rows, err);
+    store_close(st);
+    return rc;
+}
+
+int exp_default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > EXP_MAX_JOBS ? EXP_MAX_JOBS : (int)n;
+}
+
+void exp_progress_line(void *label, size_t done, size_t total)
+{
+    if (!isatty(STDERR_FILENO))
+        return;
+    if (done < total)
+        fprintf(stderr, "\r%s: %zu/%zu runs (%zu%%)", (const char *)label, done, total,
+                total ? done * 100 / total : 100);
+    else
+        fprintf(stderr, "\r\033[K");
+    fflush(stderr);
+}

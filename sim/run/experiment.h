@@ -1,0 +1,113 @@
+/* experiment.h — experiment files: a config plus `replications:` (or a
+ * `seeds:` list), `sweep:` (config path → list of values, cartesian product
+ * in the order written, first path outermost), `variants:` (name → map of
+ * overrides; a dotted key such as `l2.breaker.kind` sets that path),
+ * `expect:` and `objective:` (INTERFACES.md "Config files").  A plain config
+ * is an experiment of one scenario and one run.
+ *
+ * One scenario = one variant at one sweep point; its config tree is
+ *   base chain ← variant ← sweep point ← --set
+ * and its runs are the replications with seeds seed, seed+1, ... (the seed
+ * after all of the above) or the `seeds:` list.  Every run's config is built
+ * through sim/config (config_tree_* and config_from_tree); no YAML here.
+ *
+ * The executor runs an experiment's runs through runner_run() into one store,
+ * in-process (jobs = 1) or as forked processes, at most `jobs` at a time, each
+ * opening the store itself (WAL + busy timeout handle the writers).  The rows
+ * of a run depend only on its config, so they are the same for any `jobs`.
+ */
+#ifndef CS_EXPERIMENT_H
+#define CS_EXPERIMENT_H
+
+#include "sim/config/config.h"
+#include "sim/run/expect.h"
+#include "sim/core/rows.h"
+#include "sim/store/store.h"
+
+typedef struct exp_scenario {
+    char *variant; /* NULL when the file has no variants */
+    char *point;   /* "queue.arrival=500/s, nodes.count=4", "" without a sweep */
+    char **values; /* one per swept path, as flow text ("500/s") */
+    char *name;    /* the runs' name: experiment name [+ " " + point] */
+    yt_node *tree; /* merged config tree, experiment keys removed */
+    size_t first;  /* its runs are runs[first .. first + nruns) */
+    size_t nruns;
+    expect_rule *rules; /* its `expect:` rules, parsed */
+    size_t nrules;
+} exp_scenario;
+
+typedef struct exp_run {
+    size_t scenario;
+    size_t rep; /* replication index, 0-based */
+    int64_t seed;
+} exp_run;
+
+typedef struct experiment {
+    char *path;
+    char *name;          /* the config's `name:` (the runs' experiment column) */
+    bool is_experiment;  /* false: a plain config */
+    size_t replications; /* runs per scenario */
+    exp_scenario *sc;
+    size_t nsc;
+    exp_run *runs; /* scenario-major: scenario 0's replications first */
+    size_t nruns;
+    char **axes; /* swept paths, in order */
+    size_t naxes;
+    size_t nvariants; /* 0 without variants */
+    /* objective: (tune) */
+    bool has_objective, maximize;
+    expect_rule objective;
+    expect_rule *constraints;
+    size_t nconstraints;
+} experiment;
+
+/* Load an experiment (or a plain config) from `path`, with `--set`
+ * overrides applied to every scenario.  Every scenario's config is built and
+ * validated and every rule parsed, so a bad file fails here (code 2 with
+ * file:line:column) before anything runs; 3 for an I/O error. */
+int exp_load(const char *path, const char *const *sets, int nsets, experiment *out, cs_err *err);
+/* The same from text (tests); `name` names it in messages. */
+int exp_load_string(const char *text, const char *name, const char *const *sets, int nsets,
+                    experiment *out, cs_err *err);
+void exp_free(experiment *e);
+
+/* The config of run i (its scenario's tree, its seed, its name). */
+int exp_run_config(const experiment *e, size_t i, config *out, cs_err *err);
+
+/* What happened to one run. */
+typedef struct exp_result {
+    int rc;         /* 0, or the run's error status */
+    int64_t run_id; /* in the store */
+    char msg[512];  /* the error, when rc != 0 */
+    run_rows rows;  /* its metrics, read back from the store (rc == 0) */
+} exp_result;
+
+/* Progress callback: done of total runs finished. */
+typedef void (*exp_progress)(void *arg, size_t done, size_t total);
+
+/* Run every run of e into the database at `db` with at most `jobs`
+ * processes (1 = in this process).  res[i] (nruns entries, caller-allocated)
+ * receives run i's outcome.  Returns 0 when the executor itself worked
+ * (individual runs may still have failed: see res[i].rc) or an exit status
+ * with err filled (the database cannot be opened, fork failed). */
+int exp_execute(const experiment *e, const char *db, int jobs, exp_progress progress, void *arg,
+                exp_result *res, cs_err *err);
+void exp_results_free(exp_result *res, size_t n);
+/* The status the failed runs among res[0..n) call for: 0 none failed,
+ * CS_USAGE when a model refused its config, else CS_IO. */
+int exp_results_status(const exp_result *res, size_t n);
+
+/* Read a stored run's whole-run and per-node metrics into rows. */
+int exp_read_metrics(sqlite3 *db, int64_t run_id, run_rows *rows, cs_err *err);
+
+/* The rows of scenario s's runs, as an array of pointers into res (for
+ * expect_judge); caller frees the array. */
+const run_rows **exp_scenario_rows(const experiment *e, size_t s, const exp_result *res, size_t *n);
+
+/* Default parallelism: the number of online cores (at least 1). */
+int exp_default_jobs(void);
+
+/* The terminal progress line on stderr (an exp_progress; arg = the label). */
+void exp_progress_line(void *label, size_t done, size_t total);
+
+#endif

@@ -1,0 +1,26 @@
+/* runner.h — one run, end to end: a validated config → the model it names
+ * (the cache world or the validation queue) → rows → the run store.  Shared
+ * by `run`, and by the experiment commands that run many configs. */
+#ifndef CS_RUNNER_H
+#define CS_RUNNER_H
+
+#include "sim/config/config.h"
+#include "sim/core/rows.h"
+#include "sim/store/store.h"
+
+typedef struct run_opts {
+    const char *experiment, *variant; /* NULL for a plain run */
+    const char *trace;                /* --trace filter, or NULL */
+} run_opts;
+
+/* Run `cfg` (its seed is cfg->seed) and store it in `st`.  rows receives
+ * everything written (caller frees with rows_free); *run_id the run's id.
+ * A model error marks the run failed.  Returns 0 or an exit status. */
+int runner_run(store *st, const config *cfg, const run_opts *o, int64_t *run_id, run_rows *rows,
+               cs_err *err);
+
+/* Run only (no store): the model's rows for cfg, for tests and comparisons. */
+int runner_simulate(const config *cfg, const char *trace, run_rows *rows, sim_ns *sim_end,
+                    uint64_t *events, cs_err *err);
+
+#endif
