@@ -4,16 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_args.h"
+#include "sim/run/budget.h"
 #include "sim/run/runner.h"
 
 static void help(FILE *f)
 {
     fprintf(f,
             "usage: cachestorm run CONFIG [--db FILE] [--seed N] [--set PATH=VALUE]...\n"
-            "                      [--trace FILTER] [--quiet]\n"
+            "                      [--trace FILTER] [--max-memory SIZE] [--quiet]\n"
             "\n"
             "Runs the scenario in CONFIG, stores the run in the database (default runs.db)\n"
             "and prints its summary. Same config + same seed => identical rows.\n"
@@ -24,7 +26,10 @@ static void help(FILE *f)
             "                     --set nodes.count=10 --set faults[0].for=60s (repeatable)\n"
             "  --trace FILTER     record each step of matching requests in the trace table:\n"
             "                     all | node=N | key=K | request=R, comma-separated\n"
-            "  --quiet            print only the run id\n"
+            "  --max-memory SIZE  refuse (exit 2) a config whose estimated memory is larger,\n"
+            "                     and stop (exit 3) a run whose memory grows past it; e.g. 4G,\n"
+            "                     512M (default: 75%% of available memory; README \"Limits\")\n"
+            "  --quiet            print only the run id (and no progress lines)\n"
             "\n"
             "examples:\n"
             "  cachestorm run configs/default.yaml\n"
@@ -34,7 +39,7 @@ static void help(FILE *f)
 
 int cmd_run(int argc, char **argv)
 {
-    const char *db = "runs.db", *trace = NULL;
+    const char *db = "runs.db", *trace = NULL, *maxmem = NULL;
     bool quiet = false;
     long seed = -1;
     cli_strs sets = {0}, pos = {0};
@@ -43,6 +48,7 @@ int cmd_run(int argc, char **argv)
         {"--seed", NULL, OPT_INT, &seed, 0, LONG_MAX},
         {"--set", NULL, OPT_STRS, &sets, 0, 0},
         {"--trace", NULL, OPT_STR, &trace, 0, 0},
+        {"--max-memory", NULL, OPT_STR, &maxmem, 0, 0},
         {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
         {NULL, NULL, 0, NULL, 0, 0},
     };
@@ -59,6 +65,13 @@ int cmd_run(int argc, char **argv)
         sets.v[sets.n++] = seedset;
     }
 
+    size_t max_memory = 0;
+    if (maxmem && budget_parse(maxmem, &max_memory)) {
+        fprintf(stderr, "cachestorm run: --max-memory %s: expected a size such as 4G, 512M or "
+                        "1073741824\n", maxmem);
+        rc = CS_USAGE;
+        goto out;
+    }
     config cfg;
     cs_err err = {0};
     if ((rc = config_load(pos.v[0], sets.v, sets.n, &cfg, &err))) {
@@ -73,7 +86,8 @@ int cmd_run(int argc, char **argv)
     }
     run_rows rows = {0};
     int64_t id = 0;
-    rc = runner_run(st, &cfg, &(run_opts){.trace = trace}, &id, &rows, &err);
+    run_opts ro = {.trace = trace, .max_memory = max_memory, .progress = !quiet && isatty(2)};
+    rc = runner_run(st, &cfg, &ro, &id, &rows, &err);
     store_close(st);
     config_free(&cfg);
     rows_free(&rows);

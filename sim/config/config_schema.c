@@ -126,8 +126,9 @@ static const cfg_key profile_keys[] = {
 static SECTION(profile_section, "profile", cfg_profile_step, profile_keys, NULL);
 
 static const cfg_key burst_keys[] = {
-    {KEY(cfg_burst, count, "count", CK_INT), .def = "10000", .min = 1, .max = 1e9,
-     .help = "requests per node (seed 001: 100,000 over 10 nodes)"},
+    {KEY(cfg_burst, count, "count", CK_INT), .def = "10000", .min = 1, .max = 15728640,
+     .help = "requests per node (seed 001: 100,000 over 10 nodes); count x nodes.count is at "
+             "most 15,728,640 (the event queue holds 2^24, 2^20 kept for the run)"},
     {KEY(cfg_burst, at, "at", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
      .help = "when the burst arrives"},
     {KEY(cfg_burst, spread, "spread", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
@@ -136,8 +137,8 @@ static const cfg_key burst_keys[] = {
 static SECTION(burst_section, "burst", cfg_burst, burst_keys, NULL);
 
 static const cfg_key keys_keys[] = {
-    {KEY(cfg_keys, count, "count", CK_INT), .def = "100000", .min = 1, .max = 1e10,
-     .help = "distinct keys"},
+    {KEY(cfg_keys, count, "count", CK_INT), .def = "100000", .min = 1, .max = 2147483647,
+     .help = "distinct keys (at most 2^31 - 1; key ids are 32-bit: first + count <= 2^32)"},
     {KEY(cfg_keys, popularity, "popularity", CK_ENUM), .def = "zipf", .names = pop_names,
      .help = "uniform; zipf(s) (alias table); hotspot (hot_share of requests on hot_fraction of "
              "keys); range (keys in order, round robin)"},
@@ -174,8 +175,9 @@ static const cfg_key workload_keys[] = {
      .help = "open: arrival rate per node (before any profile step)"},
     {KEY(cfg_workload, profile, "profile", CK_LIST), SUB(profile_section),
      .help = "open: rate changes over time [{at, kind: step|ramp|spike, rate, for}]"},
-    {KEY(cfg_workload, clients, "clients", CK_INT), .def = "10", .min = 1, .max = 1e7,
-     .help = "closed: clients per node (seed 000: 10)"},
+    {KEY(cfg_workload, clients, "clients", CK_INT), .def = "10", .min = 1, .max = 262144,
+     .help = "closed: clients per node (seed 000: 10); at most a node's flow cap (2^18), and "
+             "clients x nodes.count at most 15,728,640"},
     {KEY(cfg_workload, think, "think", CK_DIST), .def = "0s",
      .help = "closed: think time between a reply and the next request"},
     {KEY(cfg_workload, burst, "burst", CK_SECTION), SUB(burst_section),

@@ -17,10 +17,17 @@ int cs_errf(cs_err *err, int code, const char *fmt, ...)
     return code;
 }
 
+/* The last resort: never abort() (no core dump, no SIGABRT status 134).
+ * Sizes that scale with the config are estimated before a run starts
+ * (sim/run/budget.c) and the engine's watchdog stops a run whose memory
+ * passes the budget, so reaching this means the machine itself ran out. */
 static _Noreturn void oom(size_t n)
 {
-    fprintf(stderr, "cachestorm: out of memory allocating %zu bytes\n", n);
-    abort();
+    fprintf(stderr,
+            "cachestorm: out of memory allocating %zu bytes: the run cannot finish (lower the "
+            "config's sizes, or see README \"Limits\")\n",
+            n);
+    exit(CS_IO);
 }
 
 void *cs_malloc(size_t n)

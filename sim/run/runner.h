@@ -11,9 +11,14 @@
 typedef struct run_opts {
     const char *experiment, *variant; /* NULL for a plain run */
     const char *trace;                /* --trace filter, or NULL */
+    size_t max_memory;                /* --max-memory bytes; 0 = budget_default() */
+    bool progress;                    /* print progress lines to stderr (a terminal) */
 } run_opts;
 
-/* Run `cfg` (its seed is cfg->seed) and store it in `st`.  rows receives
+/* Run `cfg` (its seed is cfg->seed) and store it in `st`.  A config whose
+ * memory estimate is over the budget is refused (2) before the run begins
+ * (sim/run/budget.h); a run the engine stops (capacity, time stuck, memory
+ * over the budget) returns 3 and is marked failed.  rows receives
  * everything written (caller frees with rows_free); *run_id the run's id.
  * A model error marks the run failed.  Returns 0 or an exit status. */
 int runner_run(store *st, const config *cfg, const run_opts *o, int64_t *run_id, run_rows *rows,
