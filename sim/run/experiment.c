@@ -333,11 +333,14 @@ static int load_tree(yt_node *t, const char *path, const char *const *sets, int 
         for (size_t pt = 0; pt < npoints && !rc; pt++, si++) {
             exp_scenario *sc = &e->sc[si];
             yt_node *tree = yt_clone(base);
-            sc->tree = tree;
+            sc->vi = v;
+            sc->pi = pt;
             if (e->nvariants) {
                 sc->variant = cs_strdup(vs->keys[v]);
-                if ((rc = apply_variant(tree, vs->items[v], vs->keys[v], err)))
+                if ((rc = apply_variant(tree, vs->items[v], vs->keys[v], err))) {
+                    yt_free(tree);
                     break;
+                }
             }
             /* The point's coordinates: the last axis varies fastest. */
             sbuf pb = {0};
@@ -367,10 +370,14 @@ static int load_tree(yt_node *t, const char *path, const char *const *sets, int 
             sc->point = pb.s;
             for (int k = 0; k < nsets && !rc; k++)
                 rc = config_tree_set(tree, sets[k], err);
-            if (rc)
+            if (rc) {
+                yt_free(tree);
                 break;
+            }
             config cfg;
-            if ((rc = config_from_tree(tree, CONFIG_ALLOW_EXPERIMENT_KEYS, &cfg, err))) {
+            rc = config_from_tree(tree, CONFIG_ALLOW_EXPERIMENT_KEYS, &cfg, err);
+            yt_free(tree); /* rebuilt by scenario_tree when a run needs it */
+            if (rc) {
                 if (sc->variant || *sc->point) {
                     /* Say which scenario the error belongs to. */
                     sbuf m = {0};
@@ -400,8 +407,44 @@ static int load_tree(yt_node *t, const char *path, const char *const *sets, int 
             config_free(&cfg);
         }
     }
-    yt_free(base);
+    e->base_tree = base;
+    e->variants_tree = vs && !yt_is_null(vs) ? yt_clone(vs) : NULL;
+    e->sweep_tree = sw && !yt_is_null(sw) ? yt_clone(sw) : NULL;
+    e->nsets = nsets;
+    e->sets = cs_calloc((size_t)nsets + 1, sizeof *e->sets);
+    for (int k = 0; k < nsets; k++)
+        e->sets[k] = cs_strdup(sets[k]);
     return rc;
+}
+
+/* Scenario si's config tree, built from the shared base as load_tree built
+ * (and validated) it: the variant's overrides, the point's sweep values, the
+ * --set overrides. */
+static int scenario_tree(const experiment *e, size_t si, yt_node **out, cs_err *err)
+{
+    const exp_scenario *sc = &e->sc[si];
+    yt_node *t = yt_clone(e->base_tree);
+    int rc = 0;
+    if (e->variants_tree)
+        rc = apply_variant(t, e->variants_tree->items[sc->vi], e->variants_tree->keys[sc->vi], err);
+    size_t rest = sc->pi;
+    for (size_t a = e->naxes; a-- > 0 && !rc;) {
+        const yt_node *vals = e->sweep_tree->items[a];
+        size_t k = vals->kind == YT_LIST ? vals->n : 1;
+        const yt_node *val = vals->kind == YT_LIST ? vals->items[rest % k] : vals;
+        rest /= k;
+        cs_err e2 = {0};
+        if (yt_set_path(t, e->axes[a], val, &e2))
+            rc = cs_errf(err, CS_USAGE, "sweep: %s: %s", e->axes[a], e2.msg);
+    }
+    for (int k = 0; k < e->nsets && !rc; k++)
+        rc = config_tree_set(t, e->sets[k], err);
+    if (rc) {
+        yt_free(t);
+        return rc;
+    }
+    *out = t;
+    return 0;
 }
 
 int exp_load(const char *path, const char *const *sets, int nsets, experiment *out, cs_err *err)
@@ -461,6 +504,12 @@ void exp_free(experiment *e)
     free(e->constraints);
     free(e->path);
     free(e->name);
+    yt_free(e->base_tree);
+    yt_free(e->variants_tree);
+    yt_free(e->sweep_tree);
+    for (int k = 0; e->sets && k < e->nsets; k++)
+        free(e->sets[k]);
+    free(e->sets);
     memset(e, 0, sizeof *e);
 }
 
@@ -469,7 +518,10 @@ int exp_run_config(const experiment *e, size_t i, config *out, cs_err *err)
     assert(i < e->nruns);
     const exp_run *run = &e->runs[i];
     const exp_scenario *sc = &e->sc[run->scenario];
-    yt_node *t = yt_clone(sc->tree);
+    yt_node *t;
+    int brc = scenario_tree(e, run->scenario, &t, err);
+    if (brc)
+        return brc;
     char seed[32];
     snprintf(seed, sizeof seed, "%" PRId64, run->seed);
     yt_node *sv = yt_new_scalar(seed, "--seed", 0, 0);

@@ -29,7 +29,9 @@ typedef struct exp_scenario {
     char *point;   /* "queue.arrival=500/s, nodes.count=4", "" without a sweep */
     char **values; /* one per swept path, as flow text ("500/s") */
     char *name;    /* the runs' name: experiment name [+ " " + point] */
-    yt_node *tree; /* merged config tree, experiment keys removed */
+    yt_node *tree; /* NULL: a scenario's tree is built when a run needs it
+                      (exp_run_config), so N scenarios never hold N trees */
+    size_t vi, pi; /* its variant and sweep point (indices) */
     size_t first;  /* its runs are runs[first .. first + nruns) */
     size_t nruns;
     expect_rule *rules; /* its `expect:` rules, parsed */
@@ -59,6 +61,10 @@ typedef struct experiment {
     expect_rule objective;
     expect_rule *constraints;
     size_t nconstraints;
+    /* what a scenario's tree is built from (issue 16: one shared base) */
+    yt_node *base_tree, *variants_tree, *sweep_tree;
+    char **sets;
+    int nsets;
 } experiment;
 
 /* Load an experiment (or a plain config) from `path`, with `--set`
