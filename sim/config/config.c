@@ -472,6 +472,8 @@ static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, 
             e->text = cs_strdup(it->value);
             e->mark = it->mark;
             e->mark.file = cs_strdup(it->mark.file);
+            if (it->quoted && e->mark.line > 0)
+                e->mark.col++; /* the rule's first character, not its quote */
         }
     }
     return 0;

@@ -353,7 +353,7 @@ typedef struct cfg_fault {
 /* An expectation and where it was written (for check's error messages). */
 typedef struct cfg_expect {
     char *text;
-    yt_mark mark; /* mark.file owned */
+    yt_mark mark; /* mark.file owned; col: the rule's first character (after a quote) */
 } cfg_expect;
 
 typedef struct cfg_queue {

@@ -150,6 +150,7 @@ yt_node *yt_clone(const yt_node *n)
     yt_node *c = node_new_ref(n->kind, n->mark.file, n->mark.line, n->mark.col);
     c->value = n->value ? cs_strdup(n->value) : NULL;
     c->plain = n->plain;
+    c->quoted = n->quoted;
     for (size_t i = 0; i < n->n; i++)
         append(c, n->keys ? n->keys[i] : NULL, n->keys ? n->kmarks[i] : n->mark,
                yt_clone(n->items[i]));
@@ -371,6 +372,8 @@ static int on_event(builder *b, yaml_event_t *e, cs_err *err)
             return berr(b, line, col, err, "a NUL character inside a value");
         }
         n->plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        n->quoted = e->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                    e->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
         add_anchor(b, e->data.scalar.anchor, n);
         return attach(b, n, err);
     }

@@ -32,6 +32,8 @@ struct yt_node {
     yt_mark mark;
     char *value; /* YT_SCALAR: the text as written (never NULL) */
     bool plain;  /* YT_SCALAR: unquoted (so "", "~", "null" mean null) */
+    bool quoted; /* YT_SCALAR: '...' or "..." (the mark is at the quote; the text
+                    starts one column later) */
     /* YT_MAP: n entries, keys[i] -> items[i] with key marks kmarks[i];
      * YT_LIST: n items.  Insertion order is kept (deterministic output). */
     size_t n, cap;

@@ -114,26 +114,6 @@ static int get_int(const yt_node *n, const char *key, int64_t lo, int64_t hi, in
     return 0;
 }
 
-/* The column of a rule's first character: marks of quoted scalars point at
- * the quote, so look at the file (a rule from text keeps the mark's column). */
-static int rule_col(yt_mark m)
-{
-    int col = m.col;
-    FILE *f = m.line > 0 ? fopen(m.file, "r") : NULL;
-    if (!f)
-        return col;
-    char line[4096];
-    for (int i = 1; fgets(line, sizeof line, f); i++)
-        if (i == m.line) {
-            if (col >= 1 && (size_t)col <= strlen(line) &&
-                (line[col - 1] == '"' || line[col - 1] == '\''))
-                col++;
-            break;
-        }
-    fclose(f);
-    return col;
-}
-
 /* ---- loading ------------------------------------------------------------- */
 
 /* Apply a variant's overrides to tree t: a dotted or indexed key sets that
@@ -174,7 +154,7 @@ static int parse_rules(exp_scenario *sc, const config *cfg, cs_err *err)
         char key[32];
         snprintf(key, sizeof key, "expect[%zu]", i);
         int rc = expect_parse(x->text, EXPECT_RULE, x->mark.file, x->mark.line,
-                              x->mark.line > 0 ? rule_col(x->mark) : 0, key, &sc->rules[i], err);
+                              x->mark.line > 0 ? x->mark.col : 0, key, &sc->rules[i], err);
         if (rc)
             return rc;
         sc->nrules++;
@@ -190,7 +170,7 @@ static int parse_node_rule(const yt_node *n, int mode, const char *key, expect_r
         return fail_at(err, n ? n->mark : (yt_mark){"?", 0, 0}, key,
                        "expected an expression, e.g. latency.p99_ms");
     return expect_parse(n->value, mode, n->mark.file, n->mark.line,
-                        n->mark.line > 0 ? n->mark.col + (n->plain ? 0 : 1) : 0, key, out, err);
+                        n->mark.line > 0 ? n->mark.col + (n->quoted ? 1 : 0) : 0, key, out, err);
 }
 
 /* objective: {minimize|maximize: EXPR, constraints: [RULE...]} */
