@@ -98,9 +98,11 @@ static void summary(const experiment *e, const exp_result *res, const char **met
     for (size_t s = 0; s < e->nsc; s++) {
         const exp_scenario *sc = &e->sc[s];
         char(*row)[96] = cell + s * (nc + 2);
-        snprintf(row[0], 96, "%s%s%s", sc->variant ? sc->variant : "",
-                 sc->variant && *sc->point ? ", " : "",
-                 sc->variant || *sc->point ? sc->point : e->name);
+        char *label = cs_escape_controls(sc->variant || *sc->point ? sc->point : e->name);
+        char *vlabel = cs_escape_controls(sc->variant ? sc->variant : "");
+        snprintf(row[0], 96, "%s%s%s", vlabel, sc->variant && *sc->point ? ", " : "", label);
+        free(label);
+        free(vlabel);
         size_t n;
         const run_rows **rows = exp_scenario_rows(e, s, res, &n);
         snprintf(row[1], 96, "%zu", n);
@@ -188,7 +190,9 @@ int cmd_sweep(int argc, char **argv)
                 lo = res[i].run_id < lo ? res[i].run_id : lo;
                 hi = res[i].run_id > hi ? res[i].run_id : hi;
             }
-        printf("sweep %s: %zu runs (", e.name, e.nruns);
+        char *ename = cs_escape_controls(e.name);
+        printf("sweep %s: %zu runs (", ename, e.nruns);
+        free(ename);
         if (e.nvariants)
             printf("%zu variants × ", e.nvariants);
         printf("%zu points × %zu replications), -j %d, %.2f s, %s",

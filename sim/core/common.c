@@ -94,3 +94,25 @@ void cs_format_duration(int64_t v, char *buf, size_t cap)
             return;
         }
 }
+
+char *cs_escape_controls(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = cs_malloc(4 * n + 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        bool c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+        if (*p == '\t' || *p == '\n' || *p == '\r') {
+            *o++ = '\\';
+            *o++ = *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r';
+        } else if (*p < 0x20 || *p == 0x7f) {
+            o += sprintf(o, "\\x%02x", *p);
+        } else if (c1) {
+            o += sprintf(o, "\\xc2\\x%02x", p[1]);
+            p++;
+        } else {
+            *o++ = (char)*p;
+        }
+    }
+    *o = 0;
+    return out;
+}

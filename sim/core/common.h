@@ -46,6 +46,12 @@ void *cs_calloc(size_t n, size_t size);
 void *cs_realloc(void *p, size_t n);
 char *cs_strdup(const char *s);
 
+/* s with every control byte (C0, DEL, and the UTF-8 C1 range U+0080-U+009F,
+ * which terminals also obey) written as \t, \n, \r or \xHH: safe to print
+ * on a terminal and as one TSV field (issue 16: escape sequences in run
+ * names reached the terminal).  Other text is unchanged.  Caller frees. */
+char *cs_escape_controls(const char *s);
+
 /* A duration as the config writes it: "250ms", "3s", "0s", or "none" for
  * SIM_NEVER. */
 void cs_format_duration(int64_t ns, char *buf, size_t cap);

@@ -52,13 +52,25 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     b->n += (size_t)k;
 }
 
-/* name='value'; with the value as a gnuplot single-quoted string ('' = '). */
+/* name="value"; as a gnuplot double-quoted string in which every byte
+ * outside a safe printable set is an octal escape (\ooo).  Not single
+ * quotes: gnuplot reads a leading '' as an empty string, so a name that
+ * starts with a quote broke the command (issue 16).  In double quotes
+ * gnuplot runs `backquoted` commands and reads \ escapes, so ` " \ are
+ * escaped too (as are ' $ @ and every control or non-ASCII byte): whatever
+ * the name, the string gnuplot sees is exactly its bytes. */
 static void gp_str(sbuf *b, const char *name, const char *value)
 {
-    sb_printf(b, "%s='", name);
-    for (const char *p = value; *p; p++)
-        sb_printf(b, *p == '\'' ? "''" : "%c", *p);
-    sb_printf(b, "'; ");
+    sb_printf(b, "%s=\"", name);
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        bool safe = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                    (*p >= '0' && *p <= '9') || (*p >= 0x20 && *p < 0x7f && strchr(" .,:;-_+=/()[]{}<>%#!?*&^|~", *p));
+        if (safe)
+            sb_printf(b, "%c", *p);
+        else
+            sb_printf(b, "\\%03o", *p);
+    }
+    sb_printf(b, "\"; ");
 }
 
 static void gp_num(sbuf *b, const char *name, double v)
@@ -285,7 +297,7 @@ static int draw(session *s, const char *kind, sbuf *vars, const char *outfile, c
     }
     free(log);
     if (s->o->keep_data)
-        warn(s, "redraw with: %s -e \"%s\" %s", s->gnuplot, vars->s, script);
+        warn(s, "redraw with: %s -e '%s' %s", s->gnuplot, vars->s, script); /* no ' in vars */
     files_add(s->out, outfile, caption);
     return CS_OK;
 }
