@@ -11,6 +11,7 @@
  */
 #include "sim/store/store.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,45 @@ static int enable_wal(store *s, cs_err *err)
 
 /* ---- open / close ------------------------------------------------------- */
 
+/* True when a read-only open of path could not create or write its -shm
+ * file: the directory is not writable and no writable -shm exists. */
+static bool ro_needs_immutable(const char *path)
+{
+    char dir[4096], shm[4200];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = 0;
+    else
+        *slash = 0;
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    return access(dir, W_OK) != 0 && access(shm, W_OK) != 0;
+}
+
+/* "file:/abs/path?immutable=1" with the path percent-encoded (RFC 3986
+ * unreserved characters and '/' kept), or NULL. */
+static char *immutable_uri(const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (!real)
+        return NULL;
+    size_t n = strlen(real);
+    char *u = cs_malloc(3 * n + 32), *o = u;
+    o += sprintf(o, "file:");
+    for (const unsigned char *p = (const unsigned char *)real; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p))
+            *o++ = (char)*p;
+        else
+            o += sprintf(o, "%%%02X", *p);
+    }
+    sprintf(o, "?immutable=1");
+    free(real);
+    return u;
+}
+
 static int open_common(const char *path, bool readonly, store **out, cs_err *err)
 {
     cs_err scratch;
@@ -246,12 +286,38 @@ static int open_common(const char *path, bool readonly, store **out, cs_err *err
     if (exists && S_ISDIR(st.st_mode))
         return cs_errf(err, CS_IO, "%s: is a directory, not a database file", path);
 
+    /* A reader who may not write the directory cannot create the -shm file
+     * a WAL database needs (issue 16: `show` failed and blamed a write).
+     * Such a reader opens the file immutable: SQLite then reads the main
+     * file alone, without locks or sidecar files.  That is exact unless a
+     * -wal file still holds changes, which only a writer can merge. */
+    char *uri = NULL;
+    if (readonly && ro_needs_immutable(path)) {
+        char wal[4200];
+        struct stat ws;
+        snprintf(wal, sizeof wal, "%s-wal", path);
+        if (stat(wal, &ws) == 0 && ws.st_size > 0)
+            return cs_errf(err, CS_IO,
+                           "%s: cannot read: its write-ahead log %s holds changes not yet merged, "
+                           "and this user may not write the directory, so SQLite cannot create "
+                           "the %s-shm file needed to read them (open it once as its owner, e.g. "
+                           "`cachestorm show %s`, or copy the database and its -wal file to a "
+                           "writable directory)",
+                           path, wal, path, path);
+        if (!(uri = immutable_uri(path)))
+            return cs_errf(err, CS_IO, "%s: cannot resolve the path: %s", path, strerror(errno));
+    }
+
     store *s = cs_calloc(1, sizeof *s);
     s->path = cs_strdup(path);
     s->readonly = readonly;
     s->busy_ms = STORE_BUSY_TIMEOUT_MS;
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+    if (uri)
+        flags |= SQLITE_OPEN_URI;
+    int orc = sqlite3_open_v2(uri ? uri : path, &s->db, flags, NULL);
+    free(uri);
+    if (orc != SQLITE_OK) {
         db_err(err, path, s->db, "cannot open");
         store_close(s);
         return err->code;
