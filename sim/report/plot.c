@@ -467,6 +467,18 @@ static int draw_sweep(session *s, const ex_run *const *runs, size_t n, const cha
     char **swept = NULL;
     int rc = CS_OK;
     const char *px, *py = NULL;
+    /* a metric no run has would draw an empty picture (or make gnuplot
+     * fail on an invalid range): refuse it by name (issue 16) */
+    for (size_t m = 0; m < n_metrics; m++) {
+        bool any = false;
+        for (size_t i = 0; i < n && !any; i++)
+            any = !isnan(ex_metric(&s->st, runs[i]->id, -1, metrics[m]));
+        if (!any) {
+            rc = cs_errf(err, CS_USAGE, "%s: no run has metric %s; nothing to draw", group,
+                         metrics[m]);
+            goto done;
+        }
+    }
     if (s->o->n_params) {
         px = s->o->params[0];
         py = s->o->n_params > 1 ? s->o->params[1] : NULL;
