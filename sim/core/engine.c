@@ -256,11 +256,13 @@ static uint32_t slot_alloc(engine *e)
         e->free_head = (uint32_t)e->slots[s].u;
         return s;
     }
-    if (e->nslots >= MAX_SLOTS) {
+    uint32_t cap = e->lim.max_pending && e->lim.max_pending < MAX_SLOTS ? e->lim.max_pending
+                                                                        : MAX_SLOTS;
+    if (e->nslots >= cap) {
         eng_fail(e, "event queue: more than %u events pending at simulated %.6f s (the engine's "
-                    "capacity, 2^24): the load schedules more than the queue holds; lower "
+                    "capacity%s): the load schedules more than the queue holds; lower "
                     "workload.rate, workload.clients, workload.burst.count or nodes.count",
-                 MAX_SLOTS, ns_to_s(e->now));
+                 cap, ns_to_s(e->now), cap == MAX_SLOTS ? ", 2^24" : "");
         return UINT32_MAX;
     }
     if (e->nslots == e->slots_cap) {

@@ -98,6 +98,7 @@ typedef size_t (*eng_size_fn)(void *obj, size_t *bytes);
 typedef struct eng_limits {
     size_t max_memory;       /* resident bytes; 0 = no check */
     uint64_t stall_events;   /* 0 = ENG_STALL_EVENTS */
+    uint32_t max_pending;    /* 0 = ENG_MAX_PENDING (a lower cap, for tests) */
     void (*progress)(void *ctx, const eng_progress *p); /* every ~second of wall time */
     void *progress_ctx;
 } eng_limits;
