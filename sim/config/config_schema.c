@@ -74,9 +74,10 @@ const char *const cfg_experiment_keys[] = {"replications", "seeds",     "sweep",
 
 /* ---- nodes ------------------------------------------------------------- */
 static const cfg_key workers_keys[] = {
-    {KEY(cfg_workers, min, "min", CK_INT), .def = "8", .min = 1, .max = BIG, .flags = CF_UNBOUNDED,
-     .help = "workers at start (the .NET pool's minimum; seed 000: 8); `unbounded` = a worker is "
-             "always free. `workers: unbounded` sets min and max"},
+    {KEY(cfg_workers, min, "min", CK_INT), .def = "8", .min = 1, .max = 32767,
+     .flags = CF_UNBOUNDED,
+     .help = "workers at start (the .NET pool's minimum; seed 000: 8; at most the pool's 32767); "
+             "`unbounded` = a worker is always free. `workers: unbounded` sets min and max"},
     {KEY(cfg_workers, injection, "injection", CK_DURATION), .def = "500ms", .min = 0, .max = BIG,
      .flags = CF_MIN_OPEN,
      .help = "while jobs wait, one more worker per this interval (.NET hill climbing: ~0.5–1 s, "
@@ -118,8 +119,8 @@ static const cfg_key profile_keys[] = {
     {KEY(cfg_profile_step, kind, "kind", CK_ENUM), .def = "step", .names = profile_names,
      .help = "step: rate from `at` on; ramp: linear from the current rate to `rate` over `for`; "
              "spike: `rate` for `for`, then back"},
-    {KEY(cfg_profile_step, rate, "rate", CK_RATE), .min = 0, .max = 1e9, .flags = CF_REQUIRED,
-     .help = "arrival rate per node"},
+    {KEY(cfg_profile_step, rate, "rate", CK_RATE), .min = 0, .max = 1e6, .flags = CF_REQUIRED,
+     .help = "arrival rate per node (at most 1,000,000/s, as workload.rate)"},
     {KEY(cfg_profile_step, for_, "for", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
      .help = "length of a ramp or a spike"},
 };
@@ -171,8 +172,9 @@ static const cfg_key workload_keys[] = {
      .help =
          "open: Poisson arrivals per node; closed: `clients` per node, each waits for its answer "
          "plus `think`; burst: `burst.count` requests per node at once"},
-    {KEY(cfg_workload, rate, "rate", CK_RATE), .def = "100/s", .min = 0, .max = 1e9,
-     .help = "open: arrival rate per node (before any profile step)"},
+    {KEY(cfg_workload, rate, "rate", CK_RATE), .def = "100/s", .min = 0, .max = 1e6,
+     .help = "open: arrival rate per node (before any profile step); at most 1,000,000/s: the "
+             "engine dispatches a few million events a second, so more cannot be simulated"},
     {KEY(cfg_workload, profile, "profile", CK_LIST), SUB(profile_section),
      .help = "open: rate changes over time [{at, kind: step|ramp|spike, rate, for}]"},
     {KEY(cfg_workload, clients, "clients", CK_INT), .def = "10", .min = 1, .max = 262144,
@@ -338,7 +340,9 @@ static const cfg_key redis_keys[] = {
     {KEY(cfg_redis, commands, "commands", CK_SECTION), SUB(commands_section),
      .help = "per-command service times"},
     {KEY(cfg_redis, publish_per_subscriber, "publish_per_subscriber", CK_DURATION), .def = "1us",
-     .min = 0, .max = BIG, .help = "extra PUBLISH cost per subscriber"},
+     .min = 0, .max = 3.6e12,
+     .help = "extra PUBLISH cost per subscriber (at most 1h: times 200,008 subscribers it stays "
+             "inside the 64-bit clock)"},
     {KEY(cfg_redis, memory, "memory", CK_SIZE), .def = "unbounded", .min = 1, .max = BIG,
      .flags = CF_UNBOUNDED, .help = "maxmemory"},
 };

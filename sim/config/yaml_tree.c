@@ -263,9 +263,17 @@ typedef struct builder {
 /* A parse error at line:col (or without a position for --set text). */
 static int berr(builder *b, int line, int col, cs_err *err, const char *msg)
 {
+    /* a path of kilobytes would push the message itself out of err->msg:
+     * keep its head and tail */
+    char name[320];
+    size_t n = strlen(b->name);
+    if (n < sizeof name)
+        snprintf(name, sizeof name, "%s", b->name);
+    else
+        snprintf(name, sizeof name, "%.100s...%s", b->name, b->name + n - 200);
     if (b->nomarks)
-        return cs_errf(err, CS_USAGE, "%s: %s", b->name, msg);
-    return cs_errf(err, CS_USAGE, "%s:%d:%d: %s", b->name, line, col, msg);
+        return cs_errf(err, CS_USAGE, "%s: %s", name, msg);
+    return cs_errf(err, CS_USAGE, "%s:%d:%d: %s", name, line, col, msg);
 }
 
 /* Attach a finished node to the frame on top of the stack (or make it the

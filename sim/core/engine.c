@@ -311,9 +311,12 @@ static inline ev_id push(engine *e, sim_ns t, uint64_t seq, ev_fn fn, void *obj,
 ev_id eng_at(engine *e, sim_ns t, ev_fn fn, void *obj, uint64_t u)
 {
     assert(fn);
-    assert(t >= e->now && "scheduling in the past");
-    if (t < e->now)
-        t = e->now;
+    if (t < e->now) { /* an overflowed time (a bug): fail the run, do not abort */
+        eng_fail(e, "an event scheduled in the past (at %lld ns, now %lld ns): a time computation "
+                    "overflowed; please report the config",
+                 (long long)t, (long long)e->now);
+        return 0;
+    }
     assert(e->seq < SEQ_LIMIT);
     return push(e, t, e->seq++, fn, obj, u);
 }
@@ -335,7 +338,12 @@ ev_id eng_at_reserved(engine *e, sim_ns t, uint64_t seq, ev_fn fn, void *obj, ui
 
 ev_id eng_after(engine *e, sim_ns delay, ev_fn fn, void *obj, uint64_t u)
 {
-    assert(delay >= 0);
+    if (delay < 0) { /* an overflowed delay (a bug): fail the run, do not abort */
+        eng_fail(e, "an event scheduled with a negative delay (%lld ns): a time computation "
+                    "overflowed; please report the config",
+                 (long long)delay);
+        return 0;
+    }
     if (delay > SIM_NEVER - e->now)
         delay = SIM_NEVER - e->now;
     return eng_at(e, e->now + delay, fn, obj, u);
