@@ -13,6 +13,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_args.h"
+#include "sim/run/budget.h"
 #include "sim/run/experiment.h"
 
 /* Summary columns when no --metric is given: the first few of these that
@@ -25,7 +26,7 @@ static const char *const default_metrics[] = {
 static void help(FILE *f)
 {
     fprintf(f, "usage: cachestorm sweep EXPERIMENT [--db FILE] [-j N] [--set PATH=VALUE]...\n"
-               "                        [--metric NAME]... [--quiet]\n"
+               "                        [--metric NAME]... [--max-memory SIZE] [--quiet]\n"
                "\n"
                "Runs every run of an experiment — each variant at each sweep point, each\n"
                "replication — as separate processes, N at a time, all into one database,\n"
@@ -37,6 +38,8 @@ static void help(FILE *f)
                "  --set PATH=VALUE   override a config key in every run (repeatable)\n"
                "  --metric NAME      a summary column (repeatable; default: requests.total,\n"
                "                     requests.error, latency.mean_ms, latency.p99_ms, ...)\n"
+               "  --max-memory SIZE  each run's memory budget, e.g. 2G (default: 75%% of available\n"
+               "                     memory / N); over it a run is refused or stopped\n"
                "  --quiet            no summary table\n"
                "\n"
                "examples:\n"
@@ -142,7 +145,7 @@ static void summary(const experiment *e, const exp_result *res, const char **met
 
 int cmd_sweep(int argc, char **argv)
 {
-    const char *db = "runs.db";
+    const char *db = "runs.db", *maxmem = NULL;
     bool quiet = false;
     long jobs_opt = exp_default_jobs();
     cli_strs set_opt = {0}, metric_opt = {0}, pos = {0};
@@ -151,6 +154,7 @@ int cmd_sweep(int argc, char **argv)
         {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
         {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
         {"--metric", NULL, OPT_STRS, &metric_opt, 0, 0},
+        {"--max-memory", NULL, OPT_STR, &maxmem, 0, 0},
         {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
         {NULL, NULL, 0, NULL, 0, 0},
     };
@@ -166,10 +170,19 @@ int cmd_sweep(int argc, char **argv)
     size_t nm = (size_t)metric_opt.n;
     experiment e;
     cs_err err = {0};
+    size_t max_memory = 0;
+    if (maxmem && budget_parse(maxmem, &max_memory)) {
+        fprintf(stderr, "cachestorm sweep: --max-memory %s: expected a size such as 4G or 512M\n",
+                maxmem);
+        rc = CS_USAGE;
+        goto out;
+    }
     if ((rc = exp_load(path, sets, nsets, &e, &err))) {
         fprintf(stderr, "%s\n", err.msg);
         goto out;
     }
+    /* each of the -j runs at once gets its share of the default budget */
+    e.max_memory = max_memory ? max_memory : budget_default() / (size_t)jobs;
     exp_result *res = cs_calloc(e.nruns + 1, sizeof *res);
     double t0 = now_s();
     rc = exp_execute(&e, db, jobs, exp_progress_line, (void *)path, res, &err);

@@ -591,7 +591,8 @@ static void run_one(const experiment *e, size_t i, store *st, exp_result *r)
         return;
     }
     run_rows rows = {0};
-    run_opts o = {.experiment = e->name, .variant = e->sc[e->runs[i].scenario].variant};
+    run_opts o = {.experiment = e->name, .variant = e->sc[e->runs[i].scenario].variant,
+                  .max_memory = e->max_memory};
     r->rc = runner_run(st, &cfg, &o, &r->run_id, &rows, &err);
     if (r->rc)
         copy_msg(r->msg, sizeof r->msg, err.msg);

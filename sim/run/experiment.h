@@ -65,6 +65,7 @@ typedef struct experiment {
     yt_node *base_tree, *variants_tree, *sweep_tree;
     char **sets;
     int nsets;
+    size_t max_memory; /* each run's memory budget (run_opts.max_memory); 0 = default */
 } experiment;
 
 /* Load an experiment (or a plain config) from `path`, with `--set`
