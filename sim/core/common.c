@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cs_errf(cs_err *err, int code, const char *fmt, ...)
 {
@@ -27,7 +28,9 @@ static _Noreturn void oom(size_t n)
             "cachestorm: out of memory allocating %zu bytes: the run cannot finish (lower the "
             "config's sizes, or see README \"Limits\")\n",
             n);
-    exit(CS_IO);
+    fflush(stderr);
+    _exit(CS_IO); /* not exit(): in a forked sweep child the parent's atexit
+                     handlers and stdio buffers must not run twice */
 }
 
 void *cs_malloc(size_t n)
