@@ -148,7 +148,7 @@ hostile: all
 FUZZ_BUILD   := build-fuzz
 FUZZ_TARGETS := config experiment expect
 FUZZ_TIME    ?= 300
-FUZZ_SMOKE   ?= 15
+FUZZ_SMOKE   ?= 10
 FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZ_FLAGS   := -rss_limit_mb=2048 -max_len=8192 -timeout=20
 fuzz-build: deps
