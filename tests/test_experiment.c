@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/core/stats.h"
 #include "sim/cli/cli.h"
 #include "sim/run/expect.h"
 #include "sim/run/experiment.h"
@@ -376,7 +377,7 @@ Test(expect, aggregates_over_replications_and_confident_comparisons)
     double m, sd, half;
     size_t used;
     double x[5] = {9, 10, 11, 10, 10};
-    expect_mean_ci(x, 5, &m, &sd, &half, &used);
+    stats_mean_ci(x, 5, &m, &sd, &half, &used);
     cr_expect_float_eq(m, 10, 1e-12);
     cr_expect_float_eq(half, 2.776445105 * sqrt(0.5) / sqrt(5), 1e-6);
     cr_expect_eq(used, 5);

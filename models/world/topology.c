@@ -24,6 +24,7 @@
 #include "models/redis_server.h"
 #include "models/workload.h"
 #include "policy/breaker.h"
+#include "sim/core/metrics.h"
 #include "sim/core/stats.h"
 
 typedef struct world {
@@ -449,21 +450,32 @@ static double gauge_max(const stats *s, int node, const char *name)
     return id < 0 ? NAN : stats_total(s, node, id);
 }
 
-static const char *const COUNTERS[] = {
-    "requests.total", "requests.ok", "requests.error", "requests.timeout", "requests.stale",
-    "l1.hit", "l1.miss", "l2.hit", "l2.miss", "l2.error", "l2.timeout", "factory.calls",
-    "factory.errors", "db.calls", "db.errors", "lock.memory.waits", "lock.distributed.acquired",
-    "lock.distributed.timeout", "redis.reconnects", "breaker.trips", "breaker.open_s",
-    "breaker.rejected", "backplane.published", "backplane.received", "backplane.l2_reads",
-    "pool.starved_s", "failsafe.activations", "eager.refreshes", "auto_recovery.items",
-    "l2.calls", "l2.failures", "fallback.calls", "breaker.open_lookups", "breaker.open_hits",
-    "node.refused", NULL};
-
-/* Per-node peaks reported under INTERFACES.md names: metric <- gauge. */
-static const char *const PEAKS[][2] = {{"redis.peak_backlog", "redis.peak_backlog"},
-                                       {"redis.peak_inflight", "redis.peak_inflight"},
-                                       {"pool.peak_queue", "pool.queue"},
-                                       {"pool.peak_workers", "pool.workers"}};
+/* Every COUNTER and PEAK metric of the table (sim/core/metrics.def) for
+ * `node` (-1: the whole run): counters 0 when never counted; a peak is its
+ * gauge's maximum, for the whole run the largest node's (0 if never set). */
+static void table_metrics(world *w, int node)
+{
+    const stats *s = w->st;
+    for (int m = 0; m < MET_N_METRICS; m++) {
+        const metric_info *mi = &metric_table[m];
+        if (mi->scope == MS_QUEUE || (mi->scope == MS_RUN && node >= 0))
+            continue;
+        if (mi->kind == MK_COUNTER) {
+            rows_metric(w->rows, node, mi->name, total_or_zero(s, node, mi->name));
+        } else if (mi->kind == MK_PEAK) {
+            double v = gauge_max(s, node, mi->from);
+            if (node < 0 && mi->scope == MS_BOTH) {
+                v = NAN;
+                for (int i = 0; i < w->nn; i++) {
+                    double x = gauge_max(s, i, mi->from);
+                    if (!isnan(x) && (isnan(v) || x > v))
+                        v = x;
+                }
+            }
+            rows_metric(w->rows, node, mi->name, isnan(v) ? 0 : v);
+        }
+    }
+}
 
 static void latency_metrics(run_rows *rows, const stats *s, int node)
 {
@@ -699,23 +711,8 @@ static void emit_metrics(world *w)
     stats *s = w->st;
     run_rows *rows = w->rows;
     for (int node = -1; node < w->nn; node++) {
-        for (int i = 0; COUNTERS[i]; i++)
-            rows_metric(rows, node, COUNTERS[i], total_or_zero(s, node, COUNTERS[i]));
+        table_metrics(w, node);
         latency_metrics(rows, s, node);
-        for (size_t k = 0; k < sizeof PEAKS / sizeof PEAKS[0]; k++) {
-            double v;
-            if (node >= 0) {
-                v = gauge_max(s, node, PEAKS[k][1]);
-            } else {
-                v = NAN;
-                for (int i = 0; i < w->nn; i++) {
-                    double x = gauge_max(s, i, PEAKS[k][1]);
-                    if (!isnan(x) && (isnan(v) || x > v))
-                        v = x;
-                }
-            }
-            rows_metric(rows, node, PEAKS[k][0], isnan(v) ? 0 : v);
-        }
         double hits = total_or_zero(s, node, "l1.hit"), miss = total_or_zero(s, node, "l1.miss");
         rows_metric(rows, node, "l1.hit_ratio", hits + miss > 0 ? hits / (hits + miss) : NAN);
         ratio_metrics(w, node);
@@ -723,9 +720,6 @@ static void emit_metrics(world *w)
     }
     recovery_metrics(w);
     reconnect_metric(w);
-    rows_metric(rows, -1, "redis.commands", total_or_zero(s, -1, "redis.commands"));
-    double peak = gauge_max(s, -1, "db.peak_concurrency");
-    rows_metric(rows, -1, "db.peak_concurrency", isnan(peak) ? 0 : peak);
     rows_metric(rows, -1, "recovery_s", recovery_s(w));
     size_t flows = 0;
     for (int i = 0; i < w->nn; i++)

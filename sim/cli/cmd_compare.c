@@ -14,56 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/stats.h"
 #include "sim/cli/cli.h"
+#include "sim/core/metrics.h"
 #include "sim/run/expect.h"
 #include "sim/store/store.h"
-
-/* Which way is good.  A pattern ending in '.' is a prefix, one starting with
- * '*' a suffix, anything else an exact name; the first match wins. */
-typedef enum { DIR_NONE, DIR_LOWER, DIR_HIGHER } direction;
-static const struct {
-    const char *pattern;
-    direction dir;
-} directions[] = {
-    {"requests.ok", DIR_HIGHER},
-    {"requests.error", DIR_LOWER},
-    {"requests.timeout", DIR_LOWER},
-    {"latency.", DIR_LOWER},
-    {"*hit_ratio", DIR_HIGHER},
-    {"l1.hit", DIR_HIGHER},
-    {"l2.hit", DIR_HIGHER},
-    {"l1.miss", DIR_LOWER},
-    {"l2.miss", DIR_LOWER},
-    {"l2.error", DIR_LOWER},
-    {"l2.timeout", DIR_LOWER},
-    {"factory.", DIR_LOWER},
-    {"db.", DIR_LOWER},
-    {"lock.distributed.timeout", DIR_LOWER},
-    {"redis.peak_backlog", DIR_LOWER},
-    {"breaker.open_s", DIR_LOWER},
-    {"breaker.rejected", DIR_LOWER},
-    {"backplane.l2_reads", DIR_LOWER},
-    {"pool.peak_queue", DIR_LOWER},
-    {"pool.starved_s", DIR_LOWER},
-    {"recovery_s", DIR_LOWER},
-    {"queue.wait_mean_ms", DIR_LOWER},
-    {"queue.peak_length", DIR_LOWER},
-};
-
-/* The good direction of metric m (DIR_NONE when neither is better). */
-static direction metric_direction(const char *m)
-{
-    for (size_t i = 0; i < sizeof directions / sizeof *directions; i++) {
-        const char *p = directions[i].pattern;
-        size_t lp = strlen(p), lm = strlen(m);
-        bool hit = p[0] == '*'        ? lm >= lp - 1 && !strcmp(m + lm - (lp - 1), p + 1)
-                   : p[lp - 1] == '.' ? !strncmp(m, p, lp)
-                                      : !strcmp(m, p);
-        if (hit)
-            return directions[i].dir;
-    }
-    return DIR_NONE;
-}
 
 typedef enum { V_SAME, V_BETTER, V_WORSE, V_CHANGED, V_UNTESTED, V_MISSING } verdict;
 static const char *const verdict_names[] = {"same",    "better",        "WORSE",
@@ -231,8 +186,8 @@ static void judge(crow *r, const double *b, size_t nb, const double *c, size_t n
                   double min_change)
 {
     double sb, sc;
-    expect_mean_ci(b, nb, &r->mb, &sb, &r->hb, &r->nb);
-    expect_mean_ci(c, nc, &r->mc, &sc, &r->hc, &r->nc);
+    stats_mean_ci(b, nb, &r->mb, &sb, &r->hb, &r->nb);
+    stats_mean_ci(c, nc, &r->mc, &sc, &r->hc, &r->nc);
     r->p = NAN;
     r->change = r->mb != 0 ? (r->mc - r->mb) / fabs(r->mb) : (r->mc == 0 ? 0 : NAN);
     if (r->nb == 0 || r->nc == 0) {
@@ -262,17 +217,17 @@ static void judge(crow *r, const double *b, size_t nb, const double *c, size_t n
         r->v = V_SAME;
         return;
     }
-    direction d = metric_direction(r->metric);
-    if (d == DIR_NONE)
+    metric_better d = metric_direction(r->metric);
+    if (d == MB_NEITHER)
         r->v = V_CHANGED;
     else
-        r->v = (r->mc < r->mb) == (d == DIR_LOWER) ? V_BETTER : V_WORSE;
+        r->v = (r->mc < r->mb) == (d == MB_LOWER) ? V_BETTER : V_WORSE;
 }
 
 /* Metric names in show's order (INTERFACES.md first). */
 static int metric_cmp(const void *a, const void *b)
 {
-    return store_metric_cmp(*(const char *const *)a, *(const char *const *)b);
+    return metric_order_cmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* ---- output ------------------------------------------------------------------ */
