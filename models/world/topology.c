@@ -359,16 +359,16 @@ static int fault_specs(const config *c, ft_spec **out, cs_err *err)
         ft_spec *x = &s[i];
         x->at = f->at;
         x->dur = f->for_;
-        x->target = (ft_target)f->target;
-        x->kind = (ft_kind)f->kind;
+        x->target = (fault_target)f->target;
+        x->kind = (fault_kind)f->kind;
         x->factor = f->factor;
-        x->capacity = (int)(f->target == CFG_TARGET_NODE ? f->workers : f->connections);
+        x->capacity = (int)(f->target == FAULT_TARGET_NODE ? f->workers : f->connections);
         x->mttf = f->mttf == SIM_NEVER ? 0 : f->mttf;
         x->mttr = f->mttr == SIM_NEVER ? 0 : f->mttr;
         if (f->nodes.n) {
-            if (f->nodes.n > FT_MAX_NODES) {
+            if (f->nodes.n > FAULT_MAX_NODES) {
                 free(s);
-                return cs_errf(err, CS_USAGE, "faults[%zu].nodes: at most %d nodes", i, FT_MAX_NODES);
+                return cs_errf(err, CS_USAGE, "faults[%zu].nodes: at most %d nodes", i, FAULT_MAX_NODES);
             }
             for (size_t k = 0; k < f->nodes.n; k++)
                 x->nodes[x->nnodes++] = (int)f->nodes.v[k];
