@@ -1,4 +1,4 @@
-/* test_plot.c — pictures and the HTML report (issue 6).
+/* test_plot.c — pictures and the HTML report.
  *
  * Each test builds a small store in a temp dir with the schema of
  * sim/store_schema.h: run 1 an outage (4 nodes, a Redis restart from 120 s to
@@ -800,7 +800,7 @@ Test(plot, empty_database_is_a_usage_error)
 }
 
 /* Missing, foreign or corrupt databases are I/O errors (exit 3), as for every
- * command that reads the store (issue 2); only "no runs" is a usage error. */
+ * command that reads the store; only "no runs" is a usage error. */
 Test(plot, foreign_or_missing_database_is_an_io_error)
 {
     char other[400];

@@ -1,4 +1,4 @@
-/* test_world.c — the world's mechanisms, one rule per test (issue 4):
+/* test_world.c — the world's mechanisms, one rule per test:
  *   l1        hash + LRU + expiry rules; entries never outlive outage start
  *             + outage_max_ttl (HCL, resilience.md §1.2)
  *   pool      one worker per injection interval while jobs wait; unbounded

@@ -50,7 +50,6 @@ typedef struct world {
 
 /* ---- config -> params ----------------------------------------------------- */
 
-static sim_ns dur_or_never(sim_ns v) { return v == SIM_NEVER ? SIM_NEVER : v; }
 
 static const char *backoff_name(cfg_backoff b)
 {
@@ -285,32 +284,32 @@ static node_params node_params_of(const config *c, const cfg_group *g, world *w)
     const cfg_cache *k = &c->cache;
     p.duration = k->duration;
     p.jitter = k->jitter;
-    p.memory_duration = dur_or_never(k->memory_duration);
-    p.l2_duration = dur_or_never(k->l2_duration);
+    p.memory_duration = k->memory_duration;
+    p.l2_duration = k->l2_duration;
     p.l1_copy_own_expiry = k->l1_copy_own_expiry;
     p.fail_safe = k->fail_safe.enabled;
     p.fail_safe_max = k->fail_safe.max_duration;
     p.fail_safe_throttle = k->fail_safe.throttle;
-    p.factory_soft = dur_or_never(k->factory_timeout.soft);
-    p.factory_hard = dur_or_never(k->factory_timeout.hard);
+    p.factory_soft = k->factory_timeout.soft;
+    p.factory_hard = k->factory_timeout.hard;
     p.background_completion = k->factory_timeout.background_completion;
-    p.l2_soft = dur_or_never(k->l2_timeout.soft);
-    p.l2_hard = dur_or_never(k->l2_timeout.hard);
+    p.l2_soft = k->l2_timeout.soft;
+    p.l2_hard = k->l2_timeout.hard;
     p.eager_threshold = k->eager_refresh.kind == CFG_EAGER_THRESHOLD ? k->eager_refresh.threshold : 0;
     if (k->eager_refresh.kind == CFG_EAGER_XFETCH) { /* delta: the mean factory (query) time */
         p.xfetch_beta = k->eager_refresh.beta;
         p.xfetch_delta = (sim_ns)dist_mean(&c->database.service.d);
     }
     p.memory_lock = k->lock.memory;
-    p.memory_lock_timeout = dur_or_never(k->lock.memory_timeout);
+    p.memory_lock_timeout = k->lock.memory_timeout;
     p.distributed_lock = k->lock.distributed;
-    p.dlock_timeout = dur_or_never(k->lock.distributed_timeout);
+    p.dlock_timeout = k->lock.distributed_timeout;
     p.dlock.abandon = k->lock.abandon_timeout;
     p.dlock.poll_min = k->lock.poll_min;
     p.dlock.poll_max = k->lock.poll_max;
     p.background_l2 = k->background_l2;
     p.background_backplane = k->background_backplane;
-    p.outage_max_ttl = dur_or_never(k->l1.outage_max_ttl);
+    p.outage_max_ttl = k->l1.outage_max_ttl;
     p.outage_from_insertion = k->l1.outage_clamp == CFG_CLAMP_INSERTION;
     p.sync_api = c->l2.client.calls == CFG_CALLS_SYNC;
     p.l2_enabled = k->mode != CFG_MODE_LOCAL_ONLY;
@@ -904,7 +903,7 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
     /* database */
     db_params dp = {.pool = (int)cfg->database.pool, .service = cfg->database.service.d,
                     .load = cfg->database.load_factor,
-                    .acquire_timeout = dur_or_never(cfg->database.acquire_timeout),
+                    .acquire_timeout = cfg->database.acquire_timeout,
                     .down_latency = MS(1)};
     db_init(&w->db, w->e, w->st, &dp);
 

@@ -1,4 +1,4 @@
-/* plot.c — `cachestorm plot DB [RUN...] [--kind K] ...` (issue 6).
+/* plot.c — `cachestorm plot DB [RUN...] [--kind K] ...`.
  *
  * For each picture: export what it needs from the store (sim/export.c) into
  * data files, run `gnuplot -e "var='value'; ..." plots/KIND.gp`, check that a

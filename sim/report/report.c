@@ -1,4 +1,4 @@
-/* report.c — `cachestorm report DB [--out report.html]` (issue 6).
+/* report.c — `cachestorm report DB [--out report.html]`.
  *
  * One self-contained HTML page a colleague can open offline: the runs table,
  * key metrics per run, the plots (drawn by plot_draw as SVG and inlined, so
