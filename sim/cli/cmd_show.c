@@ -20,12 +20,16 @@
 #include "sim/cli/cli.h"
 #include "sim/core/metrics.h"
 #include "sim/core/common.h"
+#include "sim/report/summary.h"
 #include "sim/store/store.h"
 
 #define SHOW_DEFAULT_DB "runs.db"
 /* Terminal tables show at most this many runs side by side when no run ids
  * are given (a sweep may hold hundreds); tsv and json show all. */
 #define SHOW_MAX_COLUMNS 10
+/* The "what happened" summary is printed when the table holds at most this
+ * many runs (a sweep's hundreds would bury the tables). */
+#define SHOW_MAX_SUMMARIES 4
 
 typedef enum { FMT_TABLE, FMT_TSV, FMT_JSON } out_format;
 
@@ -537,6 +541,37 @@ static void fmt_human(char *buf, size_t n, double v)
         snprintf(buf, n, "%.3e", v);
 }
 
+/* A metric's value in plain units for the table: counts with thousands
+ * separators, "139.2 ms", "16.0 s", "78.3 %", "12.5/s" (the unit from the
+ * metric table); other names as fmt_human. */
+static void fmt_metric(char *buf, size_t n, const char *name, double v)
+{
+    const metric_info *mi = metric_lookup(name);
+    if (!mi || !isfinite(v)) {
+        fmt_human(buf, n, v);
+        return;
+    }
+    char num[48];
+    double a = fabs(v);
+    switch (mi->unit) {
+    case MU_MS:
+        if (a >= 1000)
+            summary_count(num, sizeof num, v);
+        else
+            snprintf(num, sizeof num, "%.4g", v);
+        snprintf(buf, n, "%s ms", num);
+        break;
+    case MU_S: snprintf(buf, n, "%.1f s", v); break;
+    case MU_RATIO: snprintf(buf, n, a > 0 && a < 0.01 ? "%.2f %%" : "%.1f %%", v * 100); break;
+    case MU_PER_S: snprintf(buf, n, "%.1f/s", v); break;
+    default:
+        if (v == floor(v))
+            summary_count(buf, n, v);
+        else
+            fmt_human(buf, n, v);
+    }
+}
+
 /* A number for scripts: the shortest text that reads back the same. */
 static void fmt_exact(char *buf, size_t n, double v)
 {
@@ -715,8 +750,16 @@ static void print_metrics_table(const show_data *d, const matrix *m, size_t firs
     }
     for (size_t k = 0; k < m->nnames; k++) {
         table_put(&t, m->names[k]);
-        for (size_t c = first_col; c < d->nruns; c++)
-            table_putv(&t, m->v[k * m->ncols + c], f);
+        for (size_t c = first_col; c < d->nruns; c++) {
+            val v = m->v[k * m->ncols + c];
+            if (f == FMT_TABLE && v.state == V_NUM) {
+                char buf[64];
+                fmt_metric(buf, sizeof buf, m->names[k], v.v);
+                table_put(&t, buf);
+            } else {
+                table_putv(&t, v, f);
+            }
+        }
     }
     char title[96];
     if (node >= 0)
@@ -1017,6 +1060,22 @@ int cmd_show(int argc, char **argv)
     if (status == CS_OK && o.format == FMT_JSON) {
         status = print_json(s, &o, &d, &m, out);
     } else if (status == CS_OK) {
+        /* "what happened" first, for people: a table of a few finished runs */
+        for (size_t i = 0; o.format == FMT_TABLE && o.node < 0 && d.nruns <= SHOW_MAX_SUMMARIES &&
+                        i < d.nruns;
+             i++) {
+            if (strcmp(d.runs[i].status, "done"))
+                continue;
+            run_rows rr = {0};
+            if (store_read_rows(s, d.runs[i].id, &rr, &err) == CS_OK) {
+                char title[300];
+                snprintf(title, sizeof title, "run %lld (%s, seed %lld)",
+                         (long long)d.runs[i].id, d.runs[i].name, (long long)d.runs[i].seed);
+                summary_print(out, &rr, title);
+                fputc('\n', out);
+            }
+            rows_free(&rr);
+        }
         print_runs_table(&d, o.format, out);
         size_t first = 0;
         if (o.format == FMT_TABLE && !o.nids && d.nruns > SHOW_MAX_COLUMNS)
