@@ -163,9 +163,10 @@ fuzz: fuzz-build
 	  $(FUZZ_BUILD)/fuzz/fuzz_$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_TIME) \
 	    -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t || exit 1; done
 fuzz-smoke: fuzz-build
-	@for t in $(FUZZ_TARGETS); do \
+	@for t in $(FUZZ_TARGETS); do rm -rf $(FUZZ_BUILD)/smoke/$$t; mkdir -p $(FUZZ_BUILD)/smoke/$$t; \
 	  $(FUZZ_BUILD)/fuzz/fuzz_$$t $(FUZZ_FLAGS) -seed=1 -max_total_time=$(FUZZ_SMOKE) \
-	    -artifact_prefix=$(FUZZ_BUILD)/ fuzz/corpus/$$t -runs=-1 2>$(FUZZ_BUILD)/fuzz-$$t.log \
+	    -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/smoke/$$t fuzz/corpus/$$t \
+	    2>$(FUZZ_BUILD)/fuzz-$$t.log \
 	    </dev/null >/dev/null; rc=$$?; \
 	  tail -1 $(FUZZ_BUILD)/fuzz-$$t.log; \
 	  if [ $$rc -ne 0 ]; then echo "fuzz_$$t failed (exit $$rc): see $(FUZZ_BUILD)/fuzz-$$t.log"; exit 1; fi; \
