@@ -17,6 +17,7 @@
 #include "models/redis_server.h"
 #include "policy/reconnect.h"
 #include "policy/retry.h"
+#include "sim/config/config_schema.h"
 #include "sim/core/stats.h"
 
 /* ---- fixtures ------------------------------------------------------------------ */
@@ -1547,7 +1548,14 @@ Test(redis_client, every_command_completes_exactly_once_under_random_faults)
         x->c[0] = world_client(w, 0, &pm, "cache");
         x->c[1] = world_client(w, 1, &pm, "cache");
         x->c[2] = world_client(w, 2, &pp, "cache");
-        x->c[3] = world_client(w, 3, &pp, "cache");
+        /* the one-socket kind: node-redis 6 (5 s timeout from enqueue) or
+         * ioredis 5 given a 2 s command timeout (without one, a blackholed
+         * request waits forever, in ioredis as here) */
+        rc_params ps = rc_defaults("pool");
+        rc_preset_apply(rc_preset_find(seed % 2 ? "node_redis_v6" : "ioredis_v5"), &ps);
+        if (seed % 2 == 0)
+            ps.timeout = SEC(2);
+        x->c[3] = world_client(w, 3, &ps, "cache");
         int ch = rs_channel(w->srv, "app");
         for (int i = 0; i < 4; i++)
             rc_subscribe(x->c[i], ch, chaos_msg, NULL);
@@ -1584,5 +1592,239 @@ Test(redis_client, every_command_completes_exactly_once_under_random_faults)
         free(x->seen);
         world_free(w);
         free(x);
+    }
+}
+
+/* ==== client presets (issue 14): the real clients' offline behaviour ============== *
+ * Pinned to what ioredis 5.11/6.0 and node-redis 4.7/5.12/6.2 did against a
+ * real redis-server 7.0 on loopback (issue 14): the link here is 50 us, a
+ * refused connect costs one round trip. */
+
+static redis_client *preset_client(world *w, const char *preset)
+{
+    const rc_preset *ps = rc_preset_find(preset);
+    cr_assert_not_null(ps, "%s", preset);
+    rc_params p = rc_defaults("pool");
+    rc_preset_apply(ps, &p);
+    return world_client(w, 0, &p, "cache");
+}
+
+/* a GET submitted at `at` */
+static void get_at(world *w, redis_client *c, step *s, sim_ns at, rec *r, uint64_t tag)
+{
+    s->c = c;
+    s->op = op_get(tag, true, r, tag);
+    eng_at(w->e, at, step_ev, s, 0);
+}
+
+Test(redis_presets, every_config_name_has_a_row_with_a_source)
+{
+    const cfg_key *k = cfg_find_key("l2.client.preset");
+    cr_assert_not_null(k);
+    size_t n, named = 0;
+    const rc_preset *ps = rc_presets(&n);
+    for (int i = 1; k->names[i]; i++, named++)
+        cr_assert_not_null(rc_preset_find(k->names[i]), "config name %s has no row", k->names[i]);
+    cr_assert_eq(named, n, "every row is reachable from the config");
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_not_null(rc_kind_find(ps[i].kind), "%s", ps[i].name);
+        cr_assert_not_null(reconnect_kind_find(ps[i].reconnect), "%s", ps[i].name);
+        cr_assert(ps[i].source && strchr(ps[i].source, ':'), "%s cites file:line", ps[i].name);
+        rc_params p = rc_defaults("pool");
+        rc_preset_apply(&ps[i], &p);
+        char err[128];
+        cr_assert_eq(rc_params_validate(&p, err, sizeof err), 0, "%s: %s", ps[i].name, err);
+    }
+}
+
+/* ioredis 5: commands queued while Redis is down all fail with
+ * MaxRetriesPerRequestError at the 21st close: 50 x (1 + ... + 20) ms =
+ * 10.5 s after the drop (measured 10.54-10.60 s). */
+Test(redis_presets, ioredis_v5_flushes_the_offline_queue_at_10_5_s)
+{
+    world w;
+    world_new(&w, 1, US(50), US(2), 1);
+    redis_client *c = preset_client(&w, "ioredis_v5");
+    rec *r = calloc(1, sizeof *r);
+    rs_down(w.srv, "test"); /* the client learns at 25 us */
+    step s[3];
+    get_at(&w, c, &s[0], MS(1), r, 0);
+    get_at(&w, c, &s[1], SEC(5), r, 1);
+    get_at(&w, c, &s[2], SEC(11), r, 2); /* after the first flush */
+    run_to(&w, SEC(30));
+    cr_assert_eq(r->n, 2, "the third waits for the 42nd close (~43 s)");
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(r->r[i].status, RC_ERR_CONNECTION);
+        cr_assert(r->r[i].completed >= MS(10500) && r->r[i].completed <= MS(10600),
+                  "flushed at %.4f s", r->r[i].completed / 1e9);
+    }
+    run_to(&w, SEC(45));
+    cr_assert_eq(r->n, 3);
+    /* 42nd close, after attempt 41: 50 x (1 + ... + 40) + 2000 = 43.0 s (issue 14:
+     * "again at ~43 s") + 41 refused round trips */
+    cr_assert(r->r[2].completed >= MS(43000) && r->r[2].completed <= MS(43050), "%.4f s",
+              r->r[2].completed / 1e9);
+    world_free(&w);
+    free(r);
+}
+
+/* ioredis 6: the jittered schedule reaches the 21st close only at ~73 s,
+ * so a 45 s outage never flushes: the caller waits the whole outage and the
+ * command succeeds after the reconnect. */
+Test(redis_presets, ioredis_v6_holds_a_45_s_outage)
+{
+    world w;
+    world_new(&w, 3, US(50), US(2), 1);
+    redis_client *c = preset_client(&w, "ioredis_v6");
+    rec *r = calloc(1, sizeof *r);
+    rs_restart(w.srv, SEC(45), "test");
+    step s;
+    get_at(&w, c, &s, SEC(1), r, 7);
+    run_to(&w, SEC(44));
+    cr_assert_eq(r->n, 0, "still waiting in the offline queue");
+    run_to(&w, SEC(60));
+    cr_assert_eq(r->n, 1);
+    cr_assert_eq(r->r[0].status, RC_NIL, "answered by the restarted (empty) server");
+    cr_assert(r->r[0].completed > SEC(45) && r->r[0].completed < SEC(45) + MS(5300),
+              "within one capped delay (5 s + 200 ms) of the restart: %.3f s",
+              r->r[0].completed / 1e9);
+    world_free(&w);
+    free(r);
+}
+
+/* node-redis 6: TimeoutError 5.0 s after enqueue, connected or not. */
+Test(redis_presets, node_redis_v6_times_out_5_s_after_enqueue)
+{
+    world w;
+    world_new(&w, 1, US(50), US(2), 1);
+    redis_client *c = preset_client(&w, "node_redis_v6");
+    rec *r = calloc(1, sizeof *r);
+    rs_restart(w.srv, SEC(12), "test");
+    step s[2];
+    get_at(&w, c, &s[0], SEC(1), r, 0);
+    get_at(&w, c, &s[1], SEC(13), r, 1); /* connected again: answered */
+    run_to(&w, SEC(20));
+    cr_assert_eq(r->n, 2);
+    cr_assert_eq(r->r[0].status, RC_ERR_BACKLOG_TIMEOUT);
+    cr_assert_eq(r->r[0].latency, SEC(5), "exactly 5.0 s");
+    cr_assert_eq(r->r[1].status, RC_NIL);
+    cr_assert_lt(r->r[1].latency, MS(1));
+    world_free(&w);
+    free(r);
+}
+
+/* node-redis 4 and 5: the offline queue waits for the reconnect, however
+ * long; what was in flight at the drop is rejected (ECONNRESET). */
+Test(redis_presets, node_redis_v4_and_v5_hold_until_reconnect_and_reject_in_flight)
+{
+    const char *names[] = {"node_redis_v4", "node_redis_v5"};
+    for (int i = 0; i < 2; i++) {
+        world w;
+        world_new(&w, 5, US(50), MS(2), 1); /* 2 ms service: in flight at the drop */
+        redis_client *c = preset_client(&w, names[i]);
+        rec *r = calloc(1, sizeof *r);
+        rc_op op = op_get(1, true, r, 1);
+        rc_submit(c, &op); /* reaches the server at 25 us, in service until 2.025 ms */
+        eng_run_until(w.e, MS(1));
+        rs_restart(w.srv, SEC(31), "test");
+        step s;
+        get_at(&w, c, &s, SEC(2), r, 2);
+        run_to(&w, SEC(31));
+        cr_assert_eq(r->n, 1, "%s", names[i]);
+        cr_assert_eq(r->r[0].tag, 1);
+        cr_assert_eq(r->r[0].status, RC_ERR_CONNECTION, "%s: in flight -> rejected", names[i]);
+        run_to(&w, SEC(40));
+        cr_assert_eq(r->n, 2, "%s", names[i]);
+        cr_assert_eq(r->r[1].status, RC_NIL, "%s: held, then answered", names[i]);
+        cr_assert_gt(r->r[1].completed, SEC(31));
+        world_free(&w);
+        free(r);
+    }
+}
+
+/* ioredis: what was in flight at the drop is re-sent after the reconnect. */
+Test(redis_presets, ioredis_resends_unfulfilled_commands_after_reconnect)
+{
+    world w;
+    world_new(&w, 5, US(50), MS(2), 1);
+    redis_client *c = preset_client(&w, "ioredis_v5");
+    rec *r = calloc(1, sizeof *r);
+    rc_op op = op_get(1, true, r, 1);
+    rc_submit(c, &op);
+    eng_run_until(w.e, MS(1));
+    rs_restart(w.srv, SEC(2), "test");
+    run_to(&w, SEC(10));
+    cr_assert_eq(r->n, 1);
+    cr_assert_eq(r->r[0].status, RC_NIL);
+    cr_assert_eq(r->r[0].attempts, 2, "written twice");
+    cr_assert_gt(r->r[0].completed, SEC(2));
+    world_free(&w);
+    free(r);
+}
+
+/* Reconnect attempts in a 12 s and a 31 s outage (down at 1 ms).  node-redis
+ * makes one attempt at once, then strategy(0) = 0, 50, 100, ... 500 ms:
+ * attempts at 0, 0, 50, 150, ..., 2250, 2750, then every 500 ms: 30 refused
+ * before 12 s and the 31st connects; 68 refused before 31 s, the 69th
+ * connects.  The same schedule in the pool (no immediate attempt) makes one
+ * fewer.  ioredis 5 (delay 50 x times): attempt k at 25 k (k + 1) ms, so 21
+ * refused before 12 s (attempt 22 at 12.65 s), 34 before 31 s (35 at 31.5 s).
+ * One refused attempt costs a 50 us round trip here. */
+static int attempts_in_outage(const char *preset, const char *pool_schedule, sim_ns outage)
+{
+    world w;
+    world_new(&w, 1, US(50), US(2), 1);
+    redis_client *c;
+    if (preset) {
+        c = preset_client(&w, preset);
+    } else {
+        rc_params p = hcl_pool_params();
+        snprintf(p.reconnect.name, sizeof p.reconnect.name, "%s", pool_schedule);
+        c = world_client(&w, 0, &p, "cache");
+    }
+    eng_run_until(w.e, MS(1));
+    rs_restart(w.srv, outage, "test");
+    run_to(&w, outage + SEC(5));
+    cr_assert(rc_is_connected(c));
+    sim_ns att[256];
+    int n = transitions_to(&w, 0, "connecting", "interactive", att, 256);
+    world_free(&w);
+    return n;
+}
+
+Test(redis_presets, attempt_counts_for_12_s_and_31_s_outages)
+{
+    cr_assert_eq(attempts_in_outage("node_redis_v4", NULL, SEC(12)), 31);
+    cr_assert_eq(attempts_in_outage("node_redis_v4", NULL, SEC(31)), 69);
+    cr_assert_eq(attempts_in_outage(NULL, "node_redis_v4", SEC(12)), 30, "one fewer without");
+    cr_assert_eq(attempts_in_outage(NULL, "node_redis_v4", SEC(31)), 68);
+    cr_assert_eq(attempts_in_outage("ioredis_v5", NULL, SEC(12)), 22);
+    cr_assert_eq(attempts_in_outage("ioredis_v5", NULL, SEC(31)), 35);
+}
+
+/* node-redis 5 makes its first attempt at once (the pool with the same
+ * schedule waits strategy(0) = 50-250 ms); node-redis 6.3 then skips the
+ * 50 ms step: its second attempt comes 100-300 ms after the first. */
+Test(redis_presets, node_redis_first_attempt_is_immediate_and_6_3_skips_the_50_ms_step)
+{
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        const char *names[] = {"node_redis_v5", "node_redis_v6_3"};
+        for (int i = 0; i < 2; i++) {
+            world w;
+            world_new(&w, seed, US(50), US(2), 1);
+            preset_client(&w, names[i]);
+            rs_restart(w.srv, SEC(3), "test");
+            run_to(&w, SEC(6));
+            sim_ns att[64];
+            int n = transitions_to(&w, 0, "connecting", "interactive", att, 64);
+            cr_assert_geq(n, 3);
+            cr_assert_eq(att[0], US(25), "%s: at once when the FIN arrives", names[i]);
+            sim_ns gap = att[1] - att[0] - US(50); /* less the refused round trip */
+            if (i == 0)
+                cr_assert(gap >= MS(50) && gap < MS(250), "v5 strategy(0): %lld", (long long)gap);
+            else
+                cr_assert(gap >= MS(100) && gap < MS(300), "6.3 strategy(1): %lld", (long long)gap);
+            world_free(&w);
+        }
     }
 }

@@ -10,6 +10,7 @@
  */
 #include "models/world/topology.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "models/redis_server.h"
 #include "models/workload.h"
 #include "policy/breaker.h"
+#include "sim/config/config_schema.h"
 #include "sim/core/stats.h"
 
 typedef struct world {
@@ -84,6 +86,7 @@ static const char *reconnect_name(cfg_reconnect_policy r, bool mux)
     case CFG_RECONNECT_REDISSON_347: return "redisson_3_47";
     case CFG_RECONNECT_REDISSON_348: return "redisson_3_48";
     case CFG_RECONNECT_SEED004: return "seed004";
+    case CFG_RECONNECT_NODE_REDIS_V6_3: return "node_redis_v6_3";
     }
     return "ser_exponential";
 }
@@ -115,6 +118,11 @@ static rc_params client_params(const cfg_client *c, bool count_l2)
     rs->max_attempts = c->reconnect.max_retries == INT64_MAX ? 0 : (int)c->reconnect.max_retries;
     p.stuck_threshold = c->stuck.threshold == INT64_MAX ? 0 : (int)c->stuck.threshold;
     p.stuck_reset = c->stuck.reset == SIM_NEVER ? 0 : c->stuck.reset;
+    if (c->preset != 0) { /* l2.client.preset: the real client's defaults */
+        const rc_preset *ps = rc_preset_find(cfg_find_key("l2.client.preset")->names[c->preset]);
+        assert(ps != NULL); /* tests/test_redis.c: every config name has a row */
+        rc_preset_apply(ps, &p);
+    }
     return p;
 }
 
@@ -315,6 +323,7 @@ static node_params node_params_of(const config *c, const cfg_group *g, world *w)
     p.l2_enabled = k->mode != CFG_MODE_LOCAL_ONLY;
     p.hash_commands = true;
     p.fallback_db = c->l2.fallback == CFG_FALLBACK_DATABASE;
+    p.check_connected = c->l2.check_connected;
     p.value_size = (uint32_t)c->workload.value_size;
     uint64_t cap = k->l1.enabled && k->mode != CFG_MODE_REMOTE_ONLY ? (uint64_t)k->l1.capacity : 0;
     uint64_t ks = key_space(c);

@@ -27,7 +27,7 @@ yt_node *cfg_shorthand_workers(const yt_node *n, cs_err *err); /* config.c */
 static const char *const model_names[] = {"cache", "queue", NULL};
 static const char *const load_names[] = {"open", "closed", "burst", NULL};
 static const char *const profile_names[] = {"step", "ramp", "spike", NULL};
-static const char *const pop_names[] = {"uniform", "zipf", "hotspot", "range", NULL};
+static const char *const pop_names[] = {"uniform", "zipf", "hotspot", "range", "sequential", NULL};
 static const char *const op_names[] = {"get_or_set", "set", "remove", "expire", NULL};
 static const char *const pick_names[] = {"random", "sequential", "fixed", NULL};
 static const char *const mode_names[] = {"read_through", "remote_only", "local_only", NULL};
@@ -53,7 +53,14 @@ static const char *const reconnect_names[] = {"stackexchange_exponential",
                                               "redisson_347",
                                               "redisson_348",
                                               "seed004",
+                                              "node_redis_v6_3",
                                               NULL};
+/* Client presets: the rows of models/rc_presets.c (the facts live there;
+ * tests/test_redis.c checks these names against that table). */
+static const char *const preset_names[] = {"none",          "ioredis_v5",    "ioredis_v6",
+                                           "node_redis_v4", "node_redis_v5", "node_redis_v6",
+                                           "node_redis_v6_3", "redisson",    "stackexchange_redis",
+                                           NULL};
 static const char *const refused_names[] = {"fail_fast", "timeout", NULL};
 static const char *const breaker_names[] = {"none",  "hcl_v1", "sliding_window",
                                             "polly", "simple", NULL};
@@ -140,7 +147,8 @@ static const cfg_key keys_keys[] = {
      .help = "distinct keys"},
     {KEY(cfg_keys, popularity, "popularity", CK_ENUM), .def = "zipf", .names = pop_names,
      .help = "uniform; zipf(s) (alias table); hotspot (hot_share of requests on hot_fraction of "
-             "keys); range (keys in order, round robin)"},
+             "keys); range (uniform draws over the keys first..first+count-1, like uniform); "
+             "sequential (those keys in order, round robin: first, first+1, ..., then again)"},
     {KEY(cfg_keys, s, "s", CK_DOUBLE), .def = "0.99", .min = 0, .max = 10, .flags = CF_MIN_OPEN,
      .help = "zipf exponent"},
     {KEY(cfg_keys, hot_fraction, "hot_fraction", CK_DOUBLE), .def = "0.01", .min = 0, .max = 1,
@@ -428,6 +436,12 @@ static const cfg_key client_keys[] = {
      .help = "reconnect schedule"},
     {KEY(cfg_client, stuck, "stuck", CK_SECTION), SUB(stuck_section),
      .help = "stuck-reconnect detection (seed 004)"},
+    {KEY(cfg_client, preset, "preset", CK_ENUM), .def = "none", .names = preset_names,
+     .help = "a real client's defaults (docs/reference/redis-clients.md): replaces kind, "
+             "timeouts, connections, retries, reconnect.policy and the offline behaviour "
+             "(offline queue, maxRetriesPerRequest, command timeout, resend); stuck stays. "
+             "ioredis_*/node_redis_*: one pipelined socket; redisson: pool; "
+             "stackexchange_redis: multiplexer"},
 };
 static SECTION(client_section, "client", cfg_client, client_keys, NULL);
 
@@ -505,6 +519,9 @@ static const cfg_key l2_keys[] = {
      .help = "the circuit breaker around L2 calls"},
     {KEY(cfg_l2, fallback, "fallback", CK_ENUM), .def = "database", .names = fallback_names,
      .help = "when L2 is unusable: go to the database (seed 004) or fail"},
+    {KEY(cfg_l2, check_connected, "check_connected", CK_BOOL), .def = "false",
+     .help = "skip Redis while the client says it is not connected (seed 004's "
+             "`if (redisManager.isConnected())` guard)"},
 };
 static SECTION(l2_section, "l2", cfg_l2, l2_keys, NULL);
 
