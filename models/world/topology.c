@@ -906,6 +906,23 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
         if (cmd[i] && cmd[i]->d.kind)
             rp.cmd_service[i] = cmd[i]->d;
     rp.publish_per_subscriber = cr->publish_per_subscriber;
+    rp.cost = cr->cost == CFG_COST_BATCHED ? RS_COST_BATCHED : RS_COST_SERVICE;
+    {
+        const cfg_redis_exec *x = &cr->exec;
+        const sim_ns ex[RS_CMD_COUNT] = {
+            [RS_GET] = x->get,         [RS_HMGET] = x->hmget,       [RS_SET] = x->set,
+            [RS_HMSET] = x->hmset,     [RS_EXPIRE] = x->expire,     [RS_DEL] = x->del,
+            [RS_PUBLISH] = x->publish, [RS_SET_NX_PX] = x->set_nx_px,
+            [RS_DEL_IF_OWNER] = x->del_if_owner, [RS_CONNECT] = x->connect,
+            [RS_SUBSCRIBE] = x->ping,  [RS_PING] = x->ping};
+        for (int i = 0; i < RS_CMD_COUNT; i++)
+            rp.exec[i] = ex[i];
+        rp.exec_publish_per_subscriber = x->publish_per_subscriber;
+        rp.io_loop = cr->io.loop;
+        rp.io_read = cr->io.read;
+        rp.io_write = cr->io.write;
+        rp.io_publish_write = cr->io.publish_write;
+    }
     if (cr->memory != INT64_MAX) /* maxmemory as a key limit: value + ~64 B overhead */
         rp.max_keys = (size_t)(cr->memory / (cfg->workload.value_size + 64));
     if ((size_t)w->nn * 2 + 8 > (size_t)rp.max_subscribers)

@@ -233,7 +233,21 @@ typedef struct cfg_redis_commands {
     cfg_dist get, hmget, set, hmset, expire, del, publish, set_nx_px;
 } cfg_redis_commands;
 
+typedef struct cfg_redis_exec {
+    sim_ns get, hmget, set, hmset, expire, del, publish, set_nx_px, del_if_owner, connect, ping;
+    sim_ns publish_per_subscriber;
+} cfg_redis_exec;
+
+typedef struct cfg_redis_io {
+    sim_ns loop, read, write, publish_write;
+} cfg_redis_io;
+
+typedef enum { CFG_COST_SLOW_COMMANDS, CFG_COST_BATCHED } cfg_redis_cost;
+
 typedef struct cfg_redis {
+    cfg_redis_cost cost;
+    cfg_redis_exec exec;
+    cfg_redis_io io;
     cfg_dist service;
     cfg_redis_commands commands;
     sim_ns publish_per_subscriber;

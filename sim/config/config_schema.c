@@ -337,10 +337,59 @@ static const cfg_key commands_keys[] = {
 };
 static SECTION(commands_section, "commands", cfg_redis_commands, commands_keys, NULL);
 
+#define EXEC(f, nm, dflt, what)                                                                     \
+    {                                                                                              \
+        KEY(cfg_redis_exec, f, nm, CK_DURATION), .def = dflt, .min = 0, .max = BIG,                \
+            .help = "batched: execution of " what                                                  \
+    }
+/* Defaults: rs_batched_defaults() in models/redis_server.c (tests/test_redis.c
+ * checks they agree), measured with `cachestorm calibrate` (README). */
+static const cfg_key exec_keys[] = {
+    EXEC(get, "get", "2us", "GET"),
+    EXEC(hmget, "hmget", "4us", "HMGET"),
+    EXEC(set, "set", "2us", "SET"),
+    EXEC(hmset, "hmset", "4us", "HMSET (HSET of the entry's fields)"),
+    EXEC(expire, "expire", "2us", "EXPIRE"),
+    EXEC(del, "del", "2us", "DEL"),
+    EXEC(publish, "publish", "2us", "PUBLISH (plus publish_per_subscriber)"),
+    EXEC(set_nx_px, "set_nx_px", "2us", "SET NX PX"),
+    EXEC(del_if_owner, "del_if_owner", "5us", "the lock release script"),
+    EXEC(connect, "connect", "20us", "a connection's accept and handshake"),
+    EXEC(ping, "ping", "2us", "PING"),
+    EXEC(publish_per_subscriber, "publish_per_subscriber", "300ns",
+         "PUBLISH per subscriber (issue 14: 0.16-0.46 us)"),
+};
+static SECTION(exec_section, "exec", cfg_redis_exec, exec_keys, NULL);
+
+static const cfg_key io_keys[] = {
+    {KEY(cfg_redis_io, loop, "loop", CK_DURATION), .def = "5us", .min = 0, .max = BIG,
+     .help = "batched: per event-loop iteration (epoll_wait, beforeSleep), shared by its batch"},
+    {KEY(cfg_redis_io, read, "read", CK_DURATION), .def = "3us", .min = 0, .max = BIG,
+     .help = "batched: socket read per connection with input in the batch"},
+    {KEY(cfg_redis_io, write, "write", CK_DURATION), .def = "5us", .min = 0, .max = BIG,
+     .help = "batched: socket write per connection with replies in the batch"},
+    {KEY(cfg_redis_io, publish_write, "publish_write", CK_DURATION), .def = "5us", .min = 0,
+     .max = BIG,
+     .help = "batched: socket write per subscriber a batch's PUBLISH reaches (issue 14: 5-7 us "
+             "alone; shared when a batch publishes to a channel more than once)"},
+};
+static SECTION(io_section, "io", cfg_redis_io, io_keys, NULL);
+
+static const char *const cost_names[] = {"slow_commands", "batched", NULL};
+
 static const cfg_key redis_keys[] = {
+    {KEY(cfg_redis, cost, "cost", CK_ENUM), .def = "slow_commands", .names = cost_names,
+     .help = "slow_commands: each command takes a draw of `service` (+ publish_per_subscriber), "
+             "the model before issue 14; batched: Redis's event loop — per-command `exec` plus "
+             "`io` costs per iteration and per socket, shared by the commands that arrive "
+             "together (models/redis_server.h)"},
+    {KEY(cfg_redis, exec, "exec", CK_SECTION), SUB(exec_section),
+     .help = "batched: execution time per command"},
+    {KEY(cfg_redis, io, "io", CK_SECTION), SUB(io_section),
+     .help = "batched: event-loop and socket costs"},
     {KEY(cfg_redis, service, "service", CK_DIST),
      .def = "{dist: lognormal, median: 100us, p99: 1ms}",
-     .help = "service time of a command on the single-threaded server"},
+     .help = "slow_commands: service time of a command on the single-threaded server"},
     {KEY(cfg_redis, commands, "commands", CK_SECTION), SUB(commands_section),
      .help = "per-command service times"},
     {KEY(cfg_redis, publish_per_subscriber, "publish_per_subscriber", CK_DURATION), .def = "1us",
