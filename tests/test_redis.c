@@ -1933,3 +1933,39 @@ Test(redis_server, batched_cost_per_command_falls_with_load)
     cr_assert(per_cmd[1] > 10000 && per_cmd[1] < 0.9 * per_cmd[0], "loaded: %.0f ns", per_cmd[1]);
     cr_assert_lt(busy[1], 0.85, "busy ratio at 60k/s: %.3f (fixed 15 us: 0.9)", busy[1]);
 }
+
+/* The config's batched-cost defaults are rs_batched_defaults()'s (one set
+ * of measured numbers, written twice: here is the check). */
+Test(redis_server, config_batched_defaults_match_the_model)
+{
+    rs_params p = rs_defaults();
+    const struct {
+        const char *path;
+        sim_ns want;
+    } k[] = {{"l2.redis.exec.get", p.exec[RS_GET]},
+             {"l2.redis.exec.hmget", p.exec[RS_HMGET]},
+             {"l2.redis.exec.set", p.exec[RS_SET]},
+             {"l2.redis.exec.hmset", p.exec[RS_HMSET]},
+             {"l2.redis.exec.expire", p.exec[RS_EXPIRE]},
+             {"l2.redis.exec.del", p.exec[RS_DEL]},
+             {"l2.redis.exec.publish", p.exec[RS_PUBLISH]},
+             {"l2.redis.exec.set_nx_px", p.exec[RS_SET_NX_PX]},
+             {"l2.redis.exec.del_if_owner", p.exec[RS_DEL_IF_OWNER]},
+             {"l2.redis.exec.connect", p.exec[RS_CONNECT]},
+             {"l2.redis.exec.ping", p.exec[RS_PING]},
+             {"l2.redis.exec.publish_per_subscriber", p.exec_publish_per_subscriber},
+             {"l2.redis.io.loop", p.io_loop},
+             {"l2.redis.io.read", p.io_read},
+             {"l2.redis.io.write", p.io_write},
+             {"l2.redis.io.publish_write", p.io_publish_write}};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        const cfg_key *key = cfg_find_key(k[i].path);
+        cr_assert_not_null(key, "%s", k[i].path);
+        sim_ns v;
+        cs_err err;
+        cr_assert_eq(config_parse_duration(key->def, &v, &err), 0, "%s", k[i].path);
+        cr_assert_eq(v, k[i].want, "%s: config %lld ns, model %lld ns", k[i].path, (long long)v,
+                     (long long)k[i].want);
+    }
+    cr_assert_str_eq(cfg_find_key("l2.redis.cost")->def, "batched");
+}

@@ -915,6 +915,7 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
             [RS_PUBLISH] = x->publish, [RS_SET_NX_PX] = x->set_nx_px,
             [RS_DEL_IF_OWNER] = x->del_if_owner, [RS_CONNECT] = x->connect,
             [RS_SUBSCRIBE] = x->ping,  [RS_PING] = x->ping};
+        /* SUBSCRIBE costs a PING's execution (both tiny) */
         for (int i = 0; i < RS_CMD_COUNT; i++)
             rp.exec[i] = ex[i];
         rp.exec_publish_per_subscriber = x->publish_per_subscriber;
