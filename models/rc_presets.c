@@ -4,8 +4,8 @@
  * named version (npm tarballs: ioredis `built/`, @redis/client `dist/lib/`;
  * node-redis 4.7.1 ships @redis/client 1.6.1, 5.12.1 and 6.2.1 ship the
  * same-numbered @redis/client).  docs/reference/redis-clients.md copies the
- * table with the quoted lines; tests/test_redis.c pins the measured
- * behaviour (issue 14) on the model built from these rows.
+ * table with the quoted lines; tests/test_redis.c pins what the real
+ * clients were measured doing on the model built from these rows.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* test_calibrate.c — the Redis model against a REAL redis-server (issue 14).
+/* test_calibrate.c — the Redis model against a REAL redis-server.
  * Each test starts `redis-server` (Debian package, installed by
  * scripts/deps.sh) on a free loopback port, stops it by its PID, and fails
  * loudly when it cannot start.

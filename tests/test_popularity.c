@@ -1,5 +1,5 @@
-/* test_popularity.c — workload.keys.popularity `range` and `sequential`
- * (issue 14): `range` draws uniformly over [first, first + count), as its
+/* test_popularity.c — workload.keys.popularity `range` and `sequential`:
+ * `range` draws uniformly over [first, first + count), as its
  * help says; `sequential` is the round robin `range` used to be documented
  * as.  An LRU holding half the keys tells them apart: round robin never
  * hits it, uniform draws hit it half the time. */

@@ -1,7 +1,7 @@
 /* cmd_calibrate.c — `cachestorm calibrate redis://HOST:PORT [--out FILE]
  * [--quick]`: measure a real Redis over bare RESP (TCP, no library) and
  * write what the batched cost model needs (models/redis_server.h) as a YAML
- * fragment a config can `base:` from (issue 14).
+ * fragment a config can `base:` from.
  *
  * Phases (each bounded; ~10 s in all, --quick ~4 s):
  *   1. sequential round trips per command kind (GET, SET, HSET, HMGET,
