@@ -23,6 +23,8 @@ static const subcmd CMDS[] = {
     {"compare", cmd_compare, "baseline vs candidate database: means, CIs, better/worse verdicts"},
     {"tune", cmd_tune, "search an experiment's sweep grid for the best objective"},
     {"calibrate", cmd_calibrate, "measure a real Redis; write the batched cost model as YAML"},
+    {"explain", cmd_explain, "the metric table: each metric's unit, which way is better, meaning"},
+    {"metrics", cmd_explain, "the same as explain"},
 };
 #define NCMDS (sizeof CMDS / sizeof CMDS[0])
 
