@@ -1969,3 +1969,29 @@ Test(redis_server, config_batched_defaults_match_the_model)
     }
     cr_assert_str_eq(cfg_find_key("l2.redis.cost")->def, "batched");
 }
+
+/* A config that states a per-command Redis time (service, commands,
+ * publish_per_subscriber) without naming a cost keeps the slow_commands
+ * cost it was written for; an explicit cost rules; nothing given: batched. */
+Test(redis_server, a_stated_service_time_keeps_the_slow_commands_cost)
+{
+    const struct {
+        const char *l2;
+        cfg_redis_cost want;
+    } k[] = {{"{}", CFG_COST_BATCHED},
+             {"{redis: {service: 5ms}}", CFG_COST_SLOW_COMMANDS},
+             {"{redis: {commands: {get: 5ms}}}", CFG_COST_SLOW_COMMANDS},
+             {"{redis: {publish_per_subscriber: 2us}}", CFG_COST_SLOW_COMMANDS},
+             {"{redis: {cost: batched, service: 5ms}}", CFG_COST_BATCHED},
+             {"{redis: {cost: slow_commands}}", CFG_COST_SLOW_COMMANDS}};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "schema: 1\nname: c\nl2: %s\n", k[i].l2);
+        config c;
+        cs_err err = {0};
+        cr_assert_eq(config_load_string(text, "t.yaml", NULL, 0, &c, &err), 0, "%s: %s", k[i].l2,
+                     err.msg);
+        cr_assert_eq(c.l2.redis.cost, k[i].want, "%s", k[i].l2);
+        config_free(&c);
+    }
+}

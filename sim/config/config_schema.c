@@ -385,7 +385,8 @@ static const cfg_key redis_keys[] = {
      .help = "slow_commands: each command takes a draw of `service` (+ publish_per_subscriber), "
              "the model before issue 14; batched: Redis's event loop — per-command `exec` plus "
              "`io` costs per iteration and per socket, shared by the commands that arrive "
-             "together (models/redis_server.h)"},
+             "together (models/redis_server.h). Left out while `service`, `commands` or "
+             "`publish_per_subscriber` is given: slow_commands"},
     {KEY(cfg_redis, exec, "exec", CK_SECTION), SUB(exec_section),
      .help = "batched: execution time per command"},
     {KEY(cfg_redis, io, "io", CK_SECTION), SUB(io_section),
