@@ -42,24 +42,10 @@ static double metric(const run_rows *r, const char *name)
     return rows_get_metric(r, -1, name);
 }
 
-/* 1234567 -> "1,234,567" */
+/* 1234567 -> "1,234,567" (a count: rounded to a whole number) */
 void summary_count(char *buf, size_t n, double v)
 {
-    if (isnan(v)) {
-        snprintf(buf, n, "-");
-        return;
-    }
-    char raw[32];
-    snprintf(raw, sizeof raw, "%.0f", fabs(v));
-    size_t len = strlen(raw), o = 0;
-    if (v < 0 && o + 1 < n)
-        buf[o++] = '-';
-    for (size_t i = 0; i < len && o + 2 < n; i++) {
-        buf[o++] = raw[i];
-        if ((len - i - 1) % 3 == 0 && i + 1 < len)
-            buf[o++] = ',';
-    }
-    buf[o] = '\0';
+    cs_fmt_human(buf, n, isnan(v) ? v : round(v));
 }
 
 /* The fault windows from the transitions rows (component "fault"). */
