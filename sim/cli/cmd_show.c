@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ typedef enum { FMT_TABLE, FMT_TSV, FMT_JSON } out_format;
 
 static const char usage_text[] =
     "usage: cachestorm show [DB] [RUN...] [--format table|tsv|json] [--node N | --nodes]\n"
-    "                       [--transitions]\n";
+    "                       [--transitions] [--metric PATTERN]...\n";
 
 static const char help_text[] =
     "\n"
@@ -55,6 +56,8 @@ static const char help_text[] =
     "                      \"metrics\": {NAME: VALUE}, \"nodes\": [...]}]}\n"
     "  --node N     the metrics of node N instead of the whole run\n"
     "  --nodes      add a per-node table (requests, errors, latency percentiles)\n"
+    "  --metric P   only metrics whose names match the glob P ('latency.*',\n"
+    "               'l2.timeout'); repeatable\n"
     "  --transitions\n"
     "               add each run's state changes in time order: breakers\n"
     "               (closed/open/half_open), connections, pool starvation,\n"
@@ -84,6 +87,8 @@ typedef struct show_opts {
     int node; /* --node N, or -1 */
     bool nodes;
     bool transitions;
+    const char *metrics[16]; /* --metric PATTERN (glob), at most 16 */
+    int nmetrics;
 } show_opts;
 
 static int usage_error(const char *fmt, const char *arg)
@@ -158,6 +163,14 @@ static int parse_args(int argc, char **argv, show_opts *o)
             }
             if (strcmp(a, "--transitions") == 0) {
                 o->transitions = true;
+                continue;
+            }
+            if (strcmp(a, "--metric") == 0) {
+                if (i + 1 >= argc)
+                    return usage_error("%s needs a pattern (e.g. 'latency.*')", a);
+                if (o->nmetrics == 16)
+                    return usage_error("at most 16 --metric%s", "");
+                o->metrics[o->nmetrics++] = argv[++i];
                 continue;
             }
             size_t nlen = strcspn(a, "=");
@@ -472,6 +485,36 @@ static int load_metrics(store *s, const show_data *d, int node, matrix *m)
     sqlite3_finalize(st);
     build_matrix(m, &rows, d->nruns, NULL, 0);
     free_mrows(&rows);
+    return CS_OK;
+}
+
+/* Keep the metrics whose names match one of the glob patterns (--metric);
+ * none matching is a usage error with the nearest metric name. */
+static int filter_metrics(matrix *m, const char *const *pat, int npat)
+{
+    size_t keep = 0;
+    for (size_t k = 0; k < m->nnames; k++) {
+        bool hit = false;
+        for (int p = 0; p < npat && !hit; p++)
+            hit = fnmatch(pat[p], m->names[k], 0) == 0;
+        if (!hit) {
+            free(m->names[k]);
+            continue;
+        }
+        if (keep != k) {
+            m->names[keep] = m->names[k];
+            memmove(&m->v[keep * m->ncols], &m->v[k * m->ncols], m->ncols * sizeof *m->v);
+        }
+        keep++;
+    }
+    m->nnames = keep;
+    if (keep == 0) {
+        const char *near = metric_closest(pat[0]);
+        fprintf(stderr, "cachestorm show: no stored metric matches '%s'%s%s%s (patterns are globs: "
+                        "'latency.*')\n",
+                pat[0], near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+        return CS_USAGE;
+    }
     return CS_OK;
 }
 
@@ -1051,6 +1094,8 @@ int cmd_show(int argc, char **argv)
         status = select_runs(&o, &d);
     if (status == CS_OK)
         status = load_metrics(s, &d, o.format == FMT_JSON ? -1 : o.node, &m);
+    if (status == CS_OK && o.nmetrics)
+        status = filter_metrics(&m, o.metrics, o.nmetrics);
     if (status == CS_OK && o.node >= 0 && o.format != FMT_JSON && m.nnames == 0) {
         fprintf(stderr, "cachestorm show: %s: no metrics stored for node %d in %s\n", o.db, o.node,
                 o.nids ? "these runs" : "any run");
