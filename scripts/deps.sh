@@ -3,7 +3,7 @@
 # installed.  As root it installs what is missing; otherwise it prints the
 # exact command and exits 1.  Called first by `make run` and `make test`.
 set -u
-pkgs=(build-essential pkg-config libgsl-dev libsqlite3-dev libyaml-dev libcriterion-dev gnuplot-nox python3-simpy
+pkgs=(build-essential pkg-config libgsl-dev libsqlite3-dev libyaml-dev libcriterion-dev gnuplot-nox python3-simpy redis-server
       clang libclang-rt-14-dev)  # clang + libFuzzer: make fuzz, the fuzz smoke run in make test
 missing=()
 for p in "${pkgs[@]}"; do
