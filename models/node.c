@@ -1157,10 +1157,30 @@ static void bp_read_l2(flow *f, const l1_entry *e)
     l2_read(f, BP_L2_DONE, SIM_NEVER);
 }
 
+static void bp_message(node *n, const rs_message *m);
+
+static void bp_message_deliver(void *ctx, uint64_t u, const void *payload)
+{
+    (void)u;
+    bp_message(ctx, payload);
+}
+
+/* A pub/sub message reached the subscription socket.  With a .NET runtime
+ * on unix the reader sees it only at the socket engine's next pass
+ * (seed000-mechanism.md §1.3-1.4); then SER queues the handler (§4.2). */
 static void bp_on_message(void *ctx, int channel, const rs_message *m)
 {
     (void)channel;
     node *n = ctx;
+    if (rt_via_pool(n->env.rt)) {
+        rt_post(n->env.rt, bp_message_deliver, n, 0, m, sizeof *m);
+        return;
+    }
+    bp_message(n, m);
+}
+
+static void bp_message(node *n, const rs_message *m)
+{
     if (n->p.bp.mode == BP_IGNORE)
         return; /* IgnoreIncomingBackplaneNotifications: the check runs first in the
                    handler, so the (zero-time) dispatch job is not modelled either */
@@ -1427,14 +1447,21 @@ void node_start(void *np, wl_request *r, bool first)
          * instead of growing without bound; counted as an error */
         n->refused++;
         stats_add(n->st, n->id, n->id_refused, 1);
-        if (!wl_op_done(r, WL_ERROR) && !first)
+        /* wl_op_done may start the request's next operation from here; it
+         * holds a worker only if this one did (a refused first operation
+         * never had one) */
+        bool holds = !first && !n->start_unheld, prev = n->start_unheld;
+        n->start_unheld = !holds;
+        bool more = wl_op_done(r, WL_ERROR);
+        n->start_unheld = prev;
+        if (!more && holds)
             wp_release(&n->pool); /* the request's worker, handed to us */
         return;
     }
     static const int kinds[] = {FL_GOS, FL_SET, FL_REMOVE, FL_EXPIRE};
     flow *f = flow_new(n, kinds[r->op], r->key, r);
     f->sync = n->p.sync_api;
-    if (first) { /* the request itself needs a worker */
+    if (first || n->start_unheld) { /* the request itself needs a worker */
         f->job.fn = request_job;
         wp_submit(&n->pool, &f->job);
         return;
@@ -1559,6 +1586,8 @@ int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
     }
     n->br_state = breaker_get_state(n->br);
     wp_init(&n->pool, n->e, n->st, n->id, &p->pool);
+    if (env->rt)
+        rt_attach_pool(env->rt, &n->pool);
     n->pool.on_transition = on_pool;
     n->pool.user = n;
     l1_init(&n->l1, &p->l1);

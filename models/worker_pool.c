@@ -50,12 +50,17 @@ static void set_starved(worker_pool *w, bool on)
 static void note_queue(worker_pool *w)
 {
     if (w->st)
-        stats_gauge_set(w->st, w->node, w->id_queue, (double)w->qlen);
+        stats_gauge_set(w->st, w->node, w->id_queue, (double)(w->qlen + w->hlen));
+}
+
+static inline bool waiting(const worker_pool *w)
+{
+    return w->qhead || w->hhead;
 }
 
 bool wp_begin_now(worker_pool *w)
 {
-    if (w->p.unbounded || (w->busy < capacity(w) && !w->qhead)) {
+    if (w->p.unbounded || (w->busy < capacity(w) && !waiting(w))) {
         w->busy++;
         w->jobs_run++;
         return true;
@@ -83,9 +88,40 @@ void wp_submit(worker_pool *w, wp_job *j)
         w->grow_ev = eng_after(w->e, w->p.injection, grow_fire, w, 0);
 }
 
+void wp_submit_high(worker_pool *w, wp_job *j)
+{
+    assert(j->fn);
+    if (wp_begin_now(w)) {
+        j->fn(j);
+        return;
+    }
+    j->next = NULL;
+    j->queued_at = eng_now(w->e);
+    if (w->htail)
+        w->htail->next = j;
+    else
+        w->hhead = j;
+    w->htail = j;
+    w->hlen++;
+    note_queue(w);
+    if (!w->grow_ev)
+        w->grow_ev = eng_after(w->e, w->p.injection, grow_fire, w, 0);
+    if (w->busy < capacity(w) && !w->dispatch_ev) /* only the global FIFO was waiting */
+        w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
+}
+
 static wp_job *pop(worker_pool *w)
 {
-    wp_job *j = w->qhead;
+    wp_job *j;
+    if (w->hhead) {
+        j = w->hhead;
+        w->hhead = j->next;
+        if (!w->hhead)
+            w->htail = NULL;
+        w->hlen--;
+        return j;
+    }
+    j = w->qhead;
     w->qhead = j->next;
     if (!w->qhead)
         w->qtail = NULL;
@@ -98,7 +134,7 @@ static void run_head(worker_pool *w)
 {
     wp_job *j = pop(w);
     note_queue(w);
-    if (!w->qhead)
+    if (!waiting(w))
         set_starved(w, false);
     w->jobs_run++;
     j->fn(j);
@@ -112,9 +148,9 @@ static void dispatch_fire(engine *e, void *obj, uint64_t u)
     w->dispatch_ev = 0;
     /* hand every free worker a job, one per event so jobs stay FIFO and
      * never nest inside each other */
-    if (w->qhead && w->busy < capacity(w)) {
+    if (waiting(w) && w->busy < capacity(w)) {
         w->busy++;
-        if (w->qhead && w->busy < capacity(w))
+        if (waiting(w) && w->busy < capacity(w))
             w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
         run_head(w);
     }
@@ -124,7 +160,7 @@ void wp_release(worker_pool *w)
 {
     assert(w->busy > 0);
     w->busy--;
-    if (w->qhead && !w->dispatch_ev)
+    if (waiting(w) && !w->dispatch_ev)
         w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
 }
 
@@ -134,7 +170,7 @@ static void grow_fire(engine *e, void *obj, uint64_t u)
     (void)u;
     worker_pool *w = obj;
     w->grow_ev = 0;
-    if (!w->qhead)
+    if (!waiting(w))
         return;
     set_starved(w, true);
     if (w->workers < w->p.max && w->limit > 0) { /* a paused node injects nothing */
@@ -142,7 +178,7 @@ static void grow_fire(engine *e, void *obj, uint64_t u)
         if (w->st)
             stats_gauge_set(w->st, w->node, w->id_workers, w->workers);
     }
-    if (w->qhead)
+    if (waiting(w))
         w->grow_ev = eng_after(w->e, w->p.injection, grow_fire, w, 0);
     if (w->busy < capacity(w) && !w->dispatch_ev)
         w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
@@ -151,7 +187,7 @@ static void grow_fire(engine *e, void *obj, uint64_t u)
 void wp_set_limit(worker_pool *w, int limit)
 {
     w->limit = limit >= 0 ? limit : INT32_MAX;
-    if (w->qhead && w->busy < capacity(w) && !w->dispatch_ev)
+    if (waiting(w) && w->busy < capacity(w) && !w->dispatch_ev)
         w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
 }
 

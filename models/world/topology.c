@@ -22,6 +22,7 @@
 #include "models/node.h"
 #include "models/redis_client.h"
 #include "models/redis_server.h"
+#include "models/runtime.h"
 #include "models/workload.h"
 #include "policy/breaker.h"
 #include "sim/core/stats.h"
@@ -37,6 +38,7 @@ typedef struct world {
     int nn;
     node *nodes;
     redis_client **rc, **bprc;
+    runtime *rts; /* per node, for multiplexer clients (SER is .NET) */
     void **targets;
     workload wl;
     faults *ft;
@@ -115,6 +117,10 @@ static rc_params client_params(const cfg_client *c, bool count_l2)
     rs->max_attempts = c->reconnect.max_retries == INT64_MAX ? 0 : (int)c->reconnect.max_retries;
     p.stuck_threshold = c->stuck.threshold == INT64_MAX ? 0 : (int)c->stuck.threshold;
     p.stuck_reset = c->stuck.reset == SIM_NEVER ? 0 : c->stuck.reset;
+    p.dead_socket_factor = (int)c->dead_socket_factor;
+    p.handshake_commands = (int)c->handshake_commands;
+    p.sync_connect = c->connect_completion == CFG_CONNECT_SYNC;
+    p.backlog_linger = c->backlog_linger;
     return p;
 }
 
@@ -459,6 +465,15 @@ static const char *const COUNTERS[] = {
     "l2.calls", "l2.failures", "fallback.calls", "breaker.open_lookups", "breaker.open_hits",
     "node.refused", NULL};
 
+/* Counters of models that only some worlds have (the multiplexer's error
+ * kinds, the .NET runtime): reported when the run registered them. */
+static const char *const OPTIONAL_COUNTERS[] = {
+    "redis.client.err.backlog_timeout", "redis.client.err.connect_timeout",
+    "redis.client.err.timeout_performing", "redis.client.err.timeout_awaiting",
+    "redis.client.err.no_connection", "redis.client.err.connection",
+    "redis.client.silent_disconnects", "redis.client.connect_aborts", "runtime.engine_passes",
+    "runtime.io_pool_fallbacks", NULL};
+
 /* Per-node peaks reported under INTERFACES.md names: metric <- gauge. */
 static const char *const PEAKS[][2] = {{"redis.peak_backlog", "redis.peak_backlog"},
                                        {"redis.peak_inflight", "redis.peak_inflight"},
@@ -701,6 +716,19 @@ static void emit_metrics(world *w)
     for (int node = -1; node < w->nn; node++) {
         for (int i = 0; COUNTERS[i]; i++)
             rows_metric(rows, node, COUNTERS[i], total_or_zero(s, node, COUNTERS[i]));
+        for (int i = 0; OPTIONAL_COUNTERS[i]; i++)
+            if (stats_find(s, OPTIONAL_COUNTERS[i]) >= 0)
+                rows_metric(rows, node, OPTIONAL_COUNTERS[i],
+                            total_or_zero(s, node, OPTIONAL_COUNTERS[i]));
+        if (stats_find(s, "runtime.completion_wait_ms") >= 0) {
+            double v = gauge_max(s, node, "runtime.completion_wait_ms");
+            for (int i = 0; node < 0 && i < w->nn; i++) {
+                double x = gauge_max(s, i, "runtime.completion_wait_ms");
+                if (!isnan(x) && (isnan(v) || x > v))
+                    v = x;
+            }
+            rows_metric(rows, node, "runtime.peak_completion_wait_ms", isnan(v) ? 0 : v);
+        }
         latency_metrics(rows, s, node);
         for (size_t k = 0; k < sizeof PEAKS / sizeof PEAKS[0]; k++) {
             double v;
@@ -849,7 +877,10 @@ static void world_free(world *w)
             rc_free(w->bprc[i]);
         if (w->rc && w->rc[i])
             rc_free(w->rc[i]);
+        if (w->rts)
+            rt_free(&w->rts[i]);
     }
+    free(w->rts);
     for (int i = 0; i < w->nshares; i++) {
         breaker_free(w->shares[i].br);
         free(w->shares[i].members);
@@ -929,6 +960,17 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
     bool l2 = cfg->cache.mode != CFG_MODE_LOCAL_ONLY;
     rc_params cp = client_params(&cfg->l2.client, true);
     rc_params bpp = client_params(&cfg->l2.client, false);
+    bool dotnet = cfg->l2.client.kind == CFG_CLIENT_MULTIPLEXER;
+    rt_params rtp = rt_defaults();
+    const cfg_runtime *crt = &cfg->nodes.runtime;
+    rtp.platform = crt->platform == CFG_PLATFORM_WINDOWS ? RT_WINDOWS : RT_UNIX;
+    rtp.inline_completions = crt->inline_completions;
+    rtp.engine_slice = crt->engine_slice;
+    rtp.io_workers = (int)crt->io_workers;
+    rtp.io_pool_fallback = (int)crt->io_pool_fallback;
+    rtp.timers = (rt_timers)crt->timers;
+    if (l2 && dotnet)
+        w->rts = cs_calloc((size_t)w->nn, sizeof *w->rts);
     char msg[256];
     if (l2 && rc_params_validate(&cp, msg, sizeof msg) != 0) {
         rc = cs_errf(err, CS_USAGE, "l2.client: %s", msg);
@@ -940,6 +982,12 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
         if (l2) {
             rc_env env = {.e = w->e, .st = w->st, .rows = rows, .srv = w->srv, .net = w->net,
                           .node = i, .link = i, .name = "cache"};
+            if (w->rts) {
+                rt_init(&w->rts[i], w->e, w->st, rows, i, &rtp);
+                env.rt = &w->rts[i];
+            }
+            env.trace = trace_all && (w->trace_node < 0 || w->trace_node == i) && trace_filter &&
+                        *trace_filter;
             w->rc[i] = rc_new(&env, &cp);
             if (np.bp.enabled) {
                 if (cfg->backplane.connection == CFG_CONN_SHARED) {
@@ -961,7 +1009,7 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
         }
         node_env ne = {.e = w->e, .st = w->st, .rows = rows, .db = &w->db, .rc = w->rc[i],
                        .shared_br = sh ? sh->br : NULL,
-                       .bp_rc = w->bprc[i], .id = i,
+                       .bp_rc = w->bprc[i], .id = i, .rt = w->rts ? &w->rts[i] : NULL,
                        .trace_key = (w->trace_node < 0 || w->trace_node == i) ? trace_key : -1,
                        .trace_all = trace_all && (w->trace_node < 0 || w->trace_node == i) &&
                                     trace_filter && *trace_filter};
