@@ -1158,6 +1158,7 @@ static void bp_read_l2(flow *f, const l1_entry *e)
 }
 
 static void bp_message(node *n, const rs_message *m);
+static void bp_msg_job_fn(wp_job *j);
 
 static void bp_message_deliver(void *ctx, uint64_t u, const void *payload)
 {
@@ -1210,12 +1211,61 @@ static void bp_message(node *n, const rs_message *m)
         bp_read_l2(f, e);
         return;
     }
-    flow *f = flow_new(n, FL_BP, key, NULL);
-    f->action = (bp_action)m->kind;
-    f->ts = (sim_ns)m->version;
-    f->res = m->sender; /* carried to the job */
+    {
+        /* queued: a small record, not a flow (a starved pool holds 10^5
+         * of them; they are not operations in progress until they run) */
+        if (!n->free_msgs) {
+            cs_grow((void **)&n->msg_blocks, &n->msg_blocks_cap, n->nmsg_blocks + 1,
+                    sizeof *n->msg_blocks);
+            bp_msg_job *b = cs_calloc(FLOW_BLOCK, sizeof *b);
+            n->msg_blocks[n->nmsg_blocks++] = b;
+            for (int i = FLOW_BLOCK - 1; i >= 0; i--) {
+                b[i].next_free = n->free_msgs;
+                n->free_msgs = &b[i];
+            }
+        }
+        bp_msg_job *x = n->free_msgs;
+        n->free_msgs = x->next_free;
+        *x = (bp_msg_job){.job = {.fn = bp_msg_job_fn}, .n = n, .m = *m};
+        wp_submit(&n->pool, &x->job);
+        return;
+    }
+}
+
+/* A queued message's job runs (on a worker already counted busy): the
+ * same steps as the inline case in bp_message. */
+static void bp_msg_job_fn(wp_job *j)
+{
+    bp_msg_job *x = (bp_msg_job *)j;
+    node *n = x->n;
+    rs_message m = x->m;
+    x->next_free = n->free_msgs;
+    n->free_msgs = x;
+    uint32_t key = (uint32_t)m.key;
+    if (n->env.trace_all || (int64_t)key == n->env.trace_key) { /* traced: a flow (as flow_alloc) */
+        flow *f = flow_new(n, FL_BP, key, NULL);
+        f->action = (bp_action)m.kind;
+        f->ts = (sim_ns)m.version;
+        f->res = m.sender;
+        f->step = BP_BEGIN;
+        f->on_worker = true;
+        bp_begin(f);
+        return;
+    }
+    flows_enter(n);
+    l1_entry *e = NULL;
+    if (!bp_receive(n, NULL, key, (bp_action)m.kind, (sim_ns)m.version, m.sender, &e)) {
+        wp_release(&n->pool);
+        n->flows_live--;
+        return;
+    }
+    flow *f = flow_alloc(n, FL_BP, key, NULL);
+    f->action = (bp_action)m.kind;
+    f->ts = (sim_ns)m.version;
+    f->res = m.sender;
     f->step = BP_BEGIN;
-    wp_submit(&n->pool, &f->job);
+    f->on_worker = true;
+    bp_read_l2(f, e);
 }
 
 static void bp_begin(flow *f)
@@ -1643,6 +1693,9 @@ void node_free(node *n)
     for (size_t i = 0; i < n->nblocks; i++)
         free(n->blocks[i]);
     free(n->blocks);
+    for (size_t i = 0; i < n->nmsg_blocks; i++)
+        free(n->msg_blocks[i]);
+    free(n->msg_blocks);
 }
 
 void node_sample(node *n)

@@ -97,6 +97,14 @@ typedef struct node_env {
 
 typedef struct flow flow;
 
+/* A backplane message waiting in the pool queue for its handler job. */
+typedef struct bp_msg_job {
+    wp_job job; /* first */
+    struct node *n;
+    rs_message m;
+    struct bp_msg_job *next_free;
+} bp_msg_job;
+
 typedef struct node {
     node_params p;
     node_env env;
@@ -117,6 +125,9 @@ typedef struct node {
     size_t flows_live, flows_peak;
     uint64_t owner_seq;
     bool start_unheld; /* node_start: the operation being started holds no worker */
+    bp_msg_job *free_msgs;
+    bp_msg_job **msg_blocks;
+    size_t nmsg_blocks, msg_blocks_cap;
     /* breaker / outage */
     breaker_state br_state;
     sim_ns br_open_since;

@@ -94,7 +94,7 @@ typedef struct mux {
     sim_ns bw_until;     /* backlog thread SpinningDown until */
     bool reconf_pending; /* ReconfigureAsync awaits its tracer */
     uint32_t reconf_gen;
-    int m_err[EK_COUNT], m_silent, m_aborts;
+    int m_err[EK_COUNT], m_silent, m_aborts, m_last_err;
 } mux;
 
 #define LANE_IC 0
@@ -159,8 +159,10 @@ static const char *bw_name(const mux *m, sim_ns now)
 static void error_kind(mux *m, int ek, const rc_cmd *k)
 {
     redis_client *c = &m->base;
-    if (c->env.st && c->p.count_l2)
+    if (c->env.st && c->p.count_l2) {
         stats_add(c->env.st, c->env.node, m->m_err[ek], 1);
+        stats_gauge_set(c->env.st, c->env.node, m->m_last_err, ns_to_s(eng_now(c->env.e)));
+    }
     if (!c->env.trace || !c->env.rows)
         return;
     sim_ns now = eng_now(c->env.e);
@@ -663,11 +665,11 @@ static void reply_deliver(void *ctx, uint64_t u, const void *payload)
 {
     mux *m = ctx;
     redis_client *c = &m->base;
-    assert(m->br.pending > 0);
-    m->br.pending--;
     int32_t slot = rc__cmd_from_u(c, u);
     if (slot == RC_NIL_IDX || rc__cmd(c, slot)->where != W_INFLIGHT)
         return; /* failed with its connection meanwhile */
+    if (m->br.pending > 0)
+        m->br.pending--;
     m->br.last_read = eng_now(c->env.e);
     reply_read(m, slot, payload);
 }
@@ -723,6 +725,7 @@ static void h_conn_lost(redis_client *c, int conn)
         m->br.st = B_DISCONNECTED;
         m->br.has_connected_at = false;
         m->reconf_pending = false;
+        m->br.pending = 0; /* what the old socket received is not this pipe's */
     }
     fail_list(m, &m->inflight, W_INFLIGHT, RC_ERR_CONNECTION);
     if (!c->p.queue_while_disconnected)
@@ -869,6 +872,7 @@ static redis_client *mux_create(const rc_env *env, const rc_params *p)
         m->m_err[i] = env->st ? stats_counter(env->st, EK_METRIC[i]) : -1;
     m->m_silent = env->st ? stats_counter(env->st, "redis.client.silent_disconnects") : -1;
     m->m_aborts = env->st ? stats_counter(env->st, "redis.client.connect_aborts") : -1;
+    m->m_last_err = env->st ? stats_gauge(env->st, "redis.client.last_error_s") : -1;
     /* the heartbeat timer starts with the multiplexer (a pool timer with a
      * runtime) */
     if (m->ser)

@@ -72,6 +72,7 @@ void rt_free(runtime *rt)
 void rt_attach_pool(runtime *rt, worker_pool *pool)
 {
     rt->pool = pool;
+    wp_track_busy(pool);
 }
 
 bool rt_via_pool(const runtime *rt)

@@ -15,7 +15,7 @@ void wp_init(worker_pool *w, engine *e, stats *st, int node, const wp_params *p)
 {
     assert(p->unbounded || (p->min >= 1 && p->max >= p->min));
     *w = (worker_pool){.p = *p, .e = e, .st = st, .node = node, .workers = p->min,
-                       .limit = INT32_MAX};
+                       .limit = INT32_MAX, .id_peak_busy = -1};
     if (st) {
         w->id_queue = stats_gauge(st, "pool.queue");
         w->id_workers = stats_gauge(st, "pool.workers");
@@ -61,7 +61,8 @@ static inline bool waiting(const worker_pool *w)
 bool wp_begin_now(worker_pool *w)
 {
     if (w->p.unbounded || (w->busy < capacity(w) && !waiting(w))) {
-        w->busy++;
+        if (++w->busy > w->peak_busy)
+            w->peak_busy = w->busy;
         w->jobs_run++;
         return true;
     }
@@ -149,7 +150,8 @@ static void dispatch_fire(engine *e, void *obj, uint64_t u)
     /* hand every free worker a job, one per event so jobs stay FIFO and
      * never nest inside each other */
     if (waiting(w) && w->busy < capacity(w)) {
-        w->busy++;
+        if (++w->busy > w->peak_busy)
+            w->peak_busy = w->busy;
         if (waiting(w) && w->busy < capacity(w))
             w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
         run_head(w);
@@ -191,8 +193,16 @@ void wp_set_limit(worker_pool *w, int limit)
         w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
 }
 
+void wp_track_busy(worker_pool *w)
+{
+    if (w->st)
+        w->id_peak_busy = stats_gauge(w->st, "pool.peak_busy");
+}
+
 void wp_finish(worker_pool *w)
 {
+    if (w->id_peak_busy >= 0)
+        stats_gauge_set(w->st, w->node, w->id_peak_busy, (double)w->peak_busy);
     if (w->starved && w->st) {
         stats_add(w->st, w->node, w->id_starved, ns_to_s(eng_now(w->e) - w->starved_since));
         w->starved_since = eng_now(w->e);

@@ -58,6 +58,8 @@ typedef struct worker_pool {
     void *user;
     int id_queue, id_workers, id_starved; /* stats ids */
     uint64_t jobs_run;
+    int peak_busy;    /* most workers busy at once */
+    int id_peak_busy; /* "pool.peak_busy" when tracked (wp_track_busy), else -1 */
 } worker_pool;
 
 void wp_init(worker_pool *w, engine *e, stats *st, int node, const wp_params *p);
@@ -76,6 +78,8 @@ void wp_release(worker_pool *w);
 /* Capacity fault: at most `limit` busy workers (0 = paused; negative or
  * INT32_MAX = no limit). */
 void wp_set_limit(worker_pool *w, int limit);
+/* Report "pool.peak_busy" (the most workers busy at once) at wp_finish. */
+void wp_track_busy(worker_pool *w);
 /* Close the starved interval at the end of a run (for pool.starved_s). */
 void wp_finish(worker_pool *w);
 

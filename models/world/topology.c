@@ -268,7 +268,8 @@ static void workload_params(const config *c, wl_params *w, cs_err *err)
                                  .pick = (wl_pick)o->key, .first = (uint32_t)o->from};
     }
     w->write_ratio = cw->write_ratio;
-    w->stop = c->duration;
+    w->stop = c->workload.stop != SIM_NEVER && c->workload.stop < c->duration ? c->workload.stop
+                                                                              : c->duration;
 }
 
 /* The largest key id any request can touch (bounds an "unbounded" L1). */
@@ -720,6 +721,24 @@ static void emit_metrics(world *w)
             if (stats_find(s, OPTIONAL_COUNTERS[i]) >= 0)
                 rows_metric(rows, node, OPTIONAL_COUNTERS[i],
                             total_or_zero(s, node, OPTIONAL_COUNTERS[i]));
+        if (stats_find(s, "pool.peak_busy") >= 0) {
+            double v = gauge_max(s, node, "pool.peak_busy");
+            for (int i = 0; node < 0 && i < w->nn; i++) {
+                double x = gauge_max(s, i, "pool.peak_busy");
+                if (!isnan(x) && (isnan(v) || x > v))
+                    v = x;
+            }
+            rows_metric(rows, node, "pool.peak_busy", isnan(v) ? 0 : v);
+        }
+        if (stats_find(s, "redis.client.last_error_s") >= 0) {
+            double v = gauge_max(s, node, "redis.client.last_error_s");
+            for (int i = 0; node < 0 && i < w->nn; i++) {
+                double x = gauge_max(s, i, "redis.client.last_error_s");
+                if (!isnan(x) && (isnan(v) || x > v))
+                    v = x;
+            }
+            rows_metric(rows, node, "redis.client.last_error_s", v); /* NULL: no error */
+        }
         if (stats_find(s, "runtime.completion_wait_ms") >= 0) {
             double v = gauge_max(s, node, "runtime.completion_wait_ms");
             for (int i = 0; node < 0 && i < w->nn; i++) {

@@ -185,6 +185,7 @@ typedef struct cfg_workload {
     double write_ratio;
     int64_t value_size; /* bytes */
     CFG_LIST(cfg_request_op) request;
+    sim_ns stop; /* no new requests from here on; SIM_NEVER = the run's end */
 } cfg_workload;
 
 typedef struct cfg_fail_safe {

@@ -217,6 +217,10 @@ static const cfg_key workload_keys[] = {
      .flags = CF_MIN_OPEN | CF_NONE,
      .help = "the client gives up and counts an error; the node keeps working (seed 000: 10 s)"},
     {KEY(cfg_workload, keys, "keys", CK_SECTION), SUB(keys_section), .help = "the key space"},
+    {KEY(cfg_workload, stop, "stop", CK_DURATION), .def = "none", .min = 0, .max = BIG,
+     .flags = CF_NONE,
+     .help = "no request starts from this time on (the load test ends; the run goes on to "
+             "`duration`); none = the run's end"},
     {KEY(cfg_workload, write_ratio, "write_ratio", CK_DOUBLE), .def = "0", .min = 0, .max = 1,
      .help = "fraction of requests whose get_or_set steps become set (fresh data, published)"},
     {KEY(cfg_workload, value_size, "value_size", CK_SIZE), .def = "1KB", .min = 0, .max = 1e9,
