@@ -230,7 +230,7 @@ Test(storm_seed, p4_async_receive_unique_names_or_a_large_pool_remove_it, .timeo
     const char *variants[][1] = {{"backplane.receive=async"},
                                  {"nodes.groups=[{count: 1, cache_name: a}, {count: 1, "
                                   "cache_name: b}, {count: 1, cache_name: c}]"},
-                                 {"nodes.workers.min=157"}};
+                                 {"nodes.workers.min=159"}};
     for (int v = 0; v < 3; v++) {
         run_rows r;
         run(SEED, variants[v], 1, NULL, &r);
