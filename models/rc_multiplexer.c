@@ -872,7 +872,7 @@ static redis_client *mux_create(const rc_env *env, const rc_params *p)
         m->m_err[i] = env->st ? stats_counter(env->st, EK_METRIC[i]) : -1;
     m->m_silent = env->st ? stats_counter(env->st, "redis.client.silent_disconnects") : -1;
     m->m_aborts = env->st ? stats_counter(env->st, "redis.client.connect_aborts") : -1;
-    m->m_last_err = env->st ? stats_gauge(env->st, "redis.client.last_error_s") : -1;
+    m->m_last_err = env->st ? stats_gauge(env->st, "redis.client.error_at") : -1;
     /* the heartbeat timer starts with the multiplexer (a pool timer with a
      * runtime) */
     if (m->ser)

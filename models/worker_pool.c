@@ -196,7 +196,7 @@ void wp_set_limit(worker_pool *w, int limit)
 void wp_track_busy(worker_pool *w)
 {
     if (w->st)
-        w->id_peak_busy = stats_gauge(w->st, "pool.peak_busy");
+        w->id_peak_busy = stats_gauge(w->st, "pool.busy");
 }
 
 void wp_finish(worker_pool *w)

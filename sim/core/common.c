@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 int cs_errf(cs_err *err, int code, const char *fmt, ...)
@@ -86,4 +88,86 @@ void cs_format_duration(int64_t v, char *buf, size_t cap)
             snprintf(buf, cap, "%lld%s", (long long)(v / units[i].ns), units[i].name);
             return;
         }
+}
+
+/* Damerau-Levenshtein distance (adjacent transpositions count 1); 99 for
+ * words over 64 characters. */
+int cs_edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 64 || m > 64)
+        return 99;
+    int d[65][65];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            int c = a[i - 1] != b[j - 1];
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + c < v)
+                v = d[i - 1][j - 1] + c;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1; /* transposition */
+            d[i][j] = v;
+        }
+    return d[n][m];
+}
+
+const char *cs_closest(const char *word, const char *const *names, size_t n)
+{
+    size_t len = strlen(word);
+    int limit = 1 + (int)len / 5;
+    if (limit > 3)
+        limit = 3;
+    const char *best = NULL;
+    int bestd = limit + 1;
+    for (size_t i = 0; i < n && names[i]; i++) {
+        int d = cs_edit_distance(word, names[i]);
+        if (d < bestd) {
+            bestd = d;
+            best = names[i];
+        }
+    }
+    if (!best && len >= 2) { /* a unique prefix: "expo" → "exponential" */
+        for (size_t i = 0; i < n && names[i]; i++)
+            if (!strncmp(names[i], word, len)) {
+                if (best)
+                    return NULL;
+                best = names[i];
+            }
+    }
+    return best;
+}
+
+void cs_fmt_human(char *buf, size_t n, double v)
+{
+    double a = fabs(v);
+    if (isnan(v)) {
+        snprintf(buf, n, "-");
+    } else if (isinf(v)) {
+        snprintf(buf, n, v > 0 ? "inf" : "-inf");
+    } else if (a >= 999.5) {
+        char raw[48];
+        snprintf(raw, sizeof raw, "%.0f", a);
+        size_t len = strlen(raw), o = 0;
+        if (v < 0 && o + 1 < n)
+            buf[o++] = '-';
+        for (size_t i = 0; i < len && o + 2 < n; i++) {
+            buf[o++] = raw[i];
+            if ((len - i - 1) % 3 == 0 && i + 1 < len)
+                buf[o++] = ',';
+        }
+        buf[o] = '\0';
+    } else if (v == floor(v)) {
+        snprintf(buf, n, "%.0f", v);
+    } else if (a >= 0.001) {
+        snprintf(buf, n, "%.4g", v);
+    } else {
+        snprintf(buf, n, "%.2g", v);
+    }
 }
