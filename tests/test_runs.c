@@ -8,6 +8,7 @@
  * binary as users see it. */
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -397,4 +398,318 @@ Test(identity, a_run_whose_rows_cannot_be_written_is_marked_failed_not_left_runn
     rows_free(&rows);
     config_free(&cfg);
     store_close(s);
+}
+
+/* ---- the binary: skip, resume, interrupt ---------------------------------- */
+
+/* Run a shell command; its exit status, stdout+stderr into out. */
+static int sh(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int sh(char *out, size_t cap, const char *fmt, ...)
+{
+    char cmd[4096], full[4400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "(%s) >%s/out 2>&1", cmd, dir);
+    int st = system(full);
+    if (out) {
+        char p[128];
+        snprintf(p, sizeof p, "%s/out", dir);
+        FILE *f = fopen(p, "r");
+        size_t n = f ? fread(out, 1, cap - 1, f) : 0;
+        out[n] = 0;
+        if (f)
+            fclose(f);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+TestSuite(resume, .init = make_dir, .fini = rm_dir, .timeout = 240);
+
+Test(resume, sweep_check_and_run_skip_runs_already_done_and_say_so)
+{
+    char out[8192];
+    const char *db = tpath("r.db");
+    cr_assert_eq(sh(out, sizeof out, BIN " sweep " TINY " --set duration=20s --db %s -j 2 --quiet",
+                    db),
+                 0, "%s", out);
+    cr_expect_eq(qcount(db, "SELECT count(*) FROM runs WHERE status = 'done'"), 40);
+    cr_assert_eq(sh(out, sizeof out, BIN " sweep " TINY " --set duration=20s --db %s -j 2 --quiet",
+                    db),
+                 0, "%s", out);
+    cr_expect(strstr(out, "40 of 40 runs already done"), "%s", out);
+    cr_expect_eq(qcount(db, "SELECT count(*) FROM runs"), 40, "nothing ran again");
+    /* another --set is another config: those runs are new */
+    cr_assert_eq(sh(out, sizeof out, BIN " check " TINY " --set duration=20s --db %s -j 2", db), 0,
+                 "%s", out);
+    cr_expect(strstr(out, "40 of 40 runs already done"), "check skips too: %s", out);
+    cr_assert_eq(sh(out, sizeof out, BIN " sweep " TINY " --set duration=21s --db %s -j 2 --quiet",
+                    db),
+                 0, "%s", out);
+    cr_expect_eq(qcount(db, "SELECT count(*) FROM runs"), 80);
+    /* --rerun forces; the rerun then stands for each (scenario, seed) */
+    cr_assert_eq(sh(out, sizeof out,
+                    BIN " sweep " TINY " --set duration=20s --db %s -j 2 --quiet --rerun", db),
+                 0, "%s", out);
+    cr_expect_eq(qcount(db, "SELECT count(*) FROM runs"), 120);
+    cr_assert_eq(sh(out, sizeof out, BIN " prune %s --duplicates", db), 0, "%s", out);
+    cr_expect(strstr(out, "40 duplicate"), "%s", out);
+    cr_expect_eq(qcount(db, "SELECT count(*) FROM runs"), 80);
+    /* run --skip-done */
+    const char *one = tpath("one.db");
+    cr_assert_eq(sh(out, sizeof out, BIN " run configs/mm1.yaml --set duration=5s --set warmup=0s --db %s --quiet",
+                    one),
+                 0, "%s", out);
+    cr_assert_eq(sh(out, sizeof out,
+                    BIN " run configs/mm1.yaml --set duration=5s --set warmup=0s --db %s --quiet --skip-done", one),
+                 0, "%s", out);
+    cr_expect(strstr(out, "already done as run 1"), "%s", out);
+    cr_expect_eq(qcount(one, "SELECT count(*) FROM runs"), 1);
+    /* ... also when it is done in another database (a plan's merged db) */
+    const char *shard = tpath("shard.db");
+    cr_assert_eq(sh(out, sizeof out,
+                    BIN " run configs/mm1.yaml --set duration=5s --set warmup=0s --db %s --skip-done --done-in %s",
+                    shard, one),
+                 0, "%s", out);
+    cr_expect(strstr(out, "skipped"), "%s", out);
+    cr_expect_eq(access(shard, F_OK), -1, "the shard was not even created");
+}
+
+/* Start CMD in its own process group; returns the group's leader pid. */
+static pid_t start_group(const char *cmd)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        char full[4400];
+        snprintf(full, sizeof full, "exec %s >%s/bg.out 2>&1", cmd, dir);
+        execl("/bin/sh", "sh", "-c", full, (char *)NULL);
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static char *bg_out(void)
+{
+    static char buf[8192];
+    char p[128];
+    snprintf(p, sizeof p, "%s/bg.out", dir);
+    FILE *f = fopen(p, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[n] = 0;
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+Test(resume, sigterm_and_sigint_mark_a_run_interrupted_exit_143_130_and_say_how_to_resume)
+{
+    const char *db = tpath("r.db");
+    const int sigs[] = {SIGTERM, SIGINT};
+    for (int k = 0; k < 2; k++) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd,
+                 BIN " run configs/mm1.yaml --set duration=30000s --set warmup=0s --db %s", db);
+        pid_t pid = start_group(cmd);
+        sleep_ms(800);
+        /* SIGTERM to the process alone (a batch system's kill), SIGINT to
+         * the group (a terminal's Ctrl-C) */
+        if (sigs[k] == SIGTERM)
+            kill(pid, SIGTERM);
+        else
+            kill(-pid, SIGINT);
+        int rc = wait_status(pid);
+        cr_expect_eq(rc, 128 + sigs[k], "exit %d: %s", rc, bg_out());
+        cr_expect(strstr(bg_out(), "interrupted by"), "%s", bg_out());
+        cr_expect(strstr(bg_out(), "run the same command again"), "%s", bg_out());
+        cr_expect_eq(qcount(db, "SELECT count(*) FROM runs WHERE status = 'running'"), 0);
+        cr_expect_eq(qcount(db, "SELECT count(*) FROM runs WHERE status = 'interrupted'"), k + 1);
+    }
+}
+
+/* The issue-12 acceptance test: a 40-run sweep -j 2 killed at random moments
+ * (SIGINT to the group like Ctrl-C, or SIGKILL to the group like an OOM
+ * killer or a lost node), 10 trials: each rerun completes exactly the
+ * missing runs; compare then counts 5 runs per scenario; after prune no
+ * run is 'running'.  Moments come from a fixed-seed generator. */
+Test(resume, a_sweep_killed_at_random_moments_resumes_exactly_the_missing_runs, .timeout = 400)
+{
+    const char *db = tpath("k.db");
+    char cmd[512], out[16384];
+    snprintf(cmd, sizeof cmd, BIN " sweep " TINY " --db %s -j 2 --quiet", db);
+    /* How long one whole sweep takes here: the moments are drawn inside it. */
+    struct timespec t0, t1;
+    const char *ref = tpath("ref.db");
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cr_assert_eq(sh(out, sizeof out, BIN " sweep " TINY " --db %s -j 2 --quiet", ref), 0, "%s",
+                 out);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long full_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    unsigned rng = 12345;
+    for (int trial = 0; trial < 10; trial++) {
+        unlink(db);
+        rng = rng * 1103515245u + 12345u;
+        long at = 100 + (long)((rng >> 8) % (unsigned long)(full_ms > 300 ? full_ms - 200 : 100));
+        int sig = trial % 2 ? SIGKILL : SIGINT;
+        pid_t pid = start_group(cmd);
+        sleep_ms(at);
+        kill(-pid, sig);
+        int rc = wait_status(pid);
+        /* SIGKILL leaves no chance to speak; SIGINT must say how to resume
+         * (or the sweep had just finished: 0) */
+        if (sig == SIGINT && rc != 0) {
+            cr_expect_eq(rc, 130, "trial %d: exit %d: %s", trial, rc, bg_out());
+            cr_expect(strstr(bg_out(), "to resume"), "trial %d: %s", trial, bg_out());
+            cr_expect_eq(qcount(db, "SELECT count(*) FROM runs WHERE status = 'running'"), 0,
+                         "trial %d: SIGINT leaves nothing running", trial);
+        }
+        sleep_ms(50); /* let the killed group's last process disappear */
+        int64_t done = qcount(db, "SELECT count(*) FROM runs WHERE status = 'done'");
+        cr_assert_eq(sh(out, sizeof out, "%s", cmd), 0, "trial %d rerun: %s", trial, out);
+        if (done) {
+            char want[96];
+            snprintf(want, sizeof want, "%lld of 40 runs already done in %s, running %lld",
+                     (long long)done, db, 40 - (long long)done);
+            cr_expect(strstr(out, want), "trial %d (killed at %ld ms, %s): want '%s' in: %s",
+                      trial, at, sig == SIGINT ? "SIGINT" : "SIGKILL", want, out);
+        }
+        cr_expect_eq(qcount(db, "SELECT count(*) FROM runs WHERE status = 'done'"), 40,
+                     "trial %d", trial);
+        cr_expect_eq(qcount(db, "SELECT count(DISTINCT config_hash) FROM runs WHERE status = "
+                                "'done'"),
+                     40, "trial %d: each run once", trial);
+        cr_assert_eq(sh(out, sizeof out, BIN " prune %s", db), 0, "%s", out);
+        cr_expect_eq(qcount(db, "SELECT count(*) FROM runs WHERE status = 'running'"), 0,
+                     "trial %d: %s", trial, out);
+        cr_expect_eq(qcount(db, "SELECT count(*) FROM runs WHERE status != 'done'"), 0);
+    }
+    /* compare counts 5 runs per scenario, and the rows are those of a
+     * sweep never killed */
+    cr_assert_eq(sh(out, sizeof out,
+                    BIN " compare --baseline %s --candidate %s --format tsv | awk -F'\\t' "
+                        "'$4 == \"requests.total\" {print $5, $8}' | sort | uniq -c",
+                    ref, db),
+                 0, "%s", out);
+    cr_expect_str_eq(out, "      8 5 5\n", "8 scenarios, 5 runs each on both sides");
+    cr_assert_eq(sh(out, sizeof out,
+                    "for d in %s %s; do sqlite3 $d \"SELECT r.config_hash, m.node, m.name, "
+                    "m.value FROM runs r JOIN metrics m ON m.run_id = r.id ORDER BY "
+                    "r.config_hash, m.rowid\" | md5sum; done | uniq | wc -l",
+                    ref, db),
+                 0, "%s", out);
+    cr_expect_str_eq(out, "1\n", "metrics rows equal those of an uninterrupted sweep");
+}
+
+/* ---- merge ---------------------------------------------------------------- */
+
+TestSuite(merge, .init = make_dir, .fini = rm_dir, .timeout = 120);
+
+/* A shard: one run of mm1 written by `run` into path. */
+static void make_shard(const char *path, int seed)
+{
+    char out[4096];
+    cr_assert_eq(sh(out, sizeof out,
+                    BIN " run configs/mm1.yaml --set duration=5s --set warmup=0s --seed %d --db %s --quiet", seed,
+                    path),
+                 0, "%s", out);
+}
+
+Test(merge, merging_twice_changes_nothing_and_rows_arrive_whole)
+{
+    char out[4096];
+    const char *a = tpath("a.db"), *b = tpath("b.db"), *o = tpath("o.db");
+    make_shard(a, 1);
+    make_shard(b, 2);
+    cr_assert_eq(sh(out, sizeof out, BIN " merge %s %s %s", o, a, b), 0, "%s", out);
+    cr_expect(strstr(out, "2 runs merged, 0 skipped, 0 refused"), "%s", out);
+    int64_t rows = qcount(o, "SELECT (SELECT count(*) FROM series) + (SELECT count(*) FROM "
+                             "metrics) + (SELECT count(*) FROM params)");
+    int64_t want = qcount(a, "SELECT (SELECT count(*) FROM series) + (SELECT count(*) FROM "
+                             "metrics) + (SELECT count(*) FROM params)") +
+                   qcount(b, "SELECT (SELECT count(*) FROM series) + (SELECT count(*) FROM "
+                             "metrics) + (SELECT count(*) FROM params)");
+    cr_expect_eq(rows, want);
+    cr_assert_eq(sh(out, sizeof out, BIN " merge %s %s %s", o, a, b), 0, "%s", out);
+    cr_expect(strstr(out, "0 runs merged, 2 skipped"), "%s", out);
+    cr_expect_eq(qcount(o, "SELECT count(*) FROM runs"), 2);
+    cr_expect_eq(qcount(o, "SELECT (SELECT count(*) FROM series) + (SELECT count(*) FROM "
+                           "metrics) + (SELECT count(*) FROM params)"),
+                 rows, "idempotent");
+}
+
+Test(merge, a_truncated_shard_exits_3_and_another_schema_exits_2_naming_the_file)
+{
+    char out[4096];
+    char a[192], o[192], t[192], v[192], old[192];
+    snprintf(a, sizeof a, "%s", tpath("a.db"));
+    snprintf(o, sizeof o, "%s", tpath("o.db"));
+    snprintf(t, sizeof t, "%s", tpath("trunc.db"));
+    snprintf(v, sizeof v, "%s", tpath("v99.db"));
+    snprintf(old, sizeof old, "%s", tpath("v1.db"));
+    make_shard(a, 1);
+    /* truncated: the first pages only */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "head -c 12288 %s > %s", a, t);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(sh(out, sizeof out, BIN " merge %s %s", o, t), 3, "%s", out);
+    cr_expect(strstr(out, t), "names the file: %s", out);
+    cr_expect_eq(qcount(o, "SELECT count(*) FROM runs"), 0, "nothing of it merged");
+    /* another schema version */
+    snprintf(cmd, sizeof cmd, "cp %s %s && cp %s %s", a, v, a, old);
+    cr_assert_eq(system(cmd), 0);
+    exec_sql(v, "PRAGMA user_version = 99");
+    cr_assert_eq(sh(out, sizeof out, BIN " merge %s %s", o, v), 2, "%s", out);
+    cr_expect(strstr(out, v) && strstr(out, "schema version 99"), "%s", out);
+    exec_sql(old, "PRAGMA user_version = 1");
+    cr_assert_eq(sh(out, sizeof out, BIN " merge %s %s", o, old), 2, "%s", out);
+    cr_expect(strstr(out, "--old-schema"), "%s", out);
+    cr_expect_eq(qcount(o, "SELECT count(*) FROM runs"), 0);
+    /* a shard of another binary version is refused unless told */
+    exec_sql(a, "UPDATE runs SET version = 'v0.0-other'");
+    cr_assert_eq(sh(out, sizeof out, BIN " merge %s %s", o, a), 2, "%s", out);
+    cr_expect(strstr(out, "v0.0-other") && strstr(out, "--any-version"), "%s", out);
+    cr_assert_eq(sh(out, sizeof out, BIN " merge %s %s --any-version", o, a), 0, "%s", out);
+    cr_expect_eq(qcount(o, "SELECT count(*) FROM runs"), 1);
+    /* a tampered run (its hash is not its config's) is refused */
+    const char *c = tpath("c.db");
+    make_shard(c, 3);
+    exec_sql(c, "UPDATE runs SET config_text = config_text || '# edited'");
+    cr_assert_eq(sh(out, sizeof out, BIN " merge %s %s", o, c), 2, "%s", out);
+    cr_expect(strstr(out, "not the hash of its config"), "%s", out);
+}
+
+Test(merge, a_killed_jobs_running_row_is_never_merged)
+{
+    char out[4096];
+    const char *a = tpath("a.db"), *o = tpath("o.db");
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             BIN " run configs/mm1.yaml --set duration=30000s --set warmup=0s --db %s", a);
+    pid_t pid = start_group(cmd);
+    sleep_ms(800);
+    kill(-pid, SIGKILL);
+    wait_status(pid);
+    cr_assert_eq(qcount(a, "SELECT count(*) FROM runs WHERE status = 'running'"), 1,
+                 "the killed job left its row running");
+    make_shard(a, 2); /* and a done run beside it */
+    cr_assert_eq(sh(out, sizeof out, BIN " merge %s %s", o, a), 0, "%s", out);
+    cr_expect(strstr(out, "1 runs merged") && strstr(out, "1 not done"), "%s", out);
+    cr_expect_eq(qcount(o, "SELECT count(*) FROM runs WHERE status != 'done'"), 0);
+    cr_expect_eq(qcount(o, "SELECT count(*) FROM runs"), 1);
 }

@@ -122,9 +122,11 @@ int store_end_process_runs(store *s, int64_t pid, const char *status, const char
 int store_find_done(store *s, const run_info *ri, int64_t *id, cs_err *err);
 
 /* One (scenario, seed): the run every statistic counts.  A scenario is
- * (experiment, variant, name); when several 'done' runs share a scenario
- * and seed (a rerun, a merge of overlapping shards, an old database), the
- * newest (highest id) stands for it and the others are left out. */
+ * (experiment, variant, name) with one effective config: runs of one name
+ * whose configs differ (another --set) have other config hashes and are
+ * other scenarios.  When several 'done' runs share all of these and the
+ * seed (a rerun, a merge of overlapping shards, an old database), the
+ * newest (highest id) stands for them and the others are left out. */
 typedef struct store_run {
     int64_t id;
     char *experiment, *variant, *name; /* experiment/variant NULL when NULL */

@@ -274,7 +274,7 @@ int store_find_done(store *s, const run_info *ri, int64_t *id, cs_err *err)
 /* The done runs that stand for their (scenario, seed): the newest of each. */
 #define UNIQUE_SQL                                                                                 \
     "SELECT id, experiment, variant, name, config_hash, version, seed FROM ("                     \
-    "SELECT *, row_number() OVER (PARTITION BY experiment, variant, name, seed "                  \
+    "SELECT *, row_number() OVER (PARTITION BY experiment, variant, name, seed, config_hash "                  \
     "ORDER BY id DESC) AS rank FROM runs WHERE status = 'done') WHERE rank = 1 "
 
 int store_unique_runs(store *s, const char *experiment, store_run **out, size_t *n,
