@@ -713,3 +713,38 @@ Test(merge, a_killed_jobs_running_row_is_never_merged)
     cr_expect_eq(qcount(o, "SELECT count(*) FROM runs WHERE status != 'done'"), 0);
     cr_expect_eq(qcount(o, "SELECT count(*) FROM runs"), 1);
 }
+
+/* ---- plots count each (scenario, seed) once ---------------------------------- */
+
+Test(resume, a_sweep_plot_averages_each_scenario_and_seed_once_the_newest_run)
+{
+    char out[8192], a[8192];
+    const char *db = tpath("p.db");
+    cr_assert_eq(sh(out, sizeof out, BIN " sweep " TINY " --set duration=20s --db %s -j 2 -q", db),
+                 0, "%s", out);
+    cr_assert_eq(sh(out, sizeof out,
+                    BIN " plot %s --kind sweep --out %s/one --keep-data && cat %s/one/*.dat", db,
+                    dir, dir),
+                 0, "%s", out);
+    snprintf(a, sizeof a, "%s", out);
+    cr_expect(strstr(a, " 5 \"100/s\" \"1\""), "n = 5 per point: %s", a);
+    /* a rerun of everything, then the first copies made absurd: a plot that
+     * averaged both copies would show n = 10 and other means */
+    cr_assert_eq(sh(out, sizeof out,
+                    BIN " sweep " TINY " --set duration=20s --db %s -j 2 -q --rerun", db),
+                 0, "%s", out);
+    exec_sql(db, "UPDATE metrics SET value = value * 1000 WHERE run_id <= 40");
+    cr_assert_eq(sh(out, sizeof out,
+                    BIN " plot %s --kind sweep --out %s/two --keep-data && cat %s/two/*.dat", db,
+                    dir, dir),
+                 0, "%s", out);
+    /* the data lines are equal (the redraw line names another directory) */
+    char *da = strstr(a, "\"runs\""), *db2 = strstr(out, "\"runs\"");
+    cr_assert(da && db2, "%s\n%s", a, out);
+    char *ea = strstr(da, "cachestorm plot:"), *eb = strstr(db2, "cachestorm plot:");
+    if (ea)
+        *ea = 0;
+    if (eb)
+        *eb = 0;
+    cr_expect_str_eq(db2, da);
+}
