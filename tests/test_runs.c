@@ -748,3 +748,37 @@ Test(resume, a_sweep_plot_averages_each_scenario_and_seed_once_the_newest_run)
         *eb = 0;
     cr_expect_str_eq(db2, da);
 }
+
+/* A run process that dies of another signal (an abort, an OOM kill of the
+ * child alone) is marked failed by its parent, with the signal, and `run`
+ * exits 3 — never a row left 'running' (issue 16, defect 10). */
+Test(resume, a_run_process_killed_by_abort_is_marked_failed_with_the_signal)
+{
+    const char *db = tpath("r.db");
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             BIN " run configs/mm1.yaml --set duration=30000s --set warmup=0s --db %s", db);
+    pid_t pid = start_group(cmd);
+    /* the run itself is the only child of the `run` process */
+    pid_t child = 0;
+    for (int i = 0; i < 100 && !child; i++) {
+        sleep_ms(50);
+        char p[64], buf[64] = "";
+        snprintf(p, sizeof p, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+        FILE *f = fopen(p, "r");
+        if (f && fgets(buf, sizeof buf, f))
+            child = (pid_t)atoi(buf);
+        if (f)
+            fclose(f);
+    }
+    cr_assert_gt(child, 0, "no run child found");
+    sleep_ms(300);
+    kill(child, SIGABRT);
+    int rc = wait_status(pid);
+    cr_expect_eq(rc, 3, "exit %d: %s", rc, bg_out());
+    cr_expect(strstr(bg_out(), "signal 6"), "%s", bg_out());
+    cr_expect_eq(qcount(db, "SELECT count(*) FROM runs WHERE status = 'failed'"), 1);
+    cr_expect_eq(qcount(db, "SELECT count(*) FROM transitions WHERE component = 'run' AND "
+                            "to_state = 'failed' AND reason LIKE '%signal 6%'"),
+                 1);
+}

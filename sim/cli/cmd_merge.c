@@ -9,6 +9,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_args.h"
+#include "sim/run/runner.h"
 #include "sim/store/store.h"
 
 static void help(FILE *f)
@@ -65,7 +66,7 @@ int cmd_merge(int argc, char **argv)
         return rc;
     }
     store_merge_opts o = {.any_version = any_version, .old_schema = old_schema,
-                          .version = CS_VERSION};
+                          .version = runner_version()};
     size_t merged = 0, skipped = 0, refused = 0, not_done = 0, bad_shards = 0;
     int worst = CS_OK;
     for (int i = 1; i < pos.n; i++) {

@@ -13,6 +13,7 @@
  * Paths are absolute, so a job runs from any directory (and over ssh when
  * the plan directory and the binary are at the same paths there). */
 #include "sim/cli/sweep_plan.h"
+#include "sim/run/runner.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -240,7 +241,7 @@ int sweep_plan(const experiment *e, const plan_opts *o)
         printf(", \"merge_into\": ");
         json_str(stdout, db);
         printf(", \"version\": ");
-        json_str(stdout, CS_VERSION);
+        json_str(stdout, runner_version());
         printf(", \"jobs\": [");
         for (size_t i = 0; i < e->nruns; i++) {
             const exp_scenario *sc = &e->sc[e->runs[i].scenario];

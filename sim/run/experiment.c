@@ -631,13 +631,9 @@ static int find_done(const experiment *e, store *st, exp_result *res, size_t *n,
         if (exp_run_config(e, i, &cfg, &e2))
             continue; /* the run itself will report it */
         char hash[17];
-        config_hash(&cfg, hash);
-        run_info ri = {.experiment = e->name,
-                       .variant = e->sc[e->runs[i].scenario].variant,
-                       .name = cfg.name,
-                       .config_hash = hash,
-                       .version = CS_VERSION,
-                       .seed = (uint64_t)cfg.seed};
+        run_info ri;
+        run_opts ro = {.experiment = e->name, .variant = e->sc[e->runs[i].scenario].variant};
+        runner_identity(&cfg, &ro, hash, &ri);
         int64_t id = 0;
         int rc = store_find_done(st, &ri, &id, err);
         config_free(&cfg);
@@ -669,8 +665,52 @@ void exp_notice_stderr(void *label, const char *msg)
     fprintf(stderr, "%s: %s\n", label ? (const char *)label : "cachestorm", msg);
 }
 
+static int execute(const experiment *e, const char *db, const exp_exec_opts *o, exp_result *res,
+                   exp_exec_summary *sum, cs_err *err);
+
 int exp_execute_opts(const experiment *e, const char *db, const exp_exec_opts *o, exp_result *res,
                      exp_exec_summary *sum, cs_err *err)
+{
+    /* SIGINT / SIGTERM wait (blocked) until the pool can answer them: one
+     * that comes while the store is read before or after the runs is not
+     * lost and does not kill the process without a word. */
+    struct sigaction si, st;
+    sigaction(SIGINT, NULL, &si);
+    sigaction(SIGTERM, NULL, &st);
+    sigset_t ss, prev;
+    sigemptyset(&ss);
+    if (si.sa_handler != SIG_IGN)
+        sigaddset(&ss, SIGINT);
+    if (st.sa_handler != SIG_IGN)
+        sigaddset(&ss, SIGTERM);
+    sigprocmask(SIG_BLOCK, &ss, &prev);
+    int rc = execute(e, db, o, res, sum, err);
+    if (!sum->signal) {
+        /* One that came after the pool: the runs are all ended; answer it
+         * as an interruption all the same (the user asked to stop). */
+        sigset_t pend;
+        sigpending(&pend);
+        int sig = sigismember(&ss, SIGINT) && sigismember(&pend, SIGINT)     ? SIGINT
+                  : sigismember(&ss, SIGTERM) && sigismember(&pend, SIGTERM) ? SIGTERM
+                                                                             : 0;
+        if (sig) {
+            struct timespec zero = {0, 0};
+            sigset_t one;
+            sigemptyset(&one);
+            sigaddset(&one, sig);
+            sigtimedwait(&one, NULL, &zero);
+            sum->signal = sig;
+            exp_interrupt_message(sum, err->msg, sizeof err->msg);
+            err->code = 128 + sig;
+            rc = err->code;
+        }
+    }
+    sigprocmask(SIG_SETMASK, &prev, NULL);
+    return rc;
+}
+
+static int execute(const experiment *e, const char *db, const exp_exec_opts *o, exp_result *res,
+                   exp_exec_summary *sum, cs_err *err)
 {
     memset(res, 0, e->nruns * sizeof *res);
     memset(sum, 0, sizeof *sum);

@@ -57,11 +57,18 @@ int pool_run(size_t njobs, int slots, pool_child_fn child, pool_end_fn end, void
         slots = 1;
     if ((size_t)slots > njobs)
         slots = njobs ? (int)njobs : 1;
+    /* A signal this process ignores (a background job's SIGINT, nohup)
+     * stays ignored, here and in the children. */
+    struct sigaction old_int, old_term;
+    sigaction(SIGINT, NULL, &old_int);
+    sigaction(SIGTERM, NULL, &old_term);
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGCHLD);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
+    if (old_int.sa_handler != SIG_IGN)
+        sigaddset(&block, SIGINT);
+    if (old_term.sa_handler != SIG_IGN)
+        sigaddset(&block, SIGTERM);
     struct sigaction sa = {0}, old_chld;
     sa.sa_handler = on_sigchld;
     sigemptyset(&sa.sa_mask);
@@ -74,6 +81,26 @@ int pool_run(size_t njobs, int slots, pool_child_fn child, pool_end_fn end, void
     fflush(stdout);
     fflush(stderr);
     while (next < njobs || running > 0) {
+        if (!sig) {
+            /* A signal already pending (it came before the pool, or while
+             * a job was being started) stops the pool before the next job. */
+            sigset_t pend;
+            sigpending(&pend);
+            if (sigismember(&block, SIGINT) && sigismember(&pend, SIGINT))
+                sig = SIGINT;
+            else if (sigismember(&block, SIGTERM) && sigismember(&pend, SIGTERM))
+                sig = SIGTERM;
+            if (sig) {
+                sigset_t one;
+                sigemptyset(&one);
+                sigaddset(&one, sig);
+                struct timespec zero = {0, 0};
+                sigtimedwait(&one, NULL, &zero);
+                for (int k = 0; k < slots; k++)
+                    if (sl[k].pid)
+                        kill(sl[k].pid, sig);
+            }
+        }
         if (!sig && !rc && next < njobs && running < slots) {
             int k = 0;
             while (sl[k].pid)
@@ -92,10 +119,11 @@ int pool_run(size_t njobs, int slots, pool_child_fn child, pool_end_fn end, void
             }
             if (pid == 0) {
                 /* The child: default signals, unblocked; its own pipe only. */
-                signal(SIGINT, SIG_DFL);
-                signal(SIGTERM, SIG_DFL);
+                signal(SIGINT, old_int.sa_handler == SIG_IGN ? SIG_IGN : SIG_DFL);
+                signal(SIGTERM, old_term.sa_handler == SIG_IGN ? SIG_IGN : SIG_DFL);
                 sigaction(SIGCHLD, &old_chld, NULL);
                 sigprocmask(SIG_SETMASK, &old, NULL);
+                sigprocmask(SIG_UNBLOCK, &block, NULL); /* a caller may have blocked them */
                 close(fds[0]);
                 for (int j = 0; j < slots; j++)
                     if (sl[j].pid)

@@ -51,6 +51,11 @@ int runner_simulate(const config *cfg, const char *trace, run_rows *rows, sim_ns
     return topology_run(cfg, (uint64_t)cfg->seed, trace, rows, sim_end, events, err);
 }
 
+const char *runner_version(void)
+{
+    return CS_VERSION;
+}
+
 void runner_identity(const config *cfg, const run_opts *o, char hash[17], run_info *ri)
 {
     config_hash(cfg, hash);
@@ -58,7 +63,7 @@ void runner_identity(const config *cfg, const run_opts *o, char hash[17], run_in
                      .variant = o ? o->variant : NULL,
                      .name = cfg->name,
                      .config_hash = hash,
-                     .version = CS_VERSION,
+                     .version = runner_version(),
                      .seed = (uint64_t)cfg->seed};
 }
 

@@ -31,6 +31,11 @@ int runner_run_isolated(const char *db, const config *cfg, const run_opts *o, in
  * hash goes to hash (17 bytes), ri's strings point into cfg, o and hash. */
 void runner_identity(const config *cfg, const run_opts *o, char hash[17], run_info *ri);
 
+/* The binary version stored with every run (part of its identity).  One
+ * object file holds it, so every look-up agrees with what runner_run
+ * stores even when an incremental build compiled files at other commits. */
+const char *runner_version(void);
+
 /* Run only (no store): the model's rows for cfg, for tests and comparisons. */
 int runner_simulate(const config *cfg, const char *trace, run_rows *rows, sim_ns *sim_end,
                     uint64_t *events, cs_err *err);

@@ -20,9 +20,13 @@
 
 /* ---- this process ---------------------------------------------------------- */
 
-/* Field 22 of /proc/PID/stat (starttime, clock ticks after boot), or -1. */
-static int64_t proc_start_time(int64_t pid)
+/* Field 22 of /proc/PID/stat (starttime, clock ticks after boot), or -1;
+ * *zombie (may be NULL) tells whether the process has exited and only
+ * waits to be reaped (state Z or X: it runs nothing any more). */
+static int64_t proc_stat(int64_t pid, bool *zombie)
 {
+    if (zombie)
+        *zombie = false;
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
     FILE *f = fopen(path, "r");
@@ -36,6 +40,8 @@ static int64_t proc_start_time(int64_t pid)
     if (!p)
         return -1;
     p++;
+    if (zombie && (p[1] == 'Z' || p[1] == 'X'))
+        *zombie = true;
     /* p is at the space before field 3; each step moves to the next field. */
     for (int field = 3; field < 22 && p; field++) {
         p = strchr(p + 1, ' ');
@@ -53,7 +59,7 @@ void store_proc_self(store_proc *p)
     if (gethostname(p->host, sizeof p->host - 1) != 0)
         snprintf(p->host, sizeof p->host, "unknown");
     p->pid = (int64_t)getpid();
-    p->start = proc_start_time(p->pid);
+    p->start = proc_stat(p->pid, NULL);
 }
 
 bool store_run_alive(const char *host, int64_t pid, int64_t start, int64_t lease_until,
@@ -64,7 +70,10 @@ bool store_run_alive(const char *host, int64_t pid, int64_t start, int64_t lease
     if (host && pid > 0 && strcmp(host, me.host) == 0) {
         if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
             return false;
-        int64_t st = proc_start_time(pid);
+        bool zombie;
+        int64_t st = proc_stat(pid, &zombie);
+        if (zombie)
+            return false; /* exited, not yet reaped by its parent */
         if (start >= 0 && st >= 0 && st != start)
             return false; /* the PID now belongs to another process */
         return true;
