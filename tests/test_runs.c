@@ -782,3 +782,31 @@ Test(resume, a_run_process_killed_by_abort_is_marked_failed_with_the_signal)
                             "to_state = 'failed' AND reason LIKE '%signal 6%'"),
                  1);
 }
+
+/* ---- the plan ------------------------------------------------------------------ */
+
+Test(merge, a_plan_is_one_self_contained_job_per_run_as_lines_or_json)
+{
+    char out[65536];
+    cr_assert_eq(sh(out, sizeof out,
+                    BIN " sweep " TINY " --plan --plan-dir %s/p --db %s/all.db | wc -l", dir, dir),
+                 0, "%s", out);
+    cr_expect_str_eq(out, "40\n");
+    /* every config the jobs name is there, named by its run's hash */
+    cr_assert_eq(sh(out, sizeof out, "ls %s/p/configs/*.yaml | wc -l; wc -l < %s/p/jobs.txt", dir,
+                    dir),
+                 0, "%s", out);
+    cr_expect_str_eq(out, "40\n40\n");
+    cr_assert_eq(sh(out, sizeof out,
+                    BIN " sweep " TINY " --plan --plan-dir %s/p --db %s/all.db --format json | "
+                        "python3 -c 'import json,sys; d=json.load(sys.stdin); j=d[\"jobs\"]; "
+                        "print(len(j), len(set(x[\"config_hash\"] for x in j)), "
+                        "sorted(set(x[\"seed\"] for x in j)))'",
+                    dir, dir),
+                 0, "%s", out);
+    cr_expect_str_eq(out, "40 40 [1, 2, 3, 4, 5]\n");
+    cr_expect_eq(sh(out, sizeof out, BIN " sweep " TINY " --plan --format xml"), 2, "%s", out);
+    cr_expect_eq(sh(out, sizeof out, BIN " sweep " TINY " --submit"), 2, "%s", out);
+    cr_expect_eq(sh(out, sizeof out, BIN " merge %s/o.db", dir), 2, "%s", out);
+    cr_expect(strstr(out, "no shard"), "%s", out);
+}

@@ -126,7 +126,8 @@ int store_find_done(store *s, const run_info *ri, int64_t *id, cs_err *err);
  * whose configs differ (another --set) have other config hashes and are
  * other scenarios.  When several 'done' runs share all of these and the
  * seed (a rerun, a merge of overlapping shards, an old database), the
- * newest (highest id) stands for them and the others are left out. */
+ * newest (highest id) stands for them and the others are left out.  A run
+ * without a config hash has no identity to share and stands for itself. */
 typedef struct store_run {
     int64_t id;
     char *experiment, *variant, *name; /* experiment/variant NULL when NULL */

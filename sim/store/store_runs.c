@@ -280,11 +280,14 @@ int store_find_done(store *s, const run_info *ri, int64_t *id, cs_err *err)
     return CS_OK;
 }
 
-/* The done runs that stand for their (scenario, seed): the newest of each. */
+/* The done runs that stand for their (scenario, seed): the newest of each.
+ * A run without a config hash (written by hand, or by a tool that did not
+ * record it) has no identity to share: it stands for itself. */
 #define UNIQUE_SQL                                                                                 \
     "SELECT id, experiment, variant, name, config_hash, version, seed FROM ("                     \
-    "SELECT *, row_number() OVER (PARTITION BY experiment, variant, name, seed, config_hash "                  \
-    "ORDER BY id DESC) AS rank FROM runs WHERE status = 'done') WHERE rank = 1 "
+    "SELECT *, row_number() OVER (PARTITION BY experiment, variant, name, seed, "                 \
+    "coalesce(config_hash, 'run ' || id) ORDER BY id DESC) AS rank FROM runs "                    \
+    "WHERE status = 'done') WHERE rank = 1 "
 
 int store_unique_runs(store *s, const char *experiment, store_run **out, size_t *n,
                       size_t *dropped, cs_err *err)
