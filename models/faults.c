@@ -22,31 +22,14 @@ struct faults {
     sim_ns first_start, last_end;
 };
 
-static const char *const TARGET_NAMES[] = {"redis", "database", "link", "node", "backplane"};
-static const char *const KIND_NAMES[] = {"down", "blackhole", "slow", "restart",
-                                         "flush", "partition", "pause", "capacity"};
-const char *ft_target_name(ft_target t) { return TARGET_NAMES[t]; }
-const char *ft_kind_name(ft_kind k) { return KIND_NAMES[k]; }
-
-/* Which kinds each target supports (bit per ft_kind). */
-static const unsigned SUPPORTED[] = {
-    [FT_REDIS] = 1u << FK_DOWN | 1u << FK_BLACKHOLE | 1u << FK_SLOW | 1u << FK_RESTART |
-                 1u << FK_FLUSH | 1u << FK_PAUSE | 1u << FK_PARTITION,
-    [FT_DATABASE] = 1u << FK_DOWN | 1u << FK_SLOW | 1u << FK_CAPACITY | 1u << FK_BLACKHOLE |
-                    1u << FK_PAUSE | 1u << FK_RESTART,
-    [FT_LINK] = 1u << FK_PARTITION | 1u << FK_DOWN | 1u << FK_BLACKHOLE | 1u << FK_SLOW,
-    [FT_NODE] = 1u << FK_PAUSE | 1u << FK_DOWN | 1u << FK_CAPACITY,
-    [FT_BACKPLANE] = 1u << FK_DOWN | 1u << FK_BLACKHOLE | 1u << FK_PARTITION,
-};
-
 static void record(fault_rec *r, bool on)
 {
     faults *f = r->owner;
     if (!f->w.rows)
         return;
     char reason[96];
-    snprintf(reason, sizeof reason, "faults[%d] %s.%s", r->index, ft_target_name(r->s.target),
-             ft_kind_name(r->s.kind));
+    snprintf(reason, sizeof reason, "faults[%d] %s.%s", r->index, fault_target_names[r->s.target],
+             fault_kind_names[r->s.kind]);
     int node = (r->s.nnodes == 1) ? r->s.nodes[0] : -1;
     rows_transition(f->w.rows, eng_now(f->w.e), node, "fault", on ? "inactive" : "active",
                     on ? "active" : "inactive", reason);
@@ -65,21 +48,21 @@ static void apply(fault_rec *r, bool on)
     char reason[64];
     snprintf(reason, sizeof reason, "faults[%d]", r->index);
     switch (s->target) {
-    case FT_REDIS:
+    case FAULT_TARGET_REDIS:
         switch (s->kind) {
-        case FK_DOWN: on ? rs_down(w->srv, reason) : rs_up(w->srv, reason); break;
-        case FK_BLACKHOLE: on ? rs_blackhole(w->srv, reason) : rs_up(w->srv, reason); break;
-        case FK_PAUSE: on ? rs_pause(w->srv, reason) : rs_up(w->srv, reason); break;
-        case FK_SLOW: rs_set_slow(w->srv, on ? s->factor : 1.0); break;
-        case FK_RESTART:
+        case FAULT_KIND_DOWN: on ? rs_down(w->srv, reason) : rs_up(w->srv, reason); break;
+        case FAULT_KIND_BLACKHOLE: on ? rs_blackhole(w->srv, reason) : rs_up(w->srv, reason); break;
+        case FAULT_KIND_PAUSE: on ? rs_pause(w->srv, reason) : rs_up(w->srv, reason); break;
+        case FAULT_KIND_SLOW: rs_set_slow(w->srv, on ? s->factor : 1.0); break;
+        case FAULT_KIND_RESTART:
             if (on)
                 rs_restart(w->srv, s->dur == SIM_NEVER ? SEC(1) : s->dur, reason);
             break;
-        case FK_FLUSH:
+        case FAULT_KIND_FLUSH:
             if (on)
                 rs_flush(w->srv);
             break;
-        case FK_PARTITION:
+        case FAULT_KIND_PARTITION:
             if (!s->nnodes)
                 net_set_partition(w->net, -1, on);
             else
@@ -88,38 +71,39 @@ static void apply(fault_rec *r, bool on)
         default: break;
         }
         break;
-    case FT_DATABASE:
+    case FAULT_TARGET_DATABASE:
         switch (s->kind) {
-        case FK_DOWN:
-        case FK_RESTART: db_set_down(w->db, on); break;
-        case FK_SLOW: db_set_slow(w->db, on ? s->factor : 1.0); break;
-        case FK_BLACKHOLE:
-        case FK_PAUSE: db_set_slow(w->db, on ? 1e6 : 1.0); break;
-        case FK_CAPACITY: db_set_limit(w->db, on ? s->capacity : 0); break;
+        case FAULT_KIND_DOWN:
+        case FAULT_KIND_RESTART: db_set_down(w->db, on); break;
+        case FAULT_KIND_SLOW: db_set_slow(w->db, on ? s->factor : 1.0); break;
+        case FAULT_KIND_BLACKHOLE:
+        case FAULT_KIND_PAUSE: db_set_slow(w->db, on ? 1e6 : 1.0); break;
+        case FAULT_KIND_CAPACITY: db_set_limit(w->db, on ? s->capacity : 0); break;
         default: break;
         }
         break;
-    case FT_LINK:
+    case FAULT_TARGET_LINK:
         FOR_NODES(r, f, i)
         {
-            if (s->kind == FK_SLOW)
+            if (s->kind == FAULT_KIND_SLOW)
                 net_set_slow(w->net, i, on ? s->factor : 1.0);
             else
                 net_set_partition(w->net, i, on);
         }
         break;
-    case FT_NODE:
+    case FAULT_TARGET_NODE:
         FOR_NODES(r, f, i)
         {
-            if (s->kind == FK_CAPACITY)
+            if (s->kind == FAULT_KIND_CAPACITY)
                 wp_set_limit(&w->nodes[i].pool, on ? s->capacity : INT32_MAX);
             else
                 node_set_pause(&w->nodes[i], on);
         }
         break;
-    case FT_BACKPLANE:
+    case FAULT_TARGET_BACKPLANE:
         FOR_NODES(r, f, i) w->nodes[i].bp.down = on;
         break;
+    case FAULT_TARGET_N: break; /* not a target */
     }
 }
 
@@ -136,7 +120,7 @@ static void start_fire(engine *e, void *obj, uint64_t u)
     sim_ns dur = r->s.dur;
     if (r->rng) /* stochastic: down for Exp(MTTR) */
         dur = (sim_ns)(gsl_ran_exponential(r->rng, (double)r->s.mttr));
-    bool instant = r->s.kind == FK_FLUSH;
+    bool instant = r->s.kind == FAULT_KIND_FLUSH;
     if (instant)
         dur = 0;
     if (dur != SIM_NEVER) {
@@ -152,7 +136,7 @@ static void end_fire(engine *e, void *obj, uint64_t u)
     fault_rec *r = obj;
     r->active = false;
     /* restart: the server brings itself back up after its downtime */
-    if (!(r->s.target == FT_REDIS && (r->s.kind == FK_RESTART || r->s.kind == FK_FLUSH)))
+    if (!(r->s.target == FAULT_TARGET_REDIS && (r->s.kind == FAULT_KIND_RESTART || r->s.kind == FAULT_KIND_FLUSH)))
         apply(r, false);
     record(r, false);
     if (r->rng) /* next failure after Exp(MTTF) */
@@ -172,13 +156,13 @@ faults *faults_new(const ft_world *w, const ft_spec *specs, int n, cs_err *err)
         r->s = specs[i];
         r->owner = f;
         r->index = i;
-        if (!(SUPPORTED[r->s.target] & (1u << r->s.kind))) {
+        if (!fault_supported(r->s.target, r->s.kind)) {
             cs_errf(err, CS_USAGE, "faults[%d]: kind %s is not supported on target %s", i,
-                    ft_kind_name(r->s.kind), ft_target_name(r->s.target));
+                    fault_kind_names[r->s.kind], fault_target_names[r->s.target]);
             faults_free(f);
             return NULL;
         }
-        if ((r->s.target == FT_LINK || r->s.target == FT_NODE || r->s.target == FT_BACKPLANE)) {
+        if (fault_takes_nodes(r->s.target, r->s.kind)) {
             for (int k = 0; k < r->s.nnodes; k++)
                 if (r->s.nodes[k] < 0 || r->s.nodes[k] >= w->nnodes) {
                     cs_errf(err, CS_USAGE, "faults[%d]: node %d does not exist (%d nodes)", i,
@@ -198,7 +182,7 @@ faults *faults_new(const ft_world *w, const ft_spec *specs, int n, cs_err *err)
         eng_at(w->e, r->s.at, start_fire, r, 0);
         if (r->s.at < f->first_start)
             f->first_start = r->s.at;
-        sim_ns end = r->s.kind == FK_FLUSH ? r->s.at : r->s.dur == SIM_NEVER ? SIM_NEVER : r->s.at + r->s.dur;
+        sim_ns end = r->s.kind == FAULT_KIND_FLUSH ? r->s.at : r->s.dur == SIM_NEVER ? SIM_NEVER : r->s.at + r->s.dur;
         if (end > f->last_end)
             f->last_end = end;
     }

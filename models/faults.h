@@ -3,7 +3,7 @@
  * and stochastic ones (alternating up Exp(MTTF) / down Exp(MTTR) from `at`,
  * one random stream per fault: "faults[i]").
  *
- * Kinds by target (what each does):
+ * Kinds by target (what each does; the table is sim/core/fault_kinds.c):
  *   redis     down (refused) · blackhole (timeouts) · slow (x factor) ·
  *             restart (down for `for`, back empty) · flush · pause ·
  *             partition (the listed nodes' links, or all)
@@ -25,21 +25,19 @@
 #include "models/network.h"
 #include "models/node.h"
 #include "models/redis_server.h"
+#include "sim/core/fault_kinds.h"
 #include "sim/core/rows.h"
 
-typedef enum ft_target { FT_REDIS = 0, FT_DATABASE, FT_LINK, FT_NODE, FT_BACKPLANE } ft_target;
-typedef enum ft_kind {
-    FK_DOWN = 0, FK_BLACKHOLE, FK_SLOW, FK_RESTART, FK_FLUSH, FK_PARTITION, FK_PAUSE, FK_CAPACITY
-} ft_kind;
+/* targets and kinds, and which kind applies to which target: the one
+ * capability table, sim/core/fault_kinds.h (the config checker reads it too) */
 
-#define FT_MAX_NODES 64
 
 typedef struct ft_spec {
     sim_ns at;
     sim_ns dur;        /* SIM_NEVER: until the end */
-    ft_target target;
-    ft_kind kind;
-    int nodes[FT_MAX_NODES]; /* affected nodes; nnodes 0 = all */
+    fault_target target;
+    fault_kind kind;
+    int nodes[FAULT_MAX_NODES]; /* affected nodes; nnodes 0 = all */
     int nnodes;
     double factor;     /* slow */
     int capacity;      /* capacity: workers or connections */
@@ -66,7 +64,5 @@ void faults_free(faults *f);
  * (as scheduled so far; stochastic faults extend it as they happen). */
 sim_ns faults_first_start(const faults *f);
 sim_ns faults_last_end(const faults *f);
-const char *ft_target_name(ft_target t);
-const char *ft_kind_name(ft_kind k);
 
 #endif

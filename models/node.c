@@ -347,18 +347,29 @@ static int map_status(rc_status s)
     return R_ERROR;
 }
 
+/* The caller-side view of one L2 operation's outcome: l2.calls, and for a
+ * failure l2.failures, l2.timeout or l2.error and the failure latency.  A
+ * timeout is the client's or FusionCache's own soft/hard L2 timeout (whose
+ * late reply is never observed, so each operation counts once). */
+static void l2_outcome(node *n, sim_ns latency, bool ok, bool timeout)
+{
+    stats_add(n->st, n->id, n->id_l2_calls, 1);
+    if (ok)
+        return;
+    /* seed 003: "failures signal 16.5 s after they start" */
+    stats_add(n->st, n->id, n->id_l2_failures, 1);
+    stats_add(n->st, n->id, timeout ? n->id_l2_to : n->id_l2_err, 1);
+    if (n->l2_fail_min < 0 || latency < n->l2_fail_min)
+        n->l2_fail_min = latency;
+    if (latency > n->l2_fail_max)
+        n->l2_fail_max = latency;
+}
+
 static void l2_record(node *n, const rc_result *r)
 {
     breaker_outcome o = rc_status_ok(r->status) ? BREAKER_SUCCESS : BREAKER_FAILURE;
     breaker_record(n->br, r->completed, r->latency, o);
-    stats_add(n->st, n->id, n->id_l2_calls, 1);
-    if (o == BREAKER_FAILURE) { /* seed 003: "failures signal 16.5 s after they start" */
-        stats_add(n->st, n->id, n->id_l2_failures, 1);
-        if (n->l2_fail_min < 0 || r->latency < n->l2_fail_min)
-            n->l2_fail_min = r->latency;
-        if (r->latency > n->l2_fail_max)
-            n->l2_fail_max = r->latency;
-    }
+    l2_outcome(n, r->latency, o == BREAKER_SUCCESS, rc_status_timeout(r->status));
 }
 
 /* Completion of an awaited L2 command. */
@@ -408,7 +419,7 @@ static void l2_timer_fire(engine *e, void *obj, uint64_t u)
         return;
     }
     breaker_record(f->n->br, eng_now(e), eng_now(e) - f->op_start, BREAKER_FAILURE_SYNTHETIC);
-    stats_add(f->n->st, f->n->id, f->n->id_l2_to, 1);
+    l2_outcome(f->n, eng_now(e) - f->op_start, false, true);
     f->tag++; /* the real reply, when it comes, is ignored */
     f->res = R_TIMEOUT_SYNTH;
     wake(f);

@@ -139,11 +139,11 @@ int queue_run(const queue_params *p, uint64_t seed, run_rows *rows, queue_result
     w.arr_rng = eng_rng(w.e, "queue.arrivals");
     w.svc_rng = eng_rng(w.e, "queue.service");
     w.st = stats_new(w.e, 0, p->warmup, p->interval > 0 ? p->interval : SEC(1), p->duration);
-    w.id_arrived = stats_counter(w.st, "arrived");
-    w.id_served = stats_counter(w.st, "served");
-    w.id_lost = stats_counter(w.st, "lost");
-    w.id_wait = stats_counter(w.st, "wait_ms");
-    w.id_qlen = stats_gauge(w.st, "queue");
+    w.id_arrived = stats_counter(w.st, "queue.arrived");
+    w.id_served = stats_counter(w.st, "queue.served");
+    w.id_lost = stats_counter(w.st, "queue.lost");
+    w.id_wait = stats_counter(w.st, "queue.wait_ms");
+    w.id_qlen = stats_gauge(w.st, "queue.length");
     w.cap = 1024;
     w.ring = cs_malloc(w.cap * sizeof *w.ring);
     sim_ns first = (sim_ns)llround(gsl_ran_exponential(w.arr_rng, 1e9 / p->arrival_rate));

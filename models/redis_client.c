@@ -163,8 +163,8 @@ void rc__init(redis_client *c, const rc_kind *kind, const rc_hooks *hooks, const
         c->m_inflight = stats_gauge(env->st, "redis.inflight");
         c->m_peak_inflight = stats_gauge(env->st, "redis.peak_inflight");
         c->m_reconnects = stats_counter(env->st, "redis.reconnects");
-        c->m_l2_error = stats_counter(env->st, "l2.error");
-        c->m_l2_timeout = stats_counter(env->st, "l2.timeout");
+        c->m_l2_error = stats_counter(env->st, "redis.client.errors");
+        c->m_l2_timeout = stats_counter(env->st, "redis.client.timeouts");
     }
     rs_listen(env->srv, rc__on_server_gone, c);
 }

@@ -129,8 +129,8 @@ typedef struct rc_params {
                                §3.4); pool pingConnectionInterval 30 s (§3.3).
                                An unanswered PING/SUBSCRIBE (connect_timeout)
                                or a RESET reply drops that connection. */
-    bool count_l2;          /* count "l2.error"/"l2.timeout" (default true; a
-                               backplane-only client sets false) */
+    bool count_l2;          /* count "redis.client.errors"/"redis.client.timeouts"
+                               (default true; a backplane-only client sets false) */
     size_t max_commands;    /* stated limit of outstanding command objects;
                                beyond it a command fails RC_ERR_OTHER; 1<<20 */
     int max_subscriptions;  /* stated limit; 16 */
@@ -206,15 +206,16 @@ const rc_kind *rc_kind_find(const char *name); /* NULL if unknown */
  * run the engine to a finite end; free the client only when the engine
  * will dispatch nothing more for it (after the run), and before the server.
  *
- * Reports to env->st on env->node (gauges are per node, sim/stats.h):
+ * Reports to env->st on env->node (gauges are per node, sim/core/stats.h):
  *   gauges   "redis.backlog", "redis.peak_backlog"   mux: backlog length;
  *                                                     pool: acquire waiters
  *            "redis.inflight", "redis.peak_inflight" written, awaiting reply
  *   counters "redis.reconnects"  successful reconnects of the interactive
  *                                connection
- *            "l2.timeout"        backlog/response/acquire timeouts (when
- *                                p->count_l2)
- *            "l2.error"          every other error (when p->count_l2)
+ *            "redis.client.timeouts"  backlog/response/acquire timeouts
+ *                                of any command (when p->count_l2)
+ *            "redis.client.errors"    every other error (when p->count_l2)
+ *   (the caller-side view, "l2.error"/"l2.timeout", is the node's: models/node.c)
  * Rows: component "connection", states connected / disconnected /
  * connecting / stuck_reset / stopped, reason "NAME.interactive: why" or
  * "NAME.subscription: why". */

@@ -149,13 +149,6 @@ int64_t backoff_redisson_equal_jitter_ms(int64_t base_ms, int64_t max_ms, int at
     return half + (int64_t)floor(cp_uniform(r) * (double)(half + 1));
 }
 
-int64_t backoff_redisson_decorrelated_ms(int64_t min_ms, int64_t max_ms, int64_t prev_ms, const cp_rand *r)
-{
-    assert(min_ms >= 0 && prev_ms >= 0);
-    int64_t d = min_ms + (int64_t)floor(cp_uniform(r) * 3.0 * (double)prev_ms);
-    return d < max_ms ? d : max_ms;
-}
-
 /* --- the registry ----------------------------------------------------- */
 
 static int64_t cap_ms(const backoff_spec *s)

@@ -43,8 +43,6 @@ int64_t backoff_r4j_exponential_random_ms(int64_t initial_ms, double multiplier,
 /* --- Redisson delays (resilience.md §3.3), in ms; attempt is 0-based. --- */
 /* e = min(base*2^a, max); e/2 + U_int[0, e/2] (both ends included) */
 int64_t backoff_redisson_equal_jitter_ms(int64_t base_ms, int64_t max_ms, int attempt, const cp_rand *r);
-/* min(min + U[0, 3*prev), max); prev starts at min_ms */
-int64_t backoff_redisson_decorrelated_ms(int64_t min_ms, int64_t max_ms, int64_t prev_ms, const cp_rand *r);
 
 /* --- named schedules ---------------------------------------------------
  * One spec for every kind; each kind reads the fields it needs. `retry`

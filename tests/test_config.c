@@ -342,10 +342,12 @@ static const bad_case cross_cases[] = {
     {"nodes: {count: 5, groups: [{count: 2}, {count: 2}]}",
      "nodes.count: 5, but the groups hold 4 nodes"},
     {"faults: [{at: 2m, kind: down}]", "faults[0].at: 2m is not before the end of the run"},
-    {"faults: [{at: 1s, target: redis, kind: pause}]",
-     "faults[0].kind: pause does not apply to target redis"},
+    {"faults: [{at: 1s, target: redis, kind: capacity}]",
+     "faults[0].kind: capacity does not apply to target redis (it takes: down, blackhole, slow, "
+     "restart, flush, partition, pause)"},
     {"faults: [{at: 1s, target: link, node: 3}]", "faults[0].node: 3, but there are 3 nodes"},
-    {"faults: [{at: 1s, target: redis, node: 1}]", "target redis is shared by all nodes"},
+    {"faults: [{at: 1s, target: redis, node: 1}]",
+     "faults[0].node: redis down is shared by all nodes"},
     {"faults: [{at: 1s, mttf: 1h}]", "faults[0].mttf: a stochastic fault needs both mttf and mttr"},
     {"faults: [{at: 1s, target: link, kind: partition, nodes: [7]}]",
      "faults[0].nodes[0]: 7, but there are 3 nodes"},
@@ -417,7 +419,7 @@ Test(config, base_maps_merge_and_scalars_and_lists_replace)
     cr_expect_str_eq(c.l2.redis.service.text, "{dist: exponential, mean: 200us}",
                      "a distribution replaces as a whole");
     cr_expect_eq(c.faults.n, 1, "lists replace");
-    cr_expect_eq(c.faults.v[0].target, CFG_TARGET_DATABASE);
+    cr_expect_eq(c.faults.v[0].target, FAULT_TARGET_DATABASE);
     cr_expect_eq(c.expect.n, 1);
     cr_expect_str_eq(c.expect.v[0].text, "requests.error == 0");
     cr_expect(strstr(c.expect.v[0].mark.file, "base.yaml") != NULL);
@@ -486,8 +488,8 @@ Test(config, set_overrides_scalars_nested_keys_and_list_items)
     cr_expect_eq(c.l2.breaker.retry_wait, SEC(30));
     cr_expect_eq(c.faults.n, 2);
     cr_expect_eq(c.faults.v[0].for_, SEC(60));
-    cr_expect_eq(c.faults.v[0].kind, CFG_FAULT_RESTART, "the rest of the item stays");
-    cr_expect_eq(c.faults.v[1].target, CFG_TARGET_DATABASE);
+    cr_expect_eq(c.faults.v[0].kind, FAULT_KIND_RESTART, "the rest of the item stays");
+    cr_expect_eq(c.faults.v[1].target, FAULT_TARGET_DATABASE);
     cr_expect_str_eq(c.l2.redis.service.text, "{dist: constant, value: 1ms}");
     cr_expect_str_eq(c.expect.v[0].text, "requests.total > 0");
     cr_expect_str_eq(c.expect.v[0].mark.file, "--set expect[0]=requests.total > 0");
@@ -735,8 +737,8 @@ Test(config, enum_names_come_from_the_table)
 {
     cr_expect_str_eq(config_enum_name("l2.breaker.kind", CFG_BREAKER_SLIDING_WINDOW),
                      "sliding_window");
-    cr_expect_str_eq(config_enum_name("faults.kind", CFG_FAULT_CAPACITY), "capacity");
-    cr_expect_str_eq(config_enum_name("faults[2].target", CFG_TARGET_BACKPLANE), "backplane");
+    cr_expect_str_eq(config_enum_name("faults.kind", FAULT_KIND_CAPACITY), "capacity");
+    cr_expect_str_eq(config_enum_name("faults[2].target", FAULT_TARGET_BACKPLANE), "backplane");
     cr_expect_str_eq(config_enum_name("l2.client.reconnect.policy", CFG_RECONNECT_SEED004),
                      "seed004");
     cr_expect_str_eq(config_enum_name("backplane.receive", CFG_RECEIVE_SYNC_INLINE), "sync_inline");
@@ -896,7 +898,7 @@ Test(config, seed_stories_are_expressible)
     cr_expect_eq(cl->timeout + cl->retries.attempts * (cl->timeout + cl->retries.interval),
                  MS(16500));
     cr_expect_eq(c[2].l2.breaker.kind, CFG_BREAKER_HCL_V1);
-    cr_expect_eq(c[2].faults.v[0].kind, CFG_FAULT_BLACKHOLE);
+    cr_expect_eq(c[2].faults.v[0].kind, FAULT_KIND_BLACKHOLE);
     /* 004: the seed's reconnect policy and stuck detection */
     cr_expect_eq(c[3].l2.client.reconnect.policy, CFG_RECONNECT_SEED004);
     cr_expect_eq(c[3].l2.client.stuck.threshold, 50);

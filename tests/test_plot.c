@@ -1,4 +1,4 @@
-/* test_plot.c — pictures and the HTML report (issue 6).
+/* test_plot.c — pictures and the HTML report.
  *
  * Each test builds a small store in a temp dir with the schema of
  * sim/store_schema.h: run 1 an outage (4 nodes, a Redis restart from 120 s to
@@ -146,10 +146,10 @@ static void outage_run(sqlite3 *db)
         for (int c = 0; c < EX_TL_N; c++) {
             double v = outage_value(c, t);
             /* errors are stored as a count per 1 s bucket */
-            add_series(db, 1, -1, t, ex_timeline_series[c], v);
+            add_series(db, 1, -1, t, ex_tl_name(c), v);
             if (c == EX_TL_RPS || c == EX_TL_P99)
                 for (int n = 0; n < 4; n++)
-                    add_series(db, 1, n, t, ex_timeline_series[c],
+                    add_series(db, 1, n, t, ex_tl_name(c),
                                v / (c == EX_TL_RPS ? 4 : 1) + n);
         }
     add_transition(db, 1, 120, -1, "fault", NULL, "restart", "redis restart for 45s");
@@ -385,7 +385,7 @@ Test(plot, timeline_export_matches_series_rows)
             cr_assert(tl.has[c]);
             /* errors per second = count per bucket / 1 s */
             cr_assert_float_eq(v[c + 1], outage_value(c, t), 1e-6 * (1 + fabs(v[c + 1])),
-                               "t=%d column %s", t, ex_timeline_series[c]);
+                               "t=%d column %s", t, ex_tl_name(c));
         }
     }
     ex_close(&st);
@@ -613,10 +613,10 @@ Test(plot, sweep_export_means_and_t_intervals)
     double x, mean, lo, hi;
     int k;
     cr_assert_eq(sscanf(lines[2], "%lf %lf %lf %lf %d", &x, &mean, &lo, &hi, &k), 5);
-    /* retry_wait 30 s, base: values 150, 153, 156 -> mean 153, sd 3, t(2) 4.303 */
+    /* retry_wait 30 s, base: values 150, 153, 156 -> mean 153, sd 3, t(2) = 4.30265 (GSL; the same CI as expect and compare) */
     cr_assert_float_eq(x, 30, 1e-9);
     cr_assert_float_eq(mean, 153, 1e-9);
-    cr_assert_float_eq(hi - mean, 4.303 * 3 / sqrt(3), 1e-6);
+    cr_assert_float_eq(hi - mean, 4.302653 * 3 / sqrt(3), 1e-5);
     cr_assert_float_eq(mean - lo, hi - mean, 1e-9);
     cr_assert_eq(k, 3);
     ex_close(&st);
@@ -800,7 +800,7 @@ Test(plot, empty_database_is_a_usage_error)
 }
 
 /* Missing, foreign or corrupt databases are I/O errors (exit 3), as for every
- * command that reads the store (issue 2); only "no runs" is a usage error. */
+ * command that reads the store; only "no runs" is a usage error. */
 Test(plot, foreign_or_missing_database_is_an_io_error)
 {
     char other[400];

@@ -1416,8 +1416,8 @@ static uint64_t run_mix(uint64_t seed)
     double rec_ = stats_total(w->st, -1, stats_find(w->st, "redis.reconnects"));
     cr_assert_eq(rec_, 2, "redis.reconnects: one per client (interactive connections)");
     cr_assert_gt(stats_total(w->st, -1, stats_find(w->st, "redis.commands")), 1000);
-    cr_assert_gt(stats_total(w->st, -1, stats_find(w->st, "l2.timeout")) +
-                     stats_total(w->st, -1, stats_find(w->st, "l2.error")),
+    cr_assert_gt(stats_total(w->st, -1, stats_find(w->st, "redis.client.timeouts")) +
+                     stats_total(w->st, -1, stats_find(w->st, "redis.client.errors")),
                  0);
     /* gauges are per node (sim/stats.h): the clients report on their node */
     cr_assert_geq(stats_total(w->st, 0, stats_find(w->st, "redis.peak_inflight")), 1);

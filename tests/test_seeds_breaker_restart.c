@@ -1,4 +1,4 @@
-/* test_seeds_breaker_restart.c — seed stories 3 and 4 (issue 5) reproduced
+/* test_seeds_breaker_restart.c — seed stories 3 and 4 reproduced
  * in-process from their configs: configs/hcl-breaker*.yaml (seed 003, HCL
  * Cache's V1 and V2 breakers through a 5-minute Redis blackhole) and
  * configs/redis-restart*.yaml (seed 004, a 45 s Redis restart with a MySQL

@@ -1,4 +1,4 @@
-/* test_seeds_stampede_backplane.c — seed stories 1 and 2 (issue 5)
+/* test_seeds_stampede_backplane.c — seed stories 1 and 2
  * reproduced in-process from their configs: configs/stampede*.yaml (seeds
  * 001 and 002: request coalescing, the distributed lock, LockTimeout, and
  * JitterMaxDuration on a hot key) and configs/backplane-storm.yaml (seed

@@ -106,7 +106,7 @@ Test(stats, warmup_is_left_out_of_summaries_but_not_series)
 {
     engine *e = eng_new(1);
     stats *s = stats_new(e, 2, SEC(5), SEC(1), SEC(10));
-    rec r = {s, stats_counter(s, "requests")};
+    rec r = {s, stats_counter(s, "requests.total")};
     for (int t = 0; t < 10; t++) /* one event per second on node 0, two on node 1 */
         for (int k = 0; k < 3; k++)
             eng_at(e, SEC(t) + MS(100 * k), add_ev, &r, k == 0 ? 0 : 1);
@@ -138,7 +138,7 @@ Test(stats, gauges_keep_the_maximum_per_bucket_and_after_warmup)
 {
     engine *e = eng_new(1);
     stats *s = stats_new(e, 1, SEC(2), SEC(1), SEC(4));
-    rec r = {s, stats_gauge(s, "backlog")};
+    rec r = {s, stats_gauge(s, "redis.backlog")};
     eng_at(e, MS(500), gauge_ev, &r, 50); /* during warm-up */
     eng_at(e, MS(2500), gauge_ev, &r, 7);
     eng_at(e, MS(2600), gauge_ev, &r, 3);

@@ -24,6 +24,7 @@
 #include "models/redis_server.h"
 #include "models/workload.h"
 #include "policy/breaker.h"
+#include "sim/core/metrics.h"
 #include "sim/core/stats.h"
 
 typedef struct world {
@@ -49,7 +50,6 @@ typedef struct world {
 
 /* ---- config -> params ----------------------------------------------------- */
 
-static sim_ns dur_or_never(sim_ns v) { return v == SIM_NEVER ? SIM_NEVER : v; }
 
 static const char *backoff_name(cfg_backoff b)
 {
@@ -284,32 +284,32 @@ static node_params node_params_of(const config *c, const cfg_group *g, world *w)
     const cfg_cache *k = &c->cache;
     p.duration = k->duration;
     p.jitter = k->jitter;
-    p.memory_duration = dur_or_never(k->memory_duration);
-    p.l2_duration = dur_or_never(k->l2_duration);
+    p.memory_duration = k->memory_duration;
+    p.l2_duration = k->l2_duration;
     p.l1_copy_own_expiry = k->l1_copy_own_expiry;
     p.fail_safe = k->fail_safe.enabled;
     p.fail_safe_max = k->fail_safe.max_duration;
     p.fail_safe_throttle = k->fail_safe.throttle;
-    p.factory_soft = dur_or_never(k->factory_timeout.soft);
-    p.factory_hard = dur_or_never(k->factory_timeout.hard);
+    p.factory_soft = k->factory_timeout.soft;
+    p.factory_hard = k->factory_timeout.hard;
     p.background_completion = k->factory_timeout.background_completion;
-    p.l2_soft = dur_or_never(k->l2_timeout.soft);
-    p.l2_hard = dur_or_never(k->l2_timeout.hard);
+    p.l2_soft = k->l2_timeout.soft;
+    p.l2_hard = k->l2_timeout.hard;
     p.eager_threshold = k->eager_refresh.kind == CFG_EAGER_THRESHOLD ? k->eager_refresh.threshold : 0;
     if (k->eager_refresh.kind == CFG_EAGER_XFETCH) { /* delta: the mean factory (query) time */
         p.xfetch_beta = k->eager_refresh.beta;
         p.xfetch_delta = (sim_ns)dist_mean(&c->database.service.d);
     }
     p.memory_lock = k->lock.memory;
-    p.memory_lock_timeout = dur_or_never(k->lock.memory_timeout);
+    p.memory_lock_timeout = k->lock.memory_timeout;
     p.distributed_lock = k->lock.distributed;
-    p.dlock_timeout = dur_or_never(k->lock.distributed_timeout);
+    p.dlock_timeout = k->lock.distributed_timeout;
     p.dlock.abandon = k->lock.abandon_timeout;
     p.dlock.poll_min = k->lock.poll_min;
     p.dlock.poll_max = k->lock.poll_max;
     p.background_l2 = k->background_l2;
     p.background_backplane = k->background_backplane;
-    p.outage_max_ttl = dur_or_never(k->l1.outage_max_ttl);
+    p.outage_max_ttl = k->l1.outage_max_ttl;
     p.outage_from_insertion = k->l1.outage_clamp == CFG_CLAMP_INSERTION;
     p.sync_api = c->l2.client.calls == CFG_CALLS_SYNC;
     p.l2_enabled = k->mode != CFG_MODE_LOCAL_ONLY;
@@ -358,16 +358,16 @@ static int fault_specs(const config *c, ft_spec **out, cs_err *err)
         ft_spec *x = &s[i];
         x->at = f->at;
         x->dur = f->for_;
-        x->target = (ft_target)f->target;
-        x->kind = (ft_kind)f->kind;
+        x->target = (fault_target)f->target;
+        x->kind = (fault_kind)f->kind;
         x->factor = f->factor;
-        x->capacity = (int)(f->target == CFG_TARGET_NODE ? f->workers : f->connections);
+        x->capacity = (int)(f->target == FAULT_TARGET_NODE ? f->workers : f->connections);
         x->mttf = f->mttf == SIM_NEVER ? 0 : f->mttf;
         x->mttr = f->mttr == SIM_NEVER ? 0 : f->mttr;
         if (f->nodes.n) {
-            if (f->nodes.n > FT_MAX_NODES) {
+            if (f->nodes.n > FAULT_MAX_NODES) {
                 free(s);
-                return cs_errf(err, CS_USAGE, "faults[%zu].nodes: at most %d nodes", i, FT_MAX_NODES);
+                return cs_errf(err, CS_USAGE, "faults[%zu].nodes: at most %d nodes", i, FAULT_MAX_NODES);
             }
             for (size_t k = 0; k < f->nodes.n; k++)
                 x->nodes[x->nnodes++] = (int)f->nodes.v[k];
@@ -449,21 +449,32 @@ static double gauge_max(const stats *s, int node, const char *name)
     return id < 0 ? NAN : stats_total(s, node, id);
 }
 
-static const char *const COUNTERS[] = {
-    "requests.total", "requests.ok", "requests.error", "requests.timeout", "requests.stale",
-    "l1.hit", "l1.miss", "l2.hit", "l2.miss", "l2.error", "l2.timeout", "factory.calls",
-    "factory.errors", "db.calls", "db.errors", "lock.memory.waits", "lock.distributed.acquired",
-    "lock.distributed.timeout", "redis.reconnects", "breaker.trips", "breaker.open_s",
-    "breaker.rejected", "backplane.published", "backplane.received", "backplane.l2_reads",
-    "pool.starved_s", "failsafe.activations", "eager.refreshes", "auto_recovery.items",
-    "l2.calls", "l2.failures", "fallback.calls", "breaker.open_lookups", "breaker.open_hits",
-    "node.refused", NULL};
-
-/* Per-node peaks reported under INTERFACES.md names: metric <- gauge. */
-static const char *const PEAKS[][2] = {{"redis.peak_backlog", "redis.peak_backlog"},
-                                       {"redis.peak_inflight", "redis.peak_inflight"},
-                                       {"pool.peak_queue", "pool.queue"},
-                                       {"pool.peak_workers", "pool.workers"}};
+/* Every COUNTER and PEAK metric of the table (sim/core/metrics.def) for
+ * `node` (-1: the whole run): counters 0 when never counted; a peak is its
+ * gauge's maximum, for the whole run the largest node's (0 if never set). */
+static void table_metrics(world *w, int node)
+{
+    const stats *s = w->st;
+    for (int m = 0; m < MET_N_METRICS; m++) {
+        const metric_info *mi = &metric_table[m];
+        if (mi->scope == MS_QUEUE || (mi->scope == MS_RUN && node >= 0))
+            continue;
+        if (mi->kind == MK_COUNTER) {
+            rows_metric(w->rows, node, mi->name, total_or_zero(s, node, mi->name));
+        } else if (mi->kind == MK_PEAK) {
+            double v = gauge_max(s, node, mi->from);
+            if (node < 0 && mi->scope == MS_BOTH) {
+                v = NAN;
+                for (int i = 0; i < w->nn; i++) {
+                    double x = gauge_max(s, i, mi->from);
+                    if (!isnan(x) && (isnan(v) || x > v))
+                        v = x;
+                }
+            }
+            rows_metric(w->rows, node, mi->name, isnan(v) ? 0 : v);
+        }
+    }
+}
 
 static void latency_metrics(run_rows *rows, const stats *s, int node)
 {
@@ -699,23 +710,8 @@ static void emit_metrics(world *w)
     stats *s = w->st;
     run_rows *rows = w->rows;
     for (int node = -1; node < w->nn; node++) {
-        for (int i = 0; COUNTERS[i]; i++)
-            rows_metric(rows, node, COUNTERS[i], total_or_zero(s, node, COUNTERS[i]));
+        table_metrics(w, node);
         latency_metrics(rows, s, node);
-        for (size_t k = 0; k < sizeof PEAKS / sizeof PEAKS[0]; k++) {
-            double v;
-            if (node >= 0) {
-                v = gauge_max(s, node, PEAKS[k][1]);
-            } else {
-                v = NAN;
-                for (int i = 0; i < w->nn; i++) {
-                    double x = gauge_max(s, i, PEAKS[k][1]);
-                    if (!isnan(x) && (isnan(v) || x > v))
-                        v = x;
-                }
-            }
-            rows_metric(rows, node, PEAKS[k][0], isnan(v) ? 0 : v);
-        }
         double hits = total_or_zero(s, node, "l1.hit"), miss = total_or_zero(s, node, "l1.miss");
         rows_metric(rows, node, "l1.hit_ratio", hits + miss > 0 ? hits / (hits + miss) : NAN);
         ratio_metrics(w, node);
@@ -723,9 +719,6 @@ static void emit_metrics(world *w)
     }
     recovery_metrics(w);
     reconnect_metric(w);
-    rows_metric(rows, -1, "redis.commands", total_or_zero(s, -1, "redis.commands"));
-    double peak = gauge_max(s, -1, "db.peak_concurrency");
-    rows_metric(rows, -1, "db.peak_concurrency", isnan(peak) ? 0 : peak);
     rows_metric(rows, -1, "recovery_s", recovery_s(w));
     size_t flows = 0;
     for (int i = 0; i < w->nn; i++)
@@ -910,7 +903,7 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
     /* database */
     db_params dp = {.pool = (int)cfg->database.pool, .service = cfg->database.service.d,
                     .load = cfg->database.load_factor,
-                    .acquire_timeout = dur_or_never(cfg->database.acquire_timeout),
+                    .acquire_timeout = cfg->database.acquire_timeout,
                     .down_latency = MS(1)};
     db_init(&w->db, w->e, w->st, &dp);
 

@@ -1,5 +1,6 @@
 /* cmd_compare.c — `cachestorm compare --baseline DB --candidate DB
- * [--experiment NAME] [--format table|tsv|json] [--alpha A] [--min-change PCT] [--all]`:
+ * [--experiment NAME] [--format table|tsv|json] [--alpha A] [--min-change PCT] [--all]`
+ * and `compare DB --baseline-variant NAME`:
  * the regression verdict of a policy change.  Runs are matched by scenario
  * (experiment, variant, run name — the name carries the sweep point); for
  * each whole-run metric it gives both means over the replications with 95 %
@@ -14,65 +15,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/stats.h"
 #include "sim/cli/cli.h"
+#include "sim/core/metrics.h"
 #include "sim/run/expect.h"
 #include "sim/store/store.h"
 
-/* Which way is good.  A pattern ending in '.' is a prefix, one starting with
- * '*' a suffix, anything else an exact name; the first match wins. */
-typedef enum { DIR_NONE, DIR_LOWER, DIR_HIGHER } direction;
-static const struct {
-    const char *pattern;
-    direction dir;
-} directions[] = {
-    {"requests.ok", DIR_HIGHER},
-    {"requests.error", DIR_LOWER},
-    {"requests.timeout", DIR_LOWER},
-    {"latency.", DIR_LOWER},
-    {"*hit_ratio", DIR_HIGHER},
-    {"l1.hit", DIR_HIGHER},
-    {"l2.hit", DIR_HIGHER},
-    {"l1.miss", DIR_LOWER},
-    {"l2.miss", DIR_LOWER},
-    {"l2.error", DIR_LOWER},
-    {"l2.timeout", DIR_LOWER},
-    {"factory.", DIR_LOWER},
-    {"db.", DIR_LOWER},
-    {"lock.distributed.timeout", DIR_LOWER},
-    {"redis.peak_backlog", DIR_LOWER},
-    {"breaker.open_s", DIR_LOWER},
-    {"breaker.rejected", DIR_LOWER},
-    {"backplane.l2_reads", DIR_LOWER},
-    {"pool.peak_queue", DIR_LOWER},
-    {"pool.starved_s", DIR_LOWER},
-    {"recovery_s", DIR_LOWER},
-    {"queue.wait_mean_ms", DIR_LOWER},
-    {"queue.peak_length", DIR_LOWER},
-};
+typedef enum { V_SAME, V_BETTER, V_WORSE, V_CHANGED, V_UNTESTED, V_MISSING, V_SMALL } verdict;
+static const char *const verdict_names[] = {"same",    "better",        "WORSE",  "changed",
+                                            "differs (n<2)", "missing", "negligible"};
 
-/* The good direction of metric m (DIR_NONE when neither is better). */
-static direction metric_direction(const char *m)
-{
-    for (size_t i = 0; i < sizeof directions / sizeof *directions; i++) {
-        const char *p = directions[i].pattern;
-        size_t lp = strlen(p), lm = strlen(m);
-        bool hit = p[0] == '*'        ? lm >= lp - 1 && !strcmp(m + lm - (lp - 1), p + 1)
-                   : p[lp - 1] == '.' ? !strncmp(m, p, lp)
-                                      : !strcmp(m, p);
-        if (hit)
-            return directions[i].dir;
-    }
-    return DIR_NONE;
-}
+/* The practical floor of a change by unit: below it a significant change is
+ * "negligible" and never WORSE (settable with --min-abs UNIT=VALUE). */
+static double min_abs_default[] = {
+    [MU_COUNT] = 1, [MU_MS] = 0.01, [MU_S] = 0.01, [MU_RATIO] = 0.001,
+    [MU_PER_S] = 0.1, [MU_WORKERS] = 1, [MU_CONN] = 1};
 
-typedef enum { V_SAME, V_BETTER, V_WORSE, V_CHANGED, V_UNTESTED, V_MISSING } verdict;
-static const char *const verdict_names[] = {"same",    "better",        "WORSE",
-                                            "changed", "differs (n<2)", "missing"};
+typedef struct thresholds {
+    double alpha;           /* significance level */
+    double min_change;      /* percent of the baseline mean */
+    double min_abs[MU_CONN + 1];
+} thresholds;
 
 /* One stored value: a scenario's metric in one run. */
 typedef struct obs {
     char *experiment, *variant, *name, *metric;
-    int64_t run;
+    int64_t run, seed;
     double v;
 } obs;
 
@@ -98,7 +66,7 @@ static int read_side(side *s, const char *experiment, cs_err *err)
         return rc;
     sqlite3 *db = store_db(st);
     sqlite3_stmt *q;
-    const char *sql = "SELECT r.experiment, r.variant, r.name, m.name, m.value, r.id "
+    const char *sql = "SELECT r.experiment, r.variant, r.name, m.name, m.value, r.id, r.seed "
                       "FROM runs r JOIN metrics m ON m.run_id = r.id "
                       "WHERE r.status = 'done' AND m.node IS NULL "
                       "AND (?1 IS NULL OR r.experiment = ?1) ORDER BY r.id, m.rowid";
@@ -120,6 +88,7 @@ static int read_side(side *s, const char *experiment, cs_err *err)
         o->metric = dup_col(q, 3);
         o->v = sqlite3_column_type(q, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 4);
         o->run = sqlite3_column_int64(q, 5);
+        o->seed = sqlite3_column_int64(q, 6);
         if (o->run != last)
             s->nruns++;
         last = o->run;
@@ -210,29 +179,64 @@ typedef struct crow {
     size_t nb, nc;
     double mb, hb, mc, hc; /* means and CI half-widths */
     double change;         /* relative, NAN when the baseline is 0 */
-    double p;              /* Welch two-sided, NAN when untested */
+    double p;              /* two-sided, NAN when untested */
+    bool paired;           /* paired t-test on the same seeds, else Welch */
     verdict v;
 } crow;
 
-/* The values of `metric` in range r of side s (sorted by metric). */
-static size_t values(const side *s, range r, const char *metric, double **out)
+/* The values of `metric` in range r of side s (sorted by metric), and the
+ * seeds of the runs they come from. */
+static size_t values(const side *s, range r, const char *metric, double **out, int64_t **seeds)
 {
     size_t n = 0;
     double *x = cs_calloc(r.hi - r.lo + 1, sizeof *x);
+    int64_t *sd = cs_calloc(r.hi - r.lo + 1, sizeof *sd);
     for (size_t i = r.lo; i < r.hi; i++)
-        if (!strcmp(s->o[i].metric, metric))
+        if (!strcmp(s->o[i].metric, metric)) {
+            sd[n] = s->o[i].seed;
             x[n++] = s->o[i].v;
+        }
     *out = x;
+    *seeds = sd;
     return n;
 }
 
-/* Compare one metric of one scenario. */
-static void judge(crow *r, const double *b, size_t nb, const double *c, size_t nc, double alpha,
-                  double min_change)
+/* Both sides ran exactly the same seeds, each once, all values defined:
+ * then d[i] = candidate - baseline of seed i (common random numbers). */
+static bool pair_up(const double *b, const int64_t *sb, size_t nb, const double *c,
+                    const int64_t *sc, size_t nc, double *d)
+{
+    if (nb != nc || nb < 2)
+        return false;
+    for (size_t i = 0; i < nb; i++) {
+        size_t hits = 0, at = 0;
+        for (size_t j = 0; j < nc; j++)
+            if (sc[j] == sb[i]) {
+                hits++;
+                at = j;
+            }
+        for (size_t j = 0; j < i; j++)
+            if (sb[j] == sb[i])
+                return false; /* a seed twice */
+        if (hits != 1 || isnan(b[i]) || isnan(c[at]))
+            return false;
+        d[i] = c[at] - b[i];
+    }
+    return true;
+}
+
+/* Compare one metric of one scenario.  Significant (p < alpha: a paired
+ * t-test on the differences when both sides ran the same seeds, else
+ * Welch's) AND practical (at least min_change % of the baseline mean and at
+ * least the unit's absolute floor) makes BETTER / WORSE / changed; a
+ * significant change below the practical size is "negligible", never WORSE.
+ * With no variance on either side a difference is exact (p = 0). */
+static void judge(crow *r, const double *b, const int64_t *seeds_b, size_t nb, const double *c,
+                  const int64_t *seeds_c, size_t nc, const thresholds *th)
 {
     double sb, sc;
-    expect_mean_ci(b, nb, &r->mb, &sb, &r->hb, &r->nb);
-    expect_mean_ci(c, nc, &r->mc, &sc, &r->hc, &r->nc);
+    stats_mean_ci(b, nb, &r->mb, &sb, &r->hb, &r->nb);
+    stats_mean_ci(c, nc, &r->mc, &sc, &r->hc, &r->nc);
     r->p = NAN;
     r->change = r->mb != 0 ? (r->mc - r->mb) / fabs(r->mb) : (r->mc == 0 ? 0 : NAN);
     if (r->nb == 0 || r->nc == 0) {
@@ -248,31 +252,51 @@ static void judge(crow *r, const double *b, size_t nb, const double *c, size_t n
         r->v = V_UNTESTED;
         return;
     }
-    double vb = sb * sb / (double)r->nb, vc = sc * sc / (double)r->nc, se = sqrt(vb + vc);
-    if (se == 0) {
-        r->p = 0; /* no noise at all and the means differ */
+    double *d = cs_calloc(nb + 1, sizeof *d);
+    r->paired = pair_up(b, seeds_b, nb, c, seeds_c, nc, d);
+    if (r->paired) {
+        double md, sdd;
+        stats_mean_ci(d, nb, &md, &sdd, NULL, NULL);
+        if (sdd == 0)
+            r->p = md == 0 ? 1 : 0; /* every seed moved by exactly the same amount */
+        else
+            r->p = 2 * gsl_cdf_tdist_Q(fabs(md / (sdd / sqrt((double)nb))), (double)(nb - 1));
     } else {
-        double t = (r->mc - r->mb) / se;
-        double df =
-            (vb + vc) * (vb + vc) / (vb * vb / (double)(r->nb - 1) + vc * vc / (double)(r->nc - 1));
-        r->p = 2 * gsl_cdf_tdist_Q(fabs(t), df);
+        double vb = sb * sb / (double)r->nb, vc = sc * sc / (double)r->nc, se = sqrt(vb + vc);
+        if (se == 0) {
+            r->p = 0; /* no noise at all and the means differ */
+        } else {
+            double t = (r->mc - r->mb) / se;
+            double df = (vb + vc) * (vb + vc) /
+                        ((vb > 0 ? vb * vb / (double)(r->nb - 1) : 0) +
+                         (vc > 0 ? vc * vc / (double)(r->nc - 1) : 0));
+            r->p = 2 * gsl_cdf_tdist_Q(fabs(t), df);
+        }
     }
-    bool big = isnan(r->change) || fabs(r->change) * 100 >= min_change;
-    if (r->p >= alpha || !big) {
+    free(d);
+    if (r->p >= th->alpha) {
         r->v = V_SAME;
         return;
     }
-    direction d = metric_direction(r->metric);
-    if (d == DIR_NONE)
+    const metric_info *mi = metric_lookup(r->metric);
+    double floor_abs = mi ? th->min_abs[mi->unit] : 0;
+    bool big = (isnan(r->change) || fabs(r->change) * 100 >= th->min_change) &&
+               fabs(r->mc - r->mb) >= floor_abs;
+    if (!big) {
+        r->v = V_SMALL;
+        return;
+    }
+    metric_better dir = metric_direction(r->metric);
+    if (dir == MB_NEITHER)
         r->v = V_CHANGED;
     else
-        r->v = (r->mc < r->mb) == (d == DIR_LOWER) ? V_BETTER : V_WORSE;
+        r->v = (r->mc < r->mb) == (dir == MB_LOWER) ? V_BETTER : V_WORSE;
 }
 
 /* Metric names in show's order (INTERFACES.md first). */
 static int metric_cmp(const void *a, const void *b)
 {
-    return store_metric_cmp(*(const char *const *)a, *(const char *const *)b);
+    return metric_order_cmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* ---- output ------------------------------------------------------------------ */
@@ -363,11 +387,17 @@ static void scen_title(const scen *sc, char *buf, size_t cap)
 }
 
 static void print_table(const side *b, const side *c, const scen *sc, size_t nsc, const crow *rows,
-                        size_t nr, bool all, double alpha)
+                        size_t nr, bool all, const thresholds *th, const char *base_variant)
 {
-    printf("compare: baseline %s (%zu runs), candidate %s (%zu runs)\n", b->path, b->nruns, c->path,
-           c->nruns);
-    printf("means over replications ± 95%% CI; Welch's t-test, significant at p < %g\n", alpha);
+    if (base_variant)
+        printf("compare: %s, every variant against variant %s (%zu runs)\n", b->path, base_variant,
+               b->nruns);
+    else
+        printf("compare: baseline %s (%zu runs), candidate %s (%zu runs)\n", b->path, b->nruns,
+               c->path, c->nruns);
+    printf("means over replications ± 95%% CI; paired t-test on the same seeds, else Welch's; a\n"
+           "verdict needs p < %g and a change of at least %g%% and the unit's floor\n",
+           th->alpha, th->min_change);
     int w[6] = {(int)strlen("metric"),
                 (int)strlen("baseline"),
                 (int)strlen("candidate"),
@@ -404,7 +434,7 @@ static void print_table(const side *b, const side *c, const scen *sc, size_t nsc
             pad("candidate", w[2], true);
             printf("  ");
             pad("change", w[3], true);
-            printf("  %6s  %s\n", "p", "verdict");
+            printf("  %6s  %-6s  %s\n", "p", "test", "verdict");
         }
         for (size_t i = 0; i < nr; i++) {
             const crow *r = &rows[i];
@@ -422,7 +452,8 @@ static void print_table(const side *b, const side *c, const scen *sc, size_t nsc
             pad(cell[2], w[2], true);
             printf("  ");
             pad(cell[3], w[3], true);
-            printf("  %6s  %s\n", cell[4], verdict_names[r->v]);
+            printf("  %6s  %-6s  %s\n", cell[4], isnan(r->p) ? "-" : r->paired ? "paired" : "welch",
+                   verdict_names[r->v]);
         }
         if (!all)
             printf("  %s%zu metric%s the same within noise\n", shown ? "... and " : "", same,
@@ -434,7 +465,7 @@ static void print_table(const side *b, const side *c, const scen *sc, size_t nsc
 static void print_tsv(const scen *sc, const crow *rows, size_t nr)
 {
     printf("experiment\tvariant\tscenario\tmetric\tbaseline_n\tbaseline_mean\tbaseline_ci95\t"
-           "candidate_n\tcandidate_mean\tcandidate_ci95\tchange\tp\tverdict\n");
+           "candidate_n\tcandidate_mean\tcandidate_ci95\tchange\tp\ttest\tverdict\n");
     for (size_t i = 0; i < nr; i++) {
         const crow *r = &rows[i];
         const obs *k = sc[r->scen].key;
@@ -450,7 +481,8 @@ static void print_tsv(const scen *sc, const crow *rows, size_t nr)
             else
                 printf("%.17g\t", v[j]);
         }
-        printf("%s\n", r->v == V_WORSE ? "worse" : verdict_names[r->v]);
+        printf("%s\t%s\n", isnan(r->p) ? "" : r->paired ? "paired" : "welch",
+               r->v == V_WORSE ? "worse" : verdict_names[r->v]);
     }
 }
 
@@ -485,49 +517,225 @@ static void print_json(const side *b, const side *c, const scen *sc, const crow 
         json_num(r->change);
         printf(", \"p\": ");
         json_num(r->p);
-        printf(", \"verdict\": \"%s\"}", r->v == V_WORSE ? "worse" : verdict_names[r->v]);
+        printf(", \"test\": \"%s\", \"verdict\": \"%s\"}",
+               isnan(r->p) ? "" : r->paired ? "paired" : "welch",
+               r->v == V_WORSE ? "worse" : verdict_names[r->v]);
     }
     printf("\n]}\n");
 }
 
+/* ---- what differs besides the change ---------------------------------------- */
+
+typedef struct kv {
+    char *path, *value;
+} kv;
+
+/* The stored effective config (params rows) of one run, sorted by path. */
+static int read_params(const char *dbpath, int64_t run, kv **out, size_t *n, cs_err *err)
+{
+    store *st;
+    int rc = store_open_readonly(dbpath, &st, err);
+    if (rc)
+        return rc;
+    sqlite3 *db = store_db(st);
+    sqlite3_stmt *q;
+    *out = NULL;
+    *n = 0;
+    size_t cap = 0;
+    if (sqlite3_prepare_v2(db, "SELECT path, value FROM params WHERE run_id = ?1 ORDER BY path",
+                           -1, &q, NULL) != SQLITE_OK) {
+        rc = cs_errf(err, CS_IO, "%s: %s", dbpath, sqlite3_errmsg(db));
+        store_close(st);
+        return rc;
+    }
+    sqlite3_bind_int64(q, 1, run);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        cs_grow((void **)out, &cap, *n + 1, sizeof **out);
+        (*out)[*n].path = dup_col(q, 0);
+        (*out)[(*n)++].value = dup_col(q, 1);
+    }
+    sqlite3_finalize(q);
+    store_close(st);
+    return CS_OK;
+}
+
+static void free_kv(kv *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].path);
+        free(v[i].value);
+    }
+    free(v);
+}
+
+/* Is `path` one the user declared as the change (PATH itself or below it)? */
+static bool allowed_diff(const char *path, const char *const *allow, size_t nallow)
+{
+    for (size_t i = 0; i < nallow; i++) {
+        size_t l = strlen(allow[i]);
+        if (!strncmp(path, allow[i], l) && (!path[l] || path[l] == '.' || path[l] == '['))
+            return true;
+    }
+    return false;
+}
+
+/* Adds `path` to the set of differing keys (once). */
+static void add_key(const char ***keys, size_t *n, size_t *cap, const char *path)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*keys)[i], path))
+            return;
+    cs_grow((void **)keys, cap, *n + 1, sizeof **keys);
+    (*keys)[(*n)++] = cs_strdup(path);
+}
+
+/* The seeds of a scenario's runs on one side, sorted, distinct. */
+static size_t seeds_of(const side *s, range r, int64_t *out)
+{
+    size_t n = 0;
+    for (size_t i = r.lo; i < r.hi; i++) {
+        bool have = false;
+        for (size_t k = 0; k < n && !have; k++)
+            have = out[k] == s->o[i].seed;
+        if (!have)
+            out[n++] = s->o[i].seed;
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort: a handful of seeds */
+        for (size_t k = i; k > 0 && out[k - 1] > out[k]; k--) {
+            int64_t t = out[k];
+            out[k] = out[k - 1];
+            out[k - 1] = t;
+        }
+    return n;
+}
+
+/* Every scenario must have run the same seeds on both sides and, unless
+ * check_config is off (variants are the change), the same effective config
+ * but for the declared paths.  Returns CS_USAGE, listing what differs, or 0. */
+static int check_same_setup(const side *b, const side *c, const scen *sc, size_t nsc,
+                            bool check_config, const char *const *allow, size_t nallow,
+                            cs_err *err)
+{
+    const char **keys = NULL;
+    size_t nk = 0, kcap = 0;
+    char first[600] = "";
+    for (size_t s = 0; s < nsc; s++) {
+        int64_t *sb = cs_calloc(sc[s].b.hi - sc[s].b.lo + 1, sizeof *sb);
+        int64_t *scd = cs_calloc(sc[s].c.hi - sc[s].c.lo + 1, sizeof *scd);
+        size_t nb = seeds_of(b, sc[s].b, sb), nc = seeds_of(c, sc[s].c, scd);
+        bool same = nb == nc && !memcmp(sb, scd, nb * sizeof *sb);
+        free(sb);
+        free(scd);
+        size_t before = nk;
+        if (!same && !allowed_diff("seed", allow, nallow))
+            add_key(&keys, &nk, &kcap, "seed");
+        if (check_config) {
+            kv *pb, *pc;
+            size_t npb, npc;
+            if (read_params(b->path, sc[s].b.first_run, &pb, &npb, err) ||
+                read_params(c->path, sc[s].c.first_run, &pc, &npc, err)) {
+                for (size_t i = 0; i < nk; i++)
+                    free((void *)keys[i]);
+                free(keys);
+                return err->code;
+            }
+            for (size_t i = 0, j = 0; i < npb || j < npc;) {
+                int k = i >= npb ? 1 : j >= npc ? -1 : strcmp(pb[i].path, pc[j].path);
+                const char *path = k <= 0 ? pb[i].path : pc[j].path;
+                bool differs = k != 0 || strcmp(pb[i].value, pc[j].value) != 0;
+                if (differs && strcmp(path, "seed") && !allowed_diff(path, allow, nallow))
+                    add_key(&keys, &nk, &kcap, path);
+                if (k <= 0)
+                    i++;
+                if (k >= 0)
+                    j++;
+            }
+            free_kv(pb, npb);
+            free_kv(pc, npc);
+        }
+        if (nk > before && !*first)
+            scen_title(&sc[s], first, sizeof first);
+    }
+    if (!nk)
+        return CS_OK;
+    char list[1500] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < nk && len < sizeof list - 64; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", keys[i]);
+    for (size_t i = 0; i < nk; i++)
+        free((void *)keys[i]);
+    free(keys);
+    return cs_errf(err, CS_USAGE,
+                   "the two sides differ in more than the change, so a difference could come "
+                   "from them: %s (first in %s). Run both sides with the same seeds and config, "
+                   "or declare the change: --allow-diff PATH (repeatable)",
+                   list, first);
+}
+
 static const char usage_text[] =
     "usage: cachestorm compare --baseline DB --candidate DB [--experiment NAME]\n"
-    "                          [--format table|tsv|json] [--alpha A] [--min-change PCT] [--all]\n";
+    "       cachestorm compare DB --baseline-variant NAME [--experiment NAME]\n"
+    "         [--format table|tsv|json] [--alpha A] [--min-change PCT] [--min-abs UNIT=V]...\n"
+    "         [--allow-diff PATH]... [--all]\n";
 
 static void help(FILE *f)
 {
     fprintf(f,
             "%s\n"
-            "Compares two databases of the same experiments — before and after a change.\n"
+            "Did a change make any scenario worse?  Compares two databases of the same\n"
+            "experiments (before and after a change), or, with --baseline-variant, the\n"
+            "variants of one experiment against one of them (an A/B in one database).\n"
             "Runs are matched by scenario (experiment, variant, run name; the name holds\n"
-            "the sweep point). For every whole-run metric: both means over the\n"
-            "replications with 95%% CIs (Student t), the change, Welch's t-test p-value\n"
-            "and a verdict that knows which way is good (lower for latency, errors,\n"
-            "timeouts, misses, database and factory load, recovery time; higher for ok\n"
-            "requests and hits; other metrics are 'changed' when they differ).\n"
+            "the sweep point).  For every whole-run metric: both means over the\n"
+            "replications with 95%% CIs, the change, a p-value and a verdict.\n"
             "\n"
-            "  --baseline DB      the database before the change\n"
-            "  --candidate DB     the database after it\n"
-            "  --experiment NAME  only this experiment\n"
-            "  --format F         table (default; only metrics that differ, --all for all),\n"
-            "                     tsv or json (every metric) for scripts\n"
-            "  --alpha A          significance level (default 0.05)\n"
-            "  --min-change PCT   ignore significant changes smaller than PCT %% (default 0)\n"
-            "  --all              table: list the metrics that stayed the same too\n"
+            "The test: when both sides ran the same seeds (common random numbers: the\n"
+            "same traffic and faults), a paired t-test on the per-seed differences,\n"
+            "which sees far smaller changes than Welch's t-test on the two means (used\n"
+            "otherwise).  The column 'test' says which.  A side with no variance is\n"
+            "handled exactly (p = 0 when the means differ).\n"
             "\n"
-            "Verdicts: better, WORSE (significant, in the bad direction), changed\n"
-            "(significant, no good direction), same (within noise), differs (n<2): a\n"
-            "single run on a side cannot tell noise from change, so it never fails.\n"
-            "Use the same seeds on both sides (common random numbers).\n"
+            "The verdict: BETTER or WORSE only when the change is significant (p < alpha)\n"
+            "AND practical: at least --min-change %% of the baseline mean AND at least the\n"
+            "unit's absolute floor (count 1, ms 0.01, s 0.01, ratio 0.001, per second\n"
+            "0.1, workers 1, connections 1; --min-abs UNIT=V changes one).  A\n"
+            "significant change below that is 'negligible' and never fails.  Which way\n"
+            "is good comes from the metric table (cachestorm explain METRIC); a metric\n"
+            "with no good direction is 'changed'.  One run per side cannot tell noise\n"
+            "from change: 'differs (n<2)', never a failure.\n"
             "\n"
-            "example:\n"
+            "Before judging, compare checks that both sides ran the same seeds and the\n"
+            "same effective config (the stored params of each scenario's runs): anything\n"
+            "else that differs would make a verdict meaningless, so it stops with exit 2\n"
+            "and lists the keys.  Declare what you changed with --allow-diff PATH (a\n"
+            "config path; covers the keys below it; 'seed' allows other seeds).  With\n"
+            "--baseline-variant the variants are the change; only seeds are checked.\n"
+            "\n"
+            "  --baseline DB        the database before the change\n"
+            "  --candidate DB       the database after it\n"
+            "  --baseline-variant V compare every other variant of DB against V\n"
+            "  --experiment NAME    only this experiment\n"
+            "  --format F           table (default; only metrics that differ, --all for all),\n"
+            "                       tsv or json (every metric) for scripts\n"
+            "  --alpha A            significance level (default 0.05)\n"
+            "  --min-change PCT     practical size, %% of the baseline mean (default 1)\n"
+            "  --min-abs UNIT=V     practical floor of a unit (count, ms, s, ratio,\n"
+            "                       per_s, workers, connections)\n"
+            "  --allow-diff PATH    a config path the change is allowed to differ in\n"
+            "  --all                table: list the metrics that stayed the same too\n"
+            "\n"
+            "examples:\n"
             "  cachestorm sweep experiments/regression.yaml --db before.db\n"
             "  (change the policy code, rebuild)\n"
             "  cachestorm sweep experiments/regression.yaml --db after.db\n"
             "  cachestorm compare --baseline before.db --candidate after.db\n"
             "\n"
-            "exit status: 0 nothing significantly worse; 1 something is; 2 bad usage or\n"
-            "nothing in common to compare; 3 a database is missing or unreadable.\n",
+            "  cachestorm sweep experiments/stampede.yaml --db ab.db\n"
+            "  cachestorm compare ab.db --baseline-variant none\n"
+            "\n"
+            "exit status: 0 nothing practically worse; 1 something is; 2 bad usage,\n"
+            "nothing in common to compare, or the sides differ beyond the declared\n"
+            "change; 3 a database is missing or unreadable.\n",
             usage_text);
 }
 
@@ -538,58 +746,170 @@ static int usage_error(const char *what, const char *arg)
     return CS_USAGE;
 }
 
+/* --min-abs UNIT=V */
+static int parse_min_abs(const char *arg, thresholds *th)
+{
+    static const struct {
+        const char *name;
+        metric_unit u;
+    } units[] = {{"count", MU_COUNT}, {"ms", MU_MS},       {"s", MU_S},
+                 {"ratio", MU_RATIO}, {"per_s", MU_PER_S}, {"workers", MU_WORKERS},
+                 {"connections", MU_CONN}};
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq[1] == '\0')
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(eq + 1, &end);
+    if (errno || *end || !(v >= 0))
+        return -1;
+    size_t len = (size_t)(eq - arg);
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (strlen(units[i].name) == len && !strncmp(arg, units[i].name, len)) {
+            th->min_abs[units[i].u] = v;
+            return 0;
+        }
+    return -1;
+}
+
+/* --baseline-variant: the baseline side is variant V of the one database,
+ * copied once for every other variant, so that scenarios match by
+ * (experiment, candidate variant, name); the candidate side is the rest. */
+static void split_variants(side *all, const char *v, side *b, side *c)
+{
+    const char **others = NULL;
+    size_t no = 0, cap = 0;
+    for (size_t i = 0; i < all->n; i++) {
+        const obs *o = &all->o[i];
+        if (!strcmp(o->variant, v))
+            continue;
+        bool have = false;
+        for (size_t k = 0; k < no && !have; k++)
+            have = !strcmp(others[k], o->variant);
+        if (!have) {
+            cs_grow((void **)&others, &cap, no + 1, sizeof *others);
+            others[no++] = o->variant;
+        }
+    }
+    int64_t last_b = -1, last_c = -1;
+    for (size_t i = 0; i < all->n; i++) {
+        const obs *o = &all->o[i];
+        bool base = !strcmp(o->variant, v);
+        side *d = base ? b : c;
+        for (size_t k = 0; k < (base ? no : 1); k++) {
+            cs_grow((void **)&d->o, &d->cap, d->n + 1, sizeof *d->o);
+            obs *x = &d->o[d->n++];
+            *x = *o;
+            x->experiment = cs_strdup(o->experiment);
+            x->variant = cs_strdup(base ? others[k] : o->variant);
+            x->name = cs_strdup(o->name);
+            x->metric = cs_strdup(o->metric);
+        }
+        int64_t *last = base ? &last_b : &last_c;
+        if (o->run != *last)
+            d->nruns++;
+        *last = o->run;
+    }
+    free(others);
+}
+
 int cmd_compare(int argc, char **argv)
 {
-    const char *bpath = NULL, *cpath = NULL, *experiment = NULL, *format = "table";
-    double alpha = 0.05, min_change = 0;
+    const char *bpath = NULL, *cpath = NULL, *dbpath = NULL, *experiment = NULL,
+               *format = "table", *base_variant = NULL;
+    thresholds th = {.alpha = 0.05, .min_change = 1};
+    memcpy(th.min_abs, min_abs_default, sizeof th.min_abs);
+    const char **allow = NULL;
+    size_t nallow = 0, acap = 0;
     bool all = false;
+    int rc = CS_OK;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool hv = i + 1 < argc;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             help(stdout);
+            free(allow);
             return CS_OK;
         } else if (!strcmp(a, "--baseline") && hv) {
             bpath = argv[++i];
         } else if (!strcmp(a, "--candidate") && hv) {
             cpath = argv[++i];
+        } else if (!strcmp(a, "--baseline-variant") && hv) {
+            base_variant = argv[++i];
         } else if (!strcmp(a, "--experiment") && hv) {
             experiment = argv[++i];
+        } else if (!strcmp(a, "--allow-diff") && hv) {
+            cs_grow((void **)&allow, &acap, nallow + 1, sizeof *allow);
+            allow[nallow++] = argv[++i];
+        } else if (!strcmp(a, "--min-abs") && hv) {
+            if (parse_min_abs(argv[++i], &th)) {
+                free(allow);
+                return usage_error("--min-abs takes UNIT=VALUE (units: count, ms, s, ratio, "
+                                   "per_s, workers, connections), not",
+                                   argv[i]);
+            }
         } else if (!strcmp(a, "--format") && hv) {
             format = argv[++i];
-            if (strcmp(format, "table") && strcmp(format, "tsv") && strcmp(format, "json"))
+            if (strcmp(format, "table") && strcmp(format, "tsv") && strcmp(format, "json")) {
+                free(allow);
                 return usage_error("--format takes table, tsv or json, not", format);
+            }
         } else if ((!strcmp(a, "--alpha") || !strcmp(a, "--min-change")) && hv) {
             char *end;
             errno = 0;
             double v = strtod(argv[++i], &end);
             bool isalpha_ = !strcmp(a, "--alpha");
-            if (errno || *end || !(v >= 0) || (isalpha_ && (v <= 0 || v >= 1)))
+            if (errno || *end || !(v >= 0) || (isalpha_ && (v <= 0 || v >= 1))) {
+                free(allow);
                 return usage_error(isalpha_ ? "--alpha takes a number in (0, 1), not"
                                             : "--min-change takes a percentage >= 0, not",
                                    argv[i]);
+            }
             if (isalpha_)
-                alpha = v;
+                th.alpha = v;
             else
-                min_change = v;
+                th.min_change = v;
         } else if (!strcmp(a, "--all")) {
             all = true;
+        } else if (a[0] != '-' && !dbpath) {
+            dbpath = a;
         } else {
+            free(allow);
             return usage_error("unknown or incomplete argument", a);
         }
     }
-    if (!bpath || !cpath)
-        return usage_error("both --baseline DB and --candidate DB are needed", NULL);
+    bool variant_mode = base_variant != NULL;
+    if (variant_mode ? (!dbpath || bpath || cpath) : (!bpath || !cpath || dbpath)) {
+        free(allow);
+        return usage_error(variant_mode ? "--baseline-variant takes one database: compare DB "
+                                          "--baseline-variant NAME"
+                                        : "give --baseline DB and --candidate DB, or DB "
+                                          "--baseline-variant NAME",
+                           NULL);
+    }
 
-    side b = {.path = bpath}, c = {.path = cpath};
+    side b = {.path = variant_mode ? dbpath : bpath}, c = {.path = variant_mode ? dbpath : cpath};
     cs_err err = {0};
-    int rc = read_side(&b, experiment, &err);
-    if (!rc)
-        rc = read_side(&c, experiment, &err);
+    if (variant_mode) {
+        side whole = {.path = dbpath};
+        rc = read_side(&whole, experiment, &err);
+        if (!rc)
+            split_variants(&whole, base_variant, &b, &c);
+        free_side(&whole);
+        if (!rc && b.n == 0)
+            rc = cs_errf(&err, CS_USAGE, "%s has no finished runs of variant '%s'%s%s", dbpath,
+                         base_variant, experiment ? " in experiment " : "",
+                         experiment ? experiment : "");
+    } else {
+        rc = read_side(&b, experiment, &err);
+        if (!rc)
+            rc = read_side(&c, experiment, &err);
+    }
     if (rc) {
         fprintf(stderr, "cachestorm compare: %s\n", err.msg);
         free_side(&b);
         free_side(&c);
+        free(allow);
         return rc;
     }
     /* Scenarios on both sides, in the baseline's run order; those on one
@@ -626,11 +946,21 @@ int cmd_compare(int argc, char **argv)
         fprintf(stderr,
                 "cachestorm compare: nothing to compare: no scenario (experiment, variant, name) "
                 "has runs in both %s and %s%s%s\n",
-                bpath, cpath, experiment ? " for experiment " : "", experiment ? experiment : "");
+                b.path, c.path, experiment ? " for experiment " : "", experiment ? experiment : "");
         free(sc);
         free_side(&b);
         free_side(&c);
+        free(allow);
         return CS_USAGE;
+    }
+    rc = check_same_setup(&b, &c, sc, nsc, !variant_mode, allow, nallow, &err);
+    free(allow);
+    if (rc) {
+        fprintf(stderr, "cachestorm compare: %s\n", err.msg);
+        free(sc);
+        free_side(&b);
+        free_side(&c);
+        return rc;
     }
     crow *rows = NULL;
     size_t nr = 0, rcap = 0, nworse = 0, nbetter = 0;
@@ -657,8 +987,9 @@ int cmd_compare(int argc, char **argv)
             qsort(names, nn, sizeof *names, metric_cmp);
         for (size_t m = 0; m < nn; m++) {
             double *xb, *xc;
-            size_t nb = values(&b, sc[s].b, names[m], &xb);
-            size_t nc = values(&c, sc[s].c, names[m], &xc);
+            int64_t *sdb, *sdc;
+            size_t nb = values(&b, sc[s].b, names[m], &xb, &sdb);
+            size_t nc = values(&c, sc[s].c, names[m], &xc, &sdc);
             sc[s].nb = nb > sc[s].nb ? nb : sc[s].nb;
             sc[s].nc = nc > sc[s].nc ? nc : sc[s].nc;
             cs_grow((void **)&rows, &rcap, nr + 1, sizeof *rows);
@@ -666,11 +997,13 @@ int cmd_compare(int argc, char **argv)
             memset(r, 0, sizeof *r);
             r->scen = s;
             r->metric = names[m];
-            judge(r, xb, nb, xc, nc, alpha, min_change);
+            judge(r, xb, sdb, nb, xc, sdc, nc, &th);
             nworse += r->v == V_WORSE;
             nbetter += r->v == V_BETTER;
             free(xb);
             free(xc);
+            free(sdb);
+            free(sdc);
         }
         free(names);
     }
@@ -678,11 +1011,12 @@ int cmd_compare(int argc, char **argv)
     if (!strcmp(format, "tsv")) {
         print_tsv(sc, rows, nr);
     } else if (!strcmp(format, "json")) {
-        print_json(&b, &c, sc, rows, nr, alpha, nworse, nbetter);
+        print_json(&b, &c, sc, rows, nr, th.alpha, nworse, nbetter);
     } else {
-        print_table(&b, &c, sc, nsc, rows, nr, all, alpha);
-        printf("\n%s: %zu metric%s significantly worse, %zu better, across %zu scenario%s",
-               nworse ? "WORSE" : "OK", nworse, nworse == 1 ? "" : "s", nbetter, nsc,
+        print_table(&b, &c, sc, nsc, rows, nr, all, &th, base_variant);
+        printf("\n%s: %zu metric%s worse (significant and at least %g%%), %zu better, across %zu "
+               "scenario%s",
+               nworse ? "WORSE" : "OK", nworse, nworse == 1 ? "" : "s", th.min_change, nbetter, nsc,
                nsc == 1 ? "" : "s");
         if (only_b || only_c)
             printf(" (%zu only in the baseline, %zu only in the candidate)", only_b, only_c);

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "sim/cli/cli.h"
+#include "sim/core/metrics.h"
 #include "sim/core/common.h"
 #include "sim/store/store.h"
 
@@ -28,11 +29,6 @@
 
 typedef enum { FMT_TABLE, FMT_TSV, FMT_JSON } out_format;
 
-/* Per-node columns, in order: the per-instance view of a load test. */
-static const char *const node_key_metrics[] = {
-    "requests.total",  "requests.ok",    "requests.error", "requests.timeout", "requests.stale",
-    "latency.mean_ms", "latency.p50_ms", "latency.p90_ms", "latency.p99_ms",   "latency.max_ms",
-};
 
 static const char usage_text[] =
     "usage: cachestorm show [DB] [RUN...] [--format table|tsv|json] [--node N | --nodes]\n"
@@ -348,7 +344,7 @@ static int select_runs(const show_opts *o, show_data *d)
 
 static int name_cmp(const void *a, const void *b)
 {
-    return store_metric_cmp(*(char *const *)a, *(char *const *)b);
+    return metric_order_cmp(*(char *const *)a, *(char *const *)b);
 }
 
 static long name_index(const matrix *m, const char *name)
@@ -356,7 +352,7 @@ static long name_index(const matrix *m, const char *name)
     size_t lo = 0, hi = m->nnames;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = store_metric_cmp(m->names[mid], name);
+        int c = metric_order_cmp(m->names[mid], name);
         if (c == 0)
             return (long)mid;
         if (c < 0)
@@ -508,7 +504,9 @@ static int load_node_metrics(store *s, int64_t run_id, bool key_only, matrix *m,
         free(nodes);
         return db_fail(store_path(s), db, "cannot read per-node metrics");
     }
-    size_t nkey = sizeof node_key_metrics / sizeof *node_key_metrics;
+    /* per-node columns: the metric table's NODE metrics */
+    const char *node_key_metrics[MET_N_METRICS];
+    size_t nkey = metric_names_with(MF_NODE, node_key_metrics, MET_N_METRICS);
     build_matrix(m, &rows, n, key_only ? node_key_metrics : NULL, nkey);
     if (key_only && m->nnames == 0) {
         free_matrix(m);

@@ -11,16 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "sim/core/stats.h"
 #include "sim/cli/cli.h"
+#include "sim/core/metrics.h"
 #include "sim/cli/cli_args.h"
 #include "sim/cli/sweep_plan.h"
 #include "sim/run/experiment.h"
 
-/* Summary columns when no --metric is given: the first few of these that
- * some run produced. */
-static const char *const default_metrics[] = {
-    "requests.total", "requests.error", "latency.mean_ms",        "latency.p99_ms",
-    "db.calls",       "recovery_s",     "theory.sojourn_mean_ms", NULL};
 #define SWEEP_MAX_COLUMNS 6
 
 static void help(FILE *f)
@@ -82,7 +79,7 @@ static void mean_ci_str(const run_rows *const *rows, size_t n, const char *metri
     size_t used;
     for (size_t i = 0; i < n; i++)
         x[i] = rows_get_metric(rows[i], -1, metric);
-    expect_mean_ci(x, n, &m, NULL, &half, &used);
+    stats_mean_ci(x, n, &m, NULL, &half, &used);
     free(x);
     if (!used)
         snprintf(buf, cap, "-");
@@ -101,7 +98,10 @@ static void summary(const experiment *e, const exp_result *res, const char **met
         for (size_t i = 0; i < nm; i++)
             cols[nc++] = metrics[i];
     } else {
-        for (int k = 0; default_metrics[k] && nc < SWEEP_MAX_COLUMNS; k++) {
+        /* the metric table's HEAD metrics that some run produced */
+        const char *default_metrics[MET_N_METRICS];
+        size_t nd = metric_names_with(MF_HEAD, default_metrics, MET_N_METRICS);
+        for (size_t k = 0; k < nd && nc < SWEEP_MAX_COLUMNS; k++) {
             bool have = false;
             for (size_t i = 0; i < e->nruns && !have; i++)
                 have = !isnan(rows_get_metric(&res[i].rows, -1, default_metrics[k]));

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/stats.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_args.h"
 #include "sim/run/experiment.h"
@@ -96,7 +97,7 @@ static void score(const experiment *e, const exp_result *res, point *pts)
             double *x = cs_calloc(n + 1, sizeof *x);
             for (size_t i = 0; i < n; i++)
                 x[i] = expect_value(&e->objective, rows + i, 1, -1).mid;
-            expect_mean_ci(x, n, &p->obj, NULL, &p->half, NULL);
+            stats_mean_ci(x, n, &p->obj, NULL, &p->half, NULL);
             free(x);
         }
         p->feasible = n > 0;

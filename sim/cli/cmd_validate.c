@@ -52,7 +52,22 @@ static int validate_experiment(const char *file, const char *const *sets, int ns
         fprintf(stderr, "cachestorm validate: %s\n", err.msg);
         return err.code ? err.code : 2;
     }
+    /* every rule's metric names against the metric table, before anything
+     * runs (check and tune would otherwise find them only after the runs) */
     int status = 0;
+    for (size_t s = 0; s < ex.nsc && !status; s++)
+        for (size_t r = 0; r < ex.sc[s].nrules && !status; r++)
+            status = expect_check_names(&ex.sc[s].rules[r], NULL, 0, &err);
+    if (!status && ex.has_objective) {
+        status = expect_check_names(&ex.objective, NULL, 0, &err);
+        for (size_t k = 0; k < ex.nconstraints && !status; k++)
+            status = expect_check_names(&ex.constraints[k], NULL, 0, &err);
+    }
+    if (status) {
+        fprintf(stderr, "cachestorm validate: %s\n", err.msg);
+        exp_free(&ex);
+        return status;
+    }
     if (print) {
         for (size_t s = 0; s < ex.nsc && !status; s++) {
             config c;
@@ -121,7 +136,7 @@ int cmd_validate(int argc, char **argv)
         yt_node *tree = NULL;
         /* ("-", standard input, can be read once: always a config) */
         if (strcmp(files[i], "-") && config_tree_load(files[i], &tree, &err) == 0 &&
-            config_tree_is_experiment(tree)) {
+            (config_tree_is_experiment(tree) || yt_get(tree, "expect"))) {
             yt_free(tree);
             int rc = validate_experiment(files[i], sets, nsets, print);
             if (rc && !status)

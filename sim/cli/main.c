@@ -22,6 +22,8 @@ static const subcmd CMDS[] = {
     {"check", cmd_check, "run configs or experiments and judge their expect: rules"},
     {"compare", cmd_compare, "baseline vs candidate database: means, CIs, better/worse verdicts"},
     {"tune", cmd_tune, "search an experiment's sweep grid for the best objective"},
+    {"explain", cmd_explain, "the metric table: each metric's unit, which way is better, meaning"},
+    {"metrics", cmd_explain, "the same as explain"},
     {"merge", cmd_merge, "merge shard databases (GNU parallel, Slurm jobs) into one"},
     {"prune", cmd_prune, "remove abandoned and interrupted runs (and duplicates)"},
 };

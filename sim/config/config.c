@@ -225,7 +225,7 @@ static int enum_fail(cfg_ctx *cx, const yt_node *n, const char *path, const char
             strncat(list, ", ", sizeof list - strlen(list) - 1);
         strncat(list, names[cnt], sizeof list - strlen(list) - 1);
     }
-    const char *near = cfg_closest(n->value, names, cnt);
+    const char *near = cs_closest(n->value, names, cnt);
     if (near)
         return cfg_fail(cx, n->mark, path, "unknown %s '%.80s'; did you mean '%s'? (one of: %s)",
                         what, n->value, near, list);
@@ -293,7 +293,7 @@ static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist 
                 ki = (int)nkeys;
         if (ki < 0) {
             yt_node tmp = {.kind = YT_SCALAR, .mark = n->kmarks[i], .value = (char *)key};
-            const char *near = cfg_closest(key, kind->keys, nkeys);
+            const char *near = cs_closest(key, kind->keys, nkeys);
             if (near)
                 return cfg_fail(cx, tmp.mark, p2,
                                 "%s distribution has no parameter '%s'; did you mean "
@@ -654,7 +654,7 @@ static int unknown_key(cfg_ctx *cx, const cfg_section *s, const char *key, yt_ma
     for (size_t i = 0; i < s->nkeys && cnt < 127; i++)
         names[cnt++] = s->keys[i].name;
     names[cnt] = NULL;
-    const char *near = cfg_closest(key, names, cnt);
+    const char *near = cs_closest(key, names, cnt);
     if (near)
         return cfg_fail(cx, km, kp, "unknown key; did you mean '%s'?", near);
     char elsewhere[300];

@@ -23,6 +23,7 @@
 
 #include "sim/core/common.h"
 #include "sim/core/dist.h"
+#include "sim/core/fault_kinds.h"
 #include "sim/core/rows.h"
 #include "sim/config/yaml_tree.h"
 
@@ -86,23 +87,9 @@ typedef enum { CFG_WINDOW_COUNT, CFG_WINDOW_TIME } cfg_window_type;
 typedef enum { CFG_FALLBACK_DATABASE, CFG_FALLBACK_ERROR } cfg_fallback;
 typedef enum { CFG_RECEIVE_ASYNC, CFG_RECEIVE_SYNC_INLINE, CFG_RECEIVE_IGNORE } cfg_receive;
 typedef enum { CFG_CONN_SEPARATE, CFG_CONN_SHARED } cfg_bp_connection;
-typedef enum {
-    CFG_TARGET_REDIS,
-    CFG_TARGET_DATABASE,
-    CFG_TARGET_LINK,
-    CFG_TARGET_NODE,
-    CFG_TARGET_BACKPLANE
-} cfg_fault_target;
-typedef enum {
-    CFG_FAULT_DOWN,
-    CFG_FAULT_BLACKHOLE,
-    CFG_FAULT_SLOW,
-    CFG_FAULT_RESTART,
-    CFG_FAULT_FLUSH,
-    CFG_FAULT_PARTITION,
-    CFG_FAULT_PAUSE,
-    CFG_FAULT_CAPACITY
-} cfg_fault_kind;
+/* fault targets and kinds: the capability table (sim/core/fault_kinds.h) */
+typedef fault_target cfg_fault_target;
+typedef fault_kind cfg_fault_kind;
 typedef enum { CFG_DISC_FIFO, CFG_DISC_LIFO } cfg_discipline;
 typedef enum { CFG_FAILTIME_FIRST_FAILURE, CFG_FAILTIME_LAST_SUCCESS } cfg_failure_time_from;
 typedef enum { CFG_CLAMP_OUTAGE_START, CFG_CLAMP_INSERTION } cfg_outage_clamp;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim/config/config_schema.h"
+#include "sim/core/fault_kinds.h"
 
 /* ---- cross-key checks ------------------------------------------------- */
 
@@ -115,31 +116,31 @@ int cfg_check_all(cfg_ctx *cx, config *c)
         const cfg_fault *f = &c->faults.v[i];
         char p[64], q[64];
         cfg_pathf(p, sizeof p, "faults[%zu]", i);
-        static const unsigned allowed[] = {
-            /* bit per target: redis, database, link, node, backplane */
-            [CFG_FAULT_DOWN] = 31, [CFG_FAULT_BLACKHOLE] = 31,
-            [CFG_FAULT_SLOW] = 31, [CFG_FAULT_RESTART] = 1 | 2 | 8,
-            [CFG_FAULT_FLUSH] = 1, [CFG_FAULT_PARTITION] = 4 | 16,
-            [CFG_FAULT_PAUSE] = 8, [CFG_FAULT_CAPACITY] = 2 | 8};
-        if (!(allowed[f->kind] & (1u << f->target))) {
+        /* the capability table the fault model reads too (sim/core/fault_kinds.h) */
+        if (!fault_supported((fault_target)f->target, (fault_kind)f->kind)) {
+            char kinds[160];
+            fault_kinds_of((fault_target)f->target, kinds, sizeof kinds);
             cfg_pathf(q, sizeof q, "%s.kind", p);
-            return cfg_fail(cx, mark_of(cx, q), q, "%s does not apply to target %s",
-                            config_enum_name("faults.kind", (int)f->kind),
-                            config_enum_name("faults.target", (int)f->target));
+            return cfg_fail(cx, mark_of(cx, q), q, "%s does not apply to target %s (it takes: %s)",
+                            fault_kind_names[f->kind], fault_target_names[f->target], kinds);
         }
         if (f->at >= c->duration) {
             cfg_pathf(q, sizeof q, "%s.at", p);
             config_format_duration(f->at, a, sizeof a);
             return cfg_fail(cx, mark_of(cx, q), q, "%s is not before the end of the run", a);
         }
-        bool per_node = f->target == CFG_TARGET_LINK || f->target == CFG_TARGET_NODE ||
-                        f->target == CFG_TARGET_BACKPLANE;
-        if (!per_node && (f->node != -1 || f->nodes.n)) {
+        if (!fault_takes_nodes((fault_target)f->target, (fault_kind)f->kind) &&
+            (f->node != -1 || f->nodes.n)) {
             cfg_pathf(q, sizeof q, "%s.%s", p, f->nodes.n ? "nodes" : "node");
             return cfg_fail(cx, mark_of(cx, q), q,
-                            "target %s is shared by all nodes; node applies "
-                            "to link, node and backplane",
-                            config_enum_name("faults.target", (int)f->target));
+                            "%s %s is shared by all nodes; node applies to link, node and "
+                            "backplane faults and to a redis partition",
+                            fault_target_names[f->target], fault_kind_names[f->kind]);
+        }
+        if (f->nodes.n > FAULT_MAX_NODES) {
+            cfg_pathf(q, sizeof q, "%s.nodes", p);
+            return cfg_fail(cx, mark_of(cx, q), q, "%zu nodes; a fault lists at most %d",
+                            f->nodes.n, FAULT_MAX_NODES);
         }
         if (f->node != -1 && f->nodes.n) {
             cfg_pathf(q, sizeof q, "%s.nodes", p);

@@ -9,6 +9,7 @@
  * Resilience4j, Polly and the Redis clients (reference/resilience.md §1–§3).
  */
 #include "sim/config/config_schema.h"
+#include "sim/core/fault_kinds.h"
 
 #include <stddef.h>
 
@@ -62,9 +63,9 @@ static const char *const window_names[] = {"count", "time", NULL};
 static const char *const fallback_names[] = {"database", "error", NULL};
 static const char *const receive_names[] = {"async", "sync_inline", "ignore", NULL};
 static const char *const conn_names[] = {"separate", "shared", NULL};
-static const char *const target_names[] = {"redis", "database", "link", "node", "backplane", NULL};
-static const char *const fault_names[] = {"down",      "blackhole", "slow",     "restart", "flush",
-                                          "partition", "pause",     "capacity", NULL};
+/* fault targets and kinds: the capability table, sim/core/fault_kinds.h */
+#define target_names fault_target_names
+#define fault_names fault_kind_names
 static const char *const disc_names[] = {"fifo", "lifo", NULL};
 static const char *const failtime_names[] = {"first_failure", "last_success", NULL};
 static const char *const clamp_names[] = {"outage_start", "insertion", NULL};
@@ -555,7 +556,7 @@ static const cfg_key fault_keys[] = {
     {KEY(cfg_fault, node, "node", CK_INT), .def = "all", .min = 0, .max = 100000, .flags = CF_ALL,
      .help = "link/node targets: the node index (0-based), or all"},
     {KEY(cfg_fault, nodes, "nodes", CK_INTLIST), .def = "[]", .min = 0, .max = 100000,
-     .help = "partition: the node indexes cut off (instead of node)"},
+     .help = "link, node and backplane faults and a redis partition: the node indexes (instead of node)"},
     {KEY(cfg_fault, kind, "kind", CK_ENUM), .def = "down", .names = fault_names,
      .help = "down (refused: fast failure), blackhole (no answer: timeouts), slow (× factor), "
              "restart (down, then up empty), flush, partition, pause (GC-like stop), capacity"},

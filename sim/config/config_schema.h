@@ -91,17 +91,13 @@ extern const yt_mark cfg_default_mark;
 /* config_check.c: the rules across keys; also fills node_groups/node_total. */
 int cfg_check_all(cfg_ctx *cx, config *c);
 
-/* config_value.c */
+/* config_value.c (the did-you-mean is cs_closest, sim/core/common.h) */
 int cfg_parse_int(const char *s, int64_t *out, cs_err *err);
 int cfg_parse_double(const char *s, double *out, cs_err *err);
 int cfg_parse_bool(const char *s, bool *out, cs_err *err);
 void cfg_format_double(double v, char *buf, size_t cap);
 void cfg_format_rate(double v, char *buf, size_t cap);
 void cfg_format_size(int64_t v, char *buf, size_t cap);
-/* Optimal-string-alignment distance, and the closest of names[] when close
- * enough to be a likely typo (else NULL). */
-int cfg_edit_distance(const char *a, const char *b);
-const char *cfg_closest(const char *word, const char *const *names, size_t n);
 extern const char *const cfg_experiment_keys[]; /* NULL-terminated */
 
 #endif

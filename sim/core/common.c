@@ -87,3 +87,57 @@ void cs_format_duration(int64_t v, char *buf, size_t cap)
             return;
         }
 }
+
+/* Damerau-Levenshtein distance (adjacent transpositions count 1); 99 for
+ * words over 64 characters. */
+int cs_edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 64 || m > 64)
+        return 99;
+    int d[65][65];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            int c = a[i - 1] != b[j - 1];
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + c < v)
+                v = d[i - 1][j - 1] + c;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1; /* transposition */
+            d[i][j] = v;
+        }
+    return d[n][m];
+}
+
+const char *cs_closest(const char *word, const char *const *names, size_t n)
+{
+    size_t len = strlen(word);
+    int limit = 1 + (int)len / 5;
+    if (limit > 3)
+        limit = 3;
+    const char *best = NULL;
+    int bestd = limit + 1;
+    for (size_t i = 0; i < n && names[i]; i++) {
+        int d = cs_edit_distance(word, names[i]);
+        if (d < bestd) {
+            bestd = d;
+            best = names[i];
+        }
+    }
+    if (!best && len >= 2) { /* a unique prefix: "expo" → "exponential" */
+        for (size_t i = 0; i < n && names[i]; i++)
+            if (!strncmp(names[i], word, len)) {
+                if (best)
+                    return NULL;
+                best = names[i];
+            }
+    }
+    return best;
+}

@@ -51,4 +51,10 @@ void cs_format_duration(int64_t ns, char *buf, size_t cap);
 /* Grow a dynamic array (*items, *cap) to hold at least need elements of size sz. */
 void cs_grow(void **items, size_t *cap, size_t need, size_t sz);
 
+/* Edit distance of two words (Damerau-Levenshtein; 99 past 64 characters),
+ * and the nearest of n names to word for a "did you mean": within 1 + len/5
+ * edits (at most 3), else a unique prefix; NULL when none. */
+int cs_edit_distance(const char *a, const char *b);
+const char *cs_closest(const char *word, const char *const *names, size_t n);
+
 #endif

@@ -6,15 +6,16 @@
  * except for the quantile computation at each bucket close.
  */
 #include "sim/core/stats.h"
+#include "sim/core/metrics.h"
 
 #include <assert.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_METRICS 64 /* declared counters + gauges: asserted */
 #define NQ 3            /* per-bucket latency quantiles kept: p50, p90, p99 */
 static const double BUCKET_Q[NQ] = {0.5, 0.9, 0.99};
 
@@ -135,10 +136,37 @@ void batch_means_ci(const double *x, size_t n, size_t nb, double *mean, double *
     free(bm);
 }
 
+/* The one confidence interval of the project (expect, compare, tune, sweep,
+ * plots): mean, sample standard deviation and Student-t 95 % half-width of
+ * the non-NaN values; NaN where undefined (no values; sd and half: < 2). */
+void stats_mean_ci(const double *x, size_t n, double *mean, double *sd, double *half, size_t *used)
+{
+    size_t k = 0;
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i])) {
+            s += x[i];
+            k++;
+        }
+    double m = k ? s / (double)k : NAN, ss = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i]))
+            ss += (x[i] - m) * (x[i] - m);
+    double sdev = k > 1 ? sqrt(ss / (double)(k - 1)) : NAN;
+    if (mean)
+        *mean = m;
+    if (sd)
+        *sd = sdev;
+    if (half)
+        *half = k > 1 ? gsl_cdf_tdist_Pinv(0.975, (double)(k - 1)) * sdev / sqrt((double)k) : NAN;
+    if (used)
+        *used = k;
+}
+
 /* ---- counters, gauges, buckets ------------------------------------------- */
 
 typedef struct node_stats {
-    double total[MAX_METRICS];
+    double total[MET_N];
     hist whole; /* latency after warm-up */
     hist cur;   /* latency in the bucket in progress */
     double *bucket;   /* [nbuckets][MAX used metrics] */
@@ -155,9 +183,7 @@ struct stats {
      * (saves a 64-bit division per counter update; empty until first use) */
     sim_ns memo_lo, memo_hi;
     size_t memo_b;
-    int nmetrics;
-    char *names[MAX_METRICS];
-    bool is_gauge[MAX_METRICS];
+    bool declared[MET_N]; /* ids are sim/core/metrics.def's */
     node_stats *ns; /* nodes + 1; index nodes = whole run */
 };
 
@@ -194,41 +220,39 @@ void stats_free(stats *s)
         free(s->ns[i].bucket_q);
         free(s->ns[i].bucket_n);
     }
-    for (int i = 0; i < s->nmetrics; i++)
-        free(s->names[i]);
     free(s->ns);
     free(s);
 }
 
 int stats_find(const stats *s, const char *name)
 {
-    for (int i = 0; i < s->nmetrics; i++)
-        if (strcmp(s->names[i], name) == 0)
-            return i;
-    return -1;
+    int id = metric_stat_id(name, NULL);
+    return id >= 0 && s->declared[id] ? id : -1;
 }
 
+/* A model declares a counter or gauge by its name in sim/core/metrics.def;
+ * any other name, or a counter declared as a gauge, is a bug in the model
+ * (tests/test_metrics.c runs every config to catch it). */
 static int declare(stats *s, const char *name, bool gauge)
 {
-    int id = stats_find(s, name);
-    if (id >= 0) {
-        assert(s->is_gauge[id] == gauge);
-        return id;
-    }
-    assert(s->nmetrics < MAX_METRICS);
-    if (s->nmetrics >= MAX_METRICS)
+    bool is_gauge = false;
+    int id = metric_stat_id(name, &is_gauge);
+    if (id < 0 || is_gauge != gauge) {
+        fprintf(stderr, "cachestorm: internal error: %s \"%s\" is not in sim/core/metrics.def\n",
+                gauge ? "gauge" : "counter", name);
         abort();
-    id = s->nmetrics++;
-    s->names[id] = cs_strdup(name);
-    s->is_gauge[id] = gauge;
+    }
+    if (s->declared[id])
+        return id;
+    s->declared[id] = true;
     for (int i = 0; i <= s->nodes; i++) {
         node_stats *n = &s->ns[i];
         n->total[id] = gauge ? NAN : 0;
-        /* buckets are laid out [bucket][MAX_METRICS]: allocate on first declare */
+        /* buckets are laid out [bucket][MET_N]: allocate on first declare */
         if (!n->bucket)
-            n->bucket = cs_malloc(s->nbuckets * MAX_METRICS * sizeof(double));
+            n->bucket = cs_malloc(s->nbuckets * MET_N * sizeof(double));
         for (size_t b = 0; b < s->nbuckets; b++)
-            n->bucket[b * MAX_METRICS + id] = gauge ? NAN : 0;
+            n->bucket[b * MET_N + id] = gauge ? NAN : 0;
     }
     return id;
 }
@@ -275,14 +299,15 @@ static void close_until(stats *s, size_t b)
 
 static inline void add_one(node_stats *n, int id, double v, size_t b, bool summary)
 {
-    n->bucket[b * MAX_METRICS + id] += v;
+    n->bucket[b * MET_N + id] += v;
     if (summary)
         n->total[id] += v;
 }
 
 void stats_add(stats *s, int node, int id, double v)
 {
-    assert(node >= -1 && node < s->nodes && id >= 0 && id < s->nmetrics && !s->is_gauge[id]);
+    assert(node >= -1 && node < s->nodes && id >= 0 && id < MET_N && s->declared[id] &&
+           metric_table[id].kind == MK_COUNTER);
     sim_ns now = eng_now(s->e);
     size_t b = bucket_of(s, now);
     bool summary = now >= s->warmup;
@@ -293,7 +318,7 @@ void stats_add(stats *s, int node, int id, double v)
 
 static inline void gauge_one(node_stats *n, int id, double v, size_t b, bool summary)
 {
-    double *x = &n->bucket[b * MAX_METRICS + id];
+    double *x = &n->bucket[b * MET_N + id];
     if (isnan(*x) || v > *x)
         *x = v;
     if (summary && (isnan(n->total[id]) || v > n->total[id]))
@@ -302,7 +327,8 @@ static inline void gauge_one(node_stats *n, int id, double v, size_t b, bool sum
 
 void stats_gauge_set(stats *s, int node, int id, double v)
 {
-    assert(node >= -1 && node < s->nodes && id >= 0 && id < s->nmetrics && s->is_gauge[id]);
+    assert(node >= -1 && node < s->nodes && id >= 0 && id < MET_N && s->declared[id] &&
+           metric_table[id].kind != MK_COUNTER);
     sim_ns now = eng_now(s->e);
     size_t b = bucket_of(s, now);
     bool summary = now >= s->warmup;
@@ -341,14 +367,14 @@ static const node_stats *node_of(const stats *s, int node)
 
 double stats_total(const stats *s, int node, int id)
 {
-    assert(id >= 0 && id < s->nmetrics);
+    assert(id >= 0 && id < MET_N && s->declared[id]);
     return node_of(s, node)->total[id];
 }
 
 double stats_bucket(const stats *s, int node, int id, size_t b)
 {
-    assert(id >= 0 && id < s->nmetrics && b < s->nbuckets);
-    return node_of(s, node)->bucket[b * MAX_METRICS + id];
+    assert(id >= 0 && id < MET_N && s->declared[id] && b < s->nbuckets);
+    return node_of(s, node)->bucket[b * MET_N + id];
 }
 
 const hist *stats_hist(const stats *s, int node) { return &node_of(s, node)->whole; }

@@ -7,8 +7,10 @@
  *
  * Recording to node i also records to the whole run; recording to node -1
  * records to the whole run only (shared resources: Redis, the database).
- * Counters and gauges are declared by name at setup (stats_counter /
- * stats_gauge return a small id); recording is then an array add.
+ * Counters and gauges are declared by their name in the metric table
+ * (sim/core/metrics.def; any other name is a bug and stops the process) at
+ * setup: stats_counter / stats_gauge return the table's id, and recording is
+ * then an array add.
  */
 #ifndef CS_STATS_H
 #define CS_STATS_H
@@ -40,6 +42,12 @@ void hist_bucket_range(size_t idx, sim_ns *lo, sim_ns *hi);
 /* Mean and 95 % confidence half-width by the method of batch means
  * (Student t over nb batches of consecutive observations). */
 void batch_means_ci(const double *x, size_t n, size_t nb, double *mean, double *half);
+
+/* Mean, sample sd and 95 % Student-t half-width of the non-NaN values of x
+ * (NaN where undefined); *used = how many values counted.  Any out-pointer
+ * may be NULL.  The project's one CI: expect, compare, tune, sweep, plots. */
+void stats_mean_ci(const double *x, size_t n, double *mean, double *sd, double *half,
+                   size_t *used);
 
 typedef struct stats stats;
 

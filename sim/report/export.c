@@ -9,7 +9,9 @@
  * transition of that node's breaker to another state (forced_open counts as
  * open, half_open as not open).  A window still open at the end runs to the end of the run.
  */
+#include "sim/core/stats.h"
 #include "sim/report/export.h"
+#include "sim/core/metrics.h"
 #include "sim/store/store.h"
 
 #include <assert.h>
@@ -21,10 +23,13 @@
 
 #include "sim/store/store_schema.h"
 
-const char *const ex_timeline_series[EX_TL_N] = {
-    "rps",         "errors", "latency.p50_ms", "latency.p99_ms", "l1.hit_ratio",
-    "stale_ratio", "db.rps", "redis.backlog",  "pool.queue",
+/* The timeline's panels draw these series of the metric table. */
+const int ex_timeline_ids[EX_TL_N] = {
+    SER_S_RPS,          SER_S_ERRORS, SER_S_LATENCY_P50_MS, SER_S_LATENCY_P99_MS, SER_S_L1_HIT_RATIO,
+    SER_S_STALE_RATIO, SER_S_DB_RPS, SER_S_REDIS_BACKLOG,  SER_S_POOL_QUEUE,
 };
+
+const char *ex_tl_name(int c) { return series_table[ex_timeline_ids[c]].name; }
 
 /* How a whole-run series is rebuilt from per-node rows when the store has
  * only those: rates and queues add up, latencies take the worst node, ratios
@@ -383,7 +388,7 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
                 goto done;
             }
             sqlite3_bind_int64(s, 1, run->id);
-            sqlite3_bind_text(s, 2, ex_timeline_series[col], -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 2, ex_tl_name(col), -1, SQLITE_STATIC);
             if (pass == 0)
                 bind_node(s, 3, node);
             int step;
@@ -428,7 +433,7 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
             (long long)run->id, run->name, node < 0 ? "whole run" : "one node", out->bucket_s);
     fputs("# t_s", f);
     for (int c = 0; c < EX_TL_N; c++)
-        fprintf(f, " %s%s", ex_timeline_series[c], c == EX_TL_ERRORS ? "_per_s" : "");
+        fprintf(f, " %s%s", ex_tl_name(c), c == EX_TL_ERRORS ? "_per_s" : "");
     fputc('\n', f);
     for (size_t i = 0; i < n_pts;) {
         double row[EX_TL_N];
@@ -526,8 +531,10 @@ done:
 int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const char *const *labels,
                  const char *datafile, size_t *curves, cs_err *err)
 {
-    static const char *const names[] = {"latency.p50_ms", "latency.p90_ms", "latency.p99_ms",
-                                        "latency.p999_ms", "latency.max_ms"};
+    const char *const names[] = {
+        metric_table[MET_LATENCY_P50_MS].name,  metric_table[MET_LATENCY_P90_MS].name,
+        metric_table[MET_LATENCY_P99_MS].name,  metric_table[MET_LATENCY_P999_MS].name,
+        metric_table[MET_LATENCY_MAX_MS].name};
     static const double q[] = {0.5, 0.9, 0.99, 0.999, 1.0};
     *curves = 0;
     FILE *f = open_out(datafile, err);
@@ -604,32 +611,14 @@ int ex_nodes_write(ex_store *st, const ex_run *run, const char *datafile, size_t
 
 /* ---- statistics and grouping -------------------------------------------------- */
 
-/* Two-sided 95 % Student t quantiles, df 1..30; beyond, the normal 1.96. */
-static double t975(size_t df)
-{
-    static const double t[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
-                               2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
-                               2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-                               2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
-    assert(df >= 1);
-    return df <= 30 ? t[df - 1] : 1.96;
-}
-
 ex_stat ex_stat_of(const double *v, size_t n)
 {
     ex_stat r = {NAN, 0, n};
     if (n == 0)
         return r;
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += v[i];
-    r.mean = sum / (double)n;
-    if (n < 2)
-        return r;
-    double ss = 0;
-    for (size_t i = 0; i < n; i++)
-        ss += (v[i] - r.mean) * (v[i] - r.mean);
-    r.half = t975(n - 1) * sqrt(ss / (double)(n - 1)) / sqrt((double)n);
+    double half;
+    stats_mean_ci(v, n, &r.mean, NULL, &half, NULL);
+    r.half = n < 2 ? 0 : half;
     return r;
 }
 
@@ -979,34 +968,11 @@ int ex_compare_write(ex_store *st, const ex_run *const *runs, size_t n, const ch
     return close_out(f, datafile, err);
 }
 
-const char *ex_metric_label(const char *name)
+const char *ex_metric_label(const char *name, char *buf, size_t size)
 {
-    static const char *const labels[][2] = {
-        {"requests.total", "requests (count)"},
-        {"requests.ok", "ok requests (count)"},
-        {"requests.error", "failed requests (count)"},
-        {"requests.timeout", "timed-out requests (count)"},
-        {"requests.stale", "stale answers (count)"},
-        {"latency.mean_ms", "mean latency (ms)"},
-        {"latency.p50_ms", "p50 latency (ms)"},
-        {"latency.p90_ms", "p90 latency (ms)"},
-        {"latency.p99_ms", "p99 latency (ms)"},
-        {"latency.p999_ms", "p99.9 latency (ms)"},
-        {"latency.max_ms", "max latency (ms)"},
-        {"factory.calls", "factory calls (count)"},
-        {"db.calls", "database calls (count)"},
-        {"db.peak_concurrency", "peak database concurrency (calls)"},
-        {"redis.peak_backlog", "peak Redis backlog (commands)"},
-        {"redis.reconnects", "Redis reconnects (count)"},
-        {"breaker.trips", "breaker trips (count)"},
-        {"breaker.open_s", "breaker open time (s)"},
-        {"breaker.rejected", "calls rejected by breaker (count)"},
-        {"pool.peak_queue", "peak pool queue (requests)"},
-        {"pool.starved_s", "pool starvation (s)"},
-        {"recovery_s", "recovery time (s)"},
-    };
-    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
-        if (strcmp(labels[i][0], name) == 0)
-            return labels[i][1];
-    return name;
+    const metric_info *m = metric_lookup(name);
+    if (!m)
+        return name;
+    snprintf(buf, size, "%s (%s)", name, metric_unit_name(m->unit));
+    return buf;
 }

@@ -65,7 +65,9 @@ enum {
     EX_TL_POOLQ,
     EX_TL_N
 };
-extern const char *const ex_timeline_series[EX_TL_N];
+/* The metric table's series id of each column, and its name. */
+extern const int ex_timeline_ids[EX_TL_N];
+const char *ex_tl_name(int c);
 
 typedef struct ex_timeline {
     size_t rows;          /* buckets written */
@@ -145,9 +147,9 @@ int ex_compare_write(ex_store *st, const ex_run *const *runs, size_t n, const ch
                      size_t n_metrics, const char *datafile, size_t *n_groups, bool *present,
                      cs_err *err);
 
-/* A human axis label with units for a metric name ("latency.p99_ms" ->
- * "p99 latency (ms)"); returns name itself when unknown. */
-const char *ex_metric_label(const char *name);
+/* An axis label with the unit of a metric of the table ("latency.p99_ms" ->
+ * "latency.p99_ms (ms)"), written to buf; returns name itself when unknown. */
+const char *ex_metric_label(const char *name, char *buf, size_t size);
 
 /* Parse a parameter value as a number: plain numbers, durations with a unit
  * (ns, us, ms, s, m, h -> seconds) and rates ("/s").  false when it is not. */

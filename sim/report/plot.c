@@ -1,4 +1,4 @@
-/* plot.c — `cachestorm plot DB [RUN...] [--kind K] ...` (issue 6).
+/* plot.c — `cachestorm plot DB [RUN...] [--kind K] ...`.
  *
  * For each picture: export what it needs from the store (sim/export.c) into
  * data files, run `gnuplot -e "var='value'; ..." plots/KIND.gp`, check that a
@@ -322,7 +322,7 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
     for (int c = 0; c < EX_TL_N; c++) {
         gp_num(&v, var[c], tl.has[c]);
         if (!tl.has[c])
-            sb_printf(&missing, "%s%s", missing.n ? ", " : "", ex_timeline_series[c]);
+            sb_printf(&missing, "%s%s", missing.n ? ", " : "", ex_tl_name(c));
     }
     gp_str(&v, "datafile", data);
     gp_str(&v, "faultfile", faults);
@@ -447,6 +447,7 @@ done:
 static int draw_sweep(session *s, const ex_run *const *runs, size_t n, const char *base,
                       const char *group, cs_err *err)
 {
+    char lbuf[160]; /* a metric's axis label */
     const char *const *metrics = s->o->n_metrics ? s->o->metrics : default_metrics;
     size_t n_metrics = s->o->n_metrics ? s->o->n_metrics : 1;
     char *data = work_file(s, base, "-sweep.dat");
@@ -498,7 +499,7 @@ static int draw_sweep(session *s, const ex_run *const *runs, size_t n, const cha
         for (size_t m = 0; m < n_metrics; m++) {
             char name[32];
             snprintf(name, sizeof name, "ylabel_%zu", m);
-            gp_str(&v, name, ex_metric_label(metrics[m]));
+            gp_str(&v, name, ex_metric_label(metrics[m], lbuf, sizeof lbuf));
         }
         snprintf(title, sizeof title, "Sweep: %s over %s  (%s)", metrics[0], px, group);
         snprintf(caption, sizeof caption, "%s over %s (%s)", metrics[0], px, group);
@@ -511,7 +512,7 @@ static int draw_sweep(session *s, const ex_run *const *runs, size_t n, const cha
         gp_num(&v, "mode", 2);
         gp_str(&v, "xlabel", px);
         gp_str(&v, "ylabel", py);
-        gp_str(&v, "zlabel", ex_metric_label(metrics[0]));
+        gp_str(&v, "zlabel", ex_metric_label(metrics[0], lbuf, sizeof lbuf));
         /* variant names in the export's order: first appearance */
         for (size_t i = 0, k = 0; i < n; i++) {
             const char *vi = runs[i]->variant ? runs[i]->variant : "";
@@ -542,6 +543,7 @@ done:
 static int draw_compare(session *s, const ex_run *const *runs, size_t n, const char *base,
                         const char *group, cs_err *err)
 {
+    char lbuf[160]; /* a metric's axis label */
     const char *const *metrics = s->o->n_metrics ? s->o->metrics : default_metrics;
     size_t n_metrics = s->o->n_metrics ? s->o->n_metrics : N_DEFAULT_METRICS;
     char *data = work_file(s, base, "-compare.dat");
@@ -571,7 +573,7 @@ static int draw_compare(session *s, const ex_run *const *runs, size_t n, const c
             sb_printf(&show, "%s%zu", show.n ? " " : "", m);
             char name[32];
             snprintf(name, sizeof name, "ylabel_%zu", m);
-            gp_str(&v, name, ex_metric_label(metrics[m]));
+            gp_str(&v, name, ex_metric_label(metrics[m], lbuf, sizeof lbuf));
             snprintf(name, sizeof name, "mname_%zu", m);
             gp_str(&v, name, metrics[m]);
         } else if (s->o->n_metrics) {

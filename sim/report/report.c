@@ -1,4 +1,4 @@
-/* report.c — `cachestorm report DB [--out report.html]` (issue 6).
+/* report.c — `cachestorm report DB [--out report.html]`.
  *
  * One self-contained HTML page a colleague can open offline: the runs table,
  * key metrics per run, the plots (drawn by plot_draw as SVG and inlined, so
@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/core/metrics.h"
 #include "sim/report/export.h"
 #include "sim/report/plot.h"
 
@@ -75,12 +76,7 @@ static const char css[] =
     "details{margin:.4em 0}summary{cursor:pointer}code{background:#f3f5f7;padding:0 3px}"
     "nav a{margin-right:1em}";
 
-static const char *const key_metrics[] = {
-    "requests.total", "requests.error", "requests.timeout", "requests.stale",
-    "latency.p50_ms", "latency.p99_ms", "latency.max_ms",   "l1.hit",
-    "db.calls",       "breaker.trips",  "breaker.open_s",   "recovery_s",
-};
-#define N_KEY (sizeof key_metrics / sizeof *key_metrics)
+
 
 static void runs_table(FILE *f, ex_store *st)
 {
@@ -123,7 +119,9 @@ static void runs_table(FILE *f, ex_store *st)
 
 static void metrics_table(FILE *f, ex_store *st)
 {
-    bool any[N_KEY] = {0};
+    const char *key_metrics[MET_N_METRICS]; /* the metric table's KEY metrics */
+    const size_t N_KEY = metric_names_with(MF_KEY, key_metrics, MET_N_METRICS);
+    bool any[MET_N_METRICS] = {0};
     double *v = cs_calloc(st->n_runs * N_KEY + 1, sizeof *v);
     for (size_t r = 0; r < st->n_runs; r++)
         for (size_t m = 0; m < N_KEY; m++) {

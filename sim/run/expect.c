@@ -5,6 +5,8 @@
  * and the judge that picks the run/node worth showing.
  * Leaves out: variables, user functions, string metrics.  Rules are short
  * (at most EX_MAX_TOKENS tokens, asserted by the parser as an error). */
+#include "sim/core/metrics.h"
+#include "sim/core/stats.h"
 #include "sim/run/expect.h"
 
 #include <assert.h>
@@ -22,37 +24,9 @@ enum { EX_CMP_NONE, EX_CMP_LT, EX_CMP_LE, EX_CMP_GT, EX_CMP_GE, EX_CMP_EQ, EX_CM
 
 /* ---- known metric names ------------------------------------------------- */
 
-/* INTERFACES.md "Metric names", then what the models add (the world's extra
- * counters, the validation queue's theory values).  A rule may also name a
- * metric outside this list when a run produced it. */
-static const char *const known_metrics[] = {
-    "requests.total", "requests.ok", "requests.error", "requests.timeout", "requests.stale",
-    "latency.mean_ms", "latency.p50_ms", "latency.p90_ms", "latency.p99_ms", "latency.p999_ms",
-    "latency.max_ms", "l1.hit", "l1.miss", "l2.hit", "l2.miss", "l2.error", "l2.timeout",
-    "factory.calls", "db.calls", "db.peak_concurrency", "lock.memory.waits",
-    "lock.distributed.acquired", "lock.distributed.timeout", "redis.commands", "redis.peak_backlog",
-    "redis.peak_inflight", "redis.reconnects", "breaker.trips", "breaker.open_s",
-    "breaker.rejected", "backplane.published", "backplane.received", "backplane.l2_reads",
-    "pool.peak_queue", "pool.peak_workers", "pool.starved_s", "recovery_s",
-    /* models' extras */
-    "l1.hit_ratio", "factory.errors", "db.errors", "auto_recovery.items", "eager.refreshes",
-    "failsafe.activations", "sim.flows_peak", "queue.peak_length", "queue.wait_mean_ms",
-    "theory.sojourn_mean_ms", "theory.utilization",
-    /* seed stories 3 and 4 (models/topology.c "story outputs") */
-    "requests.success_ratio", "requests.error_ratio", "cache.hit_ratio", "cache.hit_ratio_before",
-    "fallback.calls", "fallback.ratio", "l2.calls", "l2.failures", "l2.success_ratio",
-    "l2.fail_latency.min_ms", "l2.fail_latency.max_ms", "l1.outage_old_hit_s",
-    "breaker.first_open_s", "breaker.open_lookups", "breaker.open_hits", "hit_recovery_s",
-    "redis.reconnected_after_s", "db.rps_before", "db.peak_rps_fault", "db.peak_rps_after",
-    "db.extra_calls_after", NULL};
-
-bool expect_known_metric(const char *name)
-{
-    for (int i = 0; known_metrics[i]; i++)
-        if (!strcmp(known_metrics[i], name))
-            return true;
-    return false;
-}
+/* The metric table (sim/core/metrics.def).  A rule may also name a metric
+ * outside it when a run produced it. */
+bool expect_known_metric(const char *name) { return metric_lookup(name) != NULL; }
 
 /* ---- tokens ------------------------------------------------------------- */
 
@@ -414,8 +388,14 @@ static expect_expr *parse_sum(parser *p)
 
 /* ---- units ---------------------------------------------------------------- */
 
-static int metric_unit(const char *name)
+/* The unit a duration literal converts to when it meets this metric: the
+ * metric table's (sim/core/metrics.def); for a name outside it (a metric a
+ * run produced that the table does not list), its _ms / _s suffix. */
+static int rule_unit_of(const char *name)
 {
+    const metric_info *m = metric_lookup(name);
+    if (m)
+        return m->unit == MU_MS ? U_MS : m->unit == MU_S ? U_S : U_NONE;
     size_t n = strlen(name);
     if (n > 3 && !strcmp(name + n - 3, "_ms"))
         return U_MS;
@@ -471,7 +451,7 @@ static int unit_pass(parser *p, expect_expr *e)
     case N_NUM:
         break;
     case N_METRIC:
-        e->unit = metric_unit(e->name);
+        e->unit = rule_unit_of(e->name);
         break;
     case N_NEG:
     case N_FUNC:
@@ -622,28 +602,6 @@ void expect_rule_free(expect_rule *r)
 
 /* ---- names ------------------------------------------------------------------ */
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 99;
-    size_t d[65][65];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < c)
-                c = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < c)
-                c = d[i][j - 1] + 1;
-            d[i][j] = c;
-        }
-    return d[la][lb];
-}
-
 /* Did some run record a metric of this name (any node)? */
 static bool produced(const char *name, const run_rows *const *runs, size_t nruns)
 {
@@ -660,19 +618,12 @@ static int check_names(const expect_rule *r, const expect_expr *e, const run_row
     if (!e)
         return 0;
     if (e->k == N_METRIC && !expect_known_metric(e->name) && !produced(e->name, runs, nruns)) {
-        const char *best = NULL;
-        size_t bd = 4;
-        for (int i = 0; known_metrics[i]; i++) {
-            size_t d = edit_distance(e->name, known_metrics[i]);
-            if (d < bd || (!best && strstr(known_metrics[i], e->name))) {
-                bd = d;
-                best = known_metrics[i];
-            }
-        }
-        for (size_t k = 0; k < nruns; k++)
+        const char *best = metric_closest(e->name);
+        int bd = best ? cs_edit_distance(e->name, best) : 99;
+        for (size_t k = 0; k < nruns; k++) /* or a name a run produced */
             for (size_t i = 0; i < runs[k]->metrics.n; i++) {
-                size_t d = edit_distance(e->name, runs[k]->metrics.v[i].name);
-                if (d < bd) {
+                int d = cs_edit_distance(e->name, runs[k]->metrics.v[i].name);
+                if (d < bd && d <= 3) {
                     bd = d;
                     best = runs[k]->metrics.v[i].name;
                 }
@@ -694,29 +645,6 @@ int expect_check_names(const expect_rule *r, const run_rows *const *runs, size_t
 
 /* ---- statistics ----------------------------------------------------------- */
 
-void expect_mean_ci(const double *x, size_t n, double *mean, double *sd, double *half, size_t *used)
-{
-    size_t k = 0;
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isnan(x[i])) {
-            s += x[i];
-            k++;
-        }
-    double m = k ? s / (double)k : NAN, ss = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isnan(x[i]))
-            ss += (x[i] - m) * (x[i] - m);
-    double sdev = k > 1 ? sqrt(ss / (double)(k - 1)) : NAN;
-    if (mean)
-        *mean = m;
-    if (sd)
-        *sd = sdev;
-    if (half)
-        *half = k > 1 ? gsl_cdf_tdist_Pinv(0.975, (double)(k - 1)) * sdev / sqrt((double)k) : NAN;
-    if (used)
-        *used = k;
-}
 
 /* ---- evaluation ------------------------------------------------------------- */
 
@@ -758,7 +686,7 @@ static expect_val aggregate(const expect_expr *e, ectx c)
     expect_val v = num(NAN);
     if (!any_nan) {
         double m, sd, half;
-        expect_mean_ci(x, c.n, &m, &sd, &half, NULL);
+        stats_mean_ci(x, c.n, &m, &sd, &half, NULL);
         switch (e->fn) {
         case F_MEAN:
             v = num(m);

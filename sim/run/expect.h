@@ -93,10 +93,6 @@ expect_val expect_value(const expect_rule *r, const run_rows *const *runs, size_
 /* Format a value: "12.5", "null", or "10.02 [9.98, 10.06]". */
 void expect_val_str(expect_val v, char *buf, size_t cap);
 
-/* Statistics over replications shared with compare and tune: mean, sample
- * standard deviation and the 95 % Student-t half-width (NAN when n < 2).
- * NaN values are skipped; *used receives how many were used (may be NULL). */
-void expect_mean_ci(const double *x, size_t n, double *mean, double *sd, double *half,
-                    size_t *used);
+
 
 #endif

@@ -255,6 +255,13 @@ static int load_tree(yt_node *t, const char *path, const char *const *sets, int 
     for (int j = 0; exp_keys[j]; j++)
         e->is_experiment |= yt_get(t, exp_keys[j]) != NULL;
 
+    /* --set replications=N / seeds=[...] are the experiment's own keys: they
+     * change the file's before it is read (honoured, never ignored) */
+    for (int k = 0; k < nsets && !rc; k++)
+        if (!strncmp(sets[k], "replications=", 13) || !strncmp(sets[k], "seeds=", 6))
+            rc = config_tree_set(t, sets[k], err);
+    if (rc)
+        return rc;
     /* replications / seeds */
     const yt_node *rep = yt_get(t, "replications"), *seeds = yt_get(t, "seeds");
     int64_t nrep = 1;

@@ -66,11 +66,6 @@ void store_set_fault_hook(store *s, store_fault_hook hook, void *arg);
 const char *store_path(const store *s);
 sqlite3 *store_db(store *s);
 
-/* Presentation order of metric names, shared by show, compare and report:
- * INTERFACES.md order (requests.*, latency.*, l1.*, l2.*, factory.*, db.*,
- * lock.*, redis.*, breaker.*, backplane.*, pool.*, recovery_s), known names
- * in their table order, then everything else alphabetically.  strcmp-like. */
-int store_metric_cmp(const char *a, const char *b);
 
 /* ---- run identity, liveness, prune (store_runs.c) ------------------------
  *
