@@ -8,8 +8,8 @@
  * binary as users see it. */
 #include <criterion/criterion.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,8 +294,8 @@ Test(identity, prune_removes_abandoned_and_interrupted_runs_and_duplicates_with_
     o.duplicates = true;
     cr_assert_eq(store_prune(s, &o, &gone, &live, &err), CS_OK);
     cr_expect_eq(gone.duplicates, 1);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM runs WHERE id IN (%lld, %lld)",
-             (long long)keep, (long long)other);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM runs WHERE id IN (%lld, %lld)", (long long)keep,
+             (long long)other);
     cr_expect_eq(qcount(db, sql), 2, "the newest of a duplicate pair stays");
     cr_expect_eq(qcount(db, "SELECT count(*) FROM metrics WHERE run_id NOT IN (SELECT id FROM "
                             "runs)"),
@@ -308,35 +308,34 @@ Test(identity, prune_removes_abandoned_and_interrupted_runs_and_duplicates_with_
 
 /* The version-1 schema as the first release wrote it. */
 #define V1_SCHEMA                                                                                  \
-    "CREATE TABLE runs(id INTEGER PRIMARY KEY, experiment TEXT, variant TEXT, name TEXT NOT "     \
-    "NULL, config_text TEXT, config_hash TEXT, seed INTEGER, version TEXT, started_at TEXT, "     \
-    "finished_at TEXT, status TEXT NOT NULL CHECK(status IN ('running','done','failed')), "      \
-    "sim_ns INTEGER, events INTEGER, wall_s REAL);"                                               \
-    "CREATE TABLE params(run_id INTEGER NOT NULL REFERENCES runs(id), path TEXT NOT NULL, value " \
+    "CREATE TABLE runs(id INTEGER PRIMARY KEY, experiment TEXT, variant TEXT, name TEXT NOT "      \
+    "NULL, config_text TEXT, config_hash TEXT, seed INTEGER, version TEXT, started_at TEXT, "      \
+    "finished_at TEXT, status TEXT NOT NULL CHECK(status IN ('running','done','failed')), "        \
+    "sim_ns INTEGER, events INTEGER, wall_s REAL);"                                                \
+    "CREATE TABLE params(run_id INTEGER NOT NULL REFERENCES runs(id), path TEXT NOT NULL, value "  \
     "TEXT);"                                                                                       \
-    "CREATE TABLE metrics(run_id INTEGER NOT NULL REFERENCES runs(id), node INTEGER, name TEXT "  \
+    "CREATE TABLE metrics(run_id INTEGER NOT NULL REFERENCES runs(id), node INTEGER, name TEXT "   \
     "NOT NULL, value REAL);"                                                                       \
     "CREATE TABLE series(run_id INTEGER NOT NULL REFERENCES runs(id), node INTEGER, t_s REAL NOT " \
-    "NULL, name TEXT NOT NULL, value REAL);"                                                      \
-    "CREATE TABLE transitions(run_id INTEGER NOT NULL REFERENCES runs(id), t_ns INTEGER NOT "     \
-    "NULL, node INTEGER, component TEXT NOT NULL, from_state TEXT, to_state TEXT, reason TEXT);"  \
+    "NULL, name TEXT NOT NULL, value REAL);"                                                       \
+    "CREATE TABLE transitions(run_id INTEGER NOT NULL REFERENCES runs(id), t_ns INTEGER NOT "      \
+    "NULL, node INTEGER, component TEXT NOT NULL, from_state TEXT, to_state TEXT, reason TEXT);"   \
     "CREATE TABLE trace(run_id INTEGER NOT NULL REFERENCES runs(id), t_ns INTEGER NOT NULL, node " \
-    "INTEGER, request INTEGER, step TEXT, detail TEXT);"                                          \
+    "INTEGER, request INTEGER, step TEXT, detail TEXT);"                                           \
     "PRAGMA user_version = 1;"
 
 Test(identity, a_version_1_database_is_read_as_it_is_and_migrated_when_written)
 {
     const char *db = tpath("v1.db");
-    exec_sql(db, V1_SCHEMA
-             "INSERT INTO runs VALUES(5, 'e', NULL, 'n', 'schema: 1', 'hh', 3, 'old', "
-             "'2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'done', 1, 2, 0.5);"
-             "INSERT INTO runs(id, name, status, started_at) VALUES(6, 'n', 'running', "
-             "'2026-01-01T00:00:00Z');"
-             "INSERT INTO metrics VALUES(5, NULL, 'requests.total', 42);");
+    exec_sql(db,
+             V1_SCHEMA "INSERT INTO runs VALUES(5, 'e', NULL, 'n', 'schema: 1', 'hh', 3, 'old', "
+                       "'2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'done', 1, 2, 0.5);"
+                       "INSERT INTO runs(id, name, status, started_at) VALUES(6, 'n', 'running', "
+                       "'2026-01-01T00:00:00Z');"
+                       "INSERT INTO metrics VALUES(5, NULL, 'requests.total', 42);");
     store *s = NULL;
     cs_err err = {0};
-    cr_assert_eq(store_open_readonly(db, &s, &err), CS_OK, "a reader takes version 1: %s",
-                 err.msg);
+    cr_assert_eq(store_open_readonly(db, &s, &err), CS_OK, "a reader takes version 1: %s", err.msg);
     store_run *v;
     size_t n;
     cr_assert_eq(store_unique_runs(s, NULL, &v, &n, NULL, &err), CS_OK, "%s", err.msg);
@@ -431,22 +430,22 @@ Test(resume, sweep_check_and_run_skip_runs_already_done_and_say_so)
 {
     char out[8192];
     const char *db = tpath("r.db");
-    cr_assert_eq(sh(out, sizeof out, BIN " sweep " TINY " --set duration=20s --db %s -j 2 --quiet",
-                    db),
-                 0, "%s", out);
+    cr_assert_eq(
+        sh(out, sizeof out, BIN " sweep " TINY " --set duration=20s --db %s -j 2 --quiet", db), 0,
+        "%s", out);
     cr_expect_eq(qcount(db, "SELECT count(*) FROM runs WHERE status = 'done'"), 40);
-    cr_assert_eq(sh(out, sizeof out, BIN " sweep " TINY " --set duration=20s --db %s -j 2 --quiet",
-                    db),
-                 0, "%s", out);
+    cr_assert_eq(
+        sh(out, sizeof out, BIN " sweep " TINY " --set duration=20s --db %s -j 2 --quiet", db), 0,
+        "%s", out);
     cr_expect(strstr(out, "40 of 40 runs already done"), "%s", out);
     cr_expect_eq(qcount(db, "SELECT count(*) FROM runs"), 40, "nothing ran again");
     /* another --set is another config: those runs are new */
     cr_assert_eq(sh(out, sizeof out, BIN " check " TINY " --set duration=20s --db %s -j 2", db), 0,
                  "%s", out);
     cr_expect(strstr(out, "40 of 40 runs already done"), "check skips too: %s", out);
-    cr_assert_eq(sh(out, sizeof out, BIN " sweep " TINY " --set duration=21s --db %s -j 2 --quiet",
-                    db),
-                 0, "%s", out);
+    cr_assert_eq(
+        sh(out, sizeof out, BIN " sweep " TINY " --set duration=21s --db %s -j 2 --quiet", db), 0,
+        "%s", out);
     cr_expect_eq(qcount(db, "SELECT count(*) FROM runs"), 80);
     /* --rerun forces; the rerun then stands for each (scenario, seed) */
     cr_assert_eq(sh(out, sizeof out,
@@ -458,18 +457,23 @@ Test(resume, sweep_check_and_run_skip_runs_already_done_and_say_so)
     cr_expect_eq(qcount(db, "SELECT count(*) FROM runs"), 80);
     /* run --skip-done */
     const char *one = tpath("one.db");
-    cr_assert_eq(sh(out, sizeof out, BIN " run configs/mm1.yaml --set duration=5s --set warmup=0s --db %s --quiet",
+    cr_assert_eq(sh(out, sizeof out,
+                    BIN " run configs/mm1.yaml --set duration=5s --set warmup=0s --db %s --quiet",
                     one),
                  0, "%s", out);
-    cr_assert_eq(sh(out, sizeof out,
-                    BIN " run configs/mm1.yaml --set duration=5s --set warmup=0s --db %s --quiet --skip-done", one),
-                 0, "%s", out);
+    cr_assert_eq(
+        sh(out, sizeof out,
+           BIN
+           " run configs/mm1.yaml --set duration=5s --set warmup=0s --db %s --quiet --skip-done",
+           one),
+        0, "%s", out);
     cr_expect(strstr(out, "already done as run 1"), "%s", out);
     cr_expect_eq(qcount(one, "SELECT count(*) FROM runs"), 1);
     /* ... also when it is done in another database (a plan's merged db) */
     const char *shard = tpath("shard.db");
     cr_assert_eq(sh(out, sizeof out,
-                    BIN " run configs/mm1.yaml --set duration=5s --set warmup=0s --db %s --skip-done --done-in %s",
+                    BIN " run configs/mm1.yaml --set duration=5s --set warmup=0s --db %s "
+                        "--skip-done --done-in %s",
                     shard, one),
                  0, "%s", out);
     cr_expect(strstr(out, "skipped"), "%s", out);
@@ -586,11 +590,11 @@ Test(resume, a_sweep_killed_at_random_moments_resumes_exactly_the_missing_runs, 
             char want[96];
             snprintf(want, sizeof want, "%lld of 40 runs already done in %s, running %lld",
                      (long long)done, db, 40 - (long long)done);
-            cr_expect(strstr(out, want), "trial %d (killed at %ld ms, %s): want '%s' in: %s",
-                      trial, at, sig == SIGINT ? "SIGINT" : "SIGKILL", want, out);
+            cr_expect(strstr(out, want), "trial %d (killed at %ld ms, %s): want '%s' in: %s", trial,
+                      at, sig == SIGINT ? "SIGINT" : "SIGKILL", want, out);
         }
-        cr_expect_eq(qcount(db, "SELECT count(*) FROM runs WHERE status = 'done'"), 40,
-                     "trial %d", trial);
+        cr_expect_eq(qcount(db, "SELECT count(*) FROM runs WHERE status = 'done'"), 40, "trial %d",
+                     trial);
         cr_expect_eq(qcount(db, "SELECT count(DISTINCT config_hash) FROM runs WHERE status = "
                                 "'done'"),
                      40, "trial %d: each run once", trial);
@@ -624,10 +628,11 @@ TestSuite(merge, .init = make_dir, .fini = rm_dir, .timeout = 120);
 static void make_shard(const char *path, int seed)
 {
     char out[4096];
-    cr_assert_eq(sh(out, sizeof out,
-                    BIN " run configs/mm1.yaml --set duration=5s --set warmup=0s --seed %d --db %s --quiet", seed,
-                    path),
-                 0, "%s", out);
+    cr_assert_eq(
+        sh(out, sizeof out,
+           BIN " run configs/mm1.yaml --set duration=5s --set warmup=0s --seed %d --db %s --quiet",
+           seed, path),
+        0, "%s", out);
 }
 
 Test(merge, merging_twice_changes_nothing_and_rows_arrive_whole)
@@ -730,9 +735,9 @@ Test(resume, a_sweep_plot_averages_each_scenario_and_seed_once_the_newest_run)
     cr_expect(strstr(a, " 5 \"100/s\" \"1\""), "n = 5 per point: %s", a);
     /* a rerun of everything, then the first copies made absurd: a plot that
      * averaged both copies would show n = 10 and other means */
-    cr_assert_eq(sh(out, sizeof out,
-                    BIN " sweep " TINY " --set duration=20s --db %s -j 2 -q --rerun", db),
-                 0, "%s", out);
+    cr_assert_eq(
+        sh(out, sizeof out, BIN " sweep " TINY " --set duration=20s --db %s -j 2 -q --rerun", db),
+        0, "%s", out);
     exec_sql(db, "UPDATE metrics SET value = value * 1000 WHERE run_id <= 40");
     cr_assert_eq(sh(out, sizeof out,
                     BIN " plot %s --kind sweep --out %s/two --keep-data && cat %s/two/*.dat", db,
@@ -793,9 +798,9 @@ Test(merge, a_plan_is_one_self_contained_job_per_run_as_lines_or_json)
                  0, "%s", out);
     cr_expect_str_eq(out, "40\n");
     /* every config the jobs name is there, named by its run's hash */
-    cr_assert_eq(sh(out, sizeof out, "ls %s/p/configs/*.yaml | wc -l; wc -l < %s/p/jobs.txt", dir,
-                    dir),
-                 0, "%s", out);
+    cr_assert_eq(
+        sh(out, sizeof out, "ls %s/p/configs/*.yaml | wc -l; wc -l < %s/p/jobs.txt", dir, dir), 0,
+        "%s", out);
     cr_expect_str_eq(out, "40\n40\n");
     cr_assert_eq(sh(out, sizeof out,
                     BIN " sweep " TINY " --plan --plan-dir %s/p --db %s/all.db --format json | "

@@ -179,12 +179,9 @@ int cmd_check(int argc, char **argv)
     long jobs_opt = exp_default_jobs();
     cli_strs set_opt = {0}, file_opt = {0};
     const cli_opt opts[] = {
-        {"--db", NULL, OPT_STR, &db, 0, 0},
-        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
-        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
-        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
-        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0},
-        {NULL, NULL, 0, NULL, 0, 0},
+        {"--db", NULL, OPT_STR, &db, 0, 0},        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0}, {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
+        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0}, {NULL, NULL, 0, NULL, 0, 0},
     };
     int rc = cli_parse("check", argc, argv, opts, "FILE", 0, &file_opt, help);
     if (rc) {

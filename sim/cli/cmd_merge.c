@@ -65,8 +65,8 @@ int cmd_merge(int argc, char **argv)
         cli_strs_free(&pos);
         return rc;
     }
-    store_merge_opts o = {.any_version = any_version, .old_schema = old_schema,
-                          .version = runner_version()};
+    store_merge_opts o = {
+        .any_version = any_version, .old_schema = old_schema, .version = runner_version()};
     size_t merged = 0, skipped = 0, refused = 0, not_done = 0, bad_shards = 0;
     int worst = CS_OK;
     for (int i = 1; i < pos.n; i++) {

@@ -81,9 +81,8 @@ int cmd_prune(int argc, char **argv)
             printf(", %zu failed", gone.failed);
         if (dups)
             printf(", %zu duplicate", gone.duplicates);
-        printf(" run%s", gone.abandoned + gone.interrupted + gone.failed + gone.duplicates == 1
-                             ? ""
-                             : "s");
+        printf(" run%s",
+               gone.abandoned + gone.interrupted + gone.failed + gone.duplicates == 1 ? "" : "s");
         printf("; %zu done%s", left.done, live ? "" : ", none running");
         if (live)
             printf(", %zu still running (their process is alive)", live);

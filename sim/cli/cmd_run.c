@@ -12,34 +12,35 @@
 
 static void help(FILE *f)
 {
-    fprintf(f,
-            "usage: cachestorm run CONFIG [--db FILE] [--seed N] [--set PATH=VALUE]...\n"
-            "                      [--trace FILTER] [--quiet] [--skip-done] [--done-in DB]...\n"
-            "                      [--experiment NAME] [--variant NAME]\n"
-            "\n"
-            "Runs the scenario in CONFIG, stores the run in the database (default runs.db)\n"
-            "and prints its summary. Same config + same seed => identical rows.\n"
-            "\n"
-            "  --db FILE          the run store (SQLite; created if absent)\n"
-            "  --seed N           the run seed (same as --set seed=N)\n"
-            "  --set PATH=VALUE   override one config key, e.g. --set l2.breaker.retry_wait=30s\n"
-            "                     --set nodes.count=10 --set faults[0].for=60s (repeatable)\n"
-            "  --trace FILTER     record each step of matching requests in the trace table:\n"
-            "                     all | node=N | key=K | request=R, comma-separated\n"
-            "  --quiet            print only the run id\n"
-            "  --skip-done        do nothing (exit 0) when a run with the same identity\n"
-            "                     (config hash, seed, version) is already done in --db\n"
-            "  --done-in DB       ... or in DB (repeatable; a missing DB holds nothing)\n"
-            "  --experiment NAME, --variant NAME\n"
-            "                     the labels the run is stored under (what a job of\n"
-            "                     `sweep --plan` gives, so merged runs match a local sweep)\n"
-            "\n"
-            "Ctrl-C (SIGINT) or SIGTERM marks the run interrupted and exits 130 / 143.\n"
-            "\n"
-            "examples:\n"
-            "  cachestorm run configs/default.yaml\n"
-            "  cachestorm run configs/default.yaml --seed 2 --set faults[0].for=45s --db what-if.db\n"
-            "  cachestorm run configs/mm1.yaml --quiet\n");
+    fprintf(
+        f,
+        "usage: cachestorm run CONFIG [--db FILE] [--seed N] [--set PATH=VALUE]...\n"
+        "                      [--trace FILTER] [--quiet] [--skip-done] [--done-in DB]...\n"
+        "                      [--experiment NAME] [--variant NAME]\n"
+        "\n"
+        "Runs the scenario in CONFIG, stores the run in the database (default runs.db)\n"
+        "and prints its summary. Same config + same seed => identical rows.\n"
+        "\n"
+        "  --db FILE          the run store (SQLite; created if absent)\n"
+        "  --seed N           the run seed (same as --set seed=N)\n"
+        "  --set PATH=VALUE   override one config key, e.g. --set l2.breaker.retry_wait=30s\n"
+        "                     --set nodes.count=10 --set faults[0].for=60s (repeatable)\n"
+        "  --trace FILTER     record each step of matching requests in the trace table:\n"
+        "                     all | node=N | key=K | request=R, comma-separated\n"
+        "  --quiet            print only the run id\n"
+        "  --skip-done        do nothing (exit 0) when a run with the same identity\n"
+        "                     (config hash, seed, version) is already done in --db\n"
+        "  --done-in DB       ... or in DB (repeatable; a missing DB holds nothing)\n"
+        "  --experiment NAME, --variant NAME\n"
+        "                     the labels the run is stored under (what a job of\n"
+        "                     `sweep --plan` gives, so merged runs match a local sweep)\n"
+        "\n"
+        "Ctrl-C (SIGINT) or SIGTERM marks the run interrupted and exits 130 / 143.\n"
+        "\n"
+        "examples:\n"
+        "  cachestorm run configs/default.yaml\n"
+        "  cachestorm run configs/default.yaml --seed 2 --set faults[0].for=45s --db what-if.db\n"
+        "  cachestorm run configs/mm1.yaml --quiet\n");
 }
 
 /* --skip-done: is cfg's run already done in db or one of done_in?  1 yes
@@ -136,8 +137,9 @@ int cmd_run(int argc, char **argv)
     if (rc) {
         fprintf(stderr, "cachestorm run: %s\n", err.msg);
         if (sig)
-            fprintf(stderr, "cachestorm run: run %lld in %s; run the same command again to "
-                            "redo it\n",
+            fprintf(stderr,
+                    "cachestorm run: run %lld in %s; run the same command again to "
+                    "redo it\n",
                     (long long)id, db);
         goto out;
     }

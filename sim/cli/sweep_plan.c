@@ -92,8 +92,8 @@ typedef struct job {
 } job;
 
 /* Write run i's config and build its job line. */
-static int make_job(const experiment *e, size_t i, const char *dir, const char *exe,
-                    const char *db, job *j)
+static int make_job(const experiment *e, size_t i, const char *dir, const char *exe, const char *db,
+                    job *j)
 {
     config cfg;
     cs_err err = {0};
@@ -153,8 +153,9 @@ static int submit(const char *script)
     }
     if (pid == 0) {
         execlp("sbatch", "sbatch", script, (char *)NULL);
-        fprintf(stderr, "cachestorm sweep: cannot run sbatch: %s (is Slurm installed? "
-                        "submit %s yourself)\n",
+        fprintf(stderr,
+                "cachestorm sweep: cannot run sbatch: %s (is Slurm installed? "
+                "submit %s yourself)\n",
                 strerror(errno), script);
         _exit(127);
     }

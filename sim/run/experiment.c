@@ -581,7 +581,7 @@ typedef struct exec_ctx {
     const char *db;
     size_t *todo; /* run index of each pool job */
     exp_result *res;
-    pid_t *mute;  /* children that died without a word (their rows stay 'running') */
+    pid_t *mute; /* children that died without a word (their rows stay 'running') */
     int *mute_sig;
     size_t nmute;
     size_t ended;
@@ -745,8 +745,7 @@ static int execute(const experiment *e, const char *db, const exp_exec_opts *o, 
     }
     if (o->notice && sum->skipped) {
         snprintf(note, sizeof note, "%zu of %zu runs already done in %s, running %zu%s",
-                 sum->skipped, e->nruns, db, e->nruns - sum->skipped,
-                 " (--rerun runs them again)");
+                 sum->skipped, e->nruns, db, e->nruns - sum->skipped, " (--rerun runs them again)");
         o->notice(o->arg, note);
     }
 
@@ -780,8 +779,8 @@ static int execute(const experiment *e, const char *db, const exp_exec_opts *o, 
                 snprintf(why, sizeof why, "interrupted by %s",
                          sum->signal == SIGTERM || c.mute_sig[k] == SIGTERM ? "SIGTERM" : "SIGINT");
             else
-                snprintf(why, sizeof why, "its process was killed by signal %d (%s)",
-                         c.mute_sig[k], c.mute_sig[k] ? strsignal(c.mute_sig[k]) : "none");
+                snprintf(why, sizeof why, "its process was killed by signal %d (%s)", c.mute_sig[k],
+                         c.mute_sig[k] ? strsignal(c.mute_sig[k]) : "none");
             rc2 = store_end_process_runs(st, c.mute[k], intr ? "interrupted" : "failed", why, NULL,
                                          &e2);
         }

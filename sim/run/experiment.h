@@ -21,8 +21,8 @@
 #define CS_EXPERIMENT_H
 
 #include "sim/config/config.h"
-#include "sim/run/expect.h"
 #include "sim/core/rows.h"
+#include "sim/run/expect.h"
 #include "sim/store/store.h"
 
 typedef struct exp_scenario {
@@ -89,10 +89,10 @@ typedef void (*exp_progress)(void *arg, size_t done, size_t total);
 
 /* How to execute (exp_execute_opts). */
 typedef struct exp_exec_opts {
-    int jobs;             /* processes at once (each run is one child process) */
-    bool rerun;           /* run even the runs already done in the store */
+    int jobs;              /* processes at once (each run is one child process) */
+    bool rerun;            /* run even the runs already done in the store */
     exp_progress progress; /* may be NULL */
-    void *arg;            /* for progress and notice */
+    void *arg;             /* for progress and notice */
     /* A one-line notice ("28 of 40 runs already done in runs.db, running
      * 12"), given before anything runs; may be NULL. */
     void (*notice)(void *arg, const char *msg);

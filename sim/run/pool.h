@@ -28,10 +28,10 @@ typedef struct pool_msg {
 
 /* What became of a job, as the parent saw it. */
 typedef struct pool_end {
-    pool_msg m;   /* the child's message, or rc CS_IO and why it has none */
-    pid_t pid;    /* the child's pid (its runs rows carry it) */
-    int signal;   /* the signal that killed the child, 0 if none */
-    bool spoke;   /* the child's message arrived */
+    pool_msg m; /* the child's message, or rc CS_IO and why it has none */
+    pid_t pid;  /* the child's pid (its runs rows carry it) */
+    int signal; /* the signal that killed the child, 0 if none */
+    bool spoke; /* the child's message arrived */
 } pool_end;
 
 /* In the child: do job `job`, fill *m.  Must not return through the

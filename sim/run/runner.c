@@ -155,9 +155,10 @@ int runner_run_isolated(const char *db, const config *cfg, const run_opts *o, in
         cs_err e2 = {0};
         if (store_open(db, &st, &e2) == CS_OK) {
             char why[sizeof c.end.m.msg];
-            snprintf(why, sizeof why, "%s", intr ? (*signal == SIGTERM ? "interrupted by SIGTERM"
-                                                                       : "interrupted by SIGINT")
-                                                 : c.end.m.msg);
+            snprintf(why, sizeof why, "%s",
+                     intr
+                         ? (*signal == SIGTERM ? "interrupted by SIGTERM" : "interrupted by SIGINT")
+                         : c.end.m.msg);
             store_end_process_runs(st, c.end.pid, intr ? "interrupted" : "failed", why, NULL, &e2);
             store_close(st);
         }

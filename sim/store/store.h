@@ -66,7 +66,6 @@ void store_set_fault_hook(store *s, store_fault_hook hook, void *arg);
 const char *store_path(const store *s);
 sqlite3 *store_db(store *s);
 
-
 /* ---- run identity, liveness, prune (store_runs.c) ------------------------
  *
  * A run is identified by (config_hash, seed, version): the FNV-1a hash of its
@@ -132,8 +131,8 @@ typedef struct store_run {
 /* Every (scenario, seed) of the 'done' runs once, in id order; only those of
  * `experiment` unless it is NULL.  *dropped (may be NULL) receives how many
  * done runs were left out as duplicates.  Free with store_runs_free. */
-int store_unique_runs(store *s, const char *experiment, store_run **out, size_t *n,
-                      size_t *dropped, cs_err *err);
+int store_unique_runs(store *s, const char *experiment, store_run **out, size_t *n, size_t *dropped,
+                      cs_err *err);
 void store_runs_free(store_run *v, size_t n);
 
 /* How many runs have each status, read as stored ('running' includes rows
@@ -157,8 +156,8 @@ int store_prune(store *s, const store_prune_opts *o, store_counts *removed, size
 /* ---- merge (store_merge.c) ------------------------------------------------ */
 
 typedef struct store_merge_opts {
-    bool any_version; /* merge runs of another binary version (refused otherwise) */
-    bool old_schema;  /* merge a shard of an older schema version (refused otherwise) */
+    bool any_version;    /* merge runs of another binary version (refused otherwise) */
+    bool old_schema;     /* merge a shard of an older schema version (refused otherwise) */
     const char *version; /* this binary's version (runs of others are refused) */
 } store_merge_opts;
 

@@ -48,7 +48,8 @@ static int check_shard(const char *path, const store_merge_opts *o, int64_t *ver
     if (r == SQLITE_OK)
         r = sqlite3_step(st);
     if (r != SQLITE_ROW) {
-        rc = cs_errf(err, CS_IO, "%s: cannot read the database: %s (truncated, corrupt, or not "
+        rc = cs_errf(err, CS_IO,
+                     "%s: cannot read the database: %s (truncated, corrupt, or not "
                      "a SQLite database)",
                      path, sqlite3_errmsg(db));
         sqlite3_finalize(st);
@@ -58,18 +59,18 @@ static int check_shard(const char *path, const store_merge_opts *o, int64_t *ver
     int64_t has_runs = sqlite3_column_int64(st, 1);
     sqlite3_finalize(st);
     if (*version == 0 || !has_runs) {
-        rc = cs_errf(err, CS_USAGE, "%s: not a cachestorm database (no schema version or no runs "
+        rc = cs_errf(err, CS_USAGE,
+                     "%s: not a cachestorm database (no schema version or no runs "
                      "table)",
                      path);
         goto out;
     }
     if (*version != STORE_SCHEMA_VERSION) {
-        bool older_ok = o->old_schema && *version >= STORE_SCHEMA_OLDEST &&
-                        *version < STORE_SCHEMA_VERSION;
+        bool older_ok =
+            o->old_schema && *version >= STORE_SCHEMA_OLDEST && *version < STORE_SCHEMA_VERSION;
         if (!older_ok) {
-            rc = cs_errf(err, CS_USAGE,
-                         "%s: schema version %lld, this build writes version %d%s", path,
-                         (long long)*version, STORE_SCHEMA_VERSION,
+            rc = cs_errf(err, CS_USAGE, "%s: schema version %lld, this build writes version %d%s",
+                         path, (long long)*version, STORE_SCHEMA_VERSION,
                          *version < STORE_SCHEMA_VERSION
                              ? " (merge it anyway with --old-schema)"
                              : " (written by a newer cachestorm; merge with that one)");

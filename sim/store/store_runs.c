@@ -62,8 +62,7 @@ void store_proc_self(store_proc *p)
     p->start = proc_stat(p->pid, NULL);
 }
 
-bool store_run_alive(const char *host, int64_t pid, int64_t start, int64_t lease_until,
-                     int64_t now)
+bool store_run_alive(const char *host, int64_t pid, int64_t start, int64_t lease_until, int64_t now)
 {
     store_proc me;
     store_proc_self(&me);
@@ -130,8 +129,8 @@ static bool has_proc_columns(store *s)
 
 /* Set status and finished_at of the running runs matching `where` (bound
  * with one int64), add a transitions row running → status with `why`. */
-static int end_where(store *s, const char *where, int64_t arg, const char *host,
-                     const char *status, const char *why, size_t *n, cs_err *err)
+static int end_where(store *s, const char *where, int64_t arg, const char *host, const char *status,
+                     const char *why, size_t *n, cs_err *err)
 {
     sqlite3 *db = store_db(s);
     char sql[512], now[32];
@@ -225,8 +224,7 @@ int store_mark_abandoned(store *s, int64_t lease_s, size_t *n, cs_err *err)
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         const char *host = (const char *)sqlite3_column_text(q, 1);
         int64_t pid = sqlite3_column_type(q, 2) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 2);
-        int64_t start =
-            sqlite3_column_type(q, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 3);
+        int64_t start = sqlite3_column_type(q, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 3);
         int64_t lease = sqlite3_column_int64(q, 4);
         int64_t started = sqlite3_column_int64(q, 5);
         if (lease_s >= 0 || lease <= 0)
@@ -284,20 +282,20 @@ int store_find_done(store *s, const run_info *ri, int64_t *id, cs_err *err)
  * A run without a config hash (written by hand, or by a tool that did not
  * record it) has no identity to share: it stands for itself. */
 #define UNIQUE_SQL                                                                                 \
-    "SELECT id, experiment, variant, name, config_hash, version, seed FROM ("                     \
-    "SELECT *, row_number() OVER (PARTITION BY experiment, variant, name, seed, "                 \
-    "coalesce(config_hash, 'run ' || id) ORDER BY id DESC) AS rank FROM runs "                    \
+    "SELECT id, experiment, variant, name, config_hash, version, seed FROM ("                      \
+    "SELECT *, row_number() OVER (PARTITION BY experiment, variant, name, seed, "                  \
+    "coalesce(config_hash, 'run ' || id) ORDER BY id DESC) AS rank FROM runs "                     \
     "WHERE status = 'done') WHERE rank = 1 "
 
-int store_unique_runs(store *s, const char *experiment, store_run **out, size_t *n,
-                      size_t *dropped, cs_err *err)
+int store_unique_runs(store *s, const char *experiment, store_run **out, size_t *n, size_t *dropped,
+                      cs_err *err)
 {
     sqlite3 *db = store_db(s);
     sqlite3_stmt *q = NULL;
     *out = NULL;
     *n = 0;
-    if (sqlite3_prepare_v2(db, UNIQUE_SQL "AND (?1 IS NULL OR experiment = ?1) ORDER BY id", -1,
-                           &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, UNIQUE_SQL "AND (?1 IS NULL OR experiment = ?1) ORDER BY id", -1, &q,
+                           NULL) != SQLITE_OK)
         return sql_err(s, "cannot read the runs", err);
     if (experiment)
         sqlite3_bind_text(q, 1, experiment, -1, SQLITE_STATIC);
@@ -354,8 +352,8 @@ int store_count_runs(store *s, store_counts *c, cs_err *err)
     memset(c, 0, sizeof *c);
     sqlite3 *db = store_db(s);
     sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT status, count(*) FROM runs GROUP BY status", -1, &q,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT status, count(*) FROM runs GROUP BY status", -1, &q, NULL) !=
+        SQLITE_OK)
         return sql_err(s, "cannot count the runs", err);
     while (sqlite3_step(q) == SQLITE_ROW) {
         const char *st = (const char *)sqlite3_column_text(q, 0);
@@ -425,12 +423,10 @@ int store_prune(store *s, const store_prune_opts *o, store_counts *removed, size
             int64_t lease = sqlite3_column_int64(q, 4), started = sqlite3_column_int64(q, 5);
             if (o->lease_s >= 0 || lease <= 0)
                 lease = started + (o->lease_s >= 0 ? o->lease_s : STORE_LEASE_S);
-            if (!store_run_alive((const char *)sqlite3_column_text(q, 1),
-                                 sqlite3_column_int64(q, 2),
-                                 sqlite3_column_type(q, 3) == SQLITE_NULL
-                                     ? -1
-                                     : sqlite3_column_int64(q, 3),
-                                 lease, now)) {
+            if (!store_run_alive(
+                    (const char *)sqlite3_column_text(q, 1), sqlite3_column_int64(q, 2),
+                    sqlite3_column_type(q, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 3),
+                    lease, now)) {
                 char ins[128];
                 snprintf(ins, sizeof ins, "INSERT INTO temp.doomed VALUES(%lld, 'abandoned')",
                          (long long)sqlite3_column_int64(q, 0));
@@ -474,8 +470,9 @@ int store_prune(store *s, const store_prune_opts *o, store_counts *removed, size
                          NULL, NULL) != SQLITE_OK)
             goto fail;
     }
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM runs WHERE status = 'running' AND id NOT IN "
-                               "(SELECT id FROM temp.doomed)",
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM runs WHERE status = 'running' AND id NOT IN "
+                           "(SELECT id FROM temp.doomed)",
                            -1, &q, NULL) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW)
         *still_running = (size_t)sqlite3_column_int64(q, 0);
