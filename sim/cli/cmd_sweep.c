@@ -25,6 +25,9 @@ static void help(FILE *f)
     fprintf(
         f, "usage: cachestorm sweep EXPERIMENT [--db FILE] [-j N] [--set PATH=VALUE]...\n"
            "                        [--metric NAME]... [--quiet] [--rerun]\n"
+           "       cachestorm sweep EXPERIMENT --plan [--plan-dir DIR] [--format lines|json] [--db FILE]\n"
+           "       cachestorm sweep EXPERIMENT --slurm [--submit] [--plan-dir DIR] [--partition P]\n"
+           "                        [--time T] [--array-max K] [--db FILE]\n"
            "\n"
            "Runs every run of an experiment — each variant at each sweep point, each\n"
            "replication — as separate processes, N at a time, all into one database,\n"
