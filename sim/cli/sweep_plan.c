@@ -85,6 +85,8 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
+#define SLURM_MAX_TASKS 1000
+
 typedef struct job {
     char hash[17];
     char *config, *shard, *line;
@@ -198,11 +200,16 @@ int sweep_plan(const experiment *e, const plan_opts *o)
     if (!rc && o->slurm) {
         FILE *f = fopen(script, "w");
         if (f) {
+            /* Slurm's default MaxArraySize is 1001 (indices up to 1000): a
+             * longer plan gets 1000 tasks, task k running lines k, k+1000, ... */
+            size_t tasks = e->nruns < SLURM_MAX_TASKS ? e->nruns : SLURM_MAX_TASKS;
             fprintf(f, "#!/bin/bash\n"
-                       "# cachestorm sweep --slurm: one array task per line of jobs.txt, each\n"
-                       "# writing its own shard; merge them afterwards with cachestorm merge.\n");
+                       "# cachestorm sweep --slurm: array task k runs line k of jobs.txt (and\n"
+                       "# k+%d, k+%d, ... when there are more lines than tasks), each run\n"
+                       "# writing its own shard; merge them afterwards with cachestorm merge.\n",
+                    SLURM_MAX_TASKS, 2 * SLURM_MAX_TASKS);
             fprintf(f, "#SBATCH --job-name=cachestorm-%.40s\n", e->name);
-            fprintf(f, "#SBATCH --array=1-%zu", e->nruns);
+            fprintf(f, "#SBATCH --array=1-%zu", tasks);
             if (o->array_max > 0)
                 fprintf(f, "%%%ld", o->array_max);
             fprintf(f, "\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n");
@@ -211,9 +218,12 @@ int sweep_plan(const experiment *e, const plan_opts *o)
                 fprintf(f, "#SBATCH --partition=%s\n", o->partition);
             if (o->time)
                 fprintf(f, "#SBATCH --time=%s\n", o->time);
-            fprintf(f, "set -eu\nline=$(sed -n \"${SLURM_ARRAY_TASK_ID}p\" ");
+            fprintf(f, "set -u\nrc=0\n");
+            fprintf(f, "for ((i = SLURM_ARRAY_TASK_ID; i <= %zu; i += %d)); do\n", e->nruns,
+                    SLURM_MAX_TASKS);
+            fprintf(f, "  line=$(sed -n \"${i}p\" ");
             sh_quote(f, jobs_path);
-            fprintf(f, ")\nexec bash -c \"$line\"\n");
+            fprintf(f, ")\n  bash -c \"$line\" || rc=$?\ndone\nexit $rc\n");
         }
         if (!f || fclose(f) != 0) {
             fprintf(stderr, "cachestorm sweep: cannot write %s: %s\n", script, strerror(errno));
@@ -225,7 +235,9 @@ int sweep_plan(const experiment *e, const plan_opts *o)
     if (rc)
         goto out;
     if (o->slurm) {
-        printf("wrote %s (%zu array tasks, one per line of %s)\n", script, e->nruns, jobs_path);
+        printf("wrote %s (%zu array tasks for the %zu lines of %s)\n", script,
+               e->nruns < SLURM_MAX_TASKS ? e->nruns : (size_t)SLURM_MAX_TASKS, e->nruns,
+               jobs_path);
         if (o->submit) {
             rc = submit(script);
             if (rc)
