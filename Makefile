@@ -127,6 +127,7 @@ test-only: all $(BUILD)/tests
 	rm -f $(BUILD)/check.db $(BUILD)/check.db-wal $(BUILD)/check.db-shm
 	$(BUILD)/cachestorm check $(CHECK_FILES) --db $(BUILD)/check.db --quiet
 	$(BUILD)/tests --jobs 2
+	tests/readme_walkthrough.sh $(BUILD)
 
 sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \

@@ -709,9 +709,10 @@ Test(show, table_has_runs_and_metric_values)
     cr_expect(strstr(out, "experiment"), "%s", out);
     cr_expect(strstr(out, "run 3 failed: boom"), "%s", out);
     /* one row per metric, one column per run; NULL shows as '-' */
-    cr_expect(strstr(out, "requests.total   1234   1234      -\n"), "%s", out);
-    cr_expect(strstr(out, "latency.p99_ms   12.5   99.5      -\n"), "%s", out);
-    cr_expect(strstr(out, "recovery_s          -      -      -\n"), "%s", out);
+    /* plain units from the metric table: separators, ms, s */
+    cr_expect(strstr(out, "requests.total    1,234    1,234      -\n"), "%s", out);
+    cr_expect(strstr(out, "latency.p99_ms  12.5 ms  99.5 ms      -\n"), "%s", out);
+    cr_expect(strstr(out, "recovery_s            -        -      -\n"), "%s", out);
     /* INTERFACES.md order: requests, latency, l1, ..., recovery_s */
     char *a = strstr(out, "requests.total"), *b = strstr(out, "latency.p99_ms"),
          *c = strstr(out, "l1.hit"), *d = strstr(out, "recovery_s");

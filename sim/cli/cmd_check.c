@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "sim/cli/cli.h"
@@ -43,6 +44,10 @@ static void help(FILE *f)
             "  ci95(latency.mean_ms) == theory.sojourn_mean_ms   theory inside the 95%% CI\n"
             "  abs(latency.mean_ms / theory.sojourn_mean_ms - 1) < 0.05\n"
             "\n"
+            "--format junit writes JUnit XML to stdout (one testcase per rule and\n"
+            "scenario; a failed rule is a <failure>, a rule no run could judge an\n"
+            "<error>) for CI test reports; the table then goes to stderr.\n"
+            "\n"
             "exit status: 0 all rules pass; 1 a rule failed; 2 bad usage, file or rule\n"
             "(file:line:column); 3 a run or the database failed.\n");
 }
@@ -70,10 +75,10 @@ typedef struct line {
     char detail[160];
 } line;
 
-/* Judge every rule of every scenario of e; print; returns 0, 1 (a rule
- * failed), 2 (an unknown metric) or 3 (no run of a scenario finished). */
-static int judge(const experiment *e, const exp_result *res, bool quiet, size_t *npass,
-                 size_t *nfail)
+/* Judge every rule of every scenario of e into *out (*nout lines, caller
+ * frees); returns 0, 1 (a rule failed), 2 (an unknown metric) or 3 (no run
+ * of a scenario finished). */
+static int judge(const experiment *e, const exp_result *res, line **out, size_t *nout)
 {
     /* Names: known, or produced by some run of the experiment. */
     const run_rows **all = cs_calloc(e->nruns + 1, sizeof *all);
@@ -147,6 +152,14 @@ static int judge(const experiment *e, const exp_result *res, bool quiet, size_t 
         }
         free(rows);
     }
+    *out = lines;
+    *nout = nl;
+    return rc;
+}
+
+/* The table: one line per rule and scenario (failures only with --quiet). */
+static void print_lines(const line *lines, size_t nl, bool quiet)
+{
     int wl = 0, wr = 0, wv = 0;
     for (size_t i = 0; i < nl; i++) {
         int a = (int)strlen(lines[i].label), b = (int)strlen(lines[i].rule),
@@ -157,10 +170,6 @@ static int judge(const experiment *e, const exp_result *res, bool quiet, size_t 
     }
     for (size_t i = 0; i < nl; i++) {
         const line *L = &lines[i];
-        if (L->pass)
-            (*npass)++;
-        else
-            (*nfail)++;
         if (quiet && L->pass)
             continue;
         printf("  %-5s  ", L->error ? "ERROR" : L->pass ? "PASS" : "FAIL");
@@ -168,26 +177,96 @@ static int judge(const experiment *e, const exp_result *res, bool quiet, size_t 
             printf("%-*s  ", wl, L->label);
         printf("%-*s  %*s%s%s\n", wr, L->rule, wv, L->value, *L->detail ? "  " : "", L->detail);
     }
-    free(lines);
-    return rc;
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '<')
+            fputs("&lt;", f);
+        else if (c == '>')
+            fputs("&gt;", f);
+        else if (c == '&')
+            fputs("&amp;", f);
+        else if (c == '"')
+            fputs("&quot;", f);
+        else if (c < 0x20 && c != '\t' && c != '\n')
+            fputs("\xEF\xBF\xBD", f); /* U+FFFD: XML 1.0 forbids control characters */
+        else
+            fputc(c, f);
+    }
+}
+
+/* One file's rules as a JUnit testsuite: one testcase per rule x scenario,
+ * classname = file (and scenario), a <failure> for a failed rule, an
+ * <error> for a rule no run could judge. */
+static void junit_suite(FILE *f, const char *file, const line *lines, size_t nl, double secs)
+{
+    size_t fails = 0, errors = 0;
+    for (size_t i = 0; i < nl; i++) {
+        errors += lines[i].error;
+        fails += !lines[i].pass && !lines[i].error;
+    }
+    fputs("  <testsuite name=\"", f);
+    xml_text(f, file);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\">\n",
+            nl, fails, errors, secs);
+    for (size_t i = 0; i < nl; i++) {
+        const line *L = &lines[i];
+        fputs("    <testcase classname=\"", f);
+        xml_text(f, file);
+        if (*L->label) {
+            fputs(" · ", f);
+            xml_text(f, L->label);
+        }
+        fputs("\" name=\"", f);
+        xml_text(f, L->rule);
+        fputs("\" time=\"0\"", f);
+        if (L->pass) {
+            fputs("/>\n", f);
+            continue;
+        }
+        fprintf(f, ">\n      <%s message=\"", L->error ? "error" : "failure");
+        xml_text(f, L->value);
+        if (*L->detail) {
+            fputs(" (", f);
+            xml_text(f, L->detail);
+            fputs(")", f);
+        }
+        fprintf(f, "\" type=\"%s\"/>\n    </testcase>\n", L->error ? "run" : "expect");
+    }
+    fputs("  </testsuite>\n", f);
 }
 
 int cmd_check(int argc, char **argv)
 {
-    const char *db = "runs.db";
+    const char *db = "runs.db", *format = "table";
     bool quiet = false, rerun = false;
     long jobs_opt = exp_default_jobs();
     cli_strs set_opt = {0}, file_opt = {0};
     const cli_opt opts[] = {
-        {"--db", NULL, OPT_STR, &db, 0, 0},        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
-        {"--set", NULL, OPT_STRS, &set_opt, 0, 0}, {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
-        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0}, {NULL, NULL, 0, NULL, 0, 0},
+        {"--db", NULL, OPT_STR, &db, 0, 0},
+        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
+        {"--format", NULL, OPT_STR, &format, 0, 0},
+        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0},
+        {NULL, NULL, 0, NULL, 0, 0},
     };
     int rc = cli_parse("check", argc, argv, opts, "FILE", 0, &file_opt, help);
     if (rc) {
         rc = rc == CLI_HELP ? CS_OK : rc;
         goto out;
     }
+    bool junit = !strcmp(format, "junit");
+    if (!junit && strcmp(format, "table")) {
+        fprintf(stderr, "cachestorm check: --format is table or junit, not '%s'\n", format);
+        rc = CS_USAGE;
+        goto out;
+    }
+    /* JUnit XML on stdout: the table's lines go to stderr instead */
+    FILE *table_out = junit ? stderr : stdout;
     int jobs = (int)jobs_opt;
     const char **sets = set_opt.v, **files = file_opt.v;
     int nsets = set_opt.n, nfiles = file_opt.n;
@@ -207,6 +286,8 @@ int cmd_check(int argc, char **argv)
     if (rc)
         goto done;
     int worst = CS_OK;
+    if (junit)
+        printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"cachestorm check\">\n");
     for (int f = 0; f < nfiles; f++) {
         experiment *e = &ex[f];
         exp_result *res = cs_calloc(e->nruns + 1, sizeof *res);
@@ -247,15 +328,33 @@ int cmd_check(int argc, char **argv)
         for (size_t s = 0; s < e->nsc; s++)
             nrules += e->sc[s].nrules;
         if (!quiet || failed_runs) {
-            printf("%s: ", files[f]);
+            fprintf(table_out, "%s: ", files[f]);
             if (e->nsc > 1)
-                printf("%zu scenarios × ", e->nsc);
-            printf("%zu run%s", e->replications, e->replications == 1 ? "" : "s");
+                fprintf(table_out, "%zu scenarios × ", e->nsc);
+            fprintf(table_out, "%zu run%s", e->replications, e->replications == 1 ? "" : "s");
             if (failed_runs)
-                printf(" (%zu failed)", failed_runs);
-            printf(", %.1f s%s\n", now_s() - t0, nrules ? "" : ", no expect: rules");
+                fprintf(table_out, " (%zu failed)", failed_runs);
+            fprintf(table_out, ", %.1f s%s\n", now_s() - t0, nrules ? "" : ", no expect: rules");
         }
-        r = judge(e, res, quiet, &npass, &nfail);
+        line *lines = NULL;
+        size_t nl = 0;
+        r = judge(e, res, &lines, &nl);
+        for (size_t i = 0; i < nl; i++)
+            lines[i].pass ? npass++ : nfail++;
+        fflush(stdout);
+        if (junit) {
+            junit_suite(stdout, files[f], lines, nl, now_s() - t0);
+            fflush(stdout);
+            int fd = dup(1); /* the table: to stderr */
+            dup2(2, 1);
+            print_lines(lines, nl, quiet);
+            fflush(stdout);
+            dup2(fd, 1);
+            close(fd);
+        } else {
+            print_lines(lines, nl, quiet);
+        }
+        free(lines);
         int rr = exp_results_status(res, e->nruns);
         if (rr && r != CS_USAGE)
             r = rr;
@@ -267,8 +366,10 @@ int cmd_check(int argc, char **argv)
         free(res);
     }
     rc = worst;
-    printf("check: %zu passed, %zu failed (%d file%s, %zu runs, database %s)\n", npass, nfail,
-           nfiles, nfiles == 1 ? "" : "s", nruns, db);
+    if (junit)
+        printf("</testsuites>\n");
+    fprintf(table_out, "check: %zu passed, %zu failed (%d file%s, %zu runs, database %s)\n", npass,
+            nfail, nfiles, nfiles == 1 ? "" : "s", nruns, db);
 done:
     for (int f = 0; f < nfiles; f++)
         exp_free(&ex[f]);

@@ -305,18 +305,26 @@ static void fmt_mean(char *buf, size_t cap, double m, double h, size_t n)
 {
     if (n == 0 || isnan(m))
         snprintf(buf, cap, "-");
-    else if (n < 2 || isnan(h))
-        snprintf(buf, cap, "%.4g", m);
-    else
-        snprintf(buf, cap, "%.4g ± %.2g", m, h < 1e-9 * fabs(m) ? 0 : h);
+    else {
+        char a[24], b[24];
+        cs_fmt_human(a, sizeof a, m);
+        cs_fmt_human(b, sizeof b, h < 1e-9 * fabs(m) ? 0 : h);
+        if (n < 2 || isnan(h))
+            snprintf(buf, cap, "%s", a);
+        else
+            snprintf(buf, cap, "%s ± %s", a, b);
+    }
 }
 
 static void fmt_change(char *buf, size_t cap, const crow *r)
 {
     if (r->v == V_MISSING)
         snprintf(buf, cap, "-");
-    else if (isnan(r->change))
-        snprintf(buf, cap, "%+.4g", r->mc - r->mb);
+    else if (isnan(r->change)) {
+        char a[48];
+        cs_fmt_human(a, sizeof a, r->mc - r->mb);
+        snprintf(buf, cap, "%s%s", r->mc - r->mb > 0 ? "+" : "", a);
+    }
     else
         snprintf(buf, cap, "%+.1f%%", r->change * 100);
 }

@@ -114,6 +114,23 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         goto out;
     }
+    /* The run says what it is: its config's name plus the --set overrides
+     * (not the seed, which has its own column), so `show`, plot titles and
+     * file names tell "default" from "default l2.breaker.kind=none". */
+    size_t len = strlen(cfg.name) + 1;
+    for (int i = 0; i < sets.n; i++)
+        if (strncmp(sets.v[i], "seed=", 5))
+            len += strlen(sets.v[i]) + 2;
+    if (len > strlen(cfg.name) + 1) {
+        char *name = cs_malloc(len);
+        size_t o = (size_t)snprintf(name, len, "%s", cfg.name);
+        int k = 0;
+        for (int i = 0; i < sets.n; i++)
+            if (strncmp(sets.v[i], "seed=", 5))
+                o += (size_t)snprintf(name + o, len - o, "%s%s", k++ ? ", " : " ", sets.v[i]);
+        free(cfg.name);
+        cfg.name = name;
+    }
     run_opts ro = {.trace = trace, .experiment = experiment, .variant = variant};
     int64_t id = 0;
     if (skip_done) {

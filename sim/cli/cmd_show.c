@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,19 +21,23 @@
 #include "sim/cli/cli.h"
 #include "sim/core/metrics.h"
 #include "sim/core/common.h"
+#include "sim/report/summary.h"
 #include "sim/store/store.h"
 
 #define SHOW_DEFAULT_DB "runs.db"
 /* Terminal tables show at most this many runs side by side when no run ids
  * are given (a sweep may hold hundreds); tsv and json show all. */
 #define SHOW_MAX_COLUMNS 10
+/* The "what happened" summary is printed when the table holds at most this
+ * many runs (a sweep's hundreds would bury the tables). */
+#define SHOW_MAX_SUMMARIES 4
 
 typedef enum { FMT_TABLE, FMT_TSV, FMT_JSON } out_format;
 
 
 static const char usage_text[] =
     "usage: cachestorm show [DB] [RUN...] [--format table|tsv|json] [--node N | --nodes]\n"
-    "                       [--transitions]\n";
+    "                       [--transitions] [--metric PATTERN]...\n";
 
 static const char help_text[] =
     "\n"
@@ -51,6 +56,8 @@ static const char help_text[] =
     "                      \"metrics\": {NAME: VALUE}, \"nodes\": [...]}]}\n"
     "  --node N     the metrics of node N instead of the whole run\n"
     "  --nodes      add a per-node table (requests, errors, latency percentiles)\n"
+    "  --metric P   only metrics whose names match the glob P ('latency.*',\n"
+    "               'l2.timeout'); repeatable\n"
     "  --transitions\n"
     "               add each run's state changes in time order: breakers\n"
     "               (closed/open/half_open), connections, pool starvation,\n"
@@ -80,6 +87,8 @@ typedef struct show_opts {
     int node; /* --node N, or -1 */
     bool nodes;
     bool transitions;
+    const char *metrics[16]; /* --metric PATTERN (glob), at most 16 */
+    int nmetrics;
 } show_opts;
 
 static int usage_error(const char *fmt, const char *arg)
@@ -154,6 +163,14 @@ static int parse_args(int argc, char **argv, show_opts *o)
             }
             if (strcmp(a, "--transitions") == 0) {
                 o->transitions = true;
+                continue;
+            }
+            if (strcmp(a, "--metric") == 0) {
+                if (i + 1 >= argc)
+                    return usage_error("%s needs a pattern (e.g. 'latency.*')", a);
+                if (o->nmetrics == 16)
+                    return usage_error("at most 16 --metric%s", "");
+                o->metrics[o->nmetrics++] = argv[++i];
                 continue;
             }
             size_t nlen = strcspn(a, "=");
@@ -471,6 +488,36 @@ static int load_metrics(store *s, const show_data *d, int node, matrix *m)
     return CS_OK;
 }
 
+/* Keep the metrics whose names match one of the glob patterns (--metric);
+ * none matching is a usage error with the nearest metric name. */
+static int filter_metrics(matrix *m, const char *const *pat, int npat)
+{
+    size_t keep = 0;
+    for (size_t k = 0; k < m->nnames; k++) {
+        bool hit = false;
+        for (int p = 0; p < npat && !hit; p++)
+            hit = fnmatch(pat[p], m->names[k], 0) == 0;
+        if (!hit) {
+            free(m->names[k]);
+            continue;
+        }
+        if (keep != k) {
+            m->names[keep] = m->names[k];
+            memmove(&m->v[keep * m->ncols], &m->v[k * m->ncols], m->ncols * sizeof *m->v);
+        }
+        keep++;
+    }
+    m->nnames = keep;
+    if (keep == 0) {
+        const char *near = metric_closest(pat[0]);
+        fprintf(stderr, "cachestorm show: no stored metric matches '%s'%s%s%s (patterns are globs: "
+                        "'latency.*')\n",
+                pat[0], near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+        return CS_USAGE;
+    }
+    return CS_OK;
+}
+
 /* Per-node metrics of one run as a matrix names × nodes; nodes_out gets
  * the node numbers of the columns.  With key_only, only node_key_metrics
  * (all metrics when the run has none of them). */
@@ -535,6 +582,37 @@ static void fmt_human(char *buf, size_t n, double v)
         snprintf(buf, n, "%.4g", v);
     else
         snprintf(buf, n, "%.3e", v);
+}
+
+/* A metric's value in plain units for the table: counts with thousands
+ * separators, "139.2 ms", "16.0 s", "78.3 %", "12.5/s" (the unit from the
+ * metric table); other names as fmt_human. */
+static void fmt_metric(char *buf, size_t n, const char *name, double v)
+{
+    const metric_info *mi = metric_lookup(name);
+    if (!mi || !isfinite(v)) {
+        fmt_human(buf, n, v);
+        return;
+    }
+    char num[48];
+    double a = fabs(v);
+    switch (mi->unit) {
+    case MU_MS:
+        if (a >= 1000)
+            summary_count(num, sizeof num, v);
+        else
+            snprintf(num, sizeof num, "%.4g", v);
+        snprintf(buf, n, "%s ms", num);
+        break;
+    case MU_S: snprintf(buf, n, "%.1f s", v); break;
+    case MU_RATIO: snprintf(buf, n, a > 0 && a < 0.01 ? "%.2f %%" : "%.1f %%", v * 100); break;
+    case MU_PER_S: snprintf(buf, n, "%.1f/s", v); break;
+    default:
+        if (v == floor(v))
+            summary_count(buf, n, v);
+        else
+            fmt_human(buf, n, v);
+    }
 }
 
 /* A number for scripts: the shortest text that reads back the same. */
@@ -715,8 +793,16 @@ static void print_metrics_table(const show_data *d, const matrix *m, size_t firs
     }
     for (size_t k = 0; k < m->nnames; k++) {
         table_put(&t, m->names[k]);
-        for (size_t c = first_col; c < d->nruns; c++)
-            table_putv(&t, m->v[k * m->ncols + c], f);
+        for (size_t c = first_col; c < d->nruns; c++) {
+            val v = m->v[k * m->ncols + c];
+            if (f == FMT_TABLE && v.state == V_NUM) {
+                char buf[64];
+                fmt_metric(buf, sizeof buf, m->names[k], v.v);
+                table_put(&t, buf);
+            } else {
+                table_putv(&t, v, f);
+            }
+        }
     }
     char title[96];
     if (node >= 0)
@@ -1008,6 +1094,8 @@ int cmd_show(int argc, char **argv)
         status = select_runs(&o, &d);
     if (status == CS_OK)
         status = load_metrics(s, &d, o.format == FMT_JSON ? -1 : o.node, &m);
+    if (status == CS_OK && o.nmetrics)
+        status = filter_metrics(&m, o.metrics, o.nmetrics);
     if (status == CS_OK && o.node >= 0 && o.format != FMT_JSON && m.nnames == 0) {
         fprintf(stderr, "cachestorm show: %s: no metrics stored for node %d in %s\n", o.db, o.node,
                 o.nids ? "these runs" : "any run");
@@ -1017,6 +1105,22 @@ int cmd_show(int argc, char **argv)
     if (status == CS_OK && o.format == FMT_JSON) {
         status = print_json(s, &o, &d, &m, out);
     } else if (status == CS_OK) {
+        /* "what happened" first, for people: a table of a few finished runs */
+        for (size_t i = 0; o.format == FMT_TABLE && o.node < 0 && d.nruns <= SHOW_MAX_SUMMARIES &&
+                        i < d.nruns;
+             i++) {
+            if (strcmp(d.runs[i].status, "done"))
+                continue;
+            run_rows rr = {0};
+            if (store_read_rows(s, d.runs[i].id, &rr, &err) == CS_OK) {
+                char title[300];
+                snprintf(title, sizeof title, "run %lld (%s, seed %lld)",
+                         (long long)d.runs[i].id, d.runs[i].name, (long long)d.runs[i].seed);
+                summary_print(out, &rr, title);
+                fputc('\n', out);
+            }
+            rows_free(&rr);
+        }
         print_runs_table(&d, o.format, out);
         size_t first = 0;
         if (o.format == FMT_TABLE && !o.nids && d.nruns > SHOW_MAX_COLUMNS)

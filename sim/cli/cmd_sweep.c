@@ -87,10 +87,15 @@ static void mean_ci_str(const run_rows *const *rows, size_t n, const char *metri
     free(x);
     if (!used)
         snprintf(buf, cap, "-");
-    else if (used < 2)
-        snprintf(buf, cap, "%.4g", m);
-    else
-        snprintf(buf, cap, "%.4g ± %.2g", m, half);
+    else {
+        char a[32], b[32];
+        cs_fmt_human(a, sizeof a, m);
+        cs_fmt_human(b, sizeof b, half);
+        if (used < 2)
+            snprintf(buf, cap, "%s", a);
+        else
+            snprintf(buf, cap, "%s ± %s", a, b);
+    }
 }
 
 /* Print the summary: one row per scenario. */

@@ -44,11 +44,15 @@ static void help(FILE *f)
             "experiment or objective; 3 a run or the database failed.\n");
 }
 
+#define TUNE_MAX_CONSTRAINT_COLUMNS 4
+
 typedef struct point {
     size_t sc;
     double obj, half; /* objective and its 95 % half-width (NAN when n < 2) */
     bool feasible;
+    bool tied;        /* its CI overlaps the best point's: cannot be told apart */
     char broken[200]; /* the first violated constraint and its value */
+    char cons[TUNE_MAX_CONSTRAINT_COLUMNS][48]; /* each constraint's value, ✓/✗ */
 } point;
 
 /* Sort: feasible first, then by objective (NaN last), then grid order. */
@@ -103,13 +107,15 @@ static void score(const experiment *e, const exp_result *res, point *pts)
         p->feasible = n > 0;
         if (n == 0)
             snprintf(p->broken, sizeof p->broken, "no run finished");
-        for (size_t k = 0; k < e->nconstraints && p->feasible; k++) {
+        for (size_t k = 0; k < e->nconstraints && n > 0; k++) {
             expect_verdict v;
             expect_judge(&e->constraints[k], rows, n, &v);
-            if (!v.pass) {
+            char val[64];
+            expect_val_str(v.lhs, val, sizeof val);
+            if (k < TUNE_MAX_CONSTRAINT_COLUMNS)
+                snprintf(p->cons[k], sizeof p->cons[k], "%.40s %s", val, v.pass ? "ok" : "NO");
+            if (!v.pass && p->feasible) {
                 p->feasible = false;
-                char val[64];
-                expect_val_str(v.lhs, val, sizeof val);
                 snprintf(p->broken, sizeof p->broken, "%.120s (%s)", e->constraints[k].text, val);
             }
         }
@@ -120,7 +126,9 @@ static void score(const experiment *e, const exp_result *res, point *pts)
 /* The ranked table: rank, variant, one column per swept path, objective, constraints. */
 static void print_ranking(const experiment *e, const point *pts, size_t rows_out)
 {
-    size_t ncol = 2 + (e->nvariants ? 1 : 0) + e->naxes + 1;
+    size_t ncons = e->nconstraints < TUNE_MAX_CONSTRAINT_COLUMNS ? e->nconstraints
+                                                                 : TUNE_MAX_CONSTRAINT_COLUMNS;
+    size_t ncol = 2 + (e->nvariants ? 1 : 0) + e->naxes + 1 + ncons;
     char(*cell)[256] = cs_calloc((rows_out + 1) * ncol, sizeof *cell);
     int *w = cs_calloc(ncol, sizeof *w);
     for (size_t r = 0; r <= rows_out; r++) {
@@ -132,8 +140,11 @@ static void print_ranking(const experiment *e, const point *pts, size_t rows_out
                 snprintf(row[c++], 256, "variant");
             for (size_t a = 0; a < e->naxes; a++)
                 snprintf(row[c++], 256, "%.200s", e->axes[a]);
-            snprintf(row[c++], 256, "%s %.150s", e->maximize ? "max" : "min", e->objective.text);
-            snprintf(row[c++], 256, "constraints");
+            snprintf(row[c++], 256, "%s %.150s", e->maximize ? "maximize" : "minimize",
+                     e->objective.text);
+            for (size_t k = 0; k < ncons; k++)
+                snprintf(row[c++], 256, "%.200s", e->constraints[k].text);
+            snprintf(row[c++], 256, "verdict");
         } else {
             const point *p = &pts[r - 1];
             const exp_scenario *sc = &e->sc[p->sc];
@@ -142,13 +153,17 @@ static void print_ranking(const experiment *e, const point *pts, size_t rows_out
                 snprintf(row[c++], 256, "%.200s", sc->variant);
             for (size_t a = 0; a < e->naxes; a++)
                 snprintf(row[c++], 256, "%.200s", sc->values[a]);
-            if (isnan(p->obj))
-                snprintf(row[c++], 256, "-");
-            else if (isnan(p->half))
-                snprintf(row[c++], 256, "%.4g", p->obj);
+            char m[32], h[32];
+            cs_fmt_human(m, sizeof m, p->obj);
+            cs_fmt_human(h, sizeof h, p->half);
+            if (isnan(p->obj) || isnan(p->half))
+                snprintf(row[c++], 256, "%s", m);
             else
-                snprintf(row[c++], 256, "%.4g ± %.2g", p->obj, p->half);
-            snprintf(row[c++], 256, "%s%s", p->feasible ? "ok" : "violates ",
+                snprintf(row[c++], 256, "%s ± %s", m, h);
+            for (size_t k = 0; k < ncons; k++)
+                snprintf(row[c++], 256, "%s", p->cons[k][0] ? p->cons[k] : "-");
+            snprintf(row[c++], 256, "%s%s",
+                     !p->feasible ? "violates " : r == 1 ? "best" : p->tied ? "tied with best" : "",
                      p->feasible ? "" : p->broken);
         }
         for (size_t k = 0; k < ncol; k++)
@@ -157,7 +172,7 @@ static void print_ranking(const experiment *e, const point *pts, size_t rows_out
     for (size_t r = 0; r <= rows_out; r++) {
         char(*row)[256] = cell + r * ncol;
         for (size_t k = 0; k < ncol; k++) {
-            bool last = k + 1 == ncol, right = k == 0 || k == ncol - 2;
+            bool last = k + 1 == ncol, right = k == 0 || (k + 1 < ncol && k >= ncol - 2 - ncons);
             int padn = last ? 0 : w[k] - width(row[k]);
             if (right)
                 printf("%*s%s", padn, "", row[k]);
@@ -238,14 +253,37 @@ int cmd_tune(int argc, char **argv)
     }
     score(&e, res, pts);
     qsort(pts, e.nsc, sizeof *pts, e.maximize ? point_cmp_max : point_cmp_min);
+    /* Feasible points the best cannot be told from: the same objective, or
+     * 95 % CIs that overlap (a single run per point has no CI: only an
+     * exact tie counts). */
+    size_t ties = 0;
+    for (size_t i = 1; i < e.nsc && pts[0].feasible; i++) {
+        point *p = &pts[i];
+        if (!p->feasible || isnan(p->obj))
+            continue;
+        bool ci = !isnan(p->half) && !isnan(pts[0].half);
+        p->tied = p->obj == pts[0].obj ||
+                  (ci && fabs(p->obj - pts[0].obj) <= p->half + pts[0].half);
+        ties += p->tied;
+    }
     printf("tune %s: %zu points × %zu replications, %s %s\n\n", e.name, e.nsc, e.replications,
            e.maximize ? "maximize" : "minimize", e.objective.text);
     print_ranking(&e, pts, top > 0 && (size_t)top < e.nsc ? (size_t)top : e.nsc);
     if (e.nsc && pts[0].feasible) {
         const exp_scenario *sc = &e.sc[pts[0].sc];
-        printf("\nbest: %s%s%s%s  (%s = %.4g)\n", sc->variant ? "variant " : "",
-               sc->variant ? sc->variant : "", sc->variant && e.naxes ? ", " : "", sc->point,
-               e.objective.text, pts[0].obj);
+        char m[32];
+        cs_fmt_human(m, sizeof m, pts[0].obj);
+        if (ties)
+            printf("\nno single best: %zu point%s tied with the top one (the same value, or 95%% "
+                   "CIs that overlap);\nmore replications or a sharper objective would tell them "
+                   "apart.  Top: %s%s%s%s  (%s = %s)\n",
+                   ties, ties == 1 ? " is" : "s are", sc->variant ? "variant " : "",
+                   sc->variant ? sc->variant : "", sc->variant && e.naxes ? ", " : "", sc->point,
+                   e.objective.text, m);
+        else
+            printf("\nbest: %s%s%s%s  (%s = %s)\n", sc->variant ? "variant " : "",
+                   sc->variant ? sc->variant : "", sc->variant && e.naxes ? ", " : "", sc->point,
+                   e.objective.text, m);
         if (e.naxes) {
             printf("as overrides:");
             for (size_t a = 0; a < e.naxes; a++)

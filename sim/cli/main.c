@@ -34,7 +34,7 @@ static void usage(FILE *f)
     fprintf(f,
             "cachestorm %s — deterministic simulator of multi-node cache topologies\n"
             "\n"
-            "usage: cachestorm COMMAND [ARGS...]   (cachestorm COMMAND --help for each)\n"
+            "usage: cachestorm COMMAND [ARGS...]   (cachestorm help COMMAND for each)\n"
             "\n"
             "commands:\n",
             CS_VERSION);
@@ -55,6 +55,16 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
+        return CS_USAGE;
+    }
+    if (!strcmp(argv[1], "help") && argc > 2) { /* help CMD = CMD --help */
+        for (size_t i = 0; i < NCMDS; i++)
+            if (!strcmp(argv[2], CMDS[i].name)) {
+                char *hargv[] = {argv[2], "--help", NULL};
+                return CMDS[i].fn(2, hargv);
+            }
+        fprintf(stderr, "cachestorm: no command '%s' to explain (try cachestorm --help)\n",
+                argv[2]);
         return CS_USAGE;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

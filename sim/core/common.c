@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 int cs_errf(cs_err *err, int code, const char *fmt, ...)
@@ -140,4 +142,32 @@ const char *cs_closest(const char *word, const char *const *names, size_t n)
             }
     }
     return best;
+}
+
+void cs_fmt_human(char *buf, size_t n, double v)
+{
+    double a = fabs(v);
+    if (isnan(v)) {
+        snprintf(buf, n, "-");
+    } else if (isinf(v)) {
+        snprintf(buf, n, v > 0 ? "inf" : "-inf");
+    } else if (a >= 999.5) {
+        char raw[48];
+        snprintf(raw, sizeof raw, "%.0f", a);
+        size_t len = strlen(raw), o = 0;
+        if (v < 0 && o + 1 < n)
+            buf[o++] = '-';
+        for (size_t i = 0; i < len && o + 2 < n; i++) {
+            buf[o++] = raw[i];
+            if ((len - i - 1) % 3 == 0 && i + 1 < len)
+                buf[o++] = ',';
+        }
+        buf[o] = '\0';
+    } else if (v == floor(v)) {
+        snprintf(buf, n, "%.0f", v);
+    } else if (a >= 0.001) {
+        snprintf(buf, n, "%.4g", v);
+    } else {
+        snprintf(buf, n, "%.2g", v);
+    }
 }

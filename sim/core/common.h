@@ -55,6 +55,9 @@ void cs_grow(void **items, size_t *cap, size_t need, size_t sz);
  * and the nearest of n names to word for a "did you mean": within 1 + len/5
  * edits (at most 3), else a unique prefix; NULL when none. */
 int cs_edit_distance(const char *a, const char *b);
+/* A number as people read it, never in scientific notation above 0.001:
+ * 144,200 / 3,765 / 461.3 / 0.0123; "-" for NaN. */
+void cs_fmt_human(char *buf, size_t n, double v);
 const char *cs_closest(const char *word, const char *const *names, size_t n);
 
 #endif

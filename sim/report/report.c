@@ -18,6 +18,8 @@
 #include "sim/core/metrics.h"
 #include "sim/report/export.h"
 #include "sim/report/plot.h"
+#include "sim/report/summary.h"
+#include "sim/store/store.h"
 
 #define REPORT_MAX_TIMELINES 8     /* the most recent done runs get a timeline */
 #define REPORT_MAX_TRANSITIONS 400 /* per run; the rest is counted */
@@ -323,6 +325,43 @@ static bool has_series(ex_store *st, int64_t run_id)
     return yes;
 }
 
+/* "What happened" (sim/report/summary.c) for the latest finished runs, at
+ * most REPORT_MAX_SUMMARIES of them, before the tables. */
+#define REPORT_MAX_SUMMARIES 4
+static void summaries(FILE *f, const char *db, const ex_store *st)
+{
+    store *s;
+    cs_err err = {0};
+    if (store_open_readonly(db, &s, &err))
+        return;
+    size_t shown = 0;
+    for (size_t i = st->n_runs; i-- > 0 && shown < REPORT_MAX_SUMMARIES;) {
+        const ex_run *r = &st->runs[i];
+        if (strcmp(r->status, "done"))
+            continue;
+        run_rows rows = {0};
+        if (store_read_rows(s, r->id, &rows, &err) == CS_OK) {
+            char *buf = NULL, title[300];
+            size_t len = 0;
+            FILE *m = open_memstream(&buf, &len);
+            if (m) {
+                snprintf(title, sizeof title, "run %lld (%s, seed %lld)", (long long)r->id, r->name,
+                         (long long)r->seed);
+                summary_print(m, &rows, title);
+                fclose(m);
+                if (!shown++)
+                    fputs("<h2 id=\"summary\">What happened</h2>\n", f);
+                fputs("<pre>", f);
+                esc(f, buf);
+                fputs("</pre>\n", f);
+            }
+            free(buf);
+        }
+        rows_free(&rows);
+    }
+    store_close(s);
+}
+
 /* Writes the page for database db to out (via a temp file renamed at the
  * end); prints the output path.  Returns a cs status; messages on stderr. */
 int report_write(const char *db, const char *out)
@@ -409,6 +448,7 @@ int report_write(const char *db, const char *out)
             "<a href=\"#metrics\">Key metrics</a><a href=\"#plots\">Plots</a>"
             "<a href=\"#transitions\">Transitions</a></nav>\n",
             st.n_runs, st.n_runs == 1 ? "" : "s", n_done);
+    summaries(f, db, &st);
     runs_table(f, &st);
     metrics_table(f, &st);
 

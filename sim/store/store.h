@@ -62,6 +62,10 @@ int store_fail_run(store *s, int64_t run_id, const char *why, cs_err *err);
 typedef int (*store_fault_hook)(void *arg, const char *stage, size_t row);
 void store_set_fault_hook(store *s, store_fault_hook hook, void *arg);
 
+/* Append run run_id's stored params, metrics, series and transitions (not
+ * its trace) to *out, as the run wrote them (sim/store/store_read.c). */
+int store_read_rows(store *s, int64_t run_id, run_rows *out, cs_err *err);
+
 /* The file the store was opened on, and its connection (read queries). */
 const char *store_path(const store *s);
 sqlite3 *store_db(store *s);

@@ -1,0 +1,69 @@
+/* test_check_junit.c — `cachestorm check --format junit` writes JUnit XML a
+ * CI server reads as test results: it parses (python3's XML parser), has the
+ * JUnit shape (testsuites > testsuite > testcase, failure/error children),
+ * and counts the same passes and failures as the table (issue 12). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[64];
+static void make_dir(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/cs-test-junit-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+static void rm_dir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static int sh(const char *cmd, char *out, size_t cap)
+{
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(check_junit, the_xml_parses_and_counts_what_the_table_counts, .init = make_dir,
+     .fini = rm_dir)
+{
+    char path[256], cwd[512], cmd[2048], out[8192];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    snprintf(path, sizeof path, "%s/q.yaml", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("schema: 1\nname: q<&>\nmodel: queue\nduration: 3s\nwarmup: 0s\n"
+          "queue: {servers: 1, arrival: 100/s, service: {dist: exponential, mean: 1ms}}\n"
+          "replications: 2\nsweep: {queue.servers: [1, 2]}\n"
+          "expect:\n  - requests.error == 0\n  - latency.mean_ms > 1000\n"
+          "  - \"mean(latency.mean_ms) < 5\"\n",
+          f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && %s/%s/cachestorm check q.yaml --db j.db --format junit >j.xml 2>table.txt; "
+             "echo rc=$?; tail -n 1 table.txt",
+             dir, cwd, CS_BUILD_DIR);
+    sh(cmd, out, sizeof out);
+    cr_expect(strstr(out, "rc=1"), "a failing rule exits 1: %s", out);
+    cr_expect(strstr(out, "check: 4 passed, 2 failed"), "%s", out);
+    /* parse it and count as a CI server would */
+    snprintf(cmd, sizeof cmd,
+             "python3 -c \"import xml.etree.ElementTree as E; r = E.parse('%s/j.xml').getroot(); "
+             "assert r.tag == 'testsuites'; s = r.findall('testsuite'); "
+             "c = [t for x in s for t in x.findall('testcase')]; "
+             "f = [t for t in c if t.find('failure') is not None]; "
+             "assert all(int(x.get('tests')) == len(x.findall('testcase')) for x in s); "
+             "assert sum(int(x.get('failures')) for x in s) == len(f); "
+             "print('cases', len(c), 'failures', len(f), 'passed', len(c) - len(f))\" 2>&1",
+             dir);
+    cr_assert_eq(sh(cmd, out, sizeof out), 0, "python3 could not parse it: %s", out);
+    cr_expect(strstr(out, "cases 6 failures 2 passed 4"), "%s", out);
+}

@@ -1,0 +1,54 @@
+/* test_show_metric.c — `show --metric PATTERN` keeps the metrics whose
+ * names match a glob; none matching is exit 2 with a did-you-mean; `help
+ * CMD` is CMD --help. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[64];
+static void make_dir(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/cs-test-showm-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+static void rm_dir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static int cli(const char *args, char *out, size_t cap)
+{
+    char cmd[1024], cwd[512];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    snprintf(cmd, sizeof cmd, "cd %s && %s/%s/cachestorm %s 2>&1", dir, cwd, CS_BUILD_DIR, args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(show_metric, a_glob_keeps_matching_metrics_only, .init = make_dir, .fini = rm_dir)
+{
+    static char out[1 << 16];
+    char args[512];
+    snprintf(args, sizeof args, "run %s/configs/mm1.yaml --db m.db --quiet --set duration=40s",
+             getcwd(out, 512));
+    cr_assert_eq(cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(cli("show m.db --metric 'latency.p9*' --metric requests.total", out, sizeof out),
+                 0, "%s", out);
+    cr_expect(strstr(out, "latency.p90_ms") && strstr(out, "latency.p99_ms") &&
+                  strstr(out, "latency.p999_ms") && strstr(out, "requests.total"),
+              "%s", out);
+    cr_expect(!strstr(out, "latency.mean_ms") && !strstr(out, "requests.ok"), "%s", out);
+    cr_assert_eq(cli("show m.db --metric 'latncy.p99_ms'", out, sizeof out), 2, "%s", out);
+    cr_expect(strstr(out, "did you mean 'latency.p99_ms'?"), "%s", out);
+    cr_assert_eq(cli("help show", out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "--metric P"), "%s", out);
+}
