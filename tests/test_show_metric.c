@@ -52,3 +52,22 @@ Test(show_metric, a_glob_keeps_matching_metrics_only, .init = make_dir, .fini = 
     cr_assert_eq(cli("help show", out, sizeof out), 0, "%s", out);
     cr_expect(strstr(out, "--metric P"), "%s", out);
 }
+
+Test(show_metric, diff_prints_the_keys_two_runs_differ_in, .init = make_dir, .fini = rm_dir)
+{
+    static char out[1 << 16];
+    char args[768], cwd[512];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    snprintf(args, sizeof args, "run %s/configs/mm1.yaml --db d.db --quiet --set duration=40s", cwd);
+    cr_assert_eq(cli(args, out, sizeof out), 0, "%s", out);
+    snprintf(args, sizeof args,
+             "run %s/configs/mm1.yaml --db d.db --quiet --set duration=40s --set queue.servers=2 "
+             "--seed 9",
+             cwd);
+    cr_assert_eq(cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(cli("diff d.db 1 2", out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, "queue.servers") && strstr(out, "1  ->  2"), "%s", out);
+    cr_expect(strstr(out, "seed") && strstr(out, "1  ->  9"), "%s", out);
+    cr_expect(!strstr(out, "\nduration"), "equal keys are not listed: %s", out);
+    cr_assert_eq(cli("diff d.db 1 7", out, sizeof out), 2, "%s", out);
+}

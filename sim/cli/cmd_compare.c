@@ -651,7 +651,9 @@ static int check_same_setup(const side *b, const side *c, const scen *sc, size_t
                 int k = i >= npb ? 1 : j >= npc ? -1 : strcmp(pb[i].path, pc[j].path);
                 const char *path = k <= 0 ? pb[i].path : pc[j].path;
                 bool differs = k != 0 || strcmp(pb[i].value, pc[j].value) != 0;
-                if (differs && strcmp(path, "seed") && !allowed_diff(path, allow, nallow))
+                /* seed is checked above; the name labels the run, it changes nothing */
+                if (differs && strcmp(path, "seed") && strcmp(path, "name") &&
+                    !allowed_diff(path, allow, nallow))
                     add_key(&keys, &nk, &kcap, path);
                 if (k <= 0)
                     i++;

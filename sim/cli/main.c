@@ -24,6 +24,7 @@ static const subcmd CMDS[] = {
     {"tune", cmd_tune, "search an experiment's sweep grid for the best objective"},
     {"explain", cmd_explain, "the metric table: each metric's unit, which way is better, meaning"},
     {"metrics", cmd_explain, "the same as explain"},
+    {"diff", cmd_diff, "what differs between the configs of two stored runs"},
     {"merge", cmd_merge, "merge shard databases (GNU parallel, Slurm jobs) into one"},
     {"prune", cmd_prune, "remove abandoned and interrupted runs (and duplicates)"},
 };
