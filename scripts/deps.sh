@@ -3,7 +3,7 @@
 # installed.  As root it installs what is missing; otherwise it prints the
 # exact command and exits 1.  Called first by `make run` and `make test`.
 set -u
-pkgs=(build-essential pkg-config libgsl-dev libsqlite3-dev libyaml-dev libcriterion-dev gnuplot-nox python3-simpy
+pkgs=(build-essential pkg-config libgsl-dev libsqlite3-dev libyaml-dev libcriterion-dev gnuplot-nox python3-simpy redis-server
       sqlite3 parallel slurm-wlm munge)  # the last four: tests/engines (GNU parallel, a one-node Slurm)
 missing=()
 for p in "${pkgs[@]}"; do
