@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "sim/report/export.h"
+#include "sim/store/store.h"
 
 const char *const plot_kinds[5] = {"timeline", "nodes", "cdf", "sweep", "compare"};
 
@@ -622,6 +623,13 @@ done:
 
 /* ---- selection and naming --------------------------------------------- */
 
+/* store_run by id (store_unique_runs returns them in id order). */
+static int run_id_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const store_run *)a)->id, y = ((const store_run *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
 static int select_runs(session *s, const ex_run ***sel, size_t *n, bool multi, cs_err *err)
 {
     const plot_opts *o = s->o;
@@ -657,13 +665,24 @@ static int select_runs(session *s, const ex_run ***sel, size_t *n, bool multi, c
     }
     if (o->n_runs)
         return CS_OK;
+    /* Each (scenario, seed) once: a rerun or a merged duplicate is drawn
+     * (and averaged) once, as every statistic counts it (store_unique_runs). */
+    store_run *uniq = NULL;
+    size_t nuniq = 0;
+    int urc = store_unique_runs(s->st.store, NULL, &uniq, &nuniq, NULL, err);
+    if (urc)
+        return urc;
     for (size_t k = s->st.n_runs; k-- > 0;) {
         if (strcmp(s->st.runs[k].status, "done") != 0)
+            continue;
+        store_run key = {.id = s->st.runs[k].id};
+        if (!bsearch(&key, uniq, nuniq, sizeof *uniq, run_id_cmp))
             continue;
         (*sel)[(*n)++] = &s->st.runs[k];
         if (!multi)
             break;
     }
+    store_runs_free(uniq, nuniq);
     if (*n == 0)
         return cs_errf(err, CS_USAGE, "%s holds no finished run (status done)", o->db);
     /* chronological (id) order for multi-run pictures */

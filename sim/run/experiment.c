@@ -2,9 +2,9 @@
  * that runs them (see experiment.h).  The config trees come from
  * sim/config's exported tree steps; each run's config is built by
  * config_from_tree, so validation, defaults and messages are the config's.
- * The executor's process pool is a plain fork/waitpid loop with one pipe per
- * child for its result (run id, status, message): no threads, no shared
- * memory, and each child opens the store itself.
+ * The executor skips runs already done in the store (same identity) and
+ * runs the others in the process pool of sim/run/pool.c (one child per run,
+ * one pipe per child for its result; each child opens the store itself).
  * Leaves out: random or adaptive sweeps (tune searches the grid). */
 #include "sim/run/experiment.h"
 
@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/run/pool.h"
 #include "sim/run/runner.h"
 
 /* Limits: an experiment is a grid a person wrote; these catch typos like
@@ -607,168 +608,252 @@ static void run_one(const experiment *e, size_t i, store *st, exp_result *r)
     config_free(&cfg);
 }
 
-/* The message a child sends its parent through its pipe (< PIPE_BUF). */
-typedef struct child_msg {
-    int32_t rc;
-    int64_t run_id;
-    char msg[512];
-} child_msg;
+/* The pool's context: the experiment, the database, the results. */
+typedef struct exec_ctx {
+    const experiment *e;
+    const char *db;
+    size_t *todo; /* run index of each pool job */
+    exp_result *res;
+    pid_t *mute; /* children that died without a word (their rows stay 'running') */
+    int *mute_sig;
+    size_t nmute;
+    size_t ended;
+    const exp_exec_opts *o;
+    exp_exec_summary *sum;
+} exec_ctx;
 
-/* In the child: open the store, run, report, leave without running the
- * parent's atexit handlers or flushing its stdio buffers. */
-static void child_main(const experiment *e, size_t i, const char *db, int fd)
+/* In the child: open the store, run, report. */
+static void exec_child(void *vctx, size_t job, pool_msg *m)
 {
-    child_msg m = {0};
+    exec_ctx *c = vctx;
     exp_result r = {0};
     store *st;
     cs_err err = {0};
-    if (store_open(db, &st, &err)) {
+    if (store_open(c->db, &st, &err)) {
         r.rc = err.code ? err.code : CS_IO;
         copy_msg(r.msg, sizeof r.msg, err.msg);
     } else {
-        run_one(e, i, st, &r);
+        run_one(c->e, c->todo[job], st, &r);
         store_close(st);
     }
-    m.rc = r.rc;
-    m.run_id = r.run_id;
-    copy_msg(m.msg, sizeof m.msg, r.msg);
-    ssize_t w = write(fd, &m, sizeof m);
-    close(fd);
-    _exit(w == (ssize_t)sizeof m ? 0 : 3);
+    m->rc = r.rc;
+    m->run_id = r.run_id;
+    copy_msg(m->msg, sizeof m->msg, r.msg);
 }
 
-typedef struct slot {
-    pid_t pid;
-    int fd;
-    size_t run;
-} slot;
-
-/* Wait for one child, collect its message into res; returns the slot index. */
-static int reap(slot *slots, int nslots, exp_result *res)
+/* In the parent: one run ended. */
+static void exec_end(void *vctx, size_t job, const pool_end *pe)
 {
-    int status;
-    pid_t pid;
-    do
-        pid = waitpid(-1, &status, 0);
-    while (pid < 0 && errno == EINTR);
-    if (pid < 0)
-        return -2;
-    for (int k = 0; k < nslots; k++) {
-        if (slots[k].pid != pid || pid <= 0)
-            continue;
-        exp_result *r = &res[slots[k].run];
-        child_msg m;
-        ssize_t n = read(slots[k].fd, &m, sizeof m);
-        close(slots[k].fd);
-        if (n == (ssize_t)sizeof m) {
-            r->rc = m.rc;
-            r->run_id = m.run_id;
-            copy_msg(r->msg, sizeof r->msg, m.msg);
-        } else {
-            r->rc = CS_IO;
-            if (WIFSIGNALED(status))
-                snprintf(r->msg, sizeof r->msg, "run process killed by signal %d",
-                         WTERMSIG(status));
-            else
-                snprintf(r->msg, sizeof r->msg, "run process exited with status %d",
-                         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-        }
-        slots[k].pid = 0;
-        return k;
+    exec_ctx *c = vctx;
+    exp_result *r = &c->res[c->todo[job]];
+    r->rc = pe->m.rc;
+    r->run_id = pe->m.run_id;
+    copy_msg(r->msg, sizeof r->msg, pe->m.msg);
+    if (!pe->spoke) {
+        c->mute[c->nmute] = pe->pid;
+        c->mute_sig[c->nmute++] = pe->signal;
     }
-    return -1;
+    if (r->rc == 0)
+        c->sum->finished++;
+    else
+        c->sum->failed++;
+    if (c->o->progress)
+        c->o->progress(c->o->arg, ++c->ended, c->sum->total - c->sum->skipped);
 }
 
-int exp_execute(const experiment *e, const char *db, int jobs, exp_progress progress, void *arg,
-                exp_result *res, cs_err *err)
+/* Find the runs already done; fill res[i].skipped / run_id. */
+static int find_done(const experiment *e, store *st, exp_result *res, size_t *n, cs_err *err)
+{
+    *n = 0;
+    for (size_t i = 0; i < e->nruns; i++) {
+        config cfg;
+        cs_err e2 = {0};
+        if (exp_run_config(e, i, &cfg, &e2))
+            continue; /* the run itself will report it */
+        char hash[17];
+        run_info ri;
+        run_opts ro = {.experiment = e->name, .variant = e->sc[e->runs[i].scenario].variant};
+        runner_identity(&cfg, &ro, hash, &ri);
+        int64_t id = 0;
+        int rc = store_find_done(st, &ri, &id, err);
+        config_free(&cfg);
+        if (rc)
+            return rc;
+        if (id) {
+            res[i].skipped = true;
+            res[i].run_id = id;
+            (*n)++;
+        }
+    }
+    return CS_OK;
+}
+
+void exp_interrupt_message(const exp_exec_summary *sum, char *buf, size_t cap)
+{
+    size_t done = sum->skipped + sum->finished;
+    size_t left = sum->total - done;
+    snprintf(buf, cap,
+             "interrupted by %s: %zu of %zu runs are done (%zu finished now, %zu were done "
+             "before), %zu not finished; run the same command again to finish them (done runs "
+             "are skipped)",
+             sum->signal == SIGTERM ? "SIGTERM" : "SIGINT", done, sum->total, sum->finished,
+             sum->skipped, left);
+}
+
+void exp_notice_stderr(void *label, const char *msg)
+{
+    fprintf(stderr, "%s: %s\n", label ? (const char *)label : "cachestorm", msg);
+}
+
+static int execute(const experiment *e, const char *db, const exp_exec_opts *o, exp_result *res,
+                   exp_exec_summary *sum, cs_err *err);
+
+int exp_execute_opts(const experiment *e, const char *db, const exp_exec_opts *o, exp_result *res,
+                     exp_exec_summary *sum, cs_err *err)
+{
+    /* SIGINT / SIGTERM wait (blocked) until the pool can answer them: one
+     * that comes while the store is read before or after the runs is not
+     * lost and does not kill the process without a word. */
+    struct sigaction si, st;
+    sigaction(SIGINT, NULL, &si);
+    sigaction(SIGTERM, NULL, &st);
+    sigset_t ss, prev;
+    sigemptyset(&ss);
+    if (si.sa_handler != SIG_IGN)
+        sigaddset(&ss, SIGINT);
+    if (st.sa_handler != SIG_IGN)
+        sigaddset(&ss, SIGTERM);
+    sigprocmask(SIG_BLOCK, &ss, &prev);
+    int rc = execute(e, db, o, res, sum, err);
+    if (!sum->signal) {
+        /* One that came after the pool: the runs are all ended; answer it
+         * as an interruption all the same (the user asked to stop). */
+        sigset_t pend;
+        sigpending(&pend);
+        int sig = sigismember(&ss, SIGINT) && sigismember(&pend, SIGINT)     ? SIGINT
+                  : sigismember(&ss, SIGTERM) && sigismember(&pend, SIGTERM) ? SIGTERM
+                                                                             : 0;
+        if (sig) {
+            struct timespec zero = {0, 0};
+            sigset_t one;
+            sigemptyset(&one);
+            sigaddset(&one, sig);
+            sigtimedwait(&one, NULL, &zero);
+            sum->signal = sig;
+            exp_interrupt_message(sum, err->msg, sizeof err->msg);
+            err->code = 128 + sig;
+            rc = err->code;
+        }
+    }
+    sigprocmask(SIG_SETMASK, &prev, NULL);
+    return rc;
+}
+
+static int execute(const experiment *e, const char *db, const exp_exec_opts *o, exp_result *res,
+                   exp_exec_summary *sum, cs_err *err)
 {
     memset(res, 0, e->nruns * sizeof *res);
-    if (jobs < 1)
-        jobs = 1;
-    if (jobs > EXP_MAX_JOBS)
-        jobs = EXP_MAX_JOBS;
-    if ((size_t)jobs > e->nruns)
-        jobs = (int)(e->nruns ? e->nruns : 1);
-    /* Open (and create) the store here first: the schema is made once, and
-     * an unwritable database is one error, not one per run. */
+    memset(sum, 0, sizeof *sum);
+    sum->total = e->nruns;
+    int jobs = o->jobs < 1 ? 1 : o->jobs > EXP_MAX_JOBS ? EXP_MAX_JOBS : o->jobs;
+    /* Open (and create or migrate) the store here first: the schema is made
+     * once, and an unwritable database is one error, not one per run. */
     store *st;
     int rc = store_open(db, &st, err);
     if (rc)
         return rc;
-    size_t done = 0;
-    if (jobs == 1) {
-        for (size_t i = 0; i < e->nruns; i++) {
-            run_one(e, i, st, &res[i]);
-            if (progress)
-                progress(arg, ++done, e->nruns);
-        }
-    } else {
+    if ((rc = store_mark_abandoned(st, -1, &sum->abandoned, err)) ||
+        (!o->rerun && (rc = find_done(e, st, res, &sum->skipped, err)))) {
         store_close(st);
-        st = NULL;
-        slot *slots = cs_calloc((size_t)jobs, sizeof *slots);
-        size_t next = 0;
-        int running = 0;
-        fflush(stdout);
-        fflush(stderr);
-        while (next < e->nruns || running > 0) {
-            if (next < e->nruns && running < jobs && !rc) {
-                int k = 0;
-                while (slots[k].pid)
-                    k++;
-                int fds[2];
-                if (pipe(fds)) {
-                    rc = cs_errf(err, CS_IO, "pipe: %s", strerror(errno));
-                    continue;
-                }
-                pid_t pid = fork();
-                if (pid < 0) {
-                    close(fds[0]);
-                    close(fds[1]);
-                    rc = cs_errf(err, CS_IO, "fork: %s", strerror(errno));
-                    continue;
-                }
-                if (pid == 0) {
-                    close(fds[0]);
-                    for (int j = 0; j < jobs; j++)
-                        if (slots[j].pid)
-                            close(slots[j].fd);
-                    child_main(e, next, db, fds[1]);
-                }
-                close(fds[1]);
-                slots[k] = (slot){pid, fds[0], next};
-                next++;
-                running++;
-                continue;
-            }
-            if (running == 0)
-                break; /* fork failed before anything ran */
-            int k = reap(slots, jobs, res);
-            if (k == -2) {
-                rc = cs_errf(err, CS_IO, "waitpid: %s", strerror(errno));
-                break;
-            }
-            if (k >= 0) {
-                running--;
-                if (progress)
-                    progress(arg, ++done, e->nruns);
-            }
-        }
-        free(slots);
-        /* Runs that never started (fork failed) are errors too. */
-        for (size_t i = next; i < e->nruns; i++) {
-            res[i].rc = CS_IO;
-            copy_msg(res[i].msg, sizeof res[i].msg, "not run (the process pool failed)");
-        }
-        if (rc)
-            return rc;
-        if ((rc = store_open_readonly(db, &st, err)))
-            return rc;
+        return rc;
     }
+    store_close(st);
+    char note[256];
+    if (o->notice && sum->abandoned) {
+        snprintf(note, sizeof note,
+                 "%zu run%s left 'running' by a process that is gone marked abandoned "
+                 "(cachestorm prune %s removes them)",
+                 sum->abandoned, sum->abandoned == 1 ? "" : "s", db);
+        o->notice(o->arg, note);
+    }
+    if (o->notice && sum->skipped) {
+        snprintf(note, sizeof note, "%zu of %zu runs already done in %s, running %zu%s",
+                 sum->skipped, e->nruns, db, e->nruns - sum->skipped, " (--rerun runs them again)");
+        o->notice(o->arg, note);
+    }
+
+    exec_ctx c = {.e = e, .db = db, .res = res, .o = o, .sum = sum};
+    c.todo = cs_calloc(e->nruns + 1, sizeof *c.todo);
+    c.mute = cs_calloc(e->nruns + 1, sizeof *c.mute);
+    c.mute_sig = cs_calloc(e->nruns + 1, sizeof *c.mute_sig);
+    size_t ntodo = 0;
+    for (size_t i = 0; i < e->nruns; i++)
+        if (!res[i].skipped)
+            c.todo[ntodo++] = i;
+    size_t started = 0;
+    rc = pool_run(ntodo, jobs, exec_child, exec_end, &c, &started, &sum->signal, err);
+    /* Runs that never started (interrupted, or fork failed). */
+    for (size_t k = started; k < ntodo; k++) {
+        exp_result *r = &res[c.todo[k]];
+        r->rc = CS_IO;
+        copy_msg(r->msg, sizeof r->msg,
+                 sum->signal ? "not run (interrupted)" : "not run (the process pool failed)");
+        sum->not_run++;
+    }
+    /* Children that died without a word left their run 'running': say what
+     * became of it while this process still knows. */
+    int rc2 = CS_OK;
+    cs_err e2 = {0};
+    if (c.nmute && (rc2 = store_open(db, &st, &e2)) == CS_OK) {
+        for (size_t k = 0; k < c.nmute && !rc2; k++) {
+            bool intr = sum->signal || c.mute_sig[k] == SIGINT || c.mute_sig[k] == SIGTERM;
+            char why[96];
+            if (intr)
+                snprintf(why, sizeof why, "interrupted by %s",
+                         sum->signal == SIGTERM || c.mute_sig[k] == SIGTERM ? "SIGTERM" : "SIGINT");
+            else
+                snprintf(why, sizeof why, "its process was killed by signal %d (%s)", c.mute_sig[k],
+                         c.mute_sig[k] ? strsignal(c.mute_sig[k]) : "none");
+            rc2 = store_end_process_runs(st, c.mute[k], intr ? "interrupted" : "failed", why, NULL,
+                                         &e2);
+        }
+        store_close(st);
+    }
+    free(c.todo);
+    free(c.mute);
+    free(c.mute_sig);
+    if (rc)
+        return rc;
+    if (sum->signal) {
+        /* Count from the store: a child killed between its COMMIT and its
+         * message finished its run although it never said so. */
+        exp_result *scratch = cs_calloc(e->nruns + 1, sizeof *scratch);
+        size_t done = 0;
+        if (store_open_readonly(db, &st, &e2) == CS_OK) {
+            if (find_done(e, st, scratch, &done, &e2) == CS_OK && done >= sum->skipped)
+                sum->finished = done - sum->skipped;
+            store_close(st);
+        }
+        free(scratch);
+        exp_interrupt_message(sum, err->msg, sizeof err->msg);
+        err->code = 128 + sum->signal;
+        return err->code;
+    }
+    if ((rc = store_open_readonly(db, &st, err)))
+        return rc;
     for (size_t i = 0; i < e->nruns && !rc; i++)
         if (res[i].rc == 0)
             rc = exp_read_metrics(store_db(st), res[i].run_id, &res[i].rows, err);
     store_close(st);
     return rc;
+}
+
+int exp_execute(const experiment *e, const char *db, int jobs, exp_progress progress, void *arg,
+                exp_result *res, cs_err *err)
+{
+    exp_exec_opts o = {.jobs = jobs, .progress = progress, .arg = arg, .notice = exp_notice_stderr};
+    exp_exec_summary sum;
+    return exp_execute_opts(e, db, &o, res, &sum, err);
 }
 
 int exp_default_jobs(void)

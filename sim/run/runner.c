@@ -2,6 +2,7 @@
  * a model by cfg->model; the models themselves never see the store. */
 #include "sim/run/runner.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 
 #include "models/queue.h"
 #include "models/world/topology.h"
+#include "sim/run/pool.h"
 
 static double wall_now(void)
 {
@@ -79,6 +81,22 @@ static void progress_line(void *ctx, const eng_progress *p)
     c->printed = true;
 }
 
+const char *runner_version(void)
+{
+    return CS_VERSION;
+}
+
+void runner_identity(const config *cfg, const run_opts *o, char hash[17], run_info *ri)
+{
+    config_hash(cfg, hash);
+    *ri = (run_info){.experiment = o ? o->experiment : NULL,
+                     .variant = o ? o->variant : NULL,
+                     .name = cfg->name,
+                     .config_hash = hash,
+                     .version = runner_version(),
+                     .seed = (uint64_t)cfg->seed};
+}
+
 int runner_run(store *st, const config *cfg, const run_opts *o, int64_t *run_id, run_rows *rows,
                cs_err *err)
 {
@@ -87,15 +105,10 @@ int runner_run(store *st, const config *cfg, const run_opts *o, int64_t *run_id,
     if (brc)
         return brc; /* refused before the run begins: no run row */
     char hash[17];
-    config_hash(cfg, hash);
+    run_info ri;
+    runner_identity(cfg, o, hash, &ri);
     char *text = config_effective_text(cfg);
-    run_info ri = {.experiment = o ? o->experiment : NULL,
-                   .variant = o ? o->variant : NULL,
-                   .name = cfg->name,
-                   .config_text = text,
-                   .config_hash = hash,
-                   .version = CS_VERSION,
-                   .seed = (uint64_t)cfg->seed};
+    ri.config_text = text;
     int rc = store_begin_run(st, &ri, run_id, err);
     free(text);
     if (rc)
@@ -118,5 +131,88 @@ int runner_run(store *st, const config *cfg, const run_opts *o, int64_t *run_id,
         store_fail_run(st, *run_id, err->msg, &ignored);
         return rc;
     }
-    return store_finish_run(st, *run_id, rows, sim_end, events, wall_now() - t0, err);
+    rc = store_finish_run(st, *run_id, rows, sim_end, events, wall_now() - t0, err);
+    if (rc) {
+        /* The rows did not land (lock timeout, disk full): say so in the
+         * run's row when the store still takes a small write, so the run
+         * does not stay 'running' for good (issue 16, defect 10). */
+        cs_err ignored;
+        store_end_run(st, *run_id, "failed", err->msg, NULL, &ignored);
+    }
+    return rc;
+}
+
+/* ---- one run in a child process ------------------------------------------- */
+
+typedef struct iso_ctx {
+    const char *db;
+    const config *cfg;
+    const run_opts *o;
+    pool_end end;
+} iso_ctx;
+
+static void iso_child(void *vc, size_t job, pool_msg *m)
+{
+    (void)job;
+    iso_ctx *c = vc;
+    store *st;
+    cs_err err = {0};
+    int rc = store_open(c->db, &st, &err);
+    if (rc == CS_OK) {
+        run_rows rows = {0};
+        rc = runner_run(st, c->cfg, c->o, &m->run_id, &rows, &err);
+        rows_free(&rows);
+        store_close(st);
+    }
+    m->rc = rc;
+    if (rc)
+        snprintf(m->msg, sizeof m->msg, "%.*s", (int)sizeof m->msg - 1, err.msg);
+}
+
+static void iso_end(void *vc, size_t job, const pool_end *e)
+{
+    (void)job;
+    ((iso_ctx *)vc)->end = *e;
+}
+
+int runner_run_isolated(const char *db, const config *cfg, const run_opts *o, int64_t *run_id,
+                        int *signal, cs_err *err)
+{
+    iso_ctx c = {.db = db, .cfg = cfg, .o = o};
+    size_t started = 0;
+    *signal = 0;
+    *run_id = 0;
+    int rc = pool_run(1, 1, iso_child, iso_end, &c, &started, signal, err);
+    if (rc)
+        return rc;
+    if (!started)
+        return cs_errf(err, CS_IO, "the run did not start");
+    *run_id = c.end.m.run_id;
+    if (!c.end.spoke) {
+        /* The child died mid-run: its row is still 'running'. */
+        bool intr = *signal || c.end.signal == SIGINT || c.end.signal == SIGTERM;
+        if (!*signal && intr)
+            *signal = c.end.signal;
+        store *st;
+        cs_err e2 = {0};
+        if (store_open(db, &st, &e2) == CS_OK) {
+            char why[sizeof c.end.m.msg];
+            snprintf(why, sizeof why, "%s",
+                     intr
+                         ? (*signal == SIGTERM ? "interrupted by SIGTERM" : "interrupted by SIGINT")
+                         : c.end.m.msg);
+            store_end_process_runs(st, c.end.pid, intr ? "interrupted" : "failed", why, NULL, &e2);
+            store_close(st);
+        }
+    }
+    if (*signal) {
+        cs_errf(err, 128 + *signal, "interrupted by %s; the run is marked interrupted",
+                *signal == SIGTERM ? "SIGTERM" : "SIGINT");
+        return 128 + *signal;
+    }
+    if (c.end.m.rc) {
+        cs_errf(err, c.end.m.rc, "%s", c.end.m.msg);
+        return c.end.m.rc;
+    }
+    return CS_OK;
 }

@@ -6,8 +6,9 @@
  * block the writer) plus a busy timeout (writers queue for each other);
  * writes take the lock up front with BEGIN IMMEDIATE so two writers never
  * deadlock upgrading read locks.  Wall-clock dates are metadata in `runs`
- * only; no result row depends on them.  Left out: schema migrations (there
- * is only version 1) and merging databases.
+ * only; no result row depends on them.  Elsewhere: the migration
+ * from version 1 is in store_migrate.c, run liveness, identity look-ups
+ * and prune in store_runs.c, merging databases in store_merge.c.
  */
 #include "sim/store/store.h"
 
@@ -115,6 +116,9 @@ static int bind_node(sqlite3_stmt *st, int i, int node)
 static const char *const schema_probe[] = {
     "SELECT id, experiment, variant, name, config_text, config_hash, seed, version, started_at, "
     "finished_at, status, sim_ns, events, wall_s FROM runs LIMIT 0",
+    "SELECT id, experiment, variant, name, config_text, config_hash, seed, version, started_at, "
+    "finished_at, status, sim_ns, events, wall_s, host, pid, proc_start, lease_until FROM runs "
+    "LIMIT 0",
     "SELECT run_id, path, value FROM params LIMIT 0",
     "SELECT run_id, node, name, value FROM metrics LIMIT 0",
     "SELECT run_id, node, t_s, name, value FROM series LIMIT 0",
@@ -187,13 +191,24 @@ static int check_schema(store *s, bool may_create, cs_err *err)
                        "%s: written by a newer cachestorm (schema version %lld; this build "
                        "reads version %d)",
                        s->path, (long long)version, STORE_SCHEMA_VERSION);
-    if (version != STORE_SCHEMA_VERSION)
+    if (version < STORE_SCHEMA_OLDEST)
         return cs_errf(err, CS_IO,
                        "%s: not a cachestorm database (user_version %lld; this build reads "
                        "version %d)",
                        s->path, (long long)version, STORE_SCHEMA_VERSION);
+    /* An older version: a writer brings it up to date (store_migrate.c),
+     * a reader reads the columns it has. */
+    if (version < STORE_SCHEMA_VERSION && may_create) {
+        if (store_migrate(s->db, s->path, version, err))
+            return err->code;
+        version = STORE_SCHEMA_VERSION;
+    }
     for (size_t i = 0; i < sizeof schema_probe / sizeof *schema_probe; i++) {
         sqlite3_stmt *st = NULL;
+        if (i == 0 && version >= 2)
+            continue; /* the version-2 probe of runs follows */
+        if (i == 1 && version < 2)
+            continue;
         if (sqlite3_prepare_v2(s->db, schema_probe[i], -1, &st, NULL) != SQLITE_OK) {
             cs_errf(err, CS_IO, "%s: not a cachestorm database (schema version %lld but %s)",
                     s->path, (long long)version, sqlite3_errmsg(s->db));
@@ -393,8 +408,9 @@ int store_begin_run(store *s, const run_info *ri, int64_t *run_id, cs_err *err)
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(s->db,
                                 "INSERT INTO runs(experiment, variant, name, config_text, "
-                                "config_hash, seed, version, started_at, status) "
-                                "VALUES(?,?,?,?,?,?,?,?,'running')",
+                                "config_hash, seed, version, started_at, status, host, pid, "
+                                "proc_start, lease_until) "
+                                "VALUES(?,?,?,?,?,?,?,?,'running',?,?,?,?)",
                                 -1, &st, NULL);
     if (rc == SQLITE_OK) {
         bind_text(st, 1, ri->experiment);
@@ -405,6 +421,17 @@ int store_begin_run(store *s, const run_info *ri, int64_t *run_id, cs_err *err)
         sqlite3_bind_int64(st, 6, (sqlite3_int64)ri->seed);
         bind_text(st, 7, ri->version);
         bind_text(st, 8, now);
+        /* Who runs it: lets a later process tell a live run from one whose
+         * process died (store_runs.c). */
+        store_proc self;
+        store_proc_self(&self);
+        bind_text(st, 9, self.host);
+        sqlite3_bind_int64(st, 10, self.pid);
+        if (self.start >= 0)
+            sqlite3_bind_int64(st, 11, self.start);
+        else
+            sqlite3_bind_null(st, 11);
+        sqlite3_bind_int64(st, 12, (sqlite3_int64)time(NULL) + STORE_LEASE_S);
         rc = sqlite3_step(st);
     }
     if (rc != SQLITE_DONE) {
