@@ -743,8 +743,9 @@ Test(resume, a_sweep_plot_averages_each_scenario_and_seed_once_the_newest_run)
                     BIN " plot %s --kind sweep --out %s/two --keep-data && cat %s/two/*.dat", db,
                     dir, dir),
                  0, "%s", out);
-    /* the data lines are equal (the redraw line names another directory) */
-    char *da = strstr(a, "\"runs\""), *db2 = strstr(out, "\"runs\"");
+    /* the data files are equal (the redraw command line before them names
+     * another directory, and quotes its strings) */
+    char *da = strstr(a, "# cachestorm sweep"), *db2 = strstr(out, "# cachestorm sweep");
     cr_assert(da && db2, "%s\n%s", a, out);
     char *ea = strstr(da, "cachestorm plot:"), *eb = strstr(db2, "cachestorm plot:");
     if (ea)
