@@ -173,7 +173,7 @@ fuzz-smoke: fuzz-build
 	done
 
 sanitize: deps
-	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
+	@LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test-only
 
 # Engine figures, then the world on bench/standard.yaml shortened to 60
