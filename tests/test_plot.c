@@ -555,7 +555,8 @@ Test(plot, nodes_export_one_row_per_node)
     snprintf(data, sizeof data, "%s/nodes.dat", dir);
     size_t nodes;
     cs_err err = {0};
-    cr_assert_eq(ex_nodes_write(&st, ex_find(&st, 1), data, &nodes, &err), 0);
+    bool has[EX_NODES_N];
+    cr_assert_eq(ex_nodes_write(&st, ex_find(&st, 1), data, &nodes, has, &err), 0);
     cr_assert_eq(nodes, 4);
     static char lines[10][256];
     cr_assert_eq(data_lines(data, lines, 10), 4);
