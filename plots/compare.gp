@@ -9,6 +9,8 @@
 #             group: i mean lo hi n "label"
 #   show      the block numbers to draw, e.g. '0 1 3' (metrics with data)
 #   ylabel_K  axis label with units of block K; ngroups, title, fmt, outfile
+if (!exists("palette")) palette = 'palette.gp'
+load palette   # colours: plots/palette.gp (runs and variants: var_colour[1..8])
 if (!exists("datafile")) datafile = 'compare.dat'
 if (!exists("fmt"))      fmt = 'png'
 if (!exists("outfile"))  outfile = 'compare.'.fmt
@@ -28,21 +30,21 @@ if (fmt eq 'svg') {
 }
 set output outfile
 set datafile missing NaN
-set style fill solid 0.8 border rgb '#404040'
-set grid ytics lc rgb '#e0e0e0'
-set border lc rgb '#404040'
+set style fill solid 0.8 border rgb c_border
+set grid ytics lc rgb c_grid
+set border lc rgb c_border
 set tics nomirror
 set xtics scale 0 rotate by -20 left
 if (ngroups <= 4) { set xtics norotate center }
 set xrange [-0.6:ngroups - 0.4]
 set key off
 set offsets 0, 0, graph 0.12, 0
-set linetype 1 lc rgb '#1f77b4'
-set linetype 2 lc rgb '#ff7f0e'
-set linetype 3 lc rgb '#2ca02c'
-set linetype 4 lc rgb '#d62728'
-set linetype 5 lc rgb '#9467bd'
-set linetype 6 lc rgb '#8c564b'
+set linetype 1 lc rgb var_colour[1]
+set linetype 2 lc rgb var_colour[2]
+set linetype 3 lc rgb var_colour[3]
+set linetype 4 lc rgb var_colour[4]
+set linetype 5 lc rgb var_colour[5]
+set linetype 6 lc rgb var_colour[6]
 set linetype cycle 6
 set multiplot layout nrow, ncol title title font ',13' margins 0.10, 0.97, 60.0 / H, 1 - 80.0 / H spacing 0.11, 110.0 / H
 do for [w = 1:npan] {

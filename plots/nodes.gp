@@ -71,10 +71,10 @@ if (has_err || has_to) {
     top_of = (has_err ? 2 : 3)
     cmd = cmd . sprintf("datafile using 0:(share(num($%d), $6)):(sprintf('%%d failed, %%d timed out', num($2), num($3))) with labels offset 0,0.7 font lfont notitle", top_of)
     if (!anyfail) {
-        set label 5 "no request failed" at screen 0.78, graph 0.95 left font ',9' tc rgb '#555555'
+        set label 5 "no request failed" at screen 0.78, graph 0.95 left font ',9' tc rgb c_note
     }
     if (has_err && has_to && anyfail) {
-        set label 5 (other ? "timed out is a subset of failed:\nbar = all failed" : "every failure was\na timeout") at screen 0.78, graph 0.72 left font ',9' tc rgb '#555555'
+        set label 5 (other ? "timed out is a subset of failed:\nbar = all failed" : "every failure was\na timeout") at screen 0.78, graph 0.72 left font ',9' tc rgb c_note
     }
     eval(cmd)
     unset label 5

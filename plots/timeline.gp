@@ -120,7 +120,7 @@ do for [k = 1:6] {
         if (remaining == 0 && !strip) {
             set format x '%g'
             set xlabel sprintf('simulated time (%s)', xunit)
-            if (strlen(note) > 0) { set label 2 note at screen L, screen 0.015 font ',9' tc rgb '#777777' }
+            if (strlen(note) > 0) { set label 2 note at screen L, screen 0.015 font ',9' tc rgb c_note }
         } else {
             set format x ''
             unset xlabel
@@ -210,7 +210,7 @@ if (np == 0) {
     unset ylabel
     set format x (strip ? '' : '%g')
     set label 1 'no time series stored for this run' at graph 0.5, graph 0.5 center
-    if (!strip && strlen(note) > 0) { set label 2 note at screen L, screen 0.015 font ',9' tc rgb '#777777' }
+    if (!strip && strlen(note) > 0) { set label 2 note at screen L, screen 0.015 font ',9' tc rgb c_note }
     plot NaN notitle
     unset label 1
     set ytics
@@ -230,7 +230,7 @@ if (strip) {
     set grid noytics
     set style fill solid 0.85 noborder
     fr = (nfaults > 0 ? 1 : 0)
-    if (strlen(note) > 0) { set label 2 note at screen L, screen 0.015 font ',9' tc rgb '#777777' }
+    if (strlen(note) > 0) { set label 2 note at screen L, screen 0.015 font ',9' tc rgb c_note }
     late = 0.72 * tend
     fcmd = "faultfile using (($1+$2)/2/xdiv):(0):(($2-$1)/2/xdiv):(0.32):ytic('faults') with boxxyerror fc rgb c_fault title 'fault window', " . \
            "'' using ($2 < late ? $2/xdiv : NaN):(0):4 with labels left offset 0.6,0 font ',9' tc rgb c_fault notitle, " . \

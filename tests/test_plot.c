@@ -1073,3 +1073,25 @@ Test(report, unwritable_output_is_an_io_error)
     setenv("CACHESTORM_GNUPLOT", "/nonexistent", 1);
     cr_assert_eq(run_cmd(cmd_report, "report", db_path, "--out", html, NULL), CS_IO);
 }
+
+/* One palette: every plot kind loads plots/palette.gp and defines none of
+ * its colours itself, so a component has one colour in every picture. */
+Test(plot, every_script_takes_its_colours_from_the_palette)
+{
+    char *pal = slurp("plots/palette.gp");
+    static const char *const kinds[] = {"timeline", "nodes", "cdf", "sweep", "compare"};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "plots/%s.gp", kinds[k]);
+        char *gp = slurp(path);
+        cr_assert(strstr(gp, "load palette") != NULL, "%s does not load the palette", path);
+        for (const char *p = strstr(pal, "'#"); p; p = strstr(p + 1, "'#")) {
+            char hex[9];
+            memcpy(hex, p, 8);
+            hex[8] = 0;
+            cr_assert(strstr(gp, hex) == NULL, "%s sets the palette colour %s itself", path, hex);
+        }
+        free(gp);
+    }
+    free(pal);
+}
