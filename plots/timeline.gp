@@ -74,7 +74,8 @@ if (fmt eq 'svg') {
     set terminal pngcairo size W,H font 'DejaVu Sans,10' noenhanced background '#ffffff'
 }
 set output outfile
-set datafile missing NaN
+# NaN in the data is an undefined value: it breaks a line (a gap); "set
+# datafile missing" would instead join the points on either side.
 
 # Panel geometry in screen coordinates, top to bottom.
 top = 1.0 - 50.0 / H
@@ -220,6 +221,9 @@ if (np == 0) {
 # coloured by state.  A fault's label is written in full beside its box
 # (after it, or before it when the box ends late in the run).
 if (strip) {
+    # here NaN is "missing" (a filtered-out box or label is skipped, never
+    # positioned: gnuplot 5.4 crashes on some labels at an undefined x)
+    set datafile missing NaN
     set tmargin at screen cur
     set bmargin at screen bottom
     unset logscale y; unset y2tics; unset y2label; unset ylabel
