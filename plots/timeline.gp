@@ -25,7 +25,7 @@
 #   breakerfile  start_s end_s row "label" state  (row = which breaker;
 #                state 0 closed, 1 half-open, 2 open)
 #   has_rps ... has_poolq (0/1), nfaults, nbreakers, nsegs, brows, tend (s),
-#   warmup (s), nidle, notrec (names of missing series), zero (names of
+#   nhalf (half-open intervals), warmup (s), nidle, notrec (names of missing series), zero (names of
 #   series 0 throughout), title, fmt (png|svg), outfile, palette
 if (!exists("palette"))     palette = 'palette.gp'
 load palette
@@ -41,6 +41,7 @@ if (!exists("has_rps"))     has_rps = 1; has_errors = 1; has_p50 = 1; has_p99 = 
 if (!exists("nfaults"))     nfaults = 0
 if (!exists("nbreakers"))   nbreakers = 0
 if (!exists("nsegs"))       nsegs = nbreakers
+if (!exists("nhalf"))       nhalf = 0
 if (!exists("brows"))       brows = 0
 if (!exists("warmup"))      warmup = 0
 if (!exists("nidle"))       nidle = 0
@@ -127,7 +128,7 @@ do for [k = 1:6] {
             unset xlabel
         }
         if (first_panel && warmup > 0) {
-            set label 3 'warm-up' at first (warmup < tend ? warmup : tend) / xdiv / 2, graph 0.92 center font ',9' tc rgb c_warm front
+            set label 3 'warm-up' at first (warmup < tend ? warmup : tend) / xdiv / 2, graph 1 center offset 0,0.55 font ',9' tc rgb c_warm front
         } else {
             unset label 3
         }
@@ -142,7 +143,7 @@ do for [k = 1:6] {
             cmd = 'plot '
             if (has_rps && has_errors) {
                 # ok = all - failed, stacked under failed: the top edge is all requests
-                cmd = cmd . "datafile using ($1/xdiv):(0):($2 - ($3 == $3 ? $3 : 0) > 0 ? $2 - ($3 == $3 ? $3 : 0) : 0) with filledcurves fc rgb c_requests fs solid 0.45 title 'ok/s',"
+                cmd = cmd . "datafile using ($1/xdiv):(0):($2 - ($3 == $3 ? $3 : 0) > 0 ? $2 - ($3 == $3 ? $3 : 0) : 0) with filledcurves fc rgb c_requests fs transparent solid 0.45 title 'ok/s',"
                 cmd = cmd . "datafile using ($1/xdiv):($2 - ($3 == $3 ? $3 : 0) > 0 ? $2 - ($3 == $3 ? $3 : 0) : 0):2 with filledcurves fc rgb c_errors fs solid 0.75 title 'failed/s',"
                 cmd = cmd . "datafile using ($1/xdiv):2 with lines lc rgb c_requests lw 1 title 'all requests/s',"
             }
@@ -239,9 +240,12 @@ if (strip) {
     fcmd = "faultfile using (($1+$2)/2/xdiv):(0):(($2-$1)/2/xdiv):(0.32):ytic('faults') with boxxyerror fc rgb c_fault title 'fault window', " . \
            "'' using ($2 < late ? $2/xdiv : NaN):(0):4 with labels left offset 0.6,0 font ',9' tc rgb c_fault notitle, " . \
            "'' using ($2 >= late ? $1/xdiv : NaN):(0):4 with labels right offset -0.6,0 font ',9' tc rgb c_fault notitle"
+    # a state no breaker was in gets no key entry; a half-open interval (often
+    # one probe, milliseconds) is drawn at least 0.8 % of the run wide
+    hw(a, b) = ((b - a) / 2 > 0.004 * tend ? (b - a) / 2 : 0.004 * tend) / xdiv
     bcmd = "breakerfile using ($5 == 0 ? ($1+$2)/2/xdiv : NaN):($3+fr):(($2-$1)/2/xdiv):(0.32):ytic(strcol(4)) with boxxyerror fc rgb c_brk_closed title 'breaker closed', " . \
-           "'' using ($5 == 1 ? ($1+$2)/2/xdiv : NaN):($3+fr):(($2-$1)/2/xdiv):(0.32):ytic(strcol(4)) with boxxyerror fc rgb c_brk_half title 'half-open', " . \
-           "'' using ($5 == 2 ? ($1+$2)/2/xdiv : NaN):($3+fr):(($2-$1)/2/xdiv):(0.32):ytic(strcol(4)) with boxxyerror fc rgb c_brk_open title 'open'"
+           "'' using ($5 == 2 ? ($1+$2)/2/xdiv : NaN):($3+fr):(($2-$1)/2/xdiv):(0.32):ytic(strcol(4)) with boxxyerror fc rgb c_brk_open ".(nbreakers > 0 ? "title 'open'" : "notitle").", " . \
+           "'' using ($5 == 1 ? ($1+$2)/2/xdiv : NaN):($3+fr):(hw($1, $2)):(0.32):ytic(strcol(4)) with boxxyerror fc rgb c_brk_half ".(nhalf > 0 ? "title 'half-open'" : "notitle")
     if (nfaults > 0 && nsegs > 0)  { eval('plot '.fcmd.', '.bcmd) }
     if (nfaults > 0 && nsegs == 0) { eval('plot '.fcmd) }
     if (nfaults == 0 && nsegs > 0) { eval('plot '.bcmd) }
