@@ -135,6 +135,7 @@ void rc__send_cmd(redis_client *c, int32_t slot, int conn, int lane)
     x->req.channel = k->op.channel;
     x->req.msg = k->op.msg;
     x->req.epoch = c->conn[conn].epoch;
+    x->req.conn = (uint32_t)lane;
     wire_send(c, w);
 }
 
@@ -169,6 +170,7 @@ static void send_control(redis_client *c, int conn, rc_wire_kind kind, int chann
     x->req.cmd = cmd_of[kind];
     x->req.channel = channel;
     x->req.epoch = c->conn[conn].epoch;
+    x->req.conn = (uint32_t)x->lane;
     if (kind == WIRE_SUBSCRIBE) {
         x->req.deliver = on_deliver;
         x->req.deliver_ctx = c;

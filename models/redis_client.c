@@ -16,9 +16,10 @@
 
 extern const rc_kind rc_multiplexer_kind;
 extern const rc_kind rc_pool_kind;
+extern const rc_kind rc_single_kind;
 
 /* The registry (STYLE.md rule 4): one line per kind. */
-static const rc_kind *const kinds[] = {&rc_multiplexer_kind, &rc_pool_kind};
+static const rc_kind *const kinds[] = {&rc_multiplexer_kind, &rc_pool_kind, &rc_single_kind};
 
 const rc_kind *rc_kind_find(const char *name)
 {
@@ -41,8 +42,9 @@ rc_params rc_defaults(const char *kind)
 {
     rc_params p;
     memset(&p, 0, sizeof p);
-    bool pool = kind && strcmp(kind, "pool") == 0;
-    snprintf(p.kind, sizeof p.kind, "%s", pool ? "pool" : "multiplexer");
+    bool single = kind && strcmp(kind, "single") == 0;
+    bool pool = single || (kind && strcmp(kind, "pool") == 0); /* single: pool's defaults + its own */
+    snprintf(p.kind, sizeof p.kind, "%s", single ? "single" : pool ? "pool" : "multiplexer");
     p.timeout = pool ? MS(3000) : MS(5000);          /* resilience.md §1.6 / fusioncache.md §5 */
     p.connect_timeout = pool ? MS(10000) : MS(5000); /* §1.6 / §5 */
     p.heartbeat = MS(1000);                          /* fusioncache.md §5 HeartbeatInterval */
@@ -65,6 +67,19 @@ rc_params rc_defaults(const char *kind)
     snprintf(p.reconnect.name, sizeof p.reconnect.name, "redisson_3_48"); /* §3.3 */
     p.stuck_threshold = 0;
     p.stuck_reset = 0;
+    p.max_retries_per_request = -1;
+    p.command_timeout = 0;
+    p.resend_unfulfilled = false;
+    p.immediate_reconnect = false;
+    if (single) { /* ioredis 5.11.1 defaults (rc_presets.c row ioredis_v5) */
+        p.timeout = SIM_NEVER;
+        p.connect_timeout = MS(10000);
+        p.connections = 1;
+        p.retry_attempts = 0;
+        p.max_retries_per_request = 20;
+        p.resend_unfulfilled = true;
+        snprintf(p.reconnect.name, sizeof p.reconnect.name, "ioredis_v5");
+    }
     return p;
 }
 
@@ -89,7 +104,7 @@ int rc_params_validate(const rc_params *p, char *err, size_t errlen)
         bad = "write";
     else if (p->max_commands < 1 || p->max_subscriptions < 1)
         bad = "max_commands";
-    else if (strcmp(p->kind, "pool") == 0) {
+    else if (strcmp(p->kind, "pool") == 0 || strcmp(p->kind, "single") == 0) {
         if (p->connections < 1)
             bad = "connections";
         else if (p->acquire_timeout <= 0)
@@ -102,6 +117,8 @@ int rc_params_validate(const rc_params *p, char *err, size_t errlen)
             bad = "reconnect";
         else if (p->stuck_threshold < 0 || p->stuck_reset < 0)
             bad = "stuck_threshold";
+        else if (p->command_timeout < 0)
+            bad = "command_timeout";
     } else if (strcmp(p->reconnect_mux.name, "ser_exponential") != 0 &&
                strcmp(p->reconnect_mux.name, "ser_linear") != 0)
         bad = "reconnect_mux";

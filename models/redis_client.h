@@ -12,7 +12,12 @@
  *                  (resilience.md §1.6: 3000 + 3 × (3000 + 1500) = 16.5 s),
  *                  reconnect by a named schedule with stuck detection
  *                  (seed 004).
- * Both have a separate subscription connection for pub/sub; messages that
+ *   "single"       ioredis / node-redis: one socket, unbounded pipelining
+ *                  (no acquire wait), an offline queue while disconnected,
+ *                  ioredis's maxRetriesPerRequest flush and resend of
+ *                  unfulfilled commands, node-redis's command timeout from
+ *                  enqueue and immediate first reconnect (rc_single.c).
+ * All have a separate subscription connection for pub/sub; messages that
  * reach a subscriber whose link or subscription connection is down are lost.
  * The client is breaker-free: the node wraps calls with a policy/ breaker and
  * gets what a breaker needs in rc_result (completion time, duration, error
@@ -157,9 +162,46 @@ typedef struct rc_params {
                                0 = off (default); seed 004 uses 50 */
     sim_ns stuck_reset;     /* seed 004: reset after this long without
                                progress; 0 = off (default); seed 004: 30 s */
+    /* single (one pipelined socket: ioredis, node-redis; rc_single.c).  It
+     * also uses timeout (per attempt; <= 0 or SIM_NEVER = none), reconnect,
+     * stuck_*, and queue_while_disconnected (the offline queue: ioredis
+     * enableOfflineQueue, node-redis !disableOfflineQueue). */
+    int max_retries_per_request; /* ioredis: every (N+1)-th connection close
+                                    flushes the offline queue and the commands
+                                    in flight at the drop; < 0 = never */
+    sim_ns command_timeout;      /* from enqueue (node-redis 6 commandOptions.timeout
+                                    5000 ms); 0 = none */
+    bool resend_unfulfilled;     /* ioredis autoResendUnfulfilledCommands: commands in
+                                    flight at the drop are re-sent after reconnect;
+                                    false (node-redis): they fail at the drop */
+    bool immediate_reconnect;    /* node-redis: one attempt at once when a ready
+                                    socket is lost, then the schedule from its start */
 } rc_params;
 
-/* Documented defaults for `kind` ("multiplexer" or "pool"; NULL = multiplexer). */
+/* Client presets (rc_presets.c): one row per real client at a named
+ * version, setting the kind, the reconnect schedule and the offline
+ * behaviour, each fact citing the client's source file and line
+ * (docs/reference/redis-clients.md has the same table). */
+typedef struct rc_preset {
+    const char *name;   /* config l2.client.preset */
+    const char *client; /* client and version */
+    const char *kind;   /* "single" | "pool" | "multiplexer" */
+    const char *reconnect;
+    bool offline_queue, resend_unfulfilled, immediate_reconnect;
+    int max_retries_per_request; /* < 0 = never */
+    sim_ns command_timeout;      /* from enqueue; 0 = none */
+    sim_ns attempt_timeout;      /* single: per written command; 0 = none */
+    sim_ns connect_timeout;
+    const char *source; /* file:line citations for every fact of the row */
+} rc_preset;
+const rc_preset *rc_preset_find(const char *name); /* NULL if unknown */
+const rc_preset *rc_presets(size_t *n);
+/* Replace p's client knobs with the preset's (kind defaults + the row);
+ * keeps what belongs to the application: count_l2, stuck_*, heartbeat,
+ * heartbeat_phase, keepalive, max_commands, max_subscriptions. */
+void rc_preset_apply(const rc_preset *ps, rc_params *p);
+
+/* Documented defaults for `kind` ("multiplexer", "pool" or "single"; NULL = multiplexer). */
 rc_params rc_defaults(const char *kind);
 /* 0 if p is usable (kind and schedule names known, durations positive);
  * else -1 and, when err != NULL, a message naming the field. */

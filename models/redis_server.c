@@ -74,6 +74,17 @@ struct redis_server {
     size_t qhead, qtail, qlen;
     /* the command in service */
     bool busy;
+    /* batched cost: the iteration in progress */
+    size_t batch_left;      /* commands of the current batch not yet executed */
+    sim_ns batch_tail;      /* write costs charged to the batch's last command */
+    sim_ns batch_head;      /* loop + read costs charged to its first command */
+    struct pending {
+        rs_request req;
+        rs_reply rep;
+    } *pend; /* executed, reply waiting for the batch end */
+    size_t npend, pend_cap;
+    uint64_t *seen; /* scratch: open-addressing set of sockets / channels */
+    size_t seen_cap;
     rs_request cur;
     sim_ns cur_arrived, cur_start, cur_service, cur_remaining; /* remaining: when paused */
     ev_id cur_ev;
@@ -91,6 +102,7 @@ struct redis_server {
     sim_ns sample;
     size_t q_peak; /* longest FIFO since the last sample */
     uint64_t completed;
+    sim_ns busy_ns; /* sum of service times started */
     int m_commands, m_up, m_queue;
 };
 
@@ -131,6 +143,8 @@ rs_params rs_defaults(void)
     (void)rc;
     p.publish_per_subscriber = US(1);
     p.per_kb = 0;
+    p.cost = RS_COST_SERVICE;
+    rs_batched_defaults(&p);
     p.max_keys = 0;
     p.max_queue = (size_t)1 << 22;
     p.max_channels = 64;
@@ -239,6 +253,29 @@ static void kv_clear(redis_server *s)
     s->kvlen = 0;
 }
 
+void rs_batched_defaults(rs_params *p)
+{
+    /* `cachestorm calibrate redis://127.0.0.1:PORT` against redis-server
+     * 7.0.15 on the 2-vCPU development VM (README "Calibrate"): exec =
+     * INFO commandstats usec_per_call; the lone GET's ~34 us of server CPU
+     * less its exec is all per-iteration in the fit (read = write = 0);
+     * PUBLISH 0.32 us execution and ~7 us write per subscriber.
+     * Assumptions (not measured): the lock-release script, CONNECT. */
+    for (int i = 0; i < RS_CMD_COUNT; i++)
+        p->exec[i] = 600;
+    p->exec[RS_GET] = p->exec[RS_PING] = p->exec[RS_SUBSCRIBE] = 500;
+    p->exec[RS_HMGET] = 900;
+    p->exec[RS_HMSET] = 800;
+    p->exec[RS_PUBLISH] = 350;
+    p->exec[RS_DEL_IF_OWNER] = US(5); /* a Lua compare-and-delete: assumption */
+    p->exec[RS_CONNECT] = US(20);     /* accept + handshake: assumption */
+    p->exec_publish_per_subscriber = 320;
+    p->io_loop = US(34);
+    p->io_read = 0;
+    p->io_write = 0;
+    p->io_publish_write = US(7);
+}
+
 /* ---- life cycle ------------------------------------------------------------ */
 
 static void sample_tick(engine *e, void *obj, uint64_t u);
@@ -295,6 +332,8 @@ void rs_free(redis_server *s)
         b = nb;
     }
     free(s->kv);
+    free(s->pend);
+    free(s->seen);
     free(s);
 }
 
@@ -364,18 +403,96 @@ static channel *chan_get(redis_server *s, int c)
  * per-subscriber costs. */
 static sim_ns service_time(redis_server *s, const rs_request *r)
 {
-    const dist *d = s->p.cmd_service[r->cmd].kind ? &s->p.cmd_service[r->cmd] : &s->p.service;
-    sim_ns t = dist_sample_ns(d, s->rng);
+    sim_ns t;
+    if (s->p.cost == RS_COST_BATCHED) {
+        t = s->p.exec[r->cmd];
+        if (r->cmd == RS_PUBLISH)
+            t += s->p.exec_publish_per_subscriber * (sim_ns)chan_get(s, r->channel)->n;
+    } else {
+        const dist *d = s->p.cmd_service[r->cmd].kind ? &s->p.cmd_service[r->cmd] : &s->p.service;
+        t = dist_sample_ns(d, s->rng);
+        if (r->cmd == RS_PUBLISH)
+            t += s->p.publish_per_subscriber * (sim_ns)chan_get(s, r->channel)->n;
+    }
     if (s->p.per_kb && r->value.size)
         t += s->p.per_kb * (sim_ns)r->value.size / 1024;
-    if (r->cmd == RS_PUBLISH)
-        t += s->p.publish_per_subscriber * (sim_ns)chan_get(s, r->channel)->n;
     if (s->slow != 1.0)
         t = (sim_ns)((double)t * s->slow);
     return t;
 }
 
 static void service_done(engine *e, void *obj, uint64_t u);
+
+/* Insert x into the scratch set (capacity a power of two > 2 n); true if new. */
+static bool seen_add(redis_server *s, uint64_t x)
+{
+    size_t m = s->seen_cap - 1;
+    x = x * 0x9E3779B97F4A7C15ull + 1; /* never 0 (the empty mark) */
+    for (size_t i = (size_t)(x >> 17) & m;; i = (i + 1) & m) {
+        if (s->seen[i] == x)
+            return false;
+        if (s->seen[i] == 0) {
+            s->seen[i] = x;
+            return true;
+        }
+    }
+}
+
+static void seen_reset(redis_server *s, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n + 2)
+        cap *= 2;
+    if (cap > s->seen_cap) {
+        free(s->seen);
+        s->seen = cs_malloc(cap * sizeof *s->seen);
+        s->seen_cap = cap;
+    }
+    memset(s->seen, 0, s->seen_cap * sizeof *s->seen);
+}
+
+static uint64_t sock_id(const rs_request *r)
+{
+    return (uint64_t)(uintptr_t)r->ctx * 1000003u ^ r->conn;
+}
+
+/* A new event-loop iteration: `first` (just popped) and everything queued
+ * behind it.  Its shared costs: io_loop, io_read and io_write per distinct
+ * socket, io_publish_write per subscriber of each channel published to. */
+static void batch_begin(redis_server *s, const rs_request *first)
+{
+    size_t n = 1 + s->qlen;
+    s->batch_left = n;
+    seen_reset(s, n);
+    size_t socks = 0, subs = 0;
+    socks += seen_add(s, sock_id(first));
+    q_block *b = s->qh;
+    size_t j = s->qhead;
+    for (size_t i = 0; i < s->qlen; i++) {
+        if (j == RS_QBLOCK) {
+            b = b->next;
+            j = 0;
+        }
+        socks += seen_add(s, sock_id(&b->v[j++].req));
+    }
+    /* channels: a second pass with the set cleared (ids cannot collide with sockets then) */
+    seen_reset(s, n);
+    if (first->cmd == RS_PUBLISH && seen_add(s, (uint64_t)first->channel))
+        subs += chan_get(s, first->channel)->n;
+    b = s->qh;
+    j = s->qhead;
+    for (size_t i = 0; i < s->qlen; i++) {
+        if (j == RS_QBLOCK) {
+            b = b->next;
+            j = 0;
+        }
+        const rs_request *r = &b->v[j++].req;
+        if (r->cmd == RS_PUBLISH && seen_add(s, (uint64_t)r->channel))
+            subs += chan_get(s, r->channel)->n;
+    }
+    s->batch_head = s->p.io_loop + (sim_ns)socks * s->p.io_read;
+    s->batch_tail = (sim_ns)socks * s->p.io_write + (sim_ns)subs * s->p.io_publish_write;
+}
 
 /* Start the next queued command if the server is idle and executing. */
 static void start_next(redis_server *s)
@@ -386,6 +503,17 @@ static void start_next(redis_server *s)
     s->busy = true;
     s->cur_start = eng_now(s->e);
     s->cur_service = service_time(s, &s->cur);
+    if (s->p.cost == RS_COST_BATCHED) {
+        sim_ns extra = 0;
+        if (s->batch_left == 0) {
+            batch_begin(s, &s->cur);
+            extra += s->batch_head;
+        }
+        if (s->batch_left == 1)
+            extra += s->batch_tail;
+        s->cur_service += s->slow != 1.0 ? (sim_ns)((double)extra * s->slow) : extra;
+    }
+    s->busy_ns += s->cur_service;
     s->cur_ev = eng_after(s->e, s->cur_service, service_done, s, 0);
 }
 
@@ -512,6 +640,23 @@ static void service_done(engine *e, void *obj, uint64_t u)
     s->completed++;
     if (s->st)
         stats_add(s->st, -1, s->m_commands, 1);
+    if (s->p.cost == RS_COST_BATCHED) {
+        assert(s->batch_left > 0);
+        if (--s->batch_left > 0) { /* the reply waits for the batch's writes */
+            cs_grow((void **)&s->pend, &s->pend_cap, s->npend + 1, sizeof *s->pend);
+            s->pend[s->npend++] = (struct pending){r, rep};
+            start_next(s);
+            return;
+        }
+        /* the batch is done: its replies leave together, in order.  Copy
+         * out first: a reply may submit work that arrives in a new batch. */
+        size_t n = s->npend;
+        s->npend = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct pending x = s->pend[i];
+            x.req.reply(x.req.ctx, x.req.u, &x.rep);
+        }
+    }
     /* the reply may submit new work (a client's next write): start_next after */
     r.reply(r.ctx, r.u, &rep);
     start_next(s);
@@ -589,6 +734,14 @@ static void drop_work(redis_server *s)
         s->busy = false;
         s->cur_ev = 0;
         rs_request r = s->cur;
+        r.reply(r.ctx, r.u, &rep);
+    }
+    /* executed in the batch, replies never written */
+    size_t np = s->npend;
+    s->npend = 0;
+    s->batch_left = 0;
+    for (size_t i = 0; i < np; i++) {
+        rs_request r = s->pend[i].req;
         r.reply(r.ctx, r.u, &rep);
     }
     while (s->qlen > 0) {
@@ -698,6 +851,10 @@ uint64_t rs_epoch(const redis_server *s)
 uint64_t rs_completed(const redis_server *s)
 {
     return s->completed;
+}
+sim_ns rs_busy(const redis_server *s)
+{
+    return s->busy_ns;
 }
 
 bool rs_peek(redis_server *s, uint64_t key, rs_value *out, sim_ns *expires_at)

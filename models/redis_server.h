@@ -126,6 +126,8 @@ typedef struct rs_request {
     rs_value value;    /* SET/HMSET/SET_NX_PX; DEL_IF_OWNER: value.version = owner */
     sim_ns ttl;        /* SET/HMSET/EXPIRE/SET_NX_PX (PX); <= 0 = no TTL (SET) */
     uint64_t epoch;    /* the connection's server life (0 for CONNECT) */
+    uint32_t conn;     /* the sender's socket (its lane): with ctx it names one
+                          connection; the batched cost counts sockets per batch */
     rs_reply_fn reply; /* required */
     void *ctx;
     uint64_t u;
@@ -141,8 +143,31 @@ typedef struct rs_request {
     };
 } rs_request;
 
+/* How a command's server time is made up.
+ * RS_COST_SERVICE ("slow_commands", the model before issue 14): each command
+ *   takes a draw of `service` (or its cmd_service), + per_kb, + PUBLISH's
+ *   publish_per_subscriber, one command at a time.
+ * RS_COST_BATCHED (issue 14): Redis's event loop.  An iteration takes every
+ *   command that arrived while the previous one ran (a batch); it costs
+ *   io_loop once, io_read per socket with input, each command's exec (+
+ *   per_kb, + PUBLISH's exec_publish_per_subscriber x subscribers), then
+ *   io_write per socket with replies and io_publish_write per subscriber a
+ *   PUBLISH of the batch reaches (once per channel and batch); the replies
+ *   of a batch leave together at its end (beforeSleep's writes).  Per-socket
+ *   and per-iteration costs are shared by the commands that arrive
+ *   together, so the server's CPU per command falls as load rises (issue
+ *   14: ~50 us per GET at 2k/s, ~6 us at 130k/s on a 2-vCPU VM). */
+typedef enum rs_cost { RS_COST_SERVICE = 0, RS_COST_BATCHED } rs_cost;
+
 /* Parameters. */
 typedef struct rs_params {
+    rs_cost cost;
+    sim_ns exec[RS_CMD_COUNT];         /* batched: execution time per command */
+    sim_ns exec_publish_per_subscriber; /* batched: PUBLISH execution per subscriber */
+    sim_ns io_loop;                    /* batched: per iteration (epoll_wait + beforeSleep) */
+    sim_ns io_read;                    /* batched: per socket with input in the batch */
+    sim_ns io_write;                   /* batched: per socket with replies in the batch */
+    sim_ns io_publish_write;           /* batched: per subscriber socket a PUBLISH reaches */
     dist service;                   /* default: lognormal median 100 us, p99 1 ms
                                        (INTERFACES.md config example l2.redis.service) */
     dist cmd_service[RS_CMD_COUNT]; /* per-command override; .kind == NULL: use `service` */
@@ -155,8 +180,12 @@ typedef struct rs_params {
     int max_subscribers;            /* per channel; stated limit; default 1024 */
 } rs_params;
 
-/* Defaults as documented above. The returned dists own no memory. */
+/* Defaults as documented above (cost RS_COST_SERVICE). The returned dists
+ * own no memory. */
 rs_params rs_defaults(void);
+/* The batched cost's defaults (exec, io_*): what `cachestorm calibrate`
+ * measured on the development VM (README "Calibrate"). */
+void rs_batched_defaults(rs_params *p);
 
 typedef struct redis_server redis_server;
 
@@ -205,6 +234,9 @@ void rs_flush(redis_server *s);
 rs_state rs_get_state(const redis_server *s);
 uint64_t rs_epoch(const redis_server *s);
 uint64_t rs_completed(const redis_server *s);
+/* Total time the server spent busy (the sum of service times started; the
+ * model's CPU time). */
+sim_ns rs_busy(const redis_server *s);
 
 /* Direct keyspace access (no service time, no network): for tests, for
  * warming a cache at setup, and for the lock service's assertions. */

@@ -109,8 +109,10 @@ uint32_t wl_draw_key(workload *w, gsl_rng *r)
             return (uint32_t)gsl_rng_uniform_int(r, hot);
         return hot + (uint32_t)gsl_rng_uniform_int(r, k->count - hot);
     }
-    case POP_RANGE:
+    case POP_RANGE: /* uniform over the range (no order) */
         return k->range_lo + (uint32_t)gsl_rng_uniform_int(r, k->range_hi - k->range_lo);
+    case POP_SEQUENTIAL: /* in order, round robin; draws nothing from r */
+        return k->range_lo + (uint32_t)(w->seq_next++ % (k->range_hi - k->range_lo));
     case POP_UNIFORM:
     default:
         return (uint32_t)gsl_rng_uniform_int(r, k->count);

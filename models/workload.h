@@ -26,7 +26,9 @@
 
 typedef enum wl_op { OP_GET_OR_SET = 0, OP_SET, OP_REMOVE, OP_EXPIRE } wl_op;
 typedef enum wl_outcome { WL_OK = 0, WL_STALE, WL_ERROR } wl_outcome;
-typedef enum wl_pop { POP_UNIFORM = 0, POP_ZIPF, POP_HOTSPOT, POP_RANGE } wl_pop;
+/* POP_RANGE: uniform draws over [range_lo, range_hi); POP_SEQUENTIAL: the
+ * same keys in order, round robin (range_lo, range_lo + 1, ...). */
+typedef enum wl_pop { POP_UNIFORM = 0, POP_ZIPF, POP_HOTSPOT, POP_RANGE, POP_SEQUENTIAL } wl_pop;
 
 #define WL_MAX_STEPS 8
 #define WL_MAX_POINTS 32
@@ -126,6 +128,7 @@ struct workload {
     wl_request **blocks;
     size_t nblocks, blocks_cap;
     int64_t next_id;
+    uint64_t seq_next; /* POP_SEQUENTIAL: draws so far (round robin position) */
     /* Client timeouts: all have duration p.timeout and start at now, so
      * they expire in FIFO order.  One engine event is armed for the head
      * (at the sequence reserved when the request started: the same order

@@ -141,6 +141,14 @@ static cp_ns k_nr5(const reconnect_params *p, int a, reconnect_error e, const cp
     (void)p;
     return reconnect_node_redis_v5(a - 1, e, r);
 }
+/* node-redis 6.3.0: after the immediate attempt the strategy starts from
+ * retries = 1 (socket.js #connect(1)): strategy(1), strategy(2), ... —
+ * generic attempt a is strategy(a), so the 50 ms step is skipped */
+static cp_ns k_nr63(const reconnect_params *p, int a, reconnect_error e, const cp_rand *r)
+{
+    (void)p;
+    return reconnect_node_redis_v5(a, e, r);
+}
 static cp_ns k_rs47(const reconnect_params *p, int a, reconnect_error e, const cp_rand *r)
 {
     (void)p, (void)e, (void)r;
@@ -181,9 +189,11 @@ static const reconnect_kind kinds[] = {
     {"ser_exponential", "StackExchange.Redis ExponentialRetry(ConnectTimeout/2), 1 s heartbeat", k_ser_exp},
     {"ser_linear", "StackExchange.Redis LinearRetry, 1 s heartbeat", k_ser_lin},
     {"seed004", "seed 004 policy: retryDelay 1000, exponential, maxRetries 10", k_seed004},
+    {"node_redis_v6_3", "node-redis 6.3.0 (@redis/client 6.3.0: strategy from retries = 1)", k_nr63},
 };
 static const reconnect_kind *const kind_ptrs[] = {
-    &kinds[0], &kinds[1], &kinds[2], &kinds[3], &kinds[4], &kinds[5], &kinds[6], &kinds[7], &kinds[8],
+    &kinds[0], &kinds[1], &kinds[2], &kinds[3], &kinds[4],
+    &kinds[5], &kinds[6], &kinds[7], &kinds[8], &kinds[9],
 };
 _Static_assert(sizeof kinds / sizeof kinds[0] == sizeof kind_ptrs / sizeof kind_ptrs[0], "registry in step");
 

@@ -163,7 +163,8 @@ Test(policy_reconnect, registry_pins_every_client_version)
 {
     static const char *const names[] = {"ioredis_v5",    "ioredis_v6",    "node_redis_v4",
                                         "node_redis_v5", "redisson_3_47", "redisson_3_48",
-                                        "ser_exponential", "ser_linear",  "seed004"};
+                                        "ser_exponential", "ser_linear",  "seed004",
+                                        "node_redis_v6_3"};
     size_t n;
     const reconnect_kind *const *k = reconnect_kinds(&n);
     cr_assert_eq(n, sizeof names / sizeof names[0]);
@@ -180,6 +181,22 @@ Test(policy_reconnect, registry_pins_every_client_version)
         }
     }
     cr_assert_null(reconnect_kind_find("jedis"));
+    {
+        /* node-redis 6.3.0 skips the 50 ms step: generic attempt 1 is
+         * strategy(1) = 100 ms + U[0,200), where 6.2.1 (node_redis_v5)
+         * gives strategy(0) = 50 ms + U[0,200) */
+        reconnect_params q;
+        reconnect_params_defaults(&q, "node_redis_v6_3");
+        for (int i = 0; i < 50; i++) {
+            cp_ns d1 = reconnect_delay(&q, 1, RECONNECT_ERR_OTHER, &r);
+            cr_assert(d1 >= CP_MS(100) && d1 < CP_MS(300), "6.3 first delay %lld", (long long)d1);
+            cp_ns d5 = reconnect_delay(&q, 5, RECONNECT_ERR_OTHER, &r);
+            cr_assert(d5 >= CP_MS(1600) && d5 < CP_MS(1800), "strategy(5) = 1600 + U");
+            cp_ns d6 = reconnect_delay(&q, 6, RECONNECT_ERR_OTHER, &r);
+            cr_assert(d6 >= CP_MS(2000) && d6 < CP_MS(2200), "capped at 2000 + U");
+        }
+        cr_assert_eq(reconnect_delay(&q, 3, RECONNECT_ERR_SOCKET_TIMEOUT, &r), RECONNECT_STOP);
+    }
     /* the generic attempt is 1-based and converted per source */
     reconnect_params p;
     reconnect_params_defaults(&p, "node_redis_v4");

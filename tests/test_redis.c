@@ -17,6 +17,7 @@
 #include "models/redis_server.h"
 #include "policy/reconnect.h"
 #include "policy/retry.h"
+#include "sim/config/config_schema.h"
 #include "sim/core/stats.h"
 
 /* ---- fixtures ------------------------------------------------------------------ */
@@ -1547,7 +1548,14 @@ Test(redis_client, every_command_completes_exactly_once_under_random_faults)
         x->c[0] = world_client(w, 0, &pm, "cache");
         x->c[1] = world_client(w, 1, &pm, "cache");
         x->c[2] = world_client(w, 2, &pp, "cache");
-        x->c[3] = world_client(w, 3, &pp, "cache");
+        /* the one-socket kind: node-redis 6 (5 s timeout from enqueue) or
+         * ioredis 5 given a 2 s command timeout (without one, a blackholed
+         * request waits forever, in ioredis as here) */
+        rc_params ps = rc_defaults("pool");
+        rc_preset_apply(rc_preset_find(seed % 2 ? "node_redis_v6" : "ioredis_v5"), &ps);
+        if (seed % 2 == 0)
+            ps.timeout = SEC(2);
+        x->c[3] = world_client(w, 3, &ps, "cache");
         int ch = rs_channel(w->srv, "app");
         for (int i = 0; i < 4; i++)
             rc_subscribe(x->c[i], ch, chaos_msg, NULL);
@@ -1584,5 +1592,406 @@ Test(redis_client, every_command_completes_exactly_once_under_random_faults)
         free(x->seen);
         world_free(w);
         free(x);
+    }
+}
+
+/* ==== client presets (issue 14): the real clients' offline behaviour ============== *
+ * Pinned to what ioredis 5.11/6.0 and node-redis 4.7/5.12/6.2 did against a
+ * real redis-server 7.0 on loopback (issue 14): the link here is 50 us, a
+ * refused connect costs one round trip. */
+
+static redis_client *preset_client(world *w, const char *preset)
+{
+    const rc_preset *ps = rc_preset_find(preset);
+    cr_assert_not_null(ps, "%s", preset);
+    rc_params p = rc_defaults("pool");
+    rc_preset_apply(ps, &p);
+    return world_client(w, 0, &p, "cache");
+}
+
+/* a GET submitted at `at` */
+static void get_at(world *w, redis_client *c, step *s, sim_ns at, rec *r, uint64_t tag)
+{
+    s->c = c;
+    s->op = op_get(tag, true, r, tag);
+    eng_at(w->e, at, step_ev, s, 0);
+}
+
+Test(redis_presets, every_config_name_has_a_row_with_a_source)
+{
+    const cfg_key *k = cfg_find_key("l2.client.preset");
+    cr_assert_not_null(k);
+    size_t n, named = 0;
+    const rc_preset *ps = rc_presets(&n);
+    for (int i = 1; k->names[i]; i++, named++)
+        cr_assert_not_null(rc_preset_find(k->names[i]), "config name %s has no row", k->names[i]);
+    cr_assert_eq(named, n, "every row is reachable from the config");
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_not_null(rc_kind_find(ps[i].kind), "%s", ps[i].name);
+        cr_assert_not_null(reconnect_kind_find(ps[i].reconnect), "%s", ps[i].name);
+        cr_assert(ps[i].source && strchr(ps[i].source, ':'), "%s cites file:line", ps[i].name);
+        rc_params p = rc_defaults("pool");
+        rc_preset_apply(&ps[i], &p);
+        char err[128];
+        cr_assert_eq(rc_params_validate(&p, err, sizeof err), 0, "%s: %s", ps[i].name, err);
+    }
+}
+
+/* ioredis 5: commands queued while Redis is down all fail with
+ * MaxRetriesPerRequestError at the 21st close: 50 x (1 + ... + 20) ms =
+ * 10.5 s after the drop (measured 10.54-10.60 s). */
+Test(redis_presets, ioredis_v5_flushes_the_offline_queue_at_10_5_s)
+{
+    world w;
+    world_new(&w, 1, US(50), US(2), 1);
+    redis_client *c = preset_client(&w, "ioredis_v5");
+    rec *r = calloc(1, sizeof *r);
+    rs_down(w.srv, "test"); /* the client learns at 25 us */
+    step s[3];
+    get_at(&w, c, &s[0], MS(1), r, 0);
+    get_at(&w, c, &s[1], SEC(5), r, 1);
+    get_at(&w, c, &s[2], SEC(11), r, 2); /* after the first flush */
+    run_to(&w, SEC(30));
+    cr_assert_eq(r->n, 2, "the third waits for the 42nd close (~43 s)");
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(r->r[i].status, RC_ERR_CONNECTION);
+        cr_assert(r->r[i].completed >= MS(10500) && r->r[i].completed <= MS(10600),
+                  "flushed at %.4f s", r->r[i].completed / 1e9);
+    }
+    run_to(&w, SEC(45));
+    cr_assert_eq(r->n, 3);
+    /* 42nd close, after attempt 41: 50 x (1 + ... + 40) + 2000 = 43.0 s (issue 14:
+     * "again at ~43 s") + 41 refused round trips */
+    cr_assert(r->r[2].completed >= MS(43000) && r->r[2].completed <= MS(43050), "%.4f s",
+              r->r[2].completed / 1e9);
+    world_free(&w);
+    free(r);
+}
+
+/* ioredis 6: the jittered schedule reaches the 21st close only at ~73 s,
+ * so a 45 s outage never flushes: the caller waits the whole outage and the
+ * command succeeds after the reconnect. */
+Test(redis_presets, ioredis_v6_holds_a_45_s_outage)
+{
+    world w;
+    world_new(&w, 3, US(50), US(2), 1);
+    redis_client *c = preset_client(&w, "ioredis_v6");
+    rec *r = calloc(1, sizeof *r);
+    rs_restart(w.srv, SEC(45), "test");
+    step s;
+    get_at(&w, c, &s, SEC(1), r, 7);
+    run_to(&w, SEC(44));
+    cr_assert_eq(r->n, 0, "still waiting in the offline queue");
+    run_to(&w, SEC(60));
+    cr_assert_eq(r->n, 1);
+    cr_assert_eq(r->r[0].status, RC_NIL, "answered by the restarted (empty) server");
+    cr_assert(r->r[0].completed > SEC(45) && r->r[0].completed < SEC(45) + MS(5300),
+              "within one capped delay (5 s + 200 ms) of the restart: %.3f s",
+              r->r[0].completed / 1e9);
+    world_free(&w);
+    free(r);
+}
+
+/* node-redis 6: TimeoutError 5.0 s after enqueue, connected or not. */
+Test(redis_presets, node_redis_v6_times_out_5_s_after_enqueue)
+{
+    world w;
+    world_new(&w, 1, US(50), US(2), 1);
+    redis_client *c = preset_client(&w, "node_redis_v6");
+    rec *r = calloc(1, sizeof *r);
+    rs_restart(w.srv, SEC(12), "test");
+    step s[2];
+    get_at(&w, c, &s[0], SEC(1), r, 0);
+    get_at(&w, c, &s[1], SEC(13), r, 1); /* connected again: answered */
+    run_to(&w, SEC(20));
+    cr_assert_eq(r->n, 2);
+    cr_assert_eq(r->r[0].status, RC_ERR_BACKLOG_TIMEOUT);
+    cr_assert_eq(r->r[0].latency, SEC(5), "exactly 5.0 s");
+    cr_assert_eq(r->r[1].status, RC_NIL);
+    cr_assert_lt(r->r[1].latency, MS(1));
+    world_free(&w);
+    free(r);
+}
+
+/* node-redis 4 and 5: the offline queue waits for the reconnect, however
+ * long; what was in flight at the drop is rejected (ECONNRESET). */
+Test(redis_presets, node_redis_v4_and_v5_hold_until_reconnect_and_reject_in_flight)
+{
+    const char *names[] = {"node_redis_v4", "node_redis_v5"};
+    for (int i = 0; i < 2; i++) {
+        world w;
+        world_new(&w, 5, US(50), MS(2), 1); /* 2 ms service: in flight at the drop */
+        redis_client *c = preset_client(&w, names[i]);
+        rec *r = calloc(1, sizeof *r);
+        rc_op op = op_get(1, true, r, 1);
+        rc_submit(c, &op); /* reaches the server at 25 us, in service until 2.025 ms */
+        eng_run_until(w.e, MS(1));
+        rs_restart(w.srv, SEC(31), "test");
+        step s;
+        get_at(&w, c, &s, SEC(2), r, 2);
+        run_to(&w, SEC(31));
+        cr_assert_eq(r->n, 1, "%s", names[i]);
+        cr_assert_eq(r->r[0].tag, 1);
+        cr_assert_eq(r->r[0].status, RC_ERR_CONNECTION, "%s: in flight -> rejected", names[i]);
+        run_to(&w, SEC(40));
+        cr_assert_eq(r->n, 2, "%s", names[i]);
+        cr_assert_eq(r->r[1].status, RC_NIL, "%s: held, then answered", names[i]);
+        cr_assert_gt(r->r[1].completed, SEC(31));
+        world_free(&w);
+        free(r);
+    }
+}
+
+/* ioredis: what was in flight at the drop is re-sent after the reconnect. */
+Test(redis_presets, ioredis_resends_unfulfilled_commands_after_reconnect)
+{
+    world w;
+    world_new(&w, 5, US(50), MS(2), 1);
+    redis_client *c = preset_client(&w, "ioredis_v5");
+    rec *r = calloc(1, sizeof *r);
+    rc_op op = op_get(1, true, r, 1);
+    rc_submit(c, &op);
+    eng_run_until(w.e, MS(1));
+    rs_restart(w.srv, SEC(2), "test");
+    run_to(&w, SEC(10));
+    cr_assert_eq(r->n, 1);
+    cr_assert_eq(r->r[0].status, RC_NIL);
+    cr_assert_eq(r->r[0].attempts, 2, "written twice");
+    cr_assert_gt(r->r[0].completed, SEC(2));
+    world_free(&w);
+    free(r);
+}
+
+/* Reconnect attempts in a 12 s and a 31 s outage (down at 1 ms).  node-redis
+ * makes one attempt at once, then strategy(0) = 0, 50, 100, ... 500 ms:
+ * attempts at 0, 0, 50, 150, ..., 2250, 2750, then every 500 ms: 30 refused
+ * before 12 s and the 31st connects; 68 refused before 31 s, the 69th
+ * connects.  The same schedule in the pool (no immediate attempt) makes one
+ * fewer.  ioredis 5 (delay 50 x times): attempt k at 25 k (k + 1) ms, so 21
+ * refused before 12 s (attempt 22 at 12.65 s), 34 before 31 s (35 at 31.5 s).
+ * One refused attempt costs a 50 us round trip here. */
+static int attempts_in_outage(const char *preset, const char *pool_schedule, sim_ns outage)
+{
+    world w;
+    world_new(&w, 1, US(50), US(2), 1);
+    redis_client *c;
+    if (preset) {
+        c = preset_client(&w, preset);
+    } else {
+        rc_params p = hcl_pool_params();
+        snprintf(p.reconnect.name, sizeof p.reconnect.name, "%s", pool_schedule);
+        c = world_client(&w, 0, &p, "cache");
+    }
+    eng_run_until(w.e, MS(1));
+    rs_restart(w.srv, outage, "test");
+    run_to(&w, outage + SEC(5));
+    cr_assert(rc_is_connected(c));
+    sim_ns att[256];
+    int n = transitions_to(&w, 0, "connecting", "interactive", att, 256);
+    world_free(&w);
+    return n;
+}
+
+Test(redis_presets, attempt_counts_for_12_s_and_31_s_outages)
+{
+    cr_assert_eq(attempts_in_outage("node_redis_v4", NULL, SEC(12)), 31);
+    cr_assert_eq(attempts_in_outage("node_redis_v4", NULL, SEC(31)), 69);
+    cr_assert_eq(attempts_in_outage(NULL, "node_redis_v4", SEC(12)), 30, "one fewer without");
+    cr_assert_eq(attempts_in_outage(NULL, "node_redis_v4", SEC(31)), 68);
+    cr_assert_eq(attempts_in_outage("ioredis_v5", NULL, SEC(12)), 22);
+    cr_assert_eq(attempts_in_outage("ioredis_v5", NULL, SEC(31)), 35);
+}
+
+/* node-redis 5 makes its first attempt at once (the pool with the same
+ * schedule waits strategy(0) = 50-250 ms); node-redis 6.3 then skips the
+ * 50 ms step: its second attempt comes 100-300 ms after the first. */
+Test(redis_presets, node_redis_first_attempt_is_immediate_and_6_3_skips_the_50_ms_step)
+{
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        const char *names[] = {"node_redis_v5", "node_redis_v6_3"};
+        for (int i = 0; i < 2; i++) {
+            world w;
+            world_new(&w, seed, US(50), US(2), 1);
+            preset_client(&w, names[i]);
+            rs_restart(w.srv, SEC(3), "test");
+            run_to(&w, SEC(6));
+            sim_ns att[64];
+            int n = transitions_to(&w, 0, "connecting", "interactive", att, 64);
+            cr_assert_geq(n, 3);
+            cr_assert_eq(att[0], US(25), "%s: at once when the FIN arrives", names[i]);
+            sim_ns gap = att[1] - att[0] - US(50); /* less the refused round trip */
+            if (i == 0)
+                cr_assert(gap >= MS(50) && gap < MS(250), "v5 strategy(0): %lld", (long long)gap);
+            else
+                cr_assert(gap >= MS(100) && gap < MS(300), "6.3 strategy(1): %lld", (long long)gap);
+            world_free(&w);
+        }
+    }
+}
+
+/* ==== the batched (event-loop) cost model (issue 14) ============================== */
+
+static rs_params batched_params(void)
+{
+    rs_params p = rs_defaults();
+    p.cost = RS_COST_BATCHED;
+    for (int i = 0; i < RS_CMD_COUNT; i++)
+        p.exec[i] = US(2);
+    p.exec_publish_per_subscriber = 300;
+    p.io_loop = US(5);
+    p.io_read = US(3);
+    p.io_write = US(5);
+    p.io_publish_write = US(6);
+    return p;
+}
+
+static void submit_conn(redis_server *s, timed *t, rs_cmd cmd, uint64_t key, uint32_t conn)
+{
+    rs_request q = {0};
+    q.cmd = cmd;
+    q.key = key;
+    q.epoch = rs_epoch(s);
+    q.reply = on_timed;
+    q.ctx = t;
+    q.conn = conn;
+    rs_submit(s, &q);
+}
+
+Test(redis_server, batched_lone_command_pays_the_whole_loop)
+{
+    engine *e = eng_new(1);
+    rs_params p = batched_params();
+    redis_server *s = rs_new(e, NULL, NULL, &p, 0);
+    timed t = {.e = e};
+    submit_conn(s, &t, RS_GET, 1, 0);
+    eng_run_until(e, MS(1));
+    cr_assert_eq(t.n, 1);
+    cr_assert_eq(t.at[0], US(5) + US(3) + US(2) + US(5), "loop + read + exec + write");
+    rs_free(s);
+    eng_free(e);
+}
+
+/* Commands that queue while an iteration runs form the next batch: one
+ * loop, one read and one write per socket, replies together at its end.
+ * Ten GETs pipelined on one socket behind a first lone one: the batch
+ * costs 5 + 3 + 10 x 2 + 5 = 33 us instead of 10 x 15 = 150 us. */
+Test(redis_server, batched_commands_share_the_io_and_replies_leave_together)
+{
+    engine *e = eng_new(1);
+    rs_params p = batched_params();
+    redis_server *s = rs_new(e, NULL, NULL, &p, 0);
+    timed t = {.e = e};
+    submit_conn(s, &t, RS_GET, 1, 0); /* iteration 1: 0..15 us */
+    for (int i = 0; i < 10; i++)
+        submit_conn(s, &t, RS_GET, 1, 7); /* all one socket */
+    for (int i = 0; i < 3; i++)
+        submit_conn(s, &t, RS_SET, 2, (uint32_t)(10 + i)); /* three more sockets */
+    eng_run_until(e, MS(1));
+    cr_assert_eq(t.n, 14);
+    cr_assert_eq(t.at[0], US(15));
+    /* iteration 2: loop 5 + 4 sockets x 3 + 13 x 2 + 4 sockets x 5 = 63 us */
+    for (int i = 1; i < 14; i++)
+        cr_assert_eq(t.at[i], US(15) + US(63), "reply %d at %lld", i, (long long)t.at[i]);
+    rs_free(s);
+    eng_free(e);
+}
+
+/* Capacity rises with load: the server's busy time per command is the
+ * lone cost (15 us) at light load and falls towards exec + read + write
+ * (10 us, one socket per request) as arrivals during an iteration share
+ * the next one's loop: the slow_commands model with the light-load cost
+ * would saturate at 66.7k/s, this one carries 60k/s at a busy ratio well
+ * under 0.9 (measured here: 13.2 us per command, busy 0.79). */
+Test(redis_server, batched_cost_per_command_falls_with_load)
+{
+    const double rates[2] = {1000, 60000}; /* per second */
+    double per_cmd[2], busy[2];
+    for (int k = 0; k < 2; k++) {
+        engine *e = eng_new(9);
+        rs_params p = batched_params();
+        redis_server *s = rs_new(e, NULL, NULL, &p, 0);
+        gsl_rng *g = eng_rng(e, "test.arrivals");
+        timed *t = calloc(1, sizeof *t);
+        t->e = e;
+        sim_ns at = 0;
+        int n = 20000;
+        for (int i = 0; i < n; i++) {
+            at += (sim_ns)gsl_ran_exponential(g, 1e9 / rates[k]);
+            eng_run_until(e, at);
+            t->n = 0; /* only the server's counters matter */
+            submit_conn(s, t, RS_GET, (uint64_t)i, (uint32_t)i);
+        }
+        eng_run_until(e, at + SEC(1));
+        cr_assert_eq(rs_completed(s), (uint64_t)n);
+        per_cmd[k] = (double)rs_busy(s) / n;
+        busy[k] = (double)rs_busy(s) / (double)at;
+        rs_free(s);
+        free(t);
+        eng_free(e);
+    }
+    cr_assert_float_eq(per_cmd[0], 15000, 300, "lone: %.0f ns", per_cmd[0]);
+    cr_assert(per_cmd[1] > 10000 && per_cmd[1] < 0.9 * per_cmd[0], "loaded: %.0f ns", per_cmd[1]);
+    cr_assert_lt(busy[1], 0.85, "busy ratio at 60k/s: %.3f (fixed 15 us: 0.9)", busy[1]);
+}
+
+/* The config's batched-cost defaults are rs_batched_defaults()'s (one set
+ * of measured numbers, written twice: here is the check). */
+Test(redis_server, config_batched_defaults_match_the_model)
+{
+    rs_params p = rs_defaults();
+    const struct {
+        const char *path;
+        sim_ns want;
+    } k[] = {{"l2.redis.exec.get", p.exec[RS_GET]},
+             {"l2.redis.exec.hmget", p.exec[RS_HMGET]},
+             {"l2.redis.exec.set", p.exec[RS_SET]},
+             {"l2.redis.exec.hmset", p.exec[RS_HMSET]},
+             {"l2.redis.exec.expire", p.exec[RS_EXPIRE]},
+             {"l2.redis.exec.del", p.exec[RS_DEL]},
+             {"l2.redis.exec.publish", p.exec[RS_PUBLISH]},
+             {"l2.redis.exec.set_nx_px", p.exec[RS_SET_NX_PX]},
+             {"l2.redis.exec.del_if_owner", p.exec[RS_DEL_IF_OWNER]},
+             {"l2.redis.exec.connect", p.exec[RS_CONNECT]},
+             {"l2.redis.exec.ping", p.exec[RS_PING]},
+             {"l2.redis.exec.publish_per_subscriber", p.exec_publish_per_subscriber},
+             {"l2.redis.io.loop", p.io_loop},
+             {"l2.redis.io.read", p.io_read},
+             {"l2.redis.io.write", p.io_write},
+             {"l2.redis.io.publish_write", p.io_publish_write}};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        const cfg_key *key = cfg_find_key(k[i].path);
+        cr_assert_not_null(key, "%s", k[i].path);
+        sim_ns v;
+        cs_err err;
+        cr_assert_eq(config_parse_duration(key->def, &v, &err), 0, "%s", k[i].path);
+        cr_assert_eq(v, k[i].want, "%s: config %lld ns, model %lld ns", k[i].path, (long long)v,
+                     (long long)k[i].want);
+    }
+    cr_assert_str_eq(cfg_find_key("l2.redis.cost")->def, "batched");
+}
+
+/* A config that states a per-command Redis time (service, commands,
+ * publish_per_subscriber) without naming a cost keeps the slow_commands
+ * cost it was written for; an explicit cost rules; nothing given: batched. */
+Test(redis_server, a_stated_service_time_keeps_the_slow_commands_cost)
+{
+    const struct {
+        const char *l2;
+        cfg_redis_cost want;
+    } k[] = {{"{}", CFG_COST_BATCHED},
+             {"{redis: {service: 5ms}}", CFG_COST_SLOW_COMMANDS},
+             {"{redis: {commands: {get: 5ms}}}", CFG_COST_SLOW_COMMANDS},
+             {"{redis: {publish_per_subscriber: 2us}}", CFG_COST_SLOW_COMMANDS},
+             {"{redis: {cost: batched, service: 5ms}}", CFG_COST_BATCHED},
+             {"{redis: {cost: slow_commands}}", CFG_COST_SLOW_COMMANDS}};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "schema: 1\nname: c\nl2: %s\n", k[i].l2);
+        config c;
+        cs_err err = {0};
+        cr_assert_eq(config_load_string(text, "t.yaml", NULL, 0, &c, &err), 0, "%s: %s", k[i].l2,
+                     err.msg);
+        cr_assert_eq(c.l2.redis.cost, k[i].want, "%s", k[i].l2);
+        config_free(&c);
     }
 }

@@ -10,6 +10,7 @@
  */
 #include "models/world/topology.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "models/redis_server.h"
 #include "models/workload.h"
 #include "policy/breaker.h"
+#include "sim/config/config_schema.h"
 #include "sim/core/metrics.h"
 #include "sim/core/stats.h"
 
@@ -84,6 +86,7 @@ static const char *reconnect_name(cfg_reconnect_policy r, bool mux)
     case CFG_RECONNECT_REDISSON_347: return "redisson_3_47";
     case CFG_RECONNECT_REDISSON_348: return "redisson_3_48";
     case CFG_RECONNECT_SEED004: return "seed004";
+    case CFG_RECONNECT_NODE_REDIS_V6_3: return "node_redis_v6_3";
     }
     return "ser_exponential";
 }
@@ -115,6 +118,11 @@ static rc_params client_params(const cfg_client *c, bool count_l2)
     rs->max_attempts = c->reconnect.max_retries == INT64_MAX ? 0 : (int)c->reconnect.max_retries;
     p.stuck_threshold = c->stuck.threshold == INT64_MAX ? 0 : (int)c->stuck.threshold;
     p.stuck_reset = c->stuck.reset == SIM_NEVER ? 0 : c->stuck.reset;
+    if (c->preset != 0) { /* l2.client.preset: the real client's defaults */
+        const rc_preset *ps = rc_preset_find(cfg_find_key("l2.client.preset")->names[c->preset]);
+        assert(ps != NULL); /* tests/test_redis.c: every config name has a row */
+        rc_preset_apply(ps, &p);
+    }
     return p;
 }
 
@@ -315,6 +323,7 @@ static node_params node_params_of(const config *c, const cfg_group *g, world *w)
     p.l2_enabled = k->mode != CFG_MODE_LOCAL_ONLY;
     p.hash_commands = true;
     p.fallback_db = c->l2.fallback == CFG_FALLBACK_DATABASE;
+    p.check_connected = c->l2.check_connected;
     p.value_size = (uint32_t)c->workload.value_size;
     uint64_t cap = k->l1.enabled && k->mode != CFG_MODE_REMOTE_ONLY ? (uint64_t)k->l1.capacity : 0;
     uint64_t ks = key_space(c);
@@ -890,6 +899,24 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
         if (cmd[i] && cmd[i]->d.kind)
             rp.cmd_service[i] = cmd[i]->d;
     rp.publish_per_subscriber = cr->publish_per_subscriber;
+    rp.cost = cr->cost == CFG_COST_BATCHED ? RS_COST_BATCHED : RS_COST_SERVICE;
+    {
+        const cfg_redis_exec *x = &cr->exec;
+        const sim_ns ex[RS_CMD_COUNT] = {
+            [RS_GET] = x->get,         [RS_HMGET] = x->hmget,       [RS_SET] = x->set,
+            [RS_HMSET] = x->hmset,     [RS_EXPIRE] = x->expire,     [RS_DEL] = x->del,
+            [RS_PUBLISH] = x->publish, [RS_SET_NX_PX] = x->set_nx_px,
+            [RS_DEL_IF_OWNER] = x->del_if_owner, [RS_CONNECT] = x->connect,
+            [RS_SUBSCRIBE] = x->ping,  [RS_PING] = x->ping};
+        /* SUBSCRIBE costs a PING's execution (both tiny) */
+        for (int i = 0; i < RS_CMD_COUNT; i++)
+            rp.exec[i] = ex[i];
+        rp.exec_publish_per_subscriber = x->publish_per_subscriber;
+        rp.io_loop = cr->io.loop;
+        rp.io_read = cr->io.read;
+        rp.io_write = cr->io.write;
+        rp.io_publish_write = cr->io.publish_write;
+    }
     if (cr->memory != INT64_MAX) /* maxmemory as a key limit: value + ~64 B overhead */
         rp.max_keys = (size_t)(cr->memory / (cfg->workload.value_size + 64));
     if ((size_t)w->nn * 2 + 8 > (size_t)rp.max_subscribers)

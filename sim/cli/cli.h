@@ -16,6 +16,7 @@ int cmd_check(int argc, char **argv);    /* sim/cli/cmd_check.c */
 int cmd_sweep(int argc, char **argv);    /* sim/cli/cmd_sweep.c */
 int cmd_compare(int argc, char **argv);  /* sim/cli/cmd_compare.c */
 int cmd_tune(int argc, char **argv);     /* sim/cli/cmd_tune.c */
+int cmd_calibrate(int argc, char **argv); /* sim/cli/cmd_calibrate.c */
 int cmd_explain(int argc, char **argv);  /* sim/cli/cmd_explain.c */
 int cmd_diff(int argc, char **argv);     /* sim/cli/cmd_diff.c */
 

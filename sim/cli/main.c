@@ -22,6 +22,7 @@ static const subcmd CMDS[] = {
     {"check", cmd_check, "run configs or experiments and judge their expect: rules"},
     {"compare", cmd_compare, "baseline vs candidate database: means, CIs, better/worse verdicts"},
     {"tune", cmd_tune, "search an experiment's sweep grid for the best objective"},
+    {"calibrate", cmd_calibrate, "measure a real Redis; write the batched cost model as YAML"},
     {"explain", cmd_explain, "the metric table: each metric's unit, which way is better, meaning"},
     {"metrics", cmd_explain, "the same as explain"},
     {"diff", cmd_diff, "what differs between the configs of two stored runs"},

@@ -45,7 +45,13 @@ typedef struct cfg_dist {
 typedef enum { CFG_MODEL_CACHE, CFG_MODEL_QUEUE } cfg_model;
 typedef enum { CFG_LOAD_OPEN, CFG_LOAD_CLOSED, CFG_LOAD_BURST } cfg_load_kind;
 typedef enum { CFG_PROFILE_STEP, CFG_PROFILE_RAMP, CFG_PROFILE_SPIKE } cfg_profile_kind;
-typedef enum { CFG_POP_UNIFORM, CFG_POP_ZIPF, CFG_POP_HOTSPOT, CFG_POP_RANGE } cfg_popularity;
+typedef enum {
+    CFG_POP_UNIFORM,
+    CFG_POP_ZIPF,
+    CFG_POP_HOTSPOT,
+    CFG_POP_RANGE,
+    CFG_POP_SEQUENTIAL
+} cfg_popularity;
 typedef enum { CFG_OP_GET_OR_SET, CFG_OP_SET, CFG_OP_REMOVE, CFG_OP_EXPIRE } cfg_op;
 typedef enum { CFG_KEY_RANDOM, CFG_KEY_SEQUENTIAL, CFG_KEY_FIXED } cfg_key_pick;
 typedef enum { CFG_MODE_READ_THROUGH, CFG_MODE_REMOTE_ONLY, CFG_MODE_LOCAL_ONLY } cfg_cache_mode;
@@ -72,7 +78,8 @@ typedef enum {
     CFG_RECONNECT_NODE_REDIS_V5,
     CFG_RECONNECT_REDISSON_347,
     CFG_RECONNECT_REDISSON_348,
-    CFG_RECONNECT_SEED004
+    CFG_RECONNECT_SEED004,
+    CFG_RECONNECT_NODE_REDIS_V6_3
 } cfg_reconnect_policy;
 typedef enum { CFG_REFUSED_FAIL_FAST, CFG_REFUSED_TIMEOUT } cfg_refused;
 typedef enum {
@@ -213,7 +220,21 @@ typedef struct cfg_redis_commands {
     cfg_dist get, hmget, set, hmset, expire, del, publish, set_nx_px;
 } cfg_redis_commands;
 
+typedef struct cfg_redis_exec {
+    sim_ns get, hmget, set, hmset, expire, del, publish, set_nx_px, del_if_owner, connect, ping;
+    sim_ns publish_per_subscriber;
+} cfg_redis_exec;
+
+typedef struct cfg_redis_io {
+    sim_ns loop, read, write, publish_write;
+} cfg_redis_io;
+
+typedef enum { CFG_COST_SLOW_COMMANDS, CFG_COST_BATCHED } cfg_redis_cost;
+
 typedef struct cfg_redis {
+    cfg_redis_cost cost;
+    cfg_redis_exec exec;
+    cfg_redis_io io;
     cfg_dist service;
     cfg_redis_commands commands;
     sim_ns publish_per_subscriber;
@@ -256,6 +277,7 @@ typedef struct cfg_client {
     cfg_retries retries;
     cfg_reconnect reconnect;
     cfg_stuck stuck;
+    int preset; /* index into the l2.client.preset names; 0 = none */
 } cfg_client;
 
 typedef struct cfg_breaker {
@@ -292,6 +314,7 @@ typedef struct cfg_l2 {
     cfg_client client;
     cfg_breaker breaker;
     cfg_fallback fallback;
+    bool check_connected; /* seed 004's isConnected() guard */
 } cfg_l2;
 
 typedef struct cfg_auto_recovery {

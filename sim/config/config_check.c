@@ -1,7 +1,8 @@
 /* config_check.c — the rules that involve more than one key: a warm-up
  * shorter than the run, node groups that add up, workers min <= max, key
  * ranges inside the key space, soft <= hard timeouts, faults that fit their
- * target and name nodes that exist, a stable queue.  Each message points at
+ * target and name nodes that exist, a stable queue; and the Redis cost a
+ * config that states a per-command service time means.  Each message points at
  * the key that breaks the rule (or "(defaults)" when both sides are
  * defaults).  Runs after every key has been parsed (config.c).
  */
@@ -98,6 +99,16 @@ int cfg_check_all(cfg_ctx *cx, config *c)
                             (long long)(wl->keys.first + wl->keys.count - 1));
         }
     }
+    /* l2.redis.cost left out, but a slow_commands key given (service,
+     * commands, publish_per_subscriber): the config states a per-command
+     * Redis time, written before the batched cost became the default
+     * (issue 14), so it keeps meaning what it says.  An explicit cost rules
+     * (so `validate --print` output, which lists every key, loads back the
+     * same). */
+    if (!yt_find_path(cx->root, "l2.redis.cost") &&
+        (yt_find_path(cx->root, "l2.redis.service") || yt_find_path(cx->root, "l2.redis.commands") ||
+         yt_find_path(cx->root, "l2.redis.publish_per_subscriber")))
+        c->l2.redis.cost = CFG_COST_SLOW_COMMANDS;
     /* cache */
     const cfg_cache *ca = &c->cache;
     if (ca->factory_timeout.soft != SIM_NEVER && ca->factory_timeout.hard != SIM_NEVER &&

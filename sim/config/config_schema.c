@@ -28,7 +28,7 @@ yt_node *cfg_shorthand_workers(const yt_node *n, cs_err *err); /* config.c */
 static const char *const model_names[] = {"cache", "queue", NULL};
 static const char *const load_names[] = {"open", "closed", "burst", NULL};
 static const char *const profile_names[] = {"step", "ramp", "spike", NULL};
-static const char *const pop_names[] = {"uniform", "zipf", "hotspot", "range", NULL};
+static const char *const pop_names[] = {"uniform", "zipf", "hotspot", "range", "sequential", NULL};
 static const char *const op_names[] = {"get_or_set", "set", "remove", "expire", NULL};
 static const char *const pick_names[] = {"random", "sequential", "fixed", NULL};
 static const char *const mode_names[] = {"read_through", "remote_only", "local_only", NULL};
@@ -54,7 +54,14 @@ static const char *const reconnect_names[] = {"stackexchange_exponential",
                                               "redisson_347",
                                               "redisson_348",
                                               "seed004",
+                                              "node_redis_v6_3",
                                               NULL};
+/* Client presets: the rows of models/rc_presets.c (the facts live there;
+ * tests/test_redis.c checks these names against that table). */
+static const char *const preset_names[] = {"none",          "ioredis_v5",    "ioredis_v6",
+                                           "node_redis_v4", "node_redis_v5", "node_redis_v6",
+                                           "node_redis_v6_3", "redisson",    "stackexchange_redis",
+                                           NULL};
 static const char *const refused_names[] = {"fail_fast", "timeout", NULL};
 static const char *const breaker_names[] = {"none",  "hcl_v1", "sliding_window",
                                             "polly", "simple", NULL};
@@ -141,7 +148,8 @@ static const cfg_key keys_keys[] = {
      .help = "distinct keys"},
     {KEY(cfg_keys, popularity, "popularity", CK_ENUM), .def = "zipf", .names = pop_names,
      .help = "uniform; zipf(s) (alias table); hotspot (hot_share of requests on hot_fraction of "
-             "keys); range (keys in order, round robin)"},
+             "keys); range (uniform draws over the keys first..first+count-1, like uniform); "
+             "sequential (those keys in order, round robin: first, first+1, ..., then again)"},
     {KEY(cfg_keys, s, "s", CK_DOUBLE), .def = "0.99", .min = 0, .max = 10, .flags = CF_MIN_OPEN,
      .help = "zipf exponent"},
     {KEY(cfg_keys, hot_fraction, "hot_fraction", CK_DOUBLE), .def = "0.01", .min = 0, .max = 1,
@@ -330,10 +338,62 @@ static const cfg_key commands_keys[] = {
 };
 static SECTION(commands_section, "commands", cfg_redis_commands, commands_keys, NULL);
 
+#define EXEC(f, nm, dflt, what)                                                                     \
+    {                                                                                              \
+        KEY(cfg_redis_exec, f, nm, CK_DURATION), .def = dflt, .min = 0, .max = BIG,                \
+            .help = "batched: execution of " what                                                  \
+    }
+/* Defaults: rs_batched_defaults() in models/redis_server.c (tests/test_redis.c
+ * checks they agree), measured with `cachestorm calibrate` on the development
+ * VM (README "Calibrate"); del_if_owner (a Lua script) and connect are
+ * assumptions, not measured. */
+static const cfg_key exec_keys[] = {
+    EXEC(get, "get", "500ns", "GET"),
+    EXEC(hmget, "hmget", "900ns", "HMGET"),
+    EXEC(set, "set", "600ns", "SET"),
+    EXEC(hmset, "hmset", "800ns", "HMSET (HSET of the entry's fields)"),
+    EXEC(expire, "expire", "600ns", "EXPIRE"),
+    EXEC(del, "del", "600ns", "DEL"),
+    EXEC(publish, "publish", "350ns", "PUBLISH (plus publish_per_subscriber)"),
+    EXEC(set_nx_px, "set_nx_px", "600ns", "SET NX PX"),
+    EXEC(del_if_owner, "del_if_owner", "5us", "the lock release script"),
+    EXEC(connect, "connect", "20us", "a connection's accept and handshake"),
+    EXEC(ping, "ping", "500ns", "PING"),
+    EXEC(publish_per_subscriber, "publish_per_subscriber", "320ns",
+         "PUBLISH per subscriber (issue 14: 0.16-0.46 us)"),
+};
+static SECTION(exec_section, "exec", cfg_redis_exec, exec_keys, NULL);
+
+static const cfg_key io_keys[] = {
+    {KEY(cfg_redis_io, loop, "loop", CK_DURATION), .def = "34us", .min = 0, .max = BIG,
+     .help = "batched: per event-loop iteration (epoll_wait, beforeSleep), shared by its batch"},
+    {KEY(cfg_redis_io, read, "read", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "batched: socket read per connection with input in the batch"},
+    {KEY(cfg_redis_io, write, "write", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "batched: socket write per connection with replies in the batch"},
+    {KEY(cfg_redis_io, publish_write, "publish_write", CK_DURATION), .def = "7us", .min = 0,
+     .max = BIG,
+     .help = "batched: socket write per subscriber a batch's PUBLISH reaches (issue 14: 5-7 us "
+             "alone; shared when a batch publishes to a channel more than once)"},
+};
+static SECTION(io_section, "io", cfg_redis_io, io_keys, NULL);
+
+static const char *const cost_names[] = {"slow_commands", "batched", NULL};
+
 static const cfg_key redis_keys[] = {
+    {KEY(cfg_redis, cost, "cost", CK_ENUM), .def = "batched", .names = cost_names,
+     .help = "slow_commands: each command takes a draw of `service` (+ publish_per_subscriber), "
+             "the model before issue 14; batched: Redis's event loop — per-command `exec` plus "
+             "`io` costs per iteration and per socket, shared by the commands that arrive "
+             "together (models/redis_server.h). Left out while `service`, `commands` or "
+             "`publish_per_subscriber` is given: slow_commands"},
+    {KEY(cfg_redis, exec, "exec", CK_SECTION), SUB(exec_section),
+     .help = "batched: execution time per command"},
+    {KEY(cfg_redis, io, "io", CK_SECTION), SUB(io_section),
+     .help = "batched: event-loop and socket costs"},
     {KEY(cfg_redis, service, "service", CK_DIST),
      .def = "{dist: lognormal, median: 100us, p99: 1ms}",
-     .help = "service time of a command on the single-threaded server"},
+     .help = "slow_commands: service time of a command on the single-threaded server"},
     {KEY(cfg_redis, commands, "commands", CK_SECTION), SUB(commands_section),
      .help = "per-command service times"},
     {KEY(cfg_redis, publish_per_subscriber, "publish_per_subscriber", CK_DURATION), .def = "1us",
@@ -345,7 +405,8 @@ static SECTION(redis_section, "redis", cfg_redis, redis_keys, NULL);
 
 static const cfg_key link_keys[] = {
     {KEY(cfg_link, rtt, "rtt", CK_DIST), .def = "{dist: lognormal, median: 250us, p99: 2ms}",
-     .help = "round trip between a node and Redis"},
+     .help = "round trip between a node and Redis; the default is a cross-host assumption "
+             "(issue 14: on loopback the whole round trip, server included, is 23-31 us at p50)"},
     {KEY(cfg_link, loss, "loss", CK_DOUBLE), .def = "0", .min = 0, .max = 1, .flags = CF_MAX_OPEN,
      .help = "probability a request is lost (it then times out)"},
 };
@@ -429,6 +490,12 @@ static const cfg_key client_keys[] = {
      .help = "reconnect schedule"},
     {KEY(cfg_client, stuck, "stuck", CK_SECTION), SUB(stuck_section),
      .help = "stuck-reconnect detection (seed 004)"},
+    {KEY(cfg_client, preset, "preset", CK_ENUM), .def = "none", .names = preset_names,
+     .help = "a real client's defaults (docs/reference/redis-clients.md): replaces kind, "
+             "timeouts, connections, retries, reconnect.policy and the offline behaviour "
+             "(offline queue, maxRetriesPerRequest, command timeout, resend); stuck stays. "
+             "ioredis_*/node_redis_*: one pipelined socket; redisson: pool; "
+             "stackexchange_redis: multiplexer"},
 };
 static SECTION(client_section, "client", cfg_client, client_keys, NULL);
 
@@ -506,6 +573,9 @@ static const cfg_key l2_keys[] = {
      .help = "the circuit breaker around L2 calls"},
     {KEY(cfg_l2, fallback, "fallback", CK_ENUM), .def = "database", .names = fallback_names,
      .help = "when L2 is unusable: go to the database (seed 004) or fail"},
+    {KEY(cfg_l2, check_connected, "check_connected", CK_BOOL), .def = "false",
+     .help = "skip Redis while the client says it is not connected (seed 004's "
+             "`if (redisManager.isConnected())` guard)"},
 };
 static SECTION(l2_section, "l2", cfg_l2, l2_keys, NULL);
 
