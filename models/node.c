@@ -1168,10 +1168,31 @@ static void bp_read_l2(flow *f, const l1_entry *e)
     l2_read(f, BP_L2_DONE, SIM_NEVER);
 }
 
+static void bp_message(node *n, const rs_message *m);
+static void bp_msg_job_fn(wp_job *j);
+
+static void bp_message_deliver(void *ctx, uint64_t u, const void *payload)
+{
+    (void)u;
+    bp_message(ctx, payload);
+}
+
+/* A pub/sub message reached the subscription socket.  With a .NET runtime
+ * on unix the reader sees it only at the socket engine's next pass
+ * (seed000-mechanism.md §1.3-1.4); then SER queues the handler (§4.2). */
 static void bp_on_message(void *ctx, int channel, const rs_message *m)
 {
     (void)channel;
     node *n = ctx;
+    if (rt_via_pool(n->env.rt)) {
+        rt_post(n->env.rt, bp_message_deliver, n, 0, m, sizeof *m);
+        return;
+    }
+    bp_message(n, m);
+}
+
+static void bp_message(node *n, const rs_message *m)
+{
     if (n->p.bp.mode == BP_IGNORE)
         return; /* IgnoreIncomingBackplaneNotifications: the check runs first in the
                    handler, so the (zero-time) dispatch job is not modelled either */
@@ -1201,12 +1222,61 @@ static void bp_on_message(void *ctx, int channel, const rs_message *m)
         bp_read_l2(f, e);
         return;
     }
-    flow *f = flow_new(n, FL_BP, key, NULL);
-    f->action = (bp_action)m->kind;
-    f->ts = (sim_ns)m->version;
-    f->res = m->sender; /* carried to the job */
+    {
+        /* queued: a small record, not a flow (a starved pool holds 10^5
+         * of them; they are not operations in progress until they run) */
+        if (!n->free_msgs) {
+            cs_grow((void **)&n->msg_blocks, &n->msg_blocks_cap, n->nmsg_blocks + 1,
+                    sizeof *n->msg_blocks);
+            bp_msg_job *b = cs_calloc(FLOW_BLOCK, sizeof *b);
+            n->msg_blocks[n->nmsg_blocks++] = b;
+            for (int i = FLOW_BLOCK - 1; i >= 0; i--) {
+                b[i].next_free = n->free_msgs;
+                n->free_msgs = &b[i];
+            }
+        }
+        bp_msg_job *x = n->free_msgs;
+        n->free_msgs = x->next_free;
+        *x = (bp_msg_job){.job = {.fn = bp_msg_job_fn}, .n = n, .m = *m};
+        wp_submit(&n->pool, &x->job);
+        return;
+    }
+}
+
+/* A queued message's job runs (on a worker already counted busy): the
+ * same steps as the inline case in bp_message. */
+static void bp_msg_job_fn(wp_job *j)
+{
+    bp_msg_job *x = (bp_msg_job *)j;
+    node *n = x->n;
+    rs_message m = x->m;
+    x->next_free = n->free_msgs;
+    n->free_msgs = x;
+    uint32_t key = (uint32_t)m.key;
+    if (n->env.trace_all || (int64_t)key == n->env.trace_key) { /* traced: a flow (as flow_alloc) */
+        flow *f = flow_new(n, FL_BP, key, NULL);
+        f->action = (bp_action)m.kind;
+        f->ts = (sim_ns)m.version;
+        f->res = m.sender;
+        f->step = BP_BEGIN;
+        f->on_worker = true;
+        bp_begin(f);
+        return;
+    }
+    flows_enter(n);
+    l1_entry *e = NULL;
+    if (!bp_receive(n, NULL, key, (bp_action)m.kind, (sim_ns)m.version, m.sender, &e)) {
+        wp_release(&n->pool);
+        n->flows_live--;
+        return;
+    }
+    flow *f = flow_alloc(n, FL_BP, key, NULL);
+    f->action = (bp_action)m.kind;
+    f->ts = (sim_ns)m.version;
+    f->res = m.sender;
     f->step = BP_BEGIN;
-    wp_submit(&n->pool, &f->job);
+    f->on_worker = true;
+    bp_read_l2(f, e);
 }
 
 static void bp_begin(flow *f)
@@ -1438,14 +1508,21 @@ void node_start(void *np, wl_request *r, bool first)
          * instead of growing without bound; counted as an error */
         n->refused++;
         stats_add(n->st, n->id, n->id_refused, 1);
-        if (!wl_op_done(r, WL_ERROR) && !first)
+        /* wl_op_done may start the request's next operation from here; it
+         * holds a worker only if this one did (a refused first operation
+         * never had one) */
+        bool holds = !first && !n->start_unheld, prev = n->start_unheld;
+        n->start_unheld = !holds;
+        bool more = wl_op_done(r, WL_ERROR);
+        n->start_unheld = prev;
+        if (!more && holds)
             wp_release(&n->pool); /* the request's worker, handed to us */
         return;
     }
     static const int kinds[] = {FL_GOS, FL_SET, FL_REMOVE, FL_EXPIRE};
     flow *f = flow_new(n, kinds[r->op], r->key, r);
     f->sync = n->p.sync_api;
-    if (first) { /* the request itself needs a worker */
+    if (first || n->start_unheld) { /* the request itself needs a worker */
         f->job.fn = request_job;
         wp_submit(&n->pool, &f->job);
         return;
@@ -1570,6 +1647,8 @@ int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
     }
     n->br_state = breaker_get_state(n->br);
     wp_init(&n->pool, n->e, n->st, n->id, &p->pool);
+    if (env->rt)
+        rt_attach_pool(env->rt, &n->pool);
     n->pool.on_transition = on_pool;
     n->pool.user = n;
     l1_init(&n->l1, &p->l1);
@@ -1625,6 +1704,9 @@ void node_free(node *n)
     for (size_t i = 0; i < n->nblocks; i++)
         free(n->blocks[i]);
     free(n->blocks);
+    for (size_t i = 0; i < n->nmsg_blocks; i++)
+        free(n->msg_blocks[i]);
+    free(n->msg_blocks);
 }
 
 void node_sample(node *n)

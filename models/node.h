@@ -24,6 +24,7 @@
 #include "models/l1.h"
 #include "models/locks.h"
 #include "models/redis_client.h"
+#include "models/runtime.h"
 #include "models/worker_pool.h"
 #include "models/workload.h"
 #include "policy/cachepolicy.h"
@@ -89,9 +90,20 @@ typedef struct node_env {
      * every node of this cache name, owned by the topology, which forwards
      * its transitions to node_breaker_transition; NULL: the node's own. */
     breaker *shared_br;
+    /* the process's .NET runtime (multiplexer clients): its socket engine
+     * runs on this node's worker pool; NULL: none */
+    runtime *rt;
 } node_env;
 
 typedef struct flow flow;
+
+/* A backplane message waiting in the pool queue for its handler job. */
+typedef struct bp_msg_job {
+    wp_job job; /* first */
+    struct node *n;
+    rs_message m;
+    struct bp_msg_job *next_free;
+} bp_msg_job;
 
 typedef struct node {
     node_params p;
@@ -112,6 +124,10 @@ typedef struct node {
     size_t nblocks, blocks_cap;
     size_t flows_live, flows_peak;
     uint64_t owner_seq;
+    bool start_unheld; /* node_start: the operation being started holds no worker */
+    bp_msg_job *free_msgs;
+    bp_msg_job **msg_blocks;
+    size_t nmsg_blocks, msg_blocks_cap;
     /* breaker / outage */
     breaker_state br_state;
     sim_ns br_open_since;

@@ -46,6 +46,9 @@ typedef struct rc_cmd {
     int lane;        /* pool: the connection it holds, else -1 */
     ev_id timer;     /* pool retry wait, or the fast-failure event (timeouts are in rc_dq) */
     rc_status final; /* W_FAILING: the status to report */
+    bool faulted;    /* mux with a runtime: the caller was told (timeout) but the
+                        command stays in flight until its reply is read (SER keeps
+                        it in _writtenAwaitingResponse) */
     backoff_state bo;
 } rc_cmd;
 
@@ -237,6 +240,11 @@ int32_t rc__list_pop(redis_client *c, rc_list *l);
 /* Tell the caller and free the command (cancels its timer).  Must be called
  * from an event handler, never from inside rc_submit. */
 void rc__complete(redis_client *c, int32_t slot, rc_status st, const rs_reply *rep);
+/* Tell the caller st (counted like rc__complete) but keep the command where
+ * it is, marked faulted, with no callback left. */
+void rc__fault(redis_client *c, int32_t slot, rc_status st);
+/* Free a command without telling anyone (internal or faulted commands). */
+void rc__release(redis_client *c, int32_t slot);
 /* Complete at the same instant through an event (fast failures inside submit). */
 void rc__fail_soon(redis_client *c, int32_t slot, rc_status st);
 /* Map a server status to the caller's. */

@@ -58,6 +58,11 @@ rc_params rc_defaults(const char *kind)
     snprintf(p.reconnect_mux.name, sizeof p.reconnect_mux.name, "ser_exponential");
     p.reconnect_mux.base = MS(2500); /* ExponentialRetry(ConnectTimeout/2), resilience.md §3.4 */
     p.reconnect_mux.cap = MS(10000); /* one-argument constructor: max(delta, 10000) */
+    p.dead_socket_factor = 4;        /* LastReadSecondsAgo*1000 > AsyncTimeout*4 (SER 2.8.31
+                                        PhysicalBridge.OnHeartbeat; seed000-mechanism.md §1.6) */
+    p.handshake_commands = 12;       /* HandshakeAsync, ECHO tracer last (§4.5) */
+    p.sync_connect = false;          /* connect completion through the engine (§1.8 [SC]) */
+    p.backlog_linger = MS(5000);     /* ProcessBridgeBacklog WaitOne(5000) (§1.9) */
     p.connections = 64;              /* Redisson connectionPoolSize */
     p.acquire_timeout = p.timeout;
     p.retry_attempts = 3; /* resilience.md §1.6 */
@@ -102,6 +107,12 @@ int rc_params_validate(const rc_params *p, char *err, size_t errlen)
         bad = "async_timeout";
     else if (!p->write.kind)
         bad = "write";
+    else if (p->dead_socket_factor < 0)
+        bad = "dead_socket_factor";
+    else if (p->handshake_commands < 1)
+        bad = "handshake_commands";
+    else if (p->backlog_linger < 0)
+        bad = "backlog_linger";
     else if (p->max_commands < 1 || p->max_subscriptions < 1)
         bad = "max_commands";
     else if (strcmp(p->kind, "pool") == 0 || strcmp(p->kind, "single") == 0) {
@@ -330,11 +341,14 @@ rc_status rc__map(rs_status s)
     }
 }
 
-void rc__complete(redis_client *c, int32_t slot, rc_status st, const rs_reply *rep)
+/* Tell the caller how command slot ended (counters and stats too); free it
+ * unless `keep` (then it stays placed, faulted, with no callback). */
+static void finish(redis_client *c, int32_t slot, rc_status st, const rs_reply *rep, bool keep)
 {
     rc_cmd *k = rc__cmd(c, slot);
     assert(k->where != W_FREE);
     eng_cancel(c->env.e, k->timer);
+    k->timer = 0;
     sim_ns now = eng_now(c->env.e);
     rc_result r = {0};
     r.status = st;
@@ -356,9 +370,32 @@ void rc__complete(redis_client *c, int32_t slot, rc_status st, const rs_reply *r
     if (c->env.st && c->p.count_l2 && !rc_status_ok(st))
         stats_add(c->env.st, c->env.node, rc_status_timeout(st) ? c->m_l2_timeout : c->m_l2_error,
                   1);
-    cmd_free(c, slot);
+    if (keep) {
+        k->faulted = true;
+        k->op.done = NULL;
+    } else {
+        cmd_free(c, slot);
+    }
     if (done)
         done(ctx, &r); /* last: the callback may submit more work */
+}
+
+void rc__complete(redis_client *c, int32_t slot, rc_status st, const rs_reply *rep)
+{
+    finish(c, slot, st, rep, false);
+}
+
+void rc__fault(redis_client *c, int32_t slot, rc_status st)
+{
+    finish(c, slot, st, NULL, true);
+}
+
+void rc__release(redis_client *c, int32_t slot)
+{
+    rc_cmd *k = rc__cmd(c, slot);
+    eng_cancel(c->env.e, k->timer);
+    k->timer = 0;
+    cmd_free(c, slot);
 }
 
 static void fail_ev(engine *e, void *obj, uint64_t u)

@@ -149,7 +149,20 @@ typedef struct rc_params {
                                       flushes an in-memory pipe; the socket send runs on
                                       SER's SocketManager) */
     rc_schedule reconnect_mux;     /* "ser_exponential", base = connect_timeout/2
-                                   = 2500 ms, cap 10000 ms (resilience.md §3.4) */
+                                   = 2500 ms, cap 10000 ms (resilience.md §3.4); with a
+                                   runtime it is also the connect-abort threshold
+                                   U[base, min(cap, base * 1.1^n)] (seed000-mechanism.md §4.4) */
+    /* multiplexer with a runtime (env.rt; seed000-mechanism.md §4): */
+    int dead_socket_factor;        /* silent disconnect when no read for factor x
+                                      async_timeout while async commands timed out
+                                      (SER PhysicalBridge.OnHeartbeat: 4); 0 = off */
+    int handshake_commands;        /* commands written on a new connection; the last
+                                      (ECHO tracer) establishes it (~12, §4.5) */
+    bool sync_connect;             /* the connect completes inline in TryConnect (no
+                                      pool pass; the stale OnDisconnected of the old
+                                      socket then clears ConnectedAt); false: its
+                                      completion waits for the engine (§6: both open) */
+    sim_ns backlog_linger;         /* backlog thread SpinningDown WaitOne(5000) */
     /* pool */
     int connections;        /* N; default 64 (Redisson connectionPoolSize) */
     sim_ns acquire_timeout; /* wait for a free connection; default = timeout */
@@ -219,6 +232,9 @@ typedef struct rc_env {
     int node; /* stats/rows node id (-1 = shared) */
     int link; /* link index in `net` */
     const char *name;
+    struct runtime *rt; /* the process's .NET runtime (models/runtime.h); NULL: none,
+                           replies are read at arrival (multiplexer only) */
+    bool trace;         /* write SER error snapshots and events to the trace table */
 } rc_env;
 
 typedef struct redis_client redis_client;

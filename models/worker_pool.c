@@ -15,7 +15,7 @@ void wp_init(worker_pool *w, engine *e, stats *st, int node, const wp_params *p)
 {
     assert(p->unbounded || (p->min >= 1 && p->max >= p->min));
     *w = (worker_pool){.p = *p, .e = e, .st = st, .node = node, .workers = p->min,
-                       .limit = INT32_MAX};
+                       .limit = INT32_MAX, .id_peak_busy = -1};
     if (st) {
         w->id_queue = stats_gauge(st, "pool.queue");
         w->id_workers = stats_gauge(st, "pool.workers");
@@ -50,13 +50,19 @@ static void set_starved(worker_pool *w, bool on)
 static void note_queue(worker_pool *w)
 {
     if (w->st)
-        stats_gauge_set(w->st, w->node, w->id_queue, (double)w->qlen);
+        stats_gauge_set(w->st, w->node, w->id_queue, (double)(w->qlen + w->hlen));
+}
+
+static inline bool waiting(const worker_pool *w)
+{
+    return w->qhead || w->hhead;
 }
 
 bool wp_begin_now(worker_pool *w)
 {
-    if (w->p.unbounded || (w->busy < capacity(w) && !w->qhead)) {
-        w->busy++;
+    if (w->p.unbounded || (w->busy < capacity(w) && !waiting(w))) {
+        if (++w->busy > w->peak_busy)
+            w->peak_busy = w->busy;
         w->jobs_run++;
         return true;
     }
@@ -83,9 +89,40 @@ void wp_submit(worker_pool *w, wp_job *j)
         w->grow_ev = eng_after(w->e, w->p.injection, grow_fire, w, 0);
 }
 
+void wp_submit_high(worker_pool *w, wp_job *j)
+{
+    assert(j->fn);
+    if (wp_begin_now(w)) {
+        j->fn(j);
+        return;
+    }
+    j->next = NULL;
+    j->queued_at = eng_now(w->e);
+    if (w->htail)
+        w->htail->next = j;
+    else
+        w->hhead = j;
+    w->htail = j;
+    w->hlen++;
+    note_queue(w);
+    if (!w->grow_ev)
+        w->grow_ev = eng_after(w->e, w->p.injection, grow_fire, w, 0);
+    if (w->busy < capacity(w) && !w->dispatch_ev) /* only the global FIFO was waiting */
+        w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
+}
+
 static wp_job *pop(worker_pool *w)
 {
-    wp_job *j = w->qhead;
+    wp_job *j;
+    if (w->hhead) {
+        j = w->hhead;
+        w->hhead = j->next;
+        if (!w->hhead)
+            w->htail = NULL;
+        w->hlen--;
+        return j;
+    }
+    j = w->qhead;
     w->qhead = j->next;
     if (!w->qhead)
         w->qtail = NULL;
@@ -98,7 +135,7 @@ static void run_head(worker_pool *w)
 {
     wp_job *j = pop(w);
     note_queue(w);
-    if (!w->qhead)
+    if (!waiting(w))
         set_starved(w, false);
     w->jobs_run++;
     j->fn(j);
@@ -112,9 +149,10 @@ static void dispatch_fire(engine *e, void *obj, uint64_t u)
     w->dispatch_ev = 0;
     /* hand every free worker a job, one per event so jobs stay FIFO and
      * never nest inside each other */
-    if (w->qhead && w->busy < capacity(w)) {
-        w->busy++;
-        if (w->qhead && w->busy < capacity(w))
+    if (waiting(w) && w->busy < capacity(w)) {
+        if (++w->busy > w->peak_busy)
+            w->peak_busy = w->busy;
+        if (waiting(w) && w->busy < capacity(w))
             w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
         run_head(w);
     }
@@ -124,7 +162,7 @@ void wp_release(worker_pool *w)
 {
     assert(w->busy > 0);
     w->busy--;
-    if (w->qhead && !w->dispatch_ev)
+    if (waiting(w) && !w->dispatch_ev)
         w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
 }
 
@@ -134,7 +172,7 @@ static void grow_fire(engine *e, void *obj, uint64_t u)
     (void)u;
     worker_pool *w = obj;
     w->grow_ev = 0;
-    if (!w->qhead)
+    if (!waiting(w))
         return;
     set_starved(w, true);
     if (w->workers < w->p.max && w->limit > 0) { /* a paused node injects nothing */
@@ -142,7 +180,7 @@ static void grow_fire(engine *e, void *obj, uint64_t u)
         if (w->st)
             stats_gauge_set(w->st, w->node, w->id_workers, w->workers);
     }
-    if (w->qhead)
+    if (waiting(w))
         w->grow_ev = eng_after(w->e, w->p.injection, grow_fire, w, 0);
     if (w->busy < capacity(w) && !w->dispatch_ev)
         w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
@@ -151,12 +189,20 @@ static void grow_fire(engine *e, void *obj, uint64_t u)
 void wp_set_limit(worker_pool *w, int limit)
 {
     w->limit = limit >= 0 ? limit : INT32_MAX;
-    if (w->qhead && w->busy < capacity(w) && !w->dispatch_ev)
+    if (waiting(w) && w->busy < capacity(w) && !w->dispatch_ev)
         w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
+}
+
+void wp_track_busy(worker_pool *w)
+{
+    if (w->st)
+        w->id_peak_busy = stats_gauge(w->st, "pool.busy");
 }
 
 void wp_finish(worker_pool *w)
 {
+    if (w->id_peak_busy >= 0)
+        stats_gauge_set(w->st, w->node, w->id_peak_busy, (double)w->peak_busy);
     if (w->starved && w->st) {
         stats_add(w->st, w->node, w->id_starved, ns_to_s(eng_now(w->e) - w->starved_since));
         w->starved_since = eng_now(w->e);

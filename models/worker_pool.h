@@ -10,7 +10,9 @@
  * are not modelled).  `unbounded` runs every job at once.
  *
  * Jobs are intrusive (embedded in the caller's object) and FIFO; the pool
- * never allocates.  A job runs either inside wp_submit (a worker is free) or
+ * never allocates.  A second, high-priority FIFO is served first (.NET 7+
+ * ThreadPoolWorkQueue.highPriorityWorkItems: timer callbacks arrive there,
+ * TimerQueue.Portable.cs UnsafeQueueHighPriorityWorkItemInternal).  A job runs either inside wp_submit (a worker is free) or
  * from a pool event; the job calls wp_release when it gives its worker back.
  */
 #ifndef CS_WORKER_POOL_H
@@ -46,6 +48,8 @@ typedef struct worker_pool {
     int workers, busy, limit; /* limit: capacity fault (< workers) or INT32_MAX */
     wp_job *qhead, *qtail;
     size_t qlen;
+    wp_job *hhead, *htail; /* high-priority FIFO */
+    size_t hlen;
     ev_id grow_ev;
     ev_id dispatch_ev;
     bool starved;
@@ -54,11 +58,15 @@ typedef struct worker_pool {
     void *user;
     int id_queue, id_workers, id_starved; /* stats ids */
     uint64_t jobs_run;
+    int peak_busy;    /* most workers busy at once */
+    int id_peak_busy; /* "pool.peak_busy" when tracked (wp_track_busy), else -1 */
 } worker_pool;
 
 void wp_init(worker_pool *w, engine *e, stats *st, int node, const wp_params *p);
 /* Run j on a free worker now (inside this call), or queue it. */
 void wp_submit(worker_pool *w, wp_job *j);
+/* The same, into the high-priority FIFO (served before the global one). */
+void wp_submit_high(worker_pool *w, wp_job *j);
 /* wp_submit's inline case without a job object: if a worker is free and
  * nothing waits, count it busy (and the job run) and return true; the
  * caller then does the job's work at once and calls wp_release.  False:
@@ -70,10 +78,12 @@ void wp_release(worker_pool *w);
 /* Capacity fault: at most `limit` busy workers (0 = paused; negative or
  * INT32_MAX = no limit). */
 void wp_set_limit(worker_pool *w, int limit);
+/* Report "pool.peak_busy" (the most workers busy at once) at wp_finish. */
+void wp_track_busy(worker_pool *w);
 /* Close the starved interval at the end of a run (for pool.starved_s). */
 void wp_finish(worker_pool *w);
 
-static inline size_t wp_queue_len(const worker_pool *w) { return w->qlen; }
+static inline size_t wp_queue_len(const worker_pool *w) { return w->qlen + w->hlen; }
 static inline int wp_busy(const worker_pool *w) { return w->busy; }
 static inline int wp_workers(const worker_pool *w) { return w->workers; }
 

@@ -290,7 +290,7 @@ Test(calibrate, a_real_restart_reconnects_within_the_pool_schedule_band, .timeou
     lp.rtt = dist_constant(US(30));
     network *net = net_new(e, 1, &lp, true);
     run_rows rows = {0};
-    rc_env env = {e, NULL, &rows, srv, net, 0, 0, "cache"};
+    rc_env env = {.e = e, .rows = &rows, .srv = srv, .net = net, .node = 0, .link = 0, .name = "cache"};
     redis_client *c = rc_new(&env, &pp);
     rs_restart(srv, (sim_ns)(down_s * 1e9), "test");
     eng_run_until(e, SEC(20));

@@ -62,7 +62,8 @@ static void world_new(world *w, uint64_t seed, sim_ns rtt, sim_ns service, int n
 
 static redis_client *world_client(world *w, int node, const rc_params *p, const char *name)
 {
-    rc_env env = {w->e, w->st, &w->rows, w->srv, w->net, node, node, name};
+    rc_env env = {.e = w->e, .st = w->st, .rows = &w->rows, .srv = w->srv, .net = w->net,
+                  .node = node, .link = node, .name = name};
     redis_client *c = rc_new(&env, p);
     cr_assert_not_null(c);
     w->c[w->nc++] = c;

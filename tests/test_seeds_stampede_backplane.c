@@ -254,7 +254,10 @@ Test(backplane_storm, fc_2_1_0_unique_names_hear_nothing, .timeout = 60)
     rows_free(&r);
 }
 
-/* 2.1.0, one name: every peer EntrySet on a key held with an older
+/* The next three tests are the storm WITHOUT socket completions through
+ * the pool (nodes.runtime.inline_completions, i.e. the model before the
+ * .NET runtime was modelled; with it, 2.1.0 collapses: tests/test_storm.c).
+ * 2.1.0, one name: every peer EntrySet on a key held with an older
  * timestamp is a blocking HMGET on a pool worker (fusioncache.md §4 steps
  * 1-3): the pool must inject workers beyond its 8.  The seed's collapse
  * (error ratio >= 0.9, p50 >= 9 s on a node) does not come out, and the
@@ -268,8 +271,9 @@ Test(backplane_storm, fc_2_1_0_unique_names_hear_nothing, .timeout = 60)
 Test(backplane_storm, fc_2_1_0_same_name_blocking_reads_grow_the_pool_without_collapse,
      .timeout = 60)
 {
+    const char *sets[] = {"nodes.runtime.inline_completions=true"};
     run_rows r;
-    run(STORM, NULL, 0, &r);
+    run(STORM, sets, 1, &r);
     double recv = metric(&r, -1, "backplane.received"),
            reads = metric(&r, -1, "backplane.l2_reads");
     cr_expect_gt(reads, 0);
@@ -292,9 +296,9 @@ Test(backplane_storm, fc_2_1_0_same_name_blocking_reads_grow_the_pool_without_co
  * per node): the backlog forms and drains, nothing times out. */
 Test(backplane_storm, flush_cost_backlog_is_bounded_by_the_waiting_callers, .timeout = 60)
 {
-    const char *sets[] = {"l2.client.flush_cost=20us"};
+    const char *sets[] = {"l2.client.flush_cost=20us", "nodes.runtime.inline_completions=true"};
     run_rows r;
-    run(STORM, sets, 1, &r);
+    run(STORM, sets, 2, &r);
     double workers = metric(&r, -1, "pool.peak_workers");
     double backlog = metric(&r, -1, "redis.peak_backlog");
     cr_expect_gt(backlog, 0, "a busy writer sends callers to the backlog");
@@ -313,9 +317,10 @@ Test(backplane_storm, flush_cost_backlog_is_bounded_by_the_waiting_callers, .tim
  * hits the 10 s client timeout: the loop is damped, not self-sustaining. */
 Test(backplane_storm, fc_2_1_0_a_paused_node_catches_up, .timeout = 60)
 {
-    const char *sets[] = {"faults=[{at: 10s, target: node, node: 0, kind: pause, for: 3s}]"};
+    const char *sets[] = {"faults=[{at: 10s, target: node, node: 0, kind: pause, for: 3s}]",
+                          "nodes.runtime.inline_completions=true"};
     run_rows r;
-    run(STORM, sets, 1, &r);
+    run(STORM, sets, 2, &r);
     cr_expect_gt(metric(&r, -1, "pool.peak_queue"), 2 * 3000 * 3 * 0.9,
                  "the pause queues the storm");
     cr_expect_eq(metric(&r, -1, "requests.error"), 0);

@@ -23,6 +23,7 @@
 #include "models/node.h"
 #include "models/redis_client.h"
 #include "models/redis_server.h"
+#include "models/runtime.h"
 #include "models/workload.h"
 #include "policy/breaker.h"
 #include "sim/config/config_schema.h"
@@ -40,6 +41,7 @@ typedef struct world {
     int nn;
     node *nodes;
     redis_client **rc, **bprc;
+    runtime *rts; /* per node, for multiplexer clients (SER is .NET) */
     void **targets;
     workload wl;
     faults *ft;
@@ -118,6 +120,10 @@ static rc_params client_params(const cfg_client *c, bool count_l2)
     rs->max_attempts = c->reconnect.max_retries == INT64_MAX ? 0 : (int)c->reconnect.max_retries;
     p.stuck_threshold = c->stuck.threshold == INT64_MAX ? 0 : (int)c->stuck.threshold;
     p.stuck_reset = c->stuck.reset == SIM_NEVER ? 0 : c->stuck.reset;
+    p.dead_socket_factor = (int)c->dead_socket_factor;
+    p.handshake_commands = (int)c->handshake_commands;
+    p.sync_connect = c->connect_completion == CFG_CONNECT_SYNC;
+    p.backlog_linger = c->backlog_linger;
     if (c->preset != 0) { /* l2.client.preset: the real client's defaults */
         const rc_preset *ps = rc_preset_find(cfg_find_key("l2.client.preset")->names[c->preset]);
         assert(ps != NULL); /* tests/test_redis.c: every config name has a row */
@@ -270,7 +276,8 @@ static void workload_params(const config *c, wl_params *w, cs_err *err)
                                  .pick = (wl_pick)o->key, .first = (uint32_t)o->from};
     }
     w->write_ratio = cw->write_ratio;
-    w->stop = c->duration;
+    w->stop = c->workload.stop != SIM_NEVER && c->workload.stop < c->duration ? c->workload.stop
+                                                                              : c->duration;
 }
 
 /* The largest key id any request can touch (bounds an "unbounded" L1). */
@@ -851,7 +858,10 @@ static void world_free(world *w)
             rc_free(w->bprc[i]);
         if (w->rc && w->rc[i])
             rc_free(w->rc[i]);
+        if (w->rts)
+            rt_free(&w->rts[i]);
     }
+    free(w->rts);
     for (int i = 0; i < w->nshares; i++) {
         breaker_free(w->shares[i].br);
         free(w->shares[i].members);
@@ -949,6 +959,17 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
     bool l2 = cfg->cache.mode != CFG_MODE_LOCAL_ONLY;
     rc_params cp = client_params(&cfg->l2.client, true);
     rc_params bpp = client_params(&cfg->l2.client, false);
+    bool dotnet = strcmp(cp.kind, "multiplexer") == 0; /* SER is .NET (a preset may pick it) */
+    rt_params rtp = rt_defaults();
+    const cfg_runtime *crt = &cfg->nodes.runtime;
+    rtp.platform = crt->platform == CFG_PLATFORM_WINDOWS ? RT_WINDOWS : RT_UNIX;
+    rtp.inline_completions = crt->inline_completions;
+    rtp.engine_slice = crt->engine_slice;
+    rtp.io_workers = (int)crt->io_workers;
+    rtp.io_pool_fallback = (int)crt->io_pool_fallback;
+    rtp.timers = (rt_timers)crt->timers;
+    if (l2 && dotnet)
+        w->rts = cs_calloc((size_t)w->nn, sizeof *w->rts);
     char msg[256];
     if (l2 && rc_params_validate(&cp, msg, sizeof msg) != 0) {
         rc = cs_errf(err, CS_USAGE, "l2.client: %s", msg);
@@ -960,6 +981,12 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
         if (l2) {
             rc_env env = {.e = w->e, .st = w->st, .rows = rows, .srv = w->srv, .net = w->net,
                           .node = i, .link = i, .name = "cache"};
+            if (w->rts) {
+                rt_init(&w->rts[i], w->e, w->st, rows, i, &rtp);
+                env.rt = &w->rts[i];
+            }
+            env.trace = trace_all && (w->trace_node < 0 || w->trace_node == i) && trace_filter &&
+                        *trace_filter;
             w->rc[i] = rc_new(&env, &cp);
             if (np.bp.enabled) {
                 if (cfg->backplane.connection == CFG_CONN_SHARED) {
@@ -981,7 +1008,7 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
         }
         node_env ne = {.e = w->e, .st = w->st, .rows = rows, .db = &w->db, .rc = w->rc[i],
                        .shared_br = sh ? sh->br : NULL,
-                       .bp_rc = w->bprc[i], .id = i,
+                       .bp_rc = w->bprc[i], .id = i, .rt = w->rts ? &w->rts[i] : NULL,
                        .trace_key = (w->trace_node < 0 || w->trace_node == i) ? trace_key : -1,
                        .trace_all = trace_all && (w->trace_node < 0 || w->trace_node == i) &&
                                     trace_filter && *trace_filter};

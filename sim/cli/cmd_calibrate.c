@@ -395,7 +395,7 @@ static int model_open_loop(const rs_params *rp, double link_p50_s, double link_p
     p.connections = NOPEN;
     p.timeout = p.acquire_timeout = SEC(600);
     p.retry_attempts = 0;
-    rc_env env = {e, NULL, NULL, srv, net, 0, 0, "calibrate"};
+    rc_env env = {.e = e, .srv = srv, .net = net, .node = 0, .link = 0, .name = "calibrate"};
     mrun m = {rc_new(&env, &p), eng_rng(e, "calibrate.arrivals"), rate, n, 0, NULL};
     m.lat = malloc((size_t)n * sizeof *m.lat);
     eng_after(e, 1, m_arrive, &m, 0);

@@ -94,6 +94,7 @@ typedef enum { CFG_WINDOW_COUNT, CFG_WINDOW_TIME } cfg_window_type;
 typedef enum { CFG_FALLBACK_DATABASE, CFG_FALLBACK_ERROR } cfg_fallback;
 typedef enum { CFG_RECEIVE_ASYNC, CFG_RECEIVE_SYNC_INLINE, CFG_RECEIVE_IGNORE } cfg_receive;
 typedef enum { CFG_CONN_SEPARATE, CFG_CONN_SHARED } cfg_bp_connection;
+typedef enum { CFG_CONNECT_POOL, CFG_CONNECT_SYNC } cfg_connect_completion;
 /* fault targets and kinds: the capability table (sim/core/fault_kinds.h) */
 typedef fault_target cfg_fault_target;
 typedef fault_kind cfg_fault_kind;
@@ -117,11 +118,24 @@ typedef struct cfg_group {
     cfg_workers workers;
 } cfg_group;
 
+typedef enum { CFG_PLATFORM_UNIX, CFG_PLATFORM_WINDOWS } cfg_platform;
+typedef enum { CFG_TIMERS_HIGH_PRIORITY, CFG_TIMERS_FIFO, CFG_TIMERS_OFF_POOL } cfg_timers;
+
+/* The .NET runtime of each node's process (models/runtime.h). */
+typedef struct cfg_runtime {
+    cfg_platform platform;
+    bool inline_completions;
+    sim_ns engine_slice;
+    int64_t io_workers, io_pool_fallback;
+    cfg_timers timers;
+} cfg_runtime;
+
 typedef struct cfg_nodes {
     int64_t count;
     char *cache_name;
     cfg_workers workers;
     CFG_LIST(cfg_group) groups; /* as written; see config.node_groups */
+    cfg_runtime runtime;
 } cfg_nodes;
 
 typedef struct cfg_profile_step {
@@ -165,6 +179,7 @@ typedef struct cfg_workload {
     double write_ratio;
     int64_t value_size; /* bytes */
     CFG_LIST(cfg_request_op) request;
+    sim_ns stop; /* no new requests from here on; SIM_NEVER = the run's end */
 } cfg_workload;
 
 typedef struct cfg_fail_safe {
@@ -277,6 +292,9 @@ typedef struct cfg_client {
     cfg_retries retries;
     cfg_reconnect reconnect;
     cfg_stuck stuck;
+    int64_t dead_socket_factor, handshake_commands;
+    cfg_connect_completion connect_completion;
+    sim_ns backlog_linger;
     int preset; /* index into the l2.client.preset names; 0 = none */
 } cfg_client;
 

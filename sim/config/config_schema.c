@@ -70,6 +70,9 @@ static const char *const window_names[] = {"count", "time", NULL};
 static const char *const fallback_names[] = {"database", "error", NULL};
 static const char *const receive_names[] = {"async", "sync_inline", "ignore", NULL};
 static const char *const conn_names[] = {"separate", "shared", NULL};
+static const char *const platform_names[] = {"unix", "windows", NULL};
+static const char *const connect_completion_names[] = {"pool", "sync", NULL};
+static const char *const timers_names[] = {"high_priority", "fifo", "off_pool", NULL};
 /* fault targets and kinds: the capability table, sim/core/fault_kinds.h */
 #define target_names fault_target_names
 #define fault_names fault_kind_names
@@ -106,6 +109,33 @@ static const cfg_key group_keys[] = {
 };
 static SECTION(group_section, "group", cfg_group, group_keys, NULL);
 
+/* reference/seed000-mechanism.md §1.3-1.4, §4.1-4.4; models/runtime.h */
+static const cfg_key runtime_keys[] = {
+    {KEY(cfg_runtime, platform, "platform", CK_ENUM), .def = "unix", .names = platform_names,
+     .help = "unix (Linux, macOS): every socket completion of a multiplexer client waits for one "
+             "re-queued work item at the tail of the worker pool's FIFO (.NET "
+             "SocketAsyncEngine.Unix); windows: IOCP threads, not the worker FIFO"},
+    {KEY(cfg_runtime, inline_completions, "inline_completions", CK_BOOL), .def = "false",
+     .help = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1: completions run on the event "
+             "thread, bypassing the pool"},
+    {KEY(cfg_runtime, engine_slice, "engine_slice", CK_DURATION), .def = "15ms", .min = 0,
+     .max = BIG, .flags = CF_MIN_OPEN,
+     .help = "longest pass of the engine's work item (.NET: 15 ms); jobs take no simulated "
+             "time, so a pass always delivers everything pending"},
+    {KEY(cfg_runtime, io_workers, "io_workers", CK_INT), .def = "10", .min = 1, .max = 1e6,
+     .help = "SER SocketManager.Shared dedicated workers, shared by the process's multiplexers "
+             "(DEFAULT_WORKERS 5 x 2)"},
+    {KEY(cfg_runtime, io_pool_fallback, "io_pool_fallback", CK_INT), .def = "10", .min = 1,
+     .max = 1e6,
+     .help = "queued items from which the dedicated scheduler hands work to the worker pool "
+             "(Pipelines.Sockets.Unofficial useThreadPoolQueueLength: 10)"},
+    {KEY(cfg_runtime, timers, "timers", CK_ENUM), .def = "high_priority", .names = timers_names,
+     .help = "where timer callbacks (SER's 1 s heartbeat) run: the pool's high-priority queue, "
+             "served before the FIFO (.NET 7+ TimerQueue.Portable.cs); fifo: the FIFO's tail "
+             "(.NET 6; seed000-mechanism.md §1.6 [INF]); off_pool: on time, no worker"},
+};
+static SECTION(runtime_section, "runtime", cfg_runtime, runtime_keys, NULL);
+
 static const cfg_key nodes_keys[] = {
     {KEY(cfg_nodes, count, "count", CK_INT), .def = "3", .min = 1, .max = 100000,
      .help = "application nodes (with groups: their total, filled in when left out)"},
@@ -116,6 +146,9 @@ static const cfg_key nodes_keys[] = {
     {KEY(cfg_nodes, groups, "groups", CK_LIST), SUB(group_section),
      .help = "node groups [{count, cache_name, workers}], in node order, so nodes can differ; a "
              "group inherits every key it leaves out from nodes"},
+    {KEY(cfg_nodes, runtime, "runtime", CK_SECTION), SUB(runtime_section),
+     .help = "the .NET runtime of each node's process, for multiplexer clients (SER is .NET): "
+             "socket completions, SocketManager, pool timers"},
 };
 static SECTION(nodes_section, "nodes", cfg_nodes, nodes_keys, NULL);
 
@@ -193,6 +226,10 @@ static const cfg_key workload_keys[] = {
      .flags = CF_MIN_OPEN | CF_NONE,
      .help = "the client gives up and counts an error; the node keeps working (seed 000: 10 s)"},
     {KEY(cfg_workload, keys, "keys", CK_SECTION), SUB(keys_section), .help = "the key space"},
+    {KEY(cfg_workload, stop, "stop", CK_DURATION), .def = "none", .min = 0, .max = BIG,
+     .flags = CF_NONE,
+     .help = "no request starts from this time on (the load test ends; the run goes on to "
+             "`duration`); none = the run's end"},
     {KEY(cfg_workload, write_ratio, "write_ratio", CK_DOUBLE), .def = "0", .min = 0, .max = 1,
      .help = "fraction of requests whose get_or_set steps become set (fresh data, published)"},
     {KEY(cfg_workload, value_size, "value_size", CK_SIZE), .def = "1KB", .min = 0, .max = 1e9,
@@ -490,6 +527,23 @@ static const cfg_key client_keys[] = {
      .help = "reconnect schedule"},
     {KEY(cfg_client, stuck, "stuck", CK_SECTION), SUB(stuck_section),
      .help = "stuck-reconnect detection (seed 004)"},
+    {KEY(cfg_client, dead_socket_factor, "dead_socket_factor", CK_INT), .def = "4", .min = 0,
+     .max = 1000,
+     .help = "multiplexer: silent disconnect + reconnect when nothing was read for this many "
+             "async_timeouts while a written async command timed out (SER 2.8.31 "
+             "PhysicalBridge.OnHeartbeat: 4); 0 = off"},
+    {KEY(cfg_client, handshake_commands, "handshake_commands", CK_INT), .def = "12", .min = 1,
+     .max = 1000,
+     .help = "multiplexer: commands written on a new connection; it is established when the "
+             "last one's (ECHO) reply is read (seed000-mechanism.md §4.5: ~12)"},
+    {KEY(cfg_client, connect_completion, "connect_completion", CK_ENUM), .def = "pool",
+     .names = connect_completion_names,
+     .help = "multiplexer: pool = the connect completion waits for the socket engine's pass "
+             "(.NET on unix); sync = it completes inline in TryConnect, and the old socket's "
+             "stale OnDisconnected then clears ConnectedAt (seed000-mechanism.md §6: open)"},
+    {KEY(cfg_client, backlog_linger, "backlog_linger", CK_DURATION), .def = "5s", .min = 0,
+     .max = BIG,
+     .help = "multiplexer: the backlog thread lingers (SpinningDown, WaitOne(5000)) after a pass"},
     {KEY(cfg_client, preset, "preset", CK_ENUM), .def = "none", .names = preset_names,
      .help = "a real client's defaults (docs/reference/redis-clients.md): replaces kind, "
              "timeouts, connections, retries, reconnect.policy and the offline behaviour "
