@@ -52,7 +52,8 @@ BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps run docs pictures bench-full test test-only sanitize bench format lint install clean
+.PHONY: all deps run docs pictures bench-full test test-only sanitize bench format lint install clean \
+        fuzz fuzz-build fuzz-bins fuzz-smoke hostile
 all: $(BUILD)/cachestorm $(BUILD)/libcachepolicy.a
 
 deps:
@@ -129,6 +130,48 @@ test-only: all $(BUILD)/tests
 	$(BUILD)/cachestorm check $(CHECK_FILES) --db $(BUILD)/check.db --quiet
 	$(BUILD)/tests --jobs 2
 	tests/readme_walkthrough.sh $(BUILD)
+	@# the hostile table runs under ulimit -v, which ASan's shadow memory cannot
+	@if [ -z "$(SAN)" ]; then tests/hostile/run.sh $(BUILD)/cachestorm && \
+	  tests/hostile/extremes.sh $(BUILD)/cachestorm && \
+	  $(MAKE) --no-print-directory fuzz-smoke; fi
+
+# The hostile-input table alone (issue 16): tests/hostile/cases.txt, then
+# every numeric config key at the ends of its range (tests/hostile/extremes.sh).
+hostile: all
+	tests/hostile/run.sh $(BUILD)/cachestorm
+	tests/hostile/extremes.sh $(BUILD)/cachestorm
+
+# libFuzzer targets (clang) over the config and experiment loaders and the
+# expectation parser, with ASan + UBSan, seeded from fuzz/corpus/.
+#   make fuzz         build, then fuzz each target for FUZZ_TIME seconds
+#   make fuzz-smoke   a fixed-seed run of FUZZ_SMOKE seconds per target (make test)
+# New inputs go to build-fuzz/corpus/ (the committed corpus is only read);
+# a crash leaves its input in build-fuzz/crash-*.  Built without -Werror (clang warns where gcc does not).
+FUZZ_BUILD   := build-fuzz
+FUZZ_TARGETS := config experiment expect
+FUZZ_TIME    ?= 300
+FUZZ_SMOKE   ?= 10
+FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_FLAGS   := -rss_limit_mb=2048 -max_len=8192 -timeout=20
+fuzz-build: deps
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1" WERROR= SAN="$(FUZZ_SAN)" fuzz-bins
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(LAYER_LIBS) $(BUILD)/libcachepolicy.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  $(FUZZ_BUILD)/fuzz/fuzz_$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_TIME) \
+	    -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t || exit 1; done
+fuzz-smoke: fuzz-build
+	@for t in $(FUZZ_TARGETS); do rm -rf $(FUZZ_BUILD)/smoke/$$t; mkdir -p $(FUZZ_BUILD)/smoke/$$t; \
+	  $(FUZZ_BUILD)/fuzz/fuzz_$$t $(FUZZ_FLAGS) -seed=1 -max_total_time=$(FUZZ_SMOKE) \
+	    -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/smoke/$$t fuzz/corpus/$$t \
+	    2>$(FUZZ_BUILD)/fuzz-$$t.log \
+	    </dev/null >/dev/null; rc=$$?; \
+	  tail -1 $(FUZZ_BUILD)/fuzz-$$t.log; \
+	  if [ $$rc -ne 0 ]; then echo "fuzz_$$t failed (exit $$rc): see $(FUZZ_BUILD)/fuzz-$$t.log"; exit 1; fi; \
+	done
 
 sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
@@ -161,6 +204,6 @@ install: all
 	install -m 644 configs/*.yaml $(DESTDIR)$(PREFIX)/share/cachestorm/configs/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -27,6 +27,21 @@ double wl_rate_at(const wl_params *p, sim_ns t)
     return a->rate;
 }
 
+/* What the engine's watchdog names when memory runs over (engine.h). */
+static size_t wl_watch_timeouts(void *obj, size_t *bytes)
+{
+    workload *w = obj;
+    *bytes = w->to_cap * sizeof *w->to;
+    return w->to_n;
+}
+
+static size_t wl_watch_requests(void *obj, size_t *bytes)
+{
+    workload *w = obj;
+    *bytes = w->nblocks * BLOCK * sizeof(wl_request);
+    return w->nblocks * BLOCK;
+}
+
 void wl_init(workload *w, engine *e, stats *st, int nodes, const wl_params *p, void **targets,
              wl_start_fn start)
 {
@@ -59,6 +74,10 @@ void wl_init(workload *w, engine *e, stats *st, int nodes, const wl_params *p, v
     for (int i = 0; i < p->npoints; i++)
         if (p->profile[i].rate > w->peak)
             w->peak = p->profile[i].rate;
+    eng_watch(e, "workload: client timeouts pending", "workload.clients, workload.rate, workload.timeout",
+              wl_watch_timeouts, w);
+    eng_watch(e, "workload: request objects", "workload.clients, workload.rate, workload.burst.count",
+              wl_watch_requests, w);
     if (st) {
         w->id_total = stats_counter(st, "requests.total");
         w->id_ok = stats_counter(st, "requests.ok");
@@ -203,7 +222,20 @@ static void timeout_push(workload *w, wl_request *r)
 {
     if (w->to_n == w->to_cap) {
         size_t ncap = w->to_cap ? 2 * w->to_cap : 1024;
-        struct wl_timeout *nv = cs_malloc(ncap * sizeof *nv);
+        /* a stated limit (STYLE.md): past it requests start faster than
+         * their timeouts can retire them; the run fails instead of growing
+         * until memory runs out (issue 16: refused clients retrying) */
+        struct wl_timeout *nv = ncap <= WL_MAX_TIMEOUTS ? malloc(ncap * sizeof *nv) : NULL;
+        if (!nv) {
+            eng_fail(w->e, "workload: %zu client timeouts pending at simulated %.6f s (%s %u): "
+                           "requests start faster than they finish or time out (an overloaded "
+                           "or refusing node, clients retrying at once); lower workload.clients "
+                           "or workload.rate, raise workload.think, or shorten workload.timeout",
+                     w->to_n, ns_to_s(eng_now(w->e)), ncap <= WL_MAX_TIMEOUTS ? "out of memory; limit" : "limit",
+                     (unsigned)WL_MAX_TIMEOUTS);
+            r->timeout_seq = 0;
+            return;
+        }
         for (size_t i = 0; i < w->to_n; i++)
             nv[i] = w->to[(w->to_head + i) & (w->to_cap - 1)];
         free(w->to);

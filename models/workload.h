@@ -32,6 +32,9 @@ typedef enum wl_pop { POP_UNIFORM = 0, POP_ZIPF, POP_HOTSPOT, POP_RANGE, POP_SEQ
 
 #define WL_MAX_STEPS 8
 #define WL_MAX_POINTS 32
+/* Client timeouts pending at once (16 B each: 1 GiB); beyond, the run fails
+ * (requests start faster than they can finish or time out). */
+#define WL_MAX_TIMEOUTS ((size_t)1 << 26)
 
 typedef enum wl_pick { PICK_RANDOM = 0, PICK_SEQUENTIAL, PICK_FIXED } wl_pick;
 

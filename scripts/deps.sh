@@ -3,7 +3,9 @@
 # installed.  As root it installs what is missing; otherwise it prints the
 # exact command and exits 1.  Called first by `make run` and `make test`.
 set -u
-pkgs=(build-essential pkg-config libgsl-dev libsqlite3-dev libyaml-dev libcriterion-dev gnuplot-nox python3-simpy redis-server)
+pkgs=(build-essential pkg-config libgsl-dev libsqlite3-dev libyaml-dev libcriterion-dev gnuplot-nox python3-simpy redis-server
+      sqlite3 parallel slurm-wlm munge  # these four: tests/engines (GNU parallel, a one-node Slurm)
+      clang libclang-rt-14-dev)  # clang + libFuzzer: make fuzz, the fuzz smoke run in make test
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

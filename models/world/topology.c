@@ -420,8 +420,11 @@ static int parse_trace(world *w, const char *f, int64_t *key, bool *all_of_node,
         long long v;
         if (strcmp(t, "all") == 0)
             *all_of_node = true;
-        else if (sscanf(t, "node=%lld", &v) == 1)
+        else if (sscanf(t, "node=%lld", &v) == 1) {
+            if (v < 0 || v > 100000)
+                return cs_errf(err, CS_USAGE, "--trace node=%lld: not a node number", v);
             w->trace_node = (int)v;
+        }
         else if (sscanf(t, "key=%lld", &v) == 1)
             *key = v, any_sel = true;
         else if (sscanf(t, "request=%lld", &v) == 1)
@@ -883,6 +886,13 @@ static void world_free(world *w)
 int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run_rows *rows,
                  sim_ns *sim_end, uint64_t *events, cs_err *err)
 {
+    return topology_run_limited(cfg, seed, trace_filter, NULL, rows, sim_end, events, err);
+}
+
+int topology_run_limited(const config *cfg, uint64_t seed, const char *trace_filter,
+                         const eng_limits *lim, run_rows *rows, sim_ns *sim_end, uint64_t *events,
+                         cs_err *err)
+{
     world W = {.cfg = cfg, .rows = rows}, *w = &W;
     int rc = 0;
     int64_t trace_key;
@@ -892,7 +902,12 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
     if (cfg->node_total < 1 || cfg->node_total > 100000)
         return cs_errf(err, CS_USAGE, "nodes.count: %lld nodes cannot be built", (long long)cfg->node_total);
     w->nn = (int)cfg->node_total;
+    if (w->trace_node >= w->nn)
+        return cs_errf(err, CS_USAGE, "--trace node=%d: the world has nodes 0..%d (nodes.count %d)",
+                       w->trace_node, w->nn - 1, w->nn);
     w->e = eng_new(seed);
+    if (lim)
+        eng_set_limits(w->e, lim);
     w->st = stats_new(w->e, w->nn, cfg->warmup, cfg->interval, cfg->duration);
 
     /* Redis server and links */
@@ -1052,6 +1067,10 @@ int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run
     wl_begin(&w->wl);
     eng_at(w->e, 0, sample_fire, w, 0);
     eng_run_until(w->e, cfg->duration);
+    if (eng_failure(w->e)) { /* the run could not finish (engine.h) */
+        rc = cs_errf(err, CS_IO, "the run stopped: %s", eng_failure(w->e));
+        goto out;
+    }
     for (int i = 0; i < w->nn; i++)
         node_finish(&w->nodes[i]);
     stats_finish(w->st);

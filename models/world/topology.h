@@ -13,6 +13,7 @@
 #define CS_TOPOLOGY_H
 
 #include "sim/config/config.h"
+#include "sim/core/engine.h"
 #include "sim/core/rows.h"
 
 /* Run the world of `cfg` with `seed`.  trace_filter (may be NULL): terms
@@ -23,5 +24,11 @@
  * filled (2: the config asks for something the world cannot build). */
 int topology_run(const config *cfg, uint64_t seed, const char *trace_filter, run_rows *rows,
                  sim_ns *sim_end, uint64_t *events, cs_err *err);
+/* The same under engine limits (memory budget, progress; NULL = none).  A
+ * run the engine stops (a capacity crossed, time stuck, memory over the
+ * budget) returns 3 with the engine's message. */
+int topology_run_limited(const config *cfg, uint64_t seed, const char *trace_filter,
+                         const eng_limits *lim, run_rows *rows, sim_ns *sim_end, uint64_t *events,
+                         cs_err *err);
 
 #endif

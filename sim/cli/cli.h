@@ -19,5 +19,7 @@ int cmd_tune(int argc, char **argv);     /* sim/cli/cmd_tune.c */
 int cmd_calibrate(int argc, char **argv); /* sim/cli/cmd_calibrate.c */
 int cmd_explain(int argc, char **argv);  /* sim/cli/cmd_explain.c */
 int cmd_diff(int argc, char **argv);     /* sim/cli/cmd_diff.c */
+int cmd_merge(int argc, char **argv);    /* sim/cli/cmd_merge.c */
+int cmd_prune(int argc, char **argv);    /* sim/cli/cmd_prune.c */
 
 #endif

@@ -18,6 +18,7 @@ static void help(FILE *f)
 {
     fprintf(f,
             "usage: cachestorm check FILE... [--db FILE] [-j N] [--set PATH=VALUE]... [--quiet]\n"
+            "                              [--rerun]\n"
             "\n"
             "Runs each config or experiment (every variant, sweep point and replication),\n"
             "then judges its expect: rules and prints one line per rule: PASS or FAIL,\n"
@@ -28,6 +29,11 @@ static void help(FILE *f)
             "  -j N               run N processes at once (default: the number of cores)\n"
             "  --set PATH=VALUE   override a config key in every run (repeatable)\n"
             "  --quiet            print only failing rules and the summary\n"
+            "  --rerun            run every run, even those already done in the database\n"
+            "\n"
+            "Runs already done in the database (same config hash, seed and version) are\n"
+            "judged from their stored rows, not run again; each (scenario, seed) counts\n"
+            "once. Ctrl-C marks the runs under way interrupted and exits 130.\n"
             "\n"
             "rules (see the README, \"Expectations\"):\n"
             "  requests.error == 0                      on every run\n"
@@ -236,7 +242,7 @@ static void junit_suite(FILE *f, const char *file, const line *lines, size_t nl,
 int cmd_check(int argc, char **argv)
 {
     const char *db = "runs.db", *format = "table";
-    bool quiet = false;
+    bool quiet = false, rerun = false;
     long jobs_opt = exp_default_jobs();
     cli_strs set_opt = {0}, file_opt = {0};
     const cli_opt opts[] = {
@@ -245,6 +251,7 @@ int cmd_check(int argc, char **argv)
         {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
         {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
         {"--format", NULL, OPT_STR, &format, 0, 0},
+        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0},
         {NULL, NULL, 0, NULL, 0, 0},
     };
     int rc = cli_parse("check", argc, argv, opts, "FILE", 0, &file_opt, help);
@@ -286,8 +293,23 @@ int cmd_check(int argc, char **argv)
         exp_result *res = cs_calloc(e->nruns + 1, sizeof *res);
         cs_err err = {0};
         double t0 = now_s();
-        int r = exp_execute(e, db, jobs, exp_progress_line, (void *)files[f], res, &err);
+        exp_exec_opts xo = {.jobs = jobs,
+                            .rerun = rerun,
+                            .progress = exp_progress_line,
+                            .arg = (void *)files[f],
+                            .notice = exp_notice_stderr};
+        exp_exec_summary sum;
+        int r = exp_execute_opts(e, db, &xo, res, &sum, &err);
         nruns += e->nruns;
+        if (sum.signal) {
+            /* Stop at once: the user asked to. */
+            fprintf(stderr, "cachestorm check: %s: %s\n", files[f], err.msg);
+            fprintf(stderr, "cachestorm check: to resume, run the same command again\n");
+            exp_results_free(res, e->nruns);
+            free(res);
+            rc = r;
+            goto done;
+        }
         if (r) {
             fprintf(stderr, "cachestorm check: %s: %s\n", files[f], err.msg);
             worst = worst == CS_USAGE ? worst : r;

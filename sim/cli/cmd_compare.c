@@ -96,6 +96,37 @@ static int read_side(side *s, const char *experiment, cs_err *err)
     if (r != SQLITE_DONE)
         rc = cs_errf(err, CS_IO, "%s: %s", s->path, sqlite3_errmsg(db));
     sqlite3_finalize(q);
+    /* each (scenario, seed) once: reruns of the same run are not more
+     * replications (store_unique_runs keeps the newest) */
+    store_run *u = NULL;
+    size_t nu = 0, dropped = 0;
+    if (!rc)
+        rc = store_unique_runs(st, experiment, &u, &nu, &dropped, err);
+    if (!rc && dropped) {
+        size_t k = 0;
+        s->nruns = 0;
+        int64_t last = -1;
+        for (size_t i = 0, j = 0; i < s->n; i++) { /* both in run id order */
+            while (j < nu && u[j].id < s->o[i].run)
+                j++;
+            bool keep = j < nu && u[j].id == s->o[i].run;
+            if (!keep) {
+                free(s->o[i].experiment);
+                free(s->o[i].variant);
+                free(s->o[i].name);
+                free(s->o[i].metric);
+                continue;
+            }
+            if (s->o[i].run != last)
+                s->nruns++;
+            last = s->o[i].run;
+            s->o[k++] = s->o[i];
+        }
+        s->n = k;
+        fprintf(stderr, "cachestorm compare: %s: %zu rerun%s of the same run%s counted once\n",
+                s->path, dropped, dropped == 1 ? "" : "s", dropped == 1 ? "" : "s");
+    }
+    store_runs_free(u, nu);
     store_close(st);
     return rc;
 }

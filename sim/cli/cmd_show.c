@@ -659,7 +659,7 @@ static void table_put(table *t, const char *text)
 {
     size_t used = t->nrows;
     cs_grow((void **)&t->cells, &t->cap, used + 1, sizeof *t->cells);
-    t->cells[used] = cs_strdup(text ? text : "-");
+    t->cells[used] = cs_escape_controls(text ? text : "-"); /* no terminal escapes */
     t->nrows++;
 }
 

@@ -11,36 +11,61 @@
 #include <string.h>
 #include <time.h>
 
-#include "sim/core/stats.h"
 #include "sim/cli/cli.h"
-#include "sim/core/metrics.h"
 #include "sim/cli/cli_args.h"
+#include "sim/cli/sweep_plan.h"
+#include "sim/core/metrics.h"
+#include "sim/core/stats.h"
 #include "sim/run/experiment.h"
 
 #define SWEEP_MAX_COLUMNS 6
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: cachestorm sweep EXPERIMENT [--db FILE] [-j N] [--set PATH=VALUE]...\n"
-               "                        [--metric NAME]... [--quiet]\n"
-               "\n"
-               "Runs every run of an experiment — each variant at each sweep point, each\n"
-               "replication — as separate processes, N at a time, all into one database,\n"
-               "then prints one row per scenario: the mean and 95%% CI half-width over its\n"
-               "replications. The stored rows are the same for any -j.\n"
-               "\n"
-               "  --db FILE          the run store (default runs.db)\n"
-               "  -j N               processes at once (default: the number of cores)\n"
-               "  --set PATH=VALUE   override a config key in every run (repeatable)\n"
-               "  --metric NAME      a summary column (repeatable; default: requests.total,\n"
-               "                     requests.error, latency.mean_ms, latency.p99_ms, ...)\n"
-               "  --quiet            no summary table\n"
-               "\n"
-               "examples:\n"
-               "  cachestorm sweep experiments/mm1-validation.yaml --db sweep.db -j 2\n"
-               "  cachestorm show sweep.db ; cachestorm plot sweep.db --kind sweep\n"
-               "\n"
-               "exit status: 0 ok; 2 bad usage or experiment; 3 a run or the database failed.\n");
+    fprintf(
+        f, "usage: cachestorm sweep EXPERIMENT [--db FILE] [-j N] [--set PATH=VALUE]...\n"
+           "                        [--metric NAME]... [--quiet] [--rerun]\n"
+           "       cachestorm sweep EXPERIMENT --plan [--plan-dir DIR] [--format lines|json] [--db FILE]\n"
+           "       cachestorm sweep EXPERIMENT --slurm [--submit] [--plan-dir DIR] [--partition P]\n"
+           "                        [--time T] [--array-max K] [--db FILE]\n"
+           "\n"
+           "Runs every run of an experiment — each variant at each sweep point, each\n"
+           "replication — as separate processes, N at a time, all into one database,\n"
+           "then prints one row per scenario: the mean and 95%% CI half-width over its\n"
+           "replications. The stored rows are the same for any -j.\n"
+           "\n"
+           "A run already done in the database — same config hash, seed and version —\n"
+           "is not run again (\"28 of 40 runs already done, running 12\"): after a\n"
+           "Ctrl-C, the same command resumes. Ctrl-C / SIGTERM mark the runs under way\n"
+           "interrupted, print what finished and exit 130 / 143.\n"
+           "\n"
+           "  --db FILE          the run store (default runs.db)\n"
+           "  -j N               processes at once (default: the number of cores)\n"
+           "  --set PATH=VALUE   override a config key in every run (repeatable)\n"
+           "  --metric NAME      a summary column (repeatable; default: requests.total,\n"
+           "                     requests.error, latency.mean_ms, latency.p99_ms, ...)\n"
+           "  --quiet            no summary table\n"
+           "  --rerun            run every run, even those already done\n"
+           "\n"
+           "beyond one machine (README \"Beyond one machine\"):\n"
+           "  --plan             run nothing; print one self-contained job line per run\n"
+           "                     (cachestorm run CONFIG --db SHARD ...), for GNU parallel;\n"
+           "                     configs go to the plan directory, each job writes its own\n"
+           "                     shard there; merge them with cachestorm merge\n"
+           "  --plan-dir DIR     the plan directory (default plan-NAME)\n"
+           "  --format lines|json  the plan as job lines (default) or JSON\n"
+           "  --slurm            write DIR/sweep.sbatch, a Slurm job array over the plan,\n"
+           "                     and print the sbatch and merge commands\n"
+           "  --submit           with --slurm: run sbatch too\n"
+           "  --partition P, --time T, --array-max K   sbatch settings (--array=1-N%%K)\n"
+           "\n"
+           "examples:\n"
+           "  cachestorm sweep experiments/mm1-validation.yaml --db sweep.db -j 2\n"
+           "  cachestorm show sweep.db ; cachestorm plot sweep.db --kind sweep\n"
+           "  cachestorm sweep experiments/mm1-validation.yaml --plan --plan-dir p --db all.db \\\n"
+           "    | parallel -j 2 --joblog p/joblog && cachestorm merge all.db p/shards/*.db\n"
+           "\n"
+           "exit status: 0 ok; 2 bad usage or experiment; 3 a run or the database failed.\n");
 }
 
 static double now_s(void)
@@ -146,7 +171,9 @@ static void summary(const experiment *e, const exp_result *res, const char **met
 int cmd_sweep(int argc, char **argv)
 {
     const char *db = "runs.db";
-    bool quiet = false;
+    bool quiet = false, rerun = false, plan = false, slurm = false, submit = false;
+    const char *plan_dir = NULL, *format = "lines", *partition = NULL, *time_limit = NULL;
+    long array_max = 0;
     long jobs_opt = exp_default_jobs();
     cli_strs set_opt = {0}, metric_opt = {0}, pos = {0};
     const cli_opt opts[] = {
@@ -155,6 +182,15 @@ int cmd_sweep(int argc, char **argv)
         {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
         {"--metric", NULL, OPT_STRS, &metric_opt, 0, 0},
         {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
+        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0},
+        {"--plan", NULL, OPT_FLAG, &plan, 0, 0},
+        {"--plan-dir", NULL, OPT_STR, &plan_dir, 0, 0},
+        {"--format", NULL, OPT_STR, &format, 0, 0},
+        {"--slurm", NULL, OPT_FLAG, &slurm, 0, 0},
+        {"--submit", NULL, OPT_FLAG, &submit, 0, 0},
+        {"--partition", NULL, OPT_STR, &partition, 0, 0},
+        {"--time", NULL, OPT_STR, &time_limit, 0, 0},
+        {"--array-max", NULL, OPT_INT, &array_max, 1, 1000000},
         {NULL, NULL, 0, NULL, 0, 0},
     };
     int rc = cli_parse("sweep", argc, argv, opts, "EXPERIMENT", 1, &pos, help);
@@ -173,12 +209,49 @@ int cmd_sweep(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         goto out;
     }
+    if (strcmp(format, "lines") != 0 && strcmp(format, "json") != 0) {
+        fprintf(stderr, "cachestorm sweep: --format takes lines or json, not '%s'\n", format);
+        rc = CS_USAGE;
+    } else if ((submit || partition || time_limit || array_max) && !slurm) {
+        fprintf(stderr, "cachestorm sweep: --submit, --partition, --time and --array-max go "
+                        "with --slurm\n");
+        rc = CS_USAGE;
+    }
+    if (rc || plan || slurm) {
+        if (!rc) {
+            char defdir[300];
+            snprintf(defdir, sizeof defdir, "plan-%s", e.name);
+            for (char *p = defdir; *p; p++)
+                if (*p == '/' || *p == ' ')
+                    *p = '_';
+            plan_opts po = {.dir = plan_dir ? plan_dir : defdir,
+                            .db = db,
+                            .format = format,
+                            .slurm = slurm,
+                            .submit = submit,
+                            .partition = partition,
+                            .time = time_limit,
+                            .array_max = array_max};
+            rc = sweep_plan(&e, &po);
+        }
+        exp_free(&e);
+        goto out;
+    }
     exp_result *res = cs_calloc(e.nruns + 1, sizeof *res);
     double t0 = now_s();
-    rc = exp_execute(&e, db, jobs, exp_progress_line, (void *)path, res, &err);
+    exp_exec_opts xo = {.jobs = jobs,
+                        .rerun = rerun,
+                        .progress = exp_progress_line,
+                        .arg = (void *)"sweep",
+                        .notice = exp_notice_stderr};
+    exp_exec_summary sum;
+    rc = exp_execute_opts(&e, db, &xo, res, &sum, &err);
     double wall = now_s() - t0;
     if (rc) {
         fprintf(stderr, "cachestorm sweep: %s\n", err.msg);
+        if (sum.signal)
+            fprintf(stderr, "cachestorm sweep: to resume: cachestorm sweep %s --db %s%s\n", path,
+                    db, nsets ? " (with the same --set options)" : "");
     } else {
         size_t failed = 0;
         for (size_t i = 0; i < e.nruns; i++)
@@ -200,6 +273,8 @@ int cmd_sweep(int argc, char **argv)
                e.nsc / (e.nvariants ? e.nvariants : 1), e.replications, jobs, wall, db);
         if (lo <= hi)
             printf(" runs %lld-%lld", (long long)lo, (long long)hi);
+        if (sum.skipped)
+            printf(" (%zu already done, %zu run now)", sum.skipped, e.nruns - sum.skipped);
         if (failed)
             printf(", %zu FAILED", failed);
         printf("\n");

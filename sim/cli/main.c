@@ -26,6 +26,8 @@ static const subcmd CMDS[] = {
     {"explain", cmd_explain, "the metric table: each metric's unit, which way is better, meaning"},
     {"metrics", cmd_explain, "the same as explain"},
     {"diff", cmd_diff, "what differs between the configs of two stored runs"},
+    {"merge", cmd_merge, "merge shard databases (GNU parallel, Slurm jobs) into one"},
+    {"prune", cmd_prune, "remove abandoned and interrupted runs (and duplicates)"},
 };
 #define NCMDS (sizeof CMDS / sizeof CMDS[0])
 

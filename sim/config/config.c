@@ -232,11 +232,31 @@ static int enum_fail(cfg_ctx *cx, const yt_node *n, const char *path, const char
     return cfg_fail(cx, n->mark, path, "unknown %s '%.80s' (one of: %s)", what, n->value, list);
 }
 
+/* A growing text (a distribution's canonical form: an empirical one has
+ * as many points as its file gives, issue 16: no fixed buffer). */
+typedef struct dtext {
+    char *s;
+    size_t n, cap;
+} dtext;
+
+__attribute__((format(printf, 2, 3))) static void dt_add(dtext *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    cs_grow((void **)&b->s, &b->cap, b->n + (size_t)k + 1, 1);
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)k;
+}
+
 /* A distribution: `{dist: KIND, KEY: VALUE, ...}` with duration-valued
  * scaled keys, or a plain duration meaning constant. */
-static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist *out)
+static int parse_dist_text(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist *out,
+                           dtext *text)
 {
-    char text[1024];
     if (n->kind == YT_SCALAR) {
         if (need_scalar(cx, n, path, "a duration or {dist: KIND, ...}"))
             return CS_USAGE;
@@ -249,8 +269,9 @@ static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist 
         double vals[] = {(double)v};
         if (dist_init(&out->d, "constant", 1, keys, vals, cx->err))
             return value_fail(cx, n, path);
-        config_format_duration(v, text, sizeof text);
-        out->text = cs_strdup(text);
+        char buf[64];
+        config_format_duration(v, buf, sizeof buf);
+        dt_add(text, "%s", buf);
         return 0;
     }
     if (n->kind != YT_MAP)
@@ -277,7 +298,7 @@ static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist 
         names[cnt] = NULL;
         return enum_fail(cx, kn, p2, names, "distribution");
     }
-    int pos = cfg_pathf(text, sizeof text, "{dist: %s", kind->name);
+    dt_add(text, "{dist: %s", kind->name);
     const char *keys[2 * DIST_MAX_PARAMS];
     double vals[2 * DIST_MAX_PARAMS];
     int nk = 0;
@@ -307,7 +328,7 @@ static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist 
             if (v->kind != YT_LIST || v->n == 0)
                 return cfg_fail(cx, v->mark, p2, "expected a list of [value, cdf] pairs");
             double *x = cs_calloc(v->n, sizeof *x), *cdf = cs_calloc(v->n, sizeof *cdf);
-            pos += cfg_pathf(text + pos, sizeof text - (size_t)pos, ", points: [");
+            dt_add(text, ", points: [");
             int rc = 0;
             for (size_t j = 0; j < v->n && !rc; j++) {
                 const yt_node *pt = v->items[j];
@@ -333,9 +354,7 @@ static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist 
                 char a[64], b[64];
                 config_format_duration(t, a, sizeof a);
                 cfg_format_double(cdf[j], b, sizeof b);
-                if ((size_t)pos < sizeof text)
-                    pos += cfg_pathf(text + pos, sizeof text - (size_t)pos, "%s[%s, %s]",
-                                     j ? ", " : "", a, b);
+                dt_add(text, "%s[%s, %s]", j ? ", " : "", a, b);
             }
             if (!rc && dist_init_empirical(&out->d, v->n, x, cdf, cx->err))
                 rc = value_fail(cx, v, p2);
@@ -343,8 +362,7 @@ static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist 
             free(cdf);
             if (rc)
                 return rc;
-            if ((size_t)pos < sizeof text)
-                pos += cfg_pathf(text + pos, sizeof text - (size_t)pos, "]");
+            dt_add(text, "]");
             continue;
         }
         if (need_scalar(cx, v, p2, kind->scaled[ki] ? "a duration" : "a number"))
@@ -364,8 +382,7 @@ static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist 
             cfg_format_double(vals[nk], canon, sizeof canon);
         }
         keys[nk++] = key;
-        if ((size_t)pos < sizeof text)
-            pos += cfg_pathf(text + pos, sizeof text - (size_t)pos, ", %s: %s", key, canon);
+        dt_add(text, ", %s: %s", key, canon);
     }
     if (!strcmp(kind->name, "empirical")) {
         if (!out->d.kind)
@@ -375,10 +392,19 @@ static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist 
     } else if (dist_init(&out->d, kind->name, nk, keys, vals, cx->err)) {
         return value_fail(cx, n, path);
     }
-    if ((size_t)pos >= sizeof text - 2)
-        return cfg_fail(cx, n->mark, path, "distribution too long");
-    cfg_pathf(text + pos, sizeof text - (size_t)pos, "}");
-    out->text = cs_strdup(text);
+    dt_add(text, "}");
+    return 0;
+}
+
+static int parse_dist(cfg_ctx *cx, const yt_node *n, const char *path, cfg_dist *out)
+{
+    dtext text = {0};
+    int rc = parse_dist_text(cx, n, path, out, &text);
+    if (rc) {
+        free(text.s);
+        return rc;
+    }
+    out->text = text.s;
     return 0;
 }
 
@@ -472,6 +498,8 @@ static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, 
             e->text = cs_strdup(it->value);
             e->mark = it->mark;
             e->mark.file = cs_strdup(it->mark.file);
+            if (it->quoted && e->mark.line > 0)
+                e->mark.col++; /* the rule's first character, not its quote */
         }
     }
     return 0;

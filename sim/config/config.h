@@ -27,6 +27,16 @@
 #include "sim/core/rows.h"
 #include "sim/config/yaml_tree.h"
 
+/* Capacities the config's limits agree with (issue 16; README "Limits").
+ * Events a workload schedules up front (burst arrivals, closed-loop client
+ * starts, over all nodes): the engine's queue holds 2^24 pending events
+ * (ENG_MAX_PENDING), 2^20 of which stay free for the run itself. */
+#define CFG_MAX_UPFRONT_EVENTS ((1LL << 24) - (1LL << 20))
+/* Operations in progress per node: models/node.c node_defaults().max_flows
+ * (a test asserts they agree).  More closed-loop clients than this would be
+ * refused and retry at once, forever. */
+#define CFG_FLOWS_PER_NODE (1LL << 18)
+
 #define CFG_LIST(T)                                                                                \
     struct {                                                                                       \
         T *v;                                                                                      \
@@ -371,7 +381,7 @@ typedef struct cfg_fault {
 /* An expectation and where it was written (for check's error messages). */
 typedef struct cfg_expect {
     char *text;
-    yt_mark mark; /* mark.file owned */
+    yt_mark mark; /* mark.file owned; col: the rule's first character (after a quote) */
 } cfg_expect;
 
 typedef struct cfg_queue {

@@ -6,6 +6,7 @@
  * the key that breaks the rule (or "(defaults)" when both sides are
  * defaults).  Runs after every key has been parsed (config.c).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,6 +99,28 @@ int cfg_check_all(cfg_ctx *cx, config *c)
                             (long long)r->from, (long long)last, (long long)wl->keys.first,
                             (long long)(wl->keys.first + wl->keys.count - 1));
         }
+    }
+    /* capacities (config.h): what the engine and a node can hold */
+    if (c->model == CFG_MODEL_CACHE) {
+        if (wl->kind == CFG_LOAD_BURST && wl->burst.count * c->node_total > CFG_MAX_UPFRONT_EVENTS)
+            return cfg_fail(cx, mark_of(cx, "workload.burst.count"), "workload.burst.count",
+                            "%lld per node x %lld nodes = %lld arrivals scheduled at once: the event "
+                            "queue holds at most %lld (lower workload.burst.count or nodes.count)",
+                            (long long)wl->burst.count, (long long)c->node_total,
+                            (long long)(wl->burst.count * c->node_total),
+                            (long long)CFG_MAX_UPFRONT_EVENTS);
+        if (wl->kind == CFG_LOAD_CLOSED && wl->clients * c->node_total > CFG_MAX_UPFRONT_EVENTS)
+            return cfg_fail(cx, mark_of(cx, "workload.clients"), "workload.clients",
+                            "%lld per node x %lld nodes = %lld clients: the event queue holds at "
+                            "most %lld (lower workload.clients or nodes.count)",
+                            (long long)wl->clients, (long long)c->node_total,
+                            (long long)(wl->clients * c->node_total),
+                            (long long)CFG_MAX_UPFRONT_EVENTS);
+        if (wl->keys.first + wl->keys.count - 1 > (int64_t)UINT32_MAX)
+            return cfg_fail(cx, mark_of(cx, "workload.keys.first"), "workload.keys.first",
+                            "keys %lld..%lld: key ids are 32-bit (the last must be at most %u)",
+                            (long long)wl->keys.first,
+                            (long long)(wl->keys.first + wl->keys.count - 1), UINT32_MAX);
     }
     /* l2.redis.cost left out, but a slow_commands key given (service,
      * commands, publish_per_subscriber): the config states a per-command

@@ -38,7 +38,8 @@ static void dir_of(const char *path, char *buf, size_t cap)
 
 /* Resolve tree's `base:` (relative to dir) recursively; chain holds the real
  * paths being loaded, for cycle detection. */
-static int resolve_base(yt_node **tree, const char *dir, char **chain, int depth, cs_err *err)
+static int resolve_base(yt_node **tree, const char *dir, char **chain, int depth, size_t *bytes,
+                        cs_err *err)
 {
     yt_node *t = *tree;
     if (t->kind != YT_MAP) {
@@ -76,10 +77,17 @@ static int resolve_base(yt_node **tree, const char *dir, char **chain, int depth
         err->code = inner.code;
         return inner.code;
     }
+    /* one byte budget for a file and all its bases (issue 16) */
+    if ((*bytes += yt_tree_bytes(bt)) > YT_MAX_BYTES) {
+        free(real);
+        yt_free(bt);
+        return cfg_fail(&cx, b->mark, "base", "%s: the config and its bases hold more than %zu "
+                        "MiB", path, YT_MAX_BYTES >> 20);
+    }
     chain[depth] = real;
     char bdir[4096];
     dir_of(path, bdir, sizeof bdir);
-    int rc = resolve_base(&bt, bdir, chain, depth + 1, err);
+    int rc = resolve_base(&bt, bdir, chain, depth + 1, bytes, err);
     chain[depth] = NULL;
     free(real);
     if (rc) {
@@ -104,7 +112,8 @@ int config_tree_load(const char *path, yt_node **out, cs_err *err)
     chain[0] = realpath(path, NULL);
     char dir[4096];
     dir_of(path, dir, sizeof dir);
-    rc = resolve_base(&t, dir, chain, 1, err);
+    size_t bytes = yt_tree_bytes(t);
+    rc = resolve_base(&t, dir, chain, 1, &bytes, err);
     free(chain[0]);
     if (rc) {
         yt_free(t);
@@ -122,7 +131,8 @@ int config_tree_from_string(const char *text, const char *name, yt_node **out, c
     if (rc)
         return rc;
     char *chain[MAX_BASE_DEPTH + 1] = {0};
-    rc = resolve_base(&t, "", chain, 1, err);
+    size_t bytes = yt_tree_bytes(t);
+    rc = resolve_base(&t, "", chain, 1, &bytes, err);
     if (rc) {
         yt_free(t);
         return rc;

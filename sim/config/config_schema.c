@@ -85,9 +85,10 @@ const char *const cfg_experiment_keys[] = {"replications", "seeds",     "sweep",
 
 /* ---- nodes ------------------------------------------------------------- */
 static const cfg_key workers_keys[] = {
-    {KEY(cfg_workers, min, "min", CK_INT), .def = "8", .min = 1, .max = BIG, .flags = CF_UNBOUNDED,
-     .help = "workers at start (the .NET pool's minimum; seed 000: 8); `unbounded` = a worker is "
-             "always free. `workers: unbounded` sets min and max"},
+    {KEY(cfg_workers, min, "min", CK_INT), .def = "8", .min = 1, .max = 32767,
+     .flags = CF_UNBOUNDED,
+     .help = "workers at start (the .NET pool's minimum; seed 000: 8; at most the pool's 32767); "
+             "`unbounded` = a worker is always free. `workers: unbounded` sets min and max"},
     {KEY(cfg_workers, injection, "injection", CK_DURATION), .def = "500ms", .min = 0, .max = BIG,
      .flags = CF_MIN_OPEN,
      .help = "while jobs wait, one more worker per this interval (.NET hill climbing: ~0.5–1 s, "
@@ -159,16 +160,17 @@ static const cfg_key profile_keys[] = {
     {KEY(cfg_profile_step, kind, "kind", CK_ENUM), .def = "step", .names = profile_names,
      .help = "step: rate from `at` on; ramp: linear from the current rate to `rate` over `for`; "
              "spike: `rate` for `for`, then back"},
-    {KEY(cfg_profile_step, rate, "rate", CK_RATE), .min = 0, .max = 1e9, .flags = CF_REQUIRED,
-     .help = "arrival rate per node"},
+    {KEY(cfg_profile_step, rate, "rate", CK_RATE), .min = 0, .max = 1e6, .flags = CF_REQUIRED,
+     .help = "arrival rate per node (at most 1,000,000/s, as workload.rate)"},
     {KEY(cfg_profile_step, for_, "for", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
      .help = "length of a ramp or a spike"},
 };
 static SECTION(profile_section, "profile", cfg_profile_step, profile_keys, NULL);
 
 static const cfg_key burst_keys[] = {
-    {KEY(cfg_burst, count, "count", CK_INT), .def = "10000", .min = 1, .max = 1e9,
-     .help = "requests per node (seed 001: 100,000 over 10 nodes)"},
+    {KEY(cfg_burst, count, "count", CK_INT), .def = "10000", .min = 1, .max = 15728640,
+     .help = "requests per node (seed 001: 100,000 over 10 nodes); count x nodes.count is at "
+             "most 15,728,640 (the event queue holds 2^24, 2^20 kept for the run)"},
     {KEY(cfg_burst, at, "at", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
      .help = "when the burst arrives"},
     {KEY(cfg_burst, spread, "spread", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
@@ -177,8 +179,8 @@ static const cfg_key burst_keys[] = {
 static SECTION(burst_section, "burst", cfg_burst, burst_keys, NULL);
 
 static const cfg_key keys_keys[] = {
-    {KEY(cfg_keys, count, "count", CK_INT), .def = "100000", .min = 1, .max = 1e10,
-     .help = "distinct keys"},
+    {KEY(cfg_keys, count, "count", CK_INT), .def = "100000", .min = 1, .max = 2147483647,
+     .help = "distinct keys (at most 2^31 - 1; key ids are 32-bit: first + count <= 2^32)"},
     {KEY(cfg_keys, popularity, "popularity", CK_ENUM), .def = "zipf", .names = pop_names,
      .help = "uniform; zipf(s) (alias table); hotspot (hot_share of requests on hot_fraction of "
              "keys); range (uniform draws over the keys first..first+count-1, like uniform); "
@@ -212,12 +214,14 @@ static const cfg_key workload_keys[] = {
      .help =
          "open: Poisson arrivals per node; closed: `clients` per node, each waits for its answer "
          "plus `think`; burst: `burst.count` requests per node at once"},
-    {KEY(cfg_workload, rate, "rate", CK_RATE), .def = "100/s", .min = 0, .max = 1e9,
-     .help = "open: arrival rate per node (before any profile step)"},
+    {KEY(cfg_workload, rate, "rate", CK_RATE), .def = "100/s", .min = 0, .max = 1e6,
+     .help = "open: arrival rate per node (before any profile step); at most 1,000,000/s: the "
+             "engine dispatches a few million events a second, so more cannot be simulated"},
     {KEY(cfg_workload, profile, "profile", CK_LIST), SUB(profile_section),
      .help = "open: rate changes over time [{at, kind: step|ramp|spike, rate, for}]"},
-    {KEY(cfg_workload, clients, "clients", CK_INT), .def = "10", .min = 1, .max = 1e7,
-     .help = "closed: clients per node (seed 000: 10)"},
+    {KEY(cfg_workload, clients, "clients", CK_INT), .def = "10", .min = 1, .max = 262144,
+     .help = "closed: clients per node (seed 000: 10); at most a node's flow cap (2^18), and "
+             "clients x nodes.count at most 15,728,640"},
     {KEY(cfg_workload, think, "think", CK_DIST), .def = "0s",
      .help = "closed: think time between a reply and the next request"},
     {KEY(cfg_workload, burst, "burst", CK_SECTION), SUB(burst_section),
@@ -396,8 +400,9 @@ static const cfg_key exec_keys[] = {
     EXEC(del_if_owner, "del_if_owner", "5us", "the lock release script"),
     EXEC(connect, "connect", "20us", "a connection's accept and handshake"),
     EXEC(ping, "ping", "500ns", "PING"),
-    EXEC(publish_per_subscriber, "publish_per_subscriber", "320ns",
-         "PUBLISH per subscriber (issue 14: 0.16-0.46 us)"),
+    {KEY(cfg_redis_exec, publish_per_subscriber, "publish_per_subscriber", CK_DURATION),
+     .def = "320ns", .min = 0, .max = 3.6e12, /* x subscribers stays in the 64-bit clock */
+     .help = "batched: execution of PUBLISH per subscriber (issue 14: 0.16-0.46 us; at most 1h)"},
 };
 static SECTION(exec_section, "exec", cfg_redis_exec, exec_keys, NULL);
 
@@ -409,7 +414,7 @@ static const cfg_key io_keys[] = {
     {KEY(cfg_redis_io, write, "write", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
      .help = "batched: socket write per connection with replies in the batch"},
     {KEY(cfg_redis_io, publish_write, "publish_write", CK_DURATION), .def = "7us", .min = 0,
-     .max = BIG,
+     .max = 3.6e12, /* at most 1h: x subscribers stays in the 64-bit clock */
      .help = "batched: socket write per subscriber a batch's PUBLISH reaches (issue 14: 5-7 us "
              "alone; shared when a batch publishes to a channel more than once)"},
 };
@@ -434,7 +439,9 @@ static const cfg_key redis_keys[] = {
     {KEY(cfg_redis, commands, "commands", CK_SECTION), SUB(commands_section),
      .help = "per-command service times"},
     {KEY(cfg_redis, publish_per_subscriber, "publish_per_subscriber", CK_DURATION), .def = "1us",
-     .min = 0, .max = BIG, .help = "extra PUBLISH cost per subscriber"},
+     .min = 0, .max = 3.6e12,
+     .help = "extra PUBLISH cost per subscriber (at most 1h: times 200,008 subscribers it stays "
+             "inside the 64-bit clock)"},
     {KEY(cfg_redis, memory, "memory", CK_SIZE), .def = "unbounded", .min = 1, .max = BIG,
      .flags = CF_UNBOUNDED, .help = "maxmemory"},
 };

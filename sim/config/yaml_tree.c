@@ -3,7 +3,8 @@
  * The builder is iterative (an explicit stack bounded by YT_MAX_DEPTH), so a
  * file of ten thousand '[' cannot overflow the C stack; aliases are expanded
  * by cloning, bounded by YT_MAX_NODES, so a "billion laughs" file is an error,
- * not an out-of-memory.  Tags are ignored; YAML merge keys (`<<`) are not
+ * not an out-of-memory; the bytes of a tree are bounded too (YT_MAX_BYTES).
+ * Tags are refused; YAML merge keys (`<<`) are not
  * special (the config's own `base:` replaces them).
  */
 #include "sim/config/yaml_tree.h"
@@ -12,18 +13,63 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #define YT_MAX_FILE (64u << 20) /* bytes; a config is a few KB */
 
-static yt_node *node_new(yt_kind kind, const char *file, int line, int col)
+/* File names in marks are shared, reference-counted strings: every node of
+ * a file points at one copy of its path (issue 16: a 3.9 KB path copied into
+ * each of a million nodes took 3.9 GB).  fname_new makes one, fname_ref
+ * shares it, fname_unref releases it; code outside this file only reads
+ * mark.file (and copies it with cs_strdup when it keeps one). */
+typedef struct fname {
+    size_t refs;
+    char s[];
+} fname;
+
+static fname *fname_of(char *s) { return (fname *)(void *)(s - offsetof(fname, s)); }
+
+static char *fname_new(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    fname *f = cs_malloc(sizeof *f + n);
+    f->refs = 1;
+    memcpy(f->s, s, n);
+    return f->s;
+}
+
+static char *fname_ref(char *s)
+{
+    fname_of(s)->refs++;
+    return s;
+}
+
+static void fname_unref(char *s)
+{
+    if (s && --fname_of(s)->refs == 0)
+        free(fname_of(s));
+}
+
+/* A node whose mark shares the reference-counted name `f`. */
+static yt_node *node_new_ref(yt_kind kind, char *f, int line, int col)
 {
     yt_node *n = cs_calloc(1, sizeof *n);
     n->kind = kind;
-    n->mark.file = cs_strdup(file);
+    n->mark.file = fname_ref(f);
     n->mark.line = line;
     n->mark.col = col;
+    return n;
+}
+
+/* A node with a fresh name (from callers outside this file). */
+static yt_node *node_new(yt_kind kind, const char *file, int line, int col)
+{
+    char *f = fname_new(file);
+    yt_node *n = node_new_ref(kind, f, line, col);
+    fname_unref(f);
     return n;
 }
 
@@ -48,14 +94,14 @@ void yt_free(yt_node *n)
         yt_free(n->items[i]);
         if (n->keys) {
             free(n->keys[i]);
-            free(n->kmarks[i].file);
+            fname_unref(n->kmarks[i].file);
         }
     }
     free(n->items);
     free(n->keys);
     free(n->kmarks);
     free(n->value);
-    free(n->mark.file);
+    fname_unref(n->mark.file);
     free(n);
 }
 
@@ -75,7 +121,7 @@ static void append(yt_node *n, const char *k, yt_mark km, yt_node *v)
     if (n->kind == YT_MAP) {
         n->keys[n->n] = k ? cs_strdup(k) : cs_strdup(""); /* maps always pass a key */
         n->kmarks[n->n] = km;
-        n->kmarks[n->n].file = cs_strdup(km.file);
+        n->kmarks[n->n].file = fname_ref(km.file);
     }
     n->n++;
 }
@@ -89,13 +135,22 @@ static size_t count_nodes(const yt_node *n)
     return c;
 }
 
+size_t yt_tree_bytes(const yt_node *n)
+{
+    size_t c = sizeof *n + (n->value ? strlen(n->value) : 0);
+    for (size_t i = 0; i < n->n; i++)
+        c += yt_tree_bytes(n->items[i]) + (n->keys ? strlen(n->keys[i]) + sizeof(yt_mark) : 0);
+    return c;
+}
+
 yt_node *yt_clone(const yt_node *n)
 {
     if (!n)
         return NULL;
-    yt_node *c = node_new(n->kind, n->mark.file, n->mark.line, n->mark.col);
+    yt_node *c = node_new_ref(n->kind, n->mark.file, n->mark.line, n->mark.col);
     c->value = n->value ? cs_strdup(n->value) : NULL;
     c->plain = n->plain;
+    c->quoted = n->quoted;
     for (size_t i = 0; i < n->n; i++)
         append(c, n->keys ? n->keys[i] : NULL, n->keys ? n->kmarks[i] : n->mark,
                yt_clone(n->items[i]));
@@ -144,7 +199,7 @@ void yt_remove(yt_node *m, const char *key)
         return;
     yt_free(m->items[i]);
     free(m->keys[i]);
-    free(m->kmarks[i].file);
+    fname_unref(m->kmarks[i].file);
     size_t rest = m->n - (size_t)i - 1;
     memmove(&m->items[i], &m->items[i + 1], rest * sizeof *m->items);
     memmove(&m->keys[i], &m->keys[i + 1], rest * sizeof *m->keys);
@@ -165,9 +220,9 @@ void yt_merge(yt_node *base, const yt_node *over, bool (*atomic)(const yt_node *
         } else if (j >= 0) {
             yt_free(base->items[j]);
             base->items[j] = yt_clone(ov);
-            free(base->kmarks[j].file);
+            fname_unref(base->kmarks[j].file);
             base->kmarks[j] = over->kmarks[i];
-            base->kmarks[j].file = cs_strdup(over->kmarks[i].file);
+            base->kmarks[j].file = fname_ref(over->kmarks[i].file);
         } else {
             append(base, over->keys[i], over->kmarks[i], yt_clone(ov));
         }
@@ -191,6 +246,7 @@ typedef struct anchor {
 
 typedef struct builder {
     const char *name;
+    char *fname; /* name as a shared mark file (fname_new) */
     bool nomarks; /* --set values: marks carry line 0 */
     yt_node *stack[YT_MAX_DEPTH + 1];
     char *pending_key[YT_MAX_DEPTH + 1]; /* map frames: key awaiting its value */
@@ -200,15 +256,24 @@ typedef struct builder {
     anchor *anchors;
     size_t nanchors, cap_anchors;
     size_t nodes;
+    size_t bytes; /* tree bytes so far (yt_tree_bytes), bounded by YT_MAX_BYTES */
     int docs;
 } builder;
 
 /* A parse error at line:col (or without a position for --set text). */
 static int berr(builder *b, int line, int col, cs_err *err, const char *msg)
 {
+    /* a path of kilobytes would push the message itself out of err->msg:
+     * keep its head and tail */
+    char name[320];
+    size_t n = strlen(b->name);
+    if (n < sizeof name)
+        snprintf(name, sizeof name, "%s", b->name);
+    else
+        snprintf(name, sizeof name, "%.100s...%s", b->name, b->name + n - 200);
     if (b->nomarks)
-        return cs_errf(err, CS_USAGE, "%s: %s", b->name, msg);
-    return cs_errf(err, CS_USAGE, "%s:%d:%d: %s", b->name, line, col, msg);
+        return cs_errf(err, CS_USAGE, "%s: %s", name, msg);
+    return cs_errf(err, CS_USAGE, "%s:%d:%d: %s", name, line, col, msg);
 }
 
 /* Attach a finished node to the frame on top of the stack (or make it the
@@ -265,6 +330,7 @@ static void builder_free(builder *b)
     for (size_t i = 0; i < b->nanchors; i++)
         free(b->anchors[i].name);
     free(b->anchors);
+    fname_unref(b->fname);
 }
 
 /* Remember `&name` → n for later aliases. */
@@ -300,7 +366,12 @@ static int on_event(builder *b, yaml_event_t *e, cs_err *err)
     case YAML_SCALAR_EVENT: {
         if (++b->nodes > YT_MAX_NODES)
             return berr(b, line, col, err, "too many YAML nodes");
-        yt_node *n = node_new(YT_SCALAR, b->name, line, col);
+        if (e->data.scalar.tag)
+            return berr(b, line, col, err, "YAML tags (such as !!str) are not supported; "
+                                           "quote the value instead");
+        if ((b->bytes += sizeof(yt_node) + e->data.scalar.length) > YT_MAX_BYTES)
+            return berr(b, line, col, err, "the config is too large (more than 256 MiB as a tree)");
+        yt_node *n = node_new_ref(YT_SCALAR, b->fname, line, col);
         n->value = cs_malloc(e->data.scalar.length + 1);
         memcpy(n->value, e->data.scalar.value, e->data.scalar.length);
         n->value[e->data.scalar.length] = 0;
@@ -309,6 +380,8 @@ static int on_event(builder *b, yaml_event_t *e, cs_err *err)
             return berr(b, line, col, err, "a NUL character inside a value");
         }
         n->plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        n->quoted = e->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                    e->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
         add_anchor(b, e->data.scalar.anchor, n);
         return attach(b, n, err);
     }
@@ -321,6 +394,9 @@ static int on_event(builder *b, yaml_event_t *e, cs_err *err)
             size_t c = count_nodes(b->anchors[i].node);
             if (c > YT_MAX_NODES || (b->nodes += c) > YT_MAX_NODES)
                 return berr(b, line, col, err, "too many YAML nodes (alias expansion)");
+            if ((b->bytes += yt_tree_bytes(b->anchors[i].node)) > YT_MAX_BYTES)
+                return berr(b, line, col, err,
+                            "the config is too large (more than 256 MiB as a tree; alias expansion)");
             yt_node *n = yt_clone(b->anchors[i].node);
             return attach(b, n, err);
         }
@@ -333,8 +409,11 @@ static int on_event(builder *b, yaml_event_t *e, cs_err *err)
         if (b->depth >= YT_MAX_DEPTH)
             return berr(b, line, col, err, "nested too deeply");
         bool map = e->type == YAML_MAPPING_START_EVENT;
+        if (map ? e->data.mapping_start.tag : e->data.sequence_start.tag)
+            return berr(b, line, col, err, "YAML tags (such as !!map) are not supported");
+        b->bytes += sizeof(yt_node);
         /* a map used as a key is caught when it is attached */
-        yt_node *n = node_new(map ? YT_MAP : YT_LIST, b->name, line, col);
+        yt_node *n = node_new_ref(map ? YT_MAP : YT_LIST, b->fname, line, col);
         add_anchor(b, map ? e->data.mapping_start.anchor : e->data.sequence_start.anchor, n);
         b->pending_key[b->depth] = NULL;
         b->stack[b->depth++] = n;
@@ -355,7 +434,8 @@ static int on_event(builder *b, yaml_event_t *e, cs_err *err)
 int yt_parse_string(const char *text, size_t len, const char *name, yt_node **out, cs_err *err)
 {
     *out = NULL;
-    builder b = {.name = name, .nomarks = name[0] == '-' && name[1] == '-'};
+    builder b = {.name = name, .nomarks = name[0] == '-' && name[1] == '-',
+                 .fname = fname_new(name)};
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p))
         return cs_errf(err, CS_IO, "%s: cannot initialise the YAML parser", name);
@@ -385,7 +465,7 @@ int yt_parse_string(const char *text, size_t len, const char *name, yt_node **ou
         return rc;
     }
     if (!b.root) /* an empty document is an empty map */
-        b.root = node_new(YT_MAP, name, b.nomarks ? 0 : 1, b.nomarks ? 0 : 1);
+        b.root = node_new_ref(YT_MAP, b.fname, b.nomarks ? 0 : 1, b.nomarks ? 0 : 1);
     *out = b.root;
     b.root = NULL;
     builder_free(&b);
@@ -421,6 +501,12 @@ static int slurp(FILE *f, const char *path, char **buf, size_t *len, cs_err *err
     return 0;
 }
 
+static const char *special_kind(mode_t m)
+{
+    return S_ISFIFO(m) ? "FIFO" : S_ISCHR(m) ? "character device" : S_ISBLK(m) ? "block device"
+           : S_ISSOCK(m) ? "socket" : "special file";
+}
+
 int yt_parse_file(const char *path, yt_node **out, cs_err *err)
 {
     *out = NULL;
@@ -442,9 +528,24 @@ int yt_parse_file(const char *path, yt_node **out, cs_err *err)
     }
     if (S_ISDIR(st.st_mode))
         return cs_errf(err, CS_USAGE, "%s: is a directory, not a config file", path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* Only regular files: a FIFO would block open() forever, a device reads
+     * without end (issue 16).  Checked before open(), and again on the open
+     * descriptor (O_NONBLOCK: a FIFO swapped in meanwhile cannot block). */
+    if (!S_ISREG(st.st_mode))
+        return cs_errf(err, CS_USAGE, "%s: is a %s, not a regular file", path, special_kind(st.st_mode));
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return cs_errf(err, CS_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cs_errf(err, CS_USAGE, "%s: is a %s, not a regular file", path, special_kind(st.st_mode));
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return cs_errf(err, CS_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
     rc = slurp(f, path, &buf, &n, err);
     fclose(f);
     if (rc)
@@ -548,7 +649,7 @@ int yt_set_path(yt_node *root, const char *path, const yt_node *value, cs_err *e
                 return 0;
             }
             if (!child || yt_is_null(child)) {
-                yt_node *m = node_new(k == 2 ? YT_LIST : YT_MAP, value->mark.file, value->mark.line,
+                yt_node *m = node_new_ref(k == 2 ? YT_LIST : YT_MAP, value->mark.file, value->mark.line,
                                       value->mark.col);
                 yt_put(n, cur, m);
                 child = m;
@@ -578,7 +679,7 @@ int yt_set_path(yt_node *root, const char *path, const yt_node *value, cs_err *e
             }
             if ((size_t)cidx == n->n)
                 append(n, NULL, value->mark,
-                       node_new(k == 2 ? YT_LIST : YT_MAP, value->mark.file, value->mark.line,
+                       node_new_ref(k == 2 ? YT_LIST : YT_MAP, value->mark.file, value->mark.line,
                                 value->mark.col));
             child = n->items[cidx];
         }

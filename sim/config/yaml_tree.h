@@ -32,6 +32,8 @@ struct yt_node {
     yt_mark mark;
     char *value; /* YT_SCALAR: the text as written (never NULL) */
     bool plain;  /* YT_SCALAR: unquoted (so "", "~", "null" mean null) */
+    bool quoted; /* YT_SCALAR: '...' or "..." (the mark is at the quote; the text
+                    starts one column later) */
     /* YT_MAP: n entries, keys[i] -> items[i] with key marks kmarks[i];
      * YT_LIST: n items.  Insertion order is kept (deterministic output). */
     size_t n, cap;
@@ -43,9 +45,16 @@ struct yt_node {
 /* Limits that keep hostile input from exhausting the stack or memory. */
 #define YT_MAX_DEPTH 64
 #define YT_MAX_NODES 1000000
+/* Bytes of one parsed tree (nodes, values, keys; yt_tree_bytes), and of a
+ * config with all its base: files together (config_tree_load). */
+#define YT_MAX_BYTES ((size_t)256 << 20)
+
+/* The memory a tree holds, roughly: nodes, values, keys, key marks. */
+size_t yt_tree_bytes(const yt_node *n);
 
 /* Parse the file at `path` ("-" = standard input; one YAML document; an
- * empty file is an empty map).  Errors: no such file (code 2, "no such file"), other I/O errors
+ * empty file is an empty map).  Only regular files are opened: a FIFO, device
+ * or socket is refused before open() (code 2).  Errors: no such file (code 2, "no such file"), other I/O errors
  * (code 3), syntax, duplicate key, too deep (code 2), all with file:line:col. */
 int yt_parse_file(const char *path, yt_node **out, cs_err *err);
 /* Parse `text`; `name` is used as the file in marks.  A name starting with

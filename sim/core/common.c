@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int cs_errf(cs_err *err, int code, const char *fmt, ...)
 {
@@ -19,10 +20,19 @@ int cs_errf(cs_err *err, int code, const char *fmt, ...)
     return code;
 }
 
+/* The last resort: never abort() (no core dump, no SIGABRT status 134).
+ * Sizes that scale with the config are estimated before a run starts
+ * (sim/run/budget.c) and the engine's watchdog stops a run whose memory
+ * passes the budget, so reaching this means the machine itself ran out. */
 static _Noreturn void oom(size_t n)
 {
-    fprintf(stderr, "cachestorm: out of memory allocating %zu bytes\n", n);
-    abort();
+    fprintf(stderr,
+            "cachestorm: out of memory allocating %zu bytes: the run cannot finish (lower the "
+            "config's sizes, or see README \"Limits\")\n",
+            n);
+    fflush(stderr);
+    _exit(CS_IO); /* not exit(): in a forked sweep child the parent's atexit
+                     handlers and stdio buffers must not run twice */
 }
 
 void *cs_malloc(size_t n)
@@ -88,6 +98,28 @@ void cs_format_duration(int64_t v, char *buf, size_t cap)
             snprintf(buf, cap, "%lld%s", (long long)(v / units[i].ns), units[i].name);
             return;
         }
+}
+
+char *cs_escape_controls(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = cs_malloc(4 * n + 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        bool c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+        if (*p == '\t' || *p == '\n' || *p == '\r') {
+            *o++ = '\\';
+            *o++ = *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r';
+        } else if (*p < 0x20 || *p == 0x7f) {
+            o += sprintf(o, "\\x%02x", *p);
+        } else if (c1) {
+            o += sprintf(o, "\\xc2\\x%02x", p[1]);
+            p++;
+        } else {
+            *o++ = (char)*p;
+        }
+    }
+    *o = 0;
+    return out;
 }
 
 /* Damerau-Levenshtein distance (adjacent transpositions count 1); 99 for

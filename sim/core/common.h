@@ -37,12 +37,20 @@ typedef struct cs_err {
 /* Fill err with code and a printf-style message; returns code. */
 int cs_errf(cs_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* malloc/calloc/realloc that abort on out-of-memory (a simulation cannot
- * continue without memory; this is the one place we stop the process). */
+/* malloc/calloc/realloc that end the process with exit status 3 (CS_IO) and
+ * a message on out-of-memory, never abort() (a simulation cannot continue
+ * without memory; this is the one place we stop the process).  Allocations
+ * whose size comes from the config use plain malloc and report failure. */
 void *cs_malloc(size_t n);
 void *cs_calloc(size_t n, size_t size);
 void *cs_realloc(void *p, size_t n);
 char *cs_strdup(const char *s);
+
+/* s with every control byte (C0, DEL, and the UTF-8 C1 range U+0080-U+009F,
+ * which terminals also obey) written as \t, \n, \r or \xHH: safe to print
+ * on a terminal and as one TSV field (issue 16: escape sequences in run
+ * names reached the terminal).  Other text is unchanged.  Caller frees. */
+char *cs_escape_controls(const char *s);
 
 /* A duration as the config writes it: "250ms", "3s", "0s", or "none" for
  * SIM_NEVER. */

@@ -29,10 +29,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define SLOT_BITS 24
 #define SLOT_MASK ((1u << SLOT_BITS) - 1)
-#define MAX_SLOTS (1u << SLOT_BITS) /* 16.7 M pending events: asserted */
+#define MAX_SLOTS ENG_MAX_PENDING /* 16.7 M pending events: beyond, the run fails */
 #define SEQ_LIMIT (1ull << (64 - SLOT_BITS))
 
 typedef struct heap_ent {
@@ -52,6 +54,12 @@ typedef struct stream {
     gsl_rng *r;
 } stream;
 
+typedef struct watch {
+    const char *name, *keys;
+    eng_size_fn fn;
+    void *obj;
+} watch;
+
 struct engine {
     sim_ns now;
     uint64_t seed, seq, events;
@@ -65,6 +73,15 @@ struct engine {
     uint32_t free_head; /* UINT32_MAX = empty */
     stream *streams;
     size_t nstreams, streams_cap;
+    /* failure, limits, watchdog (engine.h "run-scoped failure") */
+    bool failed;
+    char fail[768];
+    eng_limits lim;
+    watch watches[8];
+    int nwatches;
+    sim_ns check_now;      /* simulated time at the last check */
+    uint64_t stall_since;  /* events count when time last moved */
+    double wall0, wall_last;
 };
 
 engine *eng_new(uint64_t seed)
@@ -209,15 +226,17 @@ sim_ns eng_peek(engine *e)
 }
 
 /* Double the heap's capacity, keeping the array 64-byte aligned so that a
- * group of HEAP_D = 4 children is one cache line. */
-static void heap_grow(engine *e)
+ * group of HEAP_D = 4 children is one cache line.  False (and the run
+ * failed) when memory is refused. */
+static bool heap_grow(engine *e)
 {
     size_t cap = e->cap ? 2 * e->cap : 1024;
     size_t bytes = ((cap + HEAP_OFF) * sizeof(heap_ent) + 63) & ~(size_t)63;
     heap_ent *mem = aligned_alloc(64, bytes);
     if (!mem) {
-        fprintf(stderr, "cachestorm: out of memory growing the event queue\n");
-        abort();
+        eng_fail(e, "event queue: out of memory growing to %zu entries (%zu MiB) with %zu events "
+                    "pending", cap, bytes >> 20, eng_pending(e));
+        return false;
     }
     if (e->n)
         memcpy(mem + HEAP_OFF, e->heap, e->n * sizeof(heap_ent));
@@ -225,8 +244,11 @@ static void heap_grow(engine *e)
     e->heap_mem = mem;
     e->heap = mem + HEAP_OFF;
     e->cap = cap;
+    return true;
 }
 
+/* A free slot, or UINT32_MAX (and the run failed) at capacity or when
+ * memory is refused. */
 static uint32_t slot_alloc(engine *e)
 {
     if (e->free_head != UINT32_MAX) {
@@ -234,12 +256,28 @@ static uint32_t slot_alloc(engine *e)
         e->free_head = (uint32_t)e->slots[s].u;
         return s;
     }
-    assert(e->nslots < MAX_SLOTS && "more than 2^24 pending events");
-    if (e->nslots >= MAX_SLOTS) {
-        fprintf(stderr, "cachestorm: more than %u pending events\n", MAX_SLOTS);
-        abort();
+    uint32_t cap = e->lim.max_pending && e->lim.max_pending < MAX_SLOTS ? e->lim.max_pending
+                                                                        : MAX_SLOTS;
+    if (e->nslots >= cap) {
+        eng_fail(e, "event queue: more than %u events pending at simulated %.6f s (the engine's "
+                    "capacity%s): the load schedules more than the queue holds; lower "
+                    "workload.rate, workload.clients, workload.burst.count or nodes.count",
+                 cap, ns_to_s(e->now), cap == MAX_SLOTS ? ", 2^24" : "");
+        return UINT32_MAX;
     }
-    cs_grow((void **)&e->slots, &e->slots_cap, e->nslots + 1, sizeof *e->slots);
+    if (e->nslots == e->slots_cap) {
+        size_t c = e->slots_cap ? 2 * e->slots_cap : 1024;
+        if (c > MAX_SLOTS)
+            c = MAX_SLOTS;
+        slot *ns = realloc(e->slots, c * sizeof *ns);
+        if (!ns) {
+            eng_fail(e, "event queue: out of memory growing to %zu slots (%zu MiB)", c,
+                     (c * sizeof *ns) >> 20);
+            return UINT32_MAX;
+        }
+        e->slots = ns;
+        e->slots_cap = c;
+    }
     return (uint32_t)e->nslots++;
 }
 
@@ -253,15 +291,19 @@ static inline void slot_release(engine *e, uint32_t s)
 /* Push fn at (t, seq); t >= now. */
 static inline ev_id push(engine *e, sim_ns t, uint64_t seq, ev_fn fn, void *obj, uint64_t u)
 {
+    if (e->failed)
+        return 0; /* the run is over: nothing more is scheduled */
+    if (e->n == e->cap && !heap_grow(e))
+        return 0;
     uint32_t s = slot_alloc(e);
+    if (s == UINT32_MAX)
+        return 0;
     uint64_t key = (seq << SLOT_BITS) | s;
     slot *sl = &e->slots[s];
     sl->fn = fn;
     sl->obj = obj;
     sl->u = u;
     sl->key = key;
-    if (e->n == e->cap)
-        heap_grow(e);
     sift_up(e->heap, e->n++, (heap_ent){t, key});
     return key;
 }
@@ -269,9 +311,12 @@ static inline ev_id push(engine *e, sim_ns t, uint64_t seq, ev_fn fn, void *obj,
 ev_id eng_at(engine *e, sim_ns t, ev_fn fn, void *obj, uint64_t u)
 {
     assert(fn);
-    assert(t >= e->now && "scheduling in the past");
-    if (t < e->now)
-        t = e->now;
+    if (t < e->now) { /* an overflowed time (a bug): fail the run, do not abort */
+        eng_fail(e, "an event scheduled in the past (at %lld ns, now %lld ns): a time computation "
+                    "overflowed; please report the config",
+                 (long long)t, (long long)e->now);
+        return 0;
+    }
     assert(e->seq < SEQ_LIMIT);
     return push(e, t, e->seq++, fn, obj, u);
 }
@@ -293,7 +338,12 @@ ev_id eng_at_reserved(engine *e, sim_ns t, uint64_t seq, ev_fn fn, void *obj, ui
 
 ev_id eng_after(engine *e, sim_ns delay, ev_fn fn, void *obj, uint64_t u)
 {
-    assert(delay >= 0);
+    if (delay < 0) { /* an overflowed delay (a bug): fail the run, do not abort */
+        eng_fail(e, "an event scheduled with a negative delay (%lld ns): a time computation "
+                    "overflowed; please report the config",
+                 (long long)delay);
+        return 0;
+    }
     if (delay > SIM_NEVER - e->now)
         delay = SIM_NEVER - e->now;
     return eng_at(e, e->now + delay, fn, obj, u);
@@ -311,9 +361,104 @@ bool eng_cancel(engine *e, ev_id id)
     return true;
 }
 
+/* ---- failure, limits, watchdog ----------------------------------------- */
+
+void eng_set_limits(engine *e, const eng_limits *l) { e->lim = *l; }
+
+void eng_watch(engine *e, const char *name, const char *keys, eng_size_fn fn, void *obj)
+{
+    if (e->nwatches < (int)(sizeof e->watches / sizeof *e->watches))
+        e->watches[e->nwatches++] = (watch){name, keys, fn, obj};
+}
+
+void eng_fail(engine *e, const char *fmt, ...)
+{
+    if (e->failed)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->fail, sizeof e->fail, fmt, ap);
+    va_end(ap);
+    e->failed = true;
+    e->stopped = true;
+}
+
+const char *eng_failure(const engine *e) { return e->failed ? e->fail : NULL; }
+
+size_t eng_rss(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    unsigned long size = 0, res = 0;
+    int ok = fscanf(f, "%lu %lu", &size, &res) == 2;
+    fclose(f);
+    long pg = sysconf(_SC_PAGESIZE);
+    return ok && pg > 0 ? (size_t)res * (size_t)pg : 0;
+}
+
+static double wall_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Every ENG_CHECK_EVERY events: time stuck?  memory over the budget?
+ * progress due?  Reads the clock and /proc once per million events. */
+static void watchdog(engine *e)
+{
+    if (e->now != e->check_now) {
+        e->check_now = e->now;
+        e->stall_since = e->events;
+    } else {
+        uint64_t lim = e->lim.stall_events ? e->lim.stall_events : ENG_STALL_EVENTS;
+        if (e->events - e->stall_since >= lim) {
+            eng_fail(e, "simulated time stuck at %.6f s for %llu events (%zu pending): something "
+                        "repeats without time passing; give it time (workload.think, "
+                        "retry/backoff delays) or lower workload.clients",
+                     ns_to_s(e->now), (unsigned long long)(e->events - e->stall_since),
+                     eng_pending(e));
+            return;
+        }
+    }
+    if (!e->lim.max_memory && !e->lim.progress)
+        return;
+    size_t rss = eng_rss();
+    if (e->lim.max_memory && rss > e->lim.max_memory) {
+        char what[512] = "";
+        size_t off = 0;
+        for (int i = 0; i < e->nwatches && off < sizeof what; i++) {
+            size_t bytes = 0, n = e->watches[i].fn(e->watches[i].obj, &bytes);
+            off += (size_t)snprintf(what + off, sizeof what - off, "; %s: %zu (%zu MiB; %s)",
+                                    e->watches[i].name, n, bytes >> 20, e->watches[i].keys);
+        }
+        eng_fail(e, "memory: %zu MiB resident passed the budget of %zu MiB (--max-memory) at "
+                    "simulated %.6f s after %llu events; event queue: %zu pending (%zu MiB; "
+                    "workload.rate, workload.clients, workload.burst.count)%s",
+                 rss >> 20, e->lim.max_memory >> 20, ns_to_s(e->now),
+                 (unsigned long long)e->events, eng_pending(e),
+                 (e->cap * sizeof(heap_ent) + e->slots_cap * sizeof(slot)) >> 20, what);
+        return;
+    }
+    if (e->lim.progress) {
+        double w = wall_clock();
+        if (w - e->wall_last >= 1.0) {
+            e->wall_last = w;
+            eng_progress p = {.now = e->now, .events = e->events, .pending = eng_pending(e),
+                              .rss = rss, .wall = w - e->wall0};
+            e->lim.progress(e->lim.progress_ctx, &p);
+        }
+    }
+}
+
 uint64_t eng_run_until(engine *e, sim_ns t_end)
 {
     uint64_t start = e->events;
+    if (e->failed)
+        return 0;
+    if (e->wall0 == 0)
+        e->wall0 = e->wall_last = wall_clock();
     e->stopped = false;
     while (!e->stopped && e->n) {
         heap_ent top = e->heap[0];
@@ -338,6 +483,8 @@ uint64_t eng_run_until(engine *e, sim_ns t_end)
 #endif
         e->events++;
         fn(e, obj, u);
+        if ((e->events & (ENG_CHECK_EVERY - 1)) == 0)
+            watchdog(e);
     }
     if (!e->stopped && t_end > e->now)
         e->now = t_end;
@@ -369,9 +516,9 @@ gsl_rng *eng_rng(engine *e, const char *name)
             return e->streams[i].r;
     cs_grow((void **)&e->streams, &e->streams_cap, e->nstreams + 1, sizeof *e->streams);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r) {
+    if (!r) { /* last resort, as cs_malloc: the process cannot go on */
         fprintf(stderr, "cachestorm: out of memory allocating a random stream\n");
-        abort();
+        exit(CS_IO);
     }
     uint64_t s = rng_stream_seed(e->seed, name);
     /* MT19937 in GSL takes 32 bits of seed; fold both halves in. */

@@ -59,6 +59,61 @@ uint64_t eng_run_until(engine *e, sim_ns t_end);
 /* Ask eng_run_until to return after the current event. */
 void eng_stop(engine *e);
 
+/* ---- run-scoped failure, limits and progress ------------------------------
+ *
+ * A run that cannot go on (a capacity crossed, an allocation refused, time
+ * stuck, memory over the budget) is not aborted: the engine records ONE
+ * failure message, refuses further scheduling (eng_at & co. return handle 0,
+ * which eng_cancel refuses), and eng_run_until returns after the current
+ * event.  The model then finishes its bookkeeping and the runner turns
+ * eng_failure() into exit status 3 and a run marked failed.  This is a plain
+ * status in the engine object (no longjmp, no global): every model already
+ * holds the engine, and every scheduling call is a point where it is checked. */
+
+/* Capacity of the event queue: pending events at one time (the slot index is
+ * 24 bits of the event key).  Config checks refuse inputs that schedule more
+ * up front; anything that grows past it at run time fails the run. */
+#define ENG_MAX_PENDING (1u << 24)
+/* Events dispatched at one simulated instant before the run is declared
+ * stuck (a livelock: something reschedules itself without time passing).
+ * 2^27 = 8 x the queue capacity, so a full queue of same-instant events,
+ * each with a few zero-delay follow-ups, still passes. */
+#define ENG_STALL_EVENTS (1ull << 27)
+/* How often (in events) the watchdog looks at time, memory and progress. */
+#define ENG_CHECK_EVERY (1u << 20)
+
+/* What the watchdog reports to a progress callback. */
+typedef struct eng_progress {
+    sim_ns now;
+    uint64_t events;
+    size_t pending;
+    size_t rss;       /* resident bytes of the process (0 if unknown) */
+    double wall;      /* seconds since the first eng_run_until */
+} eng_progress;
+
+/* Something a model wants named when memory runs over: fn returns how many
+ * items it holds now (and their bytes in *bytes, 0 if unknown). */
+typedef size_t (*eng_size_fn)(void *obj, size_t *bytes);
+
+typedef struct eng_limits {
+    size_t max_memory;       /* resident bytes; 0 = no check */
+    uint64_t stall_events;   /* 0 = ENG_STALL_EVENTS */
+    uint32_t max_pending;    /* 0 = ENG_MAX_PENDING (a lower cap, for tests) */
+    void (*progress)(void *ctx, const eng_progress *p); /* every ~second of wall time */
+    void *progress_ctx;
+} eng_limits;
+
+void eng_set_limits(engine *e, const eng_limits *l);
+/* Register a grower for the over-memory message (name: "workload: client
+ * timeouts"; keys: the config keys that drive it). */
+void eng_watch(engine *e, const char *name, const char *keys, eng_size_fn fn, void *obj);
+/* Fail the run (first call wins); stops eng_run_until after this event. */
+void eng_fail(engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The failure message, or NULL while the run is fine. */
+const char *eng_failure(const engine *e);
+/* Resident memory of this process in bytes (Linux /proc/self/statm), or 0. */
+size_t eng_rss(void);
+
 /* The random stream named `name` (e.g. "node[3].arrivals"), created on first
  * use and seeded from (run seed, name) by rng_stream_seed: adding a stream
  * never shifts another's draws.  Look streams up at setup, not per event. */

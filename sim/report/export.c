@@ -78,13 +78,14 @@ static int close_out(FILE *f, const char *path, cs_err *err)
     return CS_OK;
 }
 
-/* A quoted gnuplot string column: double quotes and backslashes dropped. */
+/* A quoted gnuplot string column: double quotes and backslashes dropped,
+ * control bytes (a line break would split the record) written as spaces. */
 static void put_label(FILE *f, const char *s)
 {
     fputc('"', f);
     for (; *s; s++)
-        if (*s != '"' && *s != '\\' && *s != '\n')
-            fputc(*s, f);
+        if (*s != '"' && *s != '\\')
+            fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
     fputc('"', f);
 }
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "sim/report/export.h"
+#include "sim/store/store.h"
 
 const char *const plot_kinds[5] = {"timeline", "nodes", "cdf", "sweep", "compare"};
 
@@ -52,13 +53,25 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     b->n += (size_t)k;
 }
 
-/* name='value'; with the value as a gnuplot single-quoted string ('' = '). */
+/* name="value"; as a gnuplot double-quoted string in which every byte
+ * outside a safe printable set is an octal escape (\ooo).  Not single
+ * quotes: gnuplot reads a leading '' as an empty string, so a name that
+ * starts with a quote broke the command (issue 16).  In double quotes
+ * gnuplot runs `backquoted` commands and reads \ escapes, so ` " \ are
+ * escaped too (as are ' $ @ and every control or non-ASCII byte): whatever
+ * the name, the string gnuplot sees is exactly its bytes. */
 static void gp_str(sbuf *b, const char *name, const char *value)
 {
-    sb_printf(b, "%s='", name);
-    for (const char *p = value; *p; p++)
-        sb_printf(b, *p == '\'' ? "''" : "%c", *p);
-    sb_printf(b, "'; ");
+    sb_printf(b, "%s=\"", name);
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        bool safe = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                    (*p >= '0' && *p <= '9') || (*p >= 0x20 && *p < 0x7f && strchr(" .,:;-_+=/()[]{}<>%#!?*&^|~", *p));
+        if (safe)
+            sb_printf(b, "%c", *p);
+        else
+            sb_printf(b, "\\%03o", *p);
+    }
+    sb_printf(b, "\"; ");
 }
 
 static void gp_num(sbuf *b, const char *name, double v)
@@ -291,7 +304,7 @@ static int draw(session *s, const char *kind, sbuf *vars, const char *outfile, c
     }
     free(log);
     if (s->o->keep_data)
-        warn(s, "redraw with: %s -e \"%s\" %s", s->gnuplot, vars->s, script);
+        warn(s, "redraw with: %s -e '%s' %s", s->gnuplot, vars->s, script); /* no ' in vars */
     files_add(s->out, outfile, caption);
     return CS_OK;
 }
@@ -486,6 +499,18 @@ static int draw_sweep(session *s, const ex_run *const *runs, size_t n, const cha
     char **swept = NULL;
     int rc = CS_OK;
     const char *px, *py = NULL;
+    /* a metric no run has would draw an empty picture (or make gnuplot
+     * fail on an invalid range): refuse it by name (issue 16) */
+    for (size_t m = 0; m < n_metrics; m++) {
+        bool any = false;
+        for (size_t i = 0; i < n && !any; i++)
+            any = !isnan(ex_metric(&s->st, runs[i]->id, -1, metrics[m]));
+        if (!any) {
+            rc = cs_errf(err, CS_USAGE, "%s: no run has metric %s; nothing to draw", group,
+                         metrics[m]);
+            goto done;
+        }
+    }
     if (s->o->n_params) {
         px = s->o->params[0];
         py = s->o->n_params > 1 ? s->o->params[1] : NULL;
@@ -628,6 +653,13 @@ done:
 
 /* ---- selection and naming --------------------------------------------- */
 
+/* store_run by id (store_unique_runs returns them in id order). */
+static int run_id_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const store_run *)a)->id, y = ((const store_run *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
 static int select_runs(session *s, const ex_run ***sel, size_t *n, bool multi, cs_err *err)
 {
     const plot_opts *o = s->o;
@@ -663,13 +695,24 @@ static int select_runs(session *s, const ex_run ***sel, size_t *n, bool multi, c
     }
     if (o->n_runs)
         return CS_OK;
+    /* Each (scenario, seed) once: a rerun or a merged duplicate is drawn
+     * (and averaged) once, as every statistic counts it (store_unique_runs). */
+    store_run *uniq = NULL;
+    size_t nuniq = 0;
+    int urc = store_unique_runs(s->st.store, NULL, &uniq, &nuniq, NULL, err);
+    if (urc)
+        return urc;
     for (size_t k = s->st.n_runs; k-- > 0;) {
         if (strcmp(s->st.runs[k].status, "done") != 0)
+            continue;
+        store_run key = {.id = s->st.runs[k].id};
+        if (!bsearch(&key, uniq, nuniq, sizeof *uniq, run_id_cmp))
             continue;
         (*sel)[(*n)++] = &s->st.runs[k];
         if (!multi)
             break;
     }
+    store_runs_free(uniq, nuniq);
     if (*n == 0)
         return cs_errf(err, CS_USAGE, "%s holds no finished run (status done)", o->db);
     /* chronological (id) order for multi-run pictures */

@@ -100,7 +100,9 @@ void summary_print(FILE *f, const run_rows *r, const char *title)
     double dur = param_s(r, "duration", NAN), warm = param_s(r, "warmup", 0);
     double iv = param_s(r, "interval", 1);
     char a[48], b[48], c[48];
-    fprintf(f, "What happened%s%s:\n", title ? " in " : "", title ? title : "");
+    char *safe = title ? cs_escape_controls(title) : NULL; /* a run name's escapes */
+    fprintf(f, "What happened%s%s:\n", title ? " in " : "", safe ? safe : "");
+    free(safe);
 
     /* faults */
     window w[16];

@@ -135,8 +135,17 @@ static int tokenize(parser *p)
                     t->len = 2;
             if (t->len == 1 && c == '=')
                 return perr(p, i, "'=' is not a comparison; use '=='");
-            if (t->len == 1 && !strchr("()[].:+-*/<>", c))
-                return perr(p, i, "unexpected character '%c'", c);
+            if (t->len == 1 && !strchr("()[].:+-*/<>", c)) {
+                /* the whole UTF-8 sequence, or a control byte as \xHH */
+                unsigned char u = (unsigned char)c;
+                int n = u >= 0xf0 ? 4 : u >= 0xe0 ? 3 : u >= 0xc0 ? 2 : 1;
+                for (int k = 1; k < n; k++)
+                    if (((unsigned char)s[i + k] & 0xc0) != 0x80)
+                        n = 1;
+                if (u < 0x20 || u == 0x7f || (n == 1 && u >= 0x80))
+                    return perr(p, i, "unexpected character \\x%02x", u);
+                return perr(p, i, "unexpected character '%.*s'", n, s + i);
+            }
             memcpy(t->punct, s + i, (size_t)t->len);
             i += t->len;
         }

@@ -2,9 +2,9 @@
  * that runs them (see experiment.h).  The config trees come from
  * sim/config's exported tree steps; each run's config is built by
  * config_from_tree, so validation, defaults and messages are the config's.
- * The executor's process pool is a plain fork/waitpid loop with one pipe per
- * child for its result (run id, status, message): no threads, no shared
- * memory, and each child opens the store itself.
+ * The executor skips runs already done in the store (same identity) and
+ * runs the others in the process pool of sim/run/pool.c (one child per run,
+ * one pipe per child for its result; each child opens the store itself).
  * Leaves out: random or adaptive sweeps (tune searches the grid). */
 #include "sim/run/experiment.h"
 
@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/run/pool.h"
 #include "sim/run/runner.h"
 
 /* Limits: an experiment is a grid a person wrote; these catch typos like
@@ -114,26 +115,6 @@ static int get_int(const yt_node *n, const char *key, int64_t lo, int64_t hi, in
     return 0;
 }
 
-/* The column of a rule's first character: marks of quoted scalars point at
- * the quote, so look at the file (a rule from text keeps the mark's column). */
-static int rule_col(yt_mark m)
-{
-    int col = m.col;
-    FILE *f = m.line > 0 ? fopen(m.file, "r") : NULL;
-    if (!f)
-        return col;
-    char line[4096];
-    for (int i = 1; fgets(line, sizeof line, f); i++)
-        if (i == m.line) {
-            if (col >= 1 && (size_t)col <= strlen(line) &&
-                (line[col - 1] == '"' || line[col - 1] == '\''))
-                col++;
-            break;
-        }
-    fclose(f);
-    return col;
-}
-
 /* ---- loading ------------------------------------------------------------- */
 
 /* Apply a variant's overrides to tree t: a dotted or indexed key sets that
@@ -174,7 +155,7 @@ static int parse_rules(exp_scenario *sc, const config *cfg, cs_err *err)
         char key[32];
         snprintf(key, sizeof key, "expect[%zu]", i);
         int rc = expect_parse(x->text, EXPECT_RULE, x->mark.file, x->mark.line,
-                              x->mark.line > 0 ? rule_col(x->mark) : 0, key, &sc->rules[i], err);
+                              x->mark.line > 0 ? x->mark.col : 0, key, &sc->rules[i], err);
         if (rc)
             return rc;
         sc->nrules++;
@@ -190,7 +171,7 @@ static int parse_node_rule(const yt_node *n, int mode, const char *key, expect_r
         return fail_at(err, n ? n->mark : (yt_mark){"?", 0, 0}, key,
                        "expected an expression, e.g. latency.p99_ms");
     return expect_parse(n->value, mode, n->mark.file, n->mark.line,
-                        n->mark.line > 0 ? n->mark.col + (n->plain ? 0 : 1) : 0, key, out, err);
+                        n->mark.line > 0 ? n->mark.col + (n->quoted ? 1 : 0) : 0, key, out, err);
 }
 
 /* objective: {minimize|maximize: EXPR, constraints: [RULE...]} */
@@ -340,11 +321,14 @@ static int load_tree(yt_node *t, const char *path, const char *const *sets, int 
         for (size_t pt = 0; pt < npoints && !rc; pt++, si++) {
             exp_scenario *sc = &e->sc[si];
             yt_node *tree = yt_clone(base);
-            sc->tree = tree;
+            sc->vi = v;
+            sc->pi = pt;
             if (e->nvariants) {
                 sc->variant = cs_strdup(vs->keys[v]);
-                if ((rc = apply_variant(tree, vs->items[v], vs->keys[v], err)))
+                if ((rc = apply_variant(tree, vs->items[v], vs->keys[v], err))) {
+                    yt_free(tree);
                     break;
+                }
             }
             /* The point's coordinates: the last axis varies fastest. */
             sbuf pb = {0};
@@ -374,10 +358,14 @@ static int load_tree(yt_node *t, const char *path, const char *const *sets, int 
             sc->point = pb.s;
             for (int k = 0; k < nsets && !rc; k++)
                 rc = config_tree_set(tree, sets[k], err);
-            if (rc)
+            if (rc) {
+                yt_free(tree);
                 break;
+            }
             config cfg;
-            if ((rc = config_from_tree(tree, CONFIG_ALLOW_EXPERIMENT_KEYS, &cfg, err))) {
+            rc = config_from_tree(tree, CONFIG_ALLOW_EXPERIMENT_KEYS, &cfg, err);
+            yt_free(tree); /* rebuilt by scenario_tree when a run needs it */
+            if (rc) {
                 if (sc->variant || *sc->point) {
                     /* Say which scenario the error belongs to. */
                     sbuf m = {0};
@@ -407,8 +395,44 @@ static int load_tree(yt_node *t, const char *path, const char *const *sets, int 
             config_free(&cfg);
         }
     }
-    yt_free(base);
+    e->base_tree = base;
+    e->variants_tree = vs && !yt_is_null(vs) ? yt_clone(vs) : NULL;
+    e->sweep_tree = sw && !yt_is_null(sw) ? yt_clone(sw) : NULL;
+    e->nsets = nsets;
+    e->sets = cs_calloc((size_t)nsets + 1, sizeof *e->sets);
+    for (int k = 0; k < nsets; k++)
+        e->sets[k] = cs_strdup(sets[k]);
     return rc;
+}
+
+/* Scenario si's config tree, built from the shared base as load_tree built
+ * (and validated) it: the variant's overrides, the point's sweep values, the
+ * --set overrides. */
+static int scenario_tree(const experiment *e, size_t si, yt_node **out, cs_err *err)
+{
+    const exp_scenario *sc = &e->sc[si];
+    yt_node *t = yt_clone(e->base_tree);
+    int rc = 0;
+    if (e->variants_tree)
+        rc = apply_variant(t, e->variants_tree->items[sc->vi], e->variants_tree->keys[sc->vi], err);
+    size_t rest = sc->pi;
+    for (size_t a = e->naxes; a-- > 0 && !rc;) {
+        const yt_node *vals = e->sweep_tree->items[a];
+        size_t k = vals->kind == YT_LIST ? vals->n : 1;
+        const yt_node *val = vals->kind == YT_LIST ? vals->items[rest % k] : vals;
+        rest /= k;
+        cs_err e2 = {0};
+        if (yt_set_path(t, e->axes[a], val, &e2))
+            rc = cs_errf(err, CS_USAGE, "sweep: %s: %s", e->axes[a], e2.msg);
+    }
+    for (int k = 0; k < e->nsets && !rc; k++)
+        rc = config_tree_set(t, e->sets[k], err);
+    if (rc) {
+        yt_free(t);
+        return rc;
+    }
+    *out = t;
+    return 0;
 }
 
 int exp_load(const char *path, const char *const *sets, int nsets, experiment *out, cs_err *err)
@@ -468,6 +492,12 @@ void exp_free(experiment *e)
     free(e->constraints);
     free(e->path);
     free(e->name);
+    yt_free(e->base_tree);
+    yt_free(e->variants_tree);
+    yt_free(e->sweep_tree);
+    for (int k = 0; e->sets && k < e->nsets; k++)
+        free(e->sets[k]);
+    free(e->sets);
     memset(e, 0, sizeof *e);
 }
 
@@ -476,7 +506,10 @@ int exp_run_config(const experiment *e, size_t i, config *out, cs_err *err)
     assert(i < e->nruns);
     const exp_run *run = &e->runs[i];
     const exp_scenario *sc = &e->sc[run->scenario];
-    yt_node *t = yt_clone(sc->tree);
+    yt_node *t;
+    int brc = scenario_tree(e, run->scenario, &t, err);
+    if (brc)
+        return brc;
     char seed[32];
     snprintf(seed, sizeof seed, "%" PRId64, run->seed);
     yt_node *sv = yt_new_scalar(seed, "--seed", 0, 0);
@@ -566,7 +599,8 @@ static void run_one(const experiment *e, size_t i, store *st, exp_result *r)
         return;
     }
     run_rows rows = {0};
-    run_opts o = {.experiment = e->name, .variant = e->sc[e->runs[i].scenario].variant};
+    run_opts o = {.experiment = e->name, .variant = e->sc[e->runs[i].scenario].variant,
+                  .max_memory = e->max_memory};
     r->rc = runner_run(st, &cfg, &o, &r->run_id, &rows, &err);
     if (r->rc)
         copy_msg(r->msg, sizeof r->msg, err.msg);
@@ -574,168 +608,252 @@ static void run_one(const experiment *e, size_t i, store *st, exp_result *r)
     config_free(&cfg);
 }
 
-/* The message a child sends its parent through its pipe (< PIPE_BUF). */
-typedef struct child_msg {
-    int32_t rc;
-    int64_t run_id;
-    char msg[512];
-} child_msg;
+/* The pool's context: the experiment, the database, the results. */
+typedef struct exec_ctx {
+    const experiment *e;
+    const char *db;
+    size_t *todo; /* run index of each pool job */
+    exp_result *res;
+    pid_t *mute; /* children that died without a word (their rows stay 'running') */
+    int *mute_sig;
+    size_t nmute;
+    size_t ended;
+    const exp_exec_opts *o;
+    exp_exec_summary *sum;
+} exec_ctx;
 
-/* In the child: open the store, run, report, leave without running the
- * parent's atexit handlers or flushing its stdio buffers. */
-static void child_main(const experiment *e, size_t i, const char *db, int fd)
+/* In the child: open the store, run, report. */
+static void exec_child(void *vctx, size_t job, pool_msg *m)
 {
-    child_msg m = {0};
+    exec_ctx *c = vctx;
     exp_result r = {0};
     store *st;
     cs_err err = {0};
-    if (store_open(db, &st, &err)) {
+    if (store_open(c->db, &st, &err)) {
         r.rc = err.code ? err.code : CS_IO;
         copy_msg(r.msg, sizeof r.msg, err.msg);
     } else {
-        run_one(e, i, st, &r);
+        run_one(c->e, c->todo[job], st, &r);
         store_close(st);
     }
-    m.rc = r.rc;
-    m.run_id = r.run_id;
-    copy_msg(m.msg, sizeof m.msg, r.msg);
-    ssize_t w = write(fd, &m, sizeof m);
-    close(fd);
-    _exit(w == (ssize_t)sizeof m ? 0 : 3);
+    m->rc = r.rc;
+    m->run_id = r.run_id;
+    copy_msg(m->msg, sizeof m->msg, r.msg);
 }
 
-typedef struct slot {
-    pid_t pid;
-    int fd;
-    size_t run;
-} slot;
-
-/* Wait for one child, collect its message into res; returns the slot index. */
-static int reap(slot *slots, int nslots, exp_result *res)
+/* In the parent: one run ended. */
+static void exec_end(void *vctx, size_t job, const pool_end *pe)
 {
-    int status;
-    pid_t pid;
-    do
-        pid = waitpid(-1, &status, 0);
-    while (pid < 0 && errno == EINTR);
-    if (pid < 0)
-        return -2;
-    for (int k = 0; k < nslots; k++) {
-        if (slots[k].pid != pid || pid <= 0)
-            continue;
-        exp_result *r = &res[slots[k].run];
-        child_msg m;
-        ssize_t n = read(slots[k].fd, &m, sizeof m);
-        close(slots[k].fd);
-        if (n == (ssize_t)sizeof m) {
-            r->rc = m.rc;
-            r->run_id = m.run_id;
-            copy_msg(r->msg, sizeof r->msg, m.msg);
-        } else {
-            r->rc = CS_IO;
-            if (WIFSIGNALED(status))
-                snprintf(r->msg, sizeof r->msg, "run process killed by signal %d",
-                         WTERMSIG(status));
-            else
-                snprintf(r->msg, sizeof r->msg, "run process exited with status %d",
-                         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-        }
-        slots[k].pid = 0;
-        return k;
+    exec_ctx *c = vctx;
+    exp_result *r = &c->res[c->todo[job]];
+    r->rc = pe->m.rc;
+    r->run_id = pe->m.run_id;
+    copy_msg(r->msg, sizeof r->msg, pe->m.msg);
+    if (!pe->spoke) {
+        c->mute[c->nmute] = pe->pid;
+        c->mute_sig[c->nmute++] = pe->signal;
     }
-    return -1;
+    if (r->rc == 0)
+        c->sum->finished++;
+    else
+        c->sum->failed++;
+    if (c->o->progress)
+        c->o->progress(c->o->arg, ++c->ended, c->sum->total - c->sum->skipped);
 }
 
-int exp_execute(const experiment *e, const char *db, int jobs, exp_progress progress, void *arg,
-                exp_result *res, cs_err *err)
+/* Find the runs already done; fill res[i].skipped / run_id. */
+static int find_done(const experiment *e, store *st, exp_result *res, size_t *n, cs_err *err)
+{
+    *n = 0;
+    for (size_t i = 0; i < e->nruns; i++) {
+        config cfg;
+        cs_err e2 = {0};
+        if (exp_run_config(e, i, &cfg, &e2))
+            continue; /* the run itself will report it */
+        char hash[17];
+        run_info ri;
+        run_opts ro = {.experiment = e->name, .variant = e->sc[e->runs[i].scenario].variant};
+        runner_identity(&cfg, &ro, hash, &ri);
+        int64_t id = 0;
+        int rc = store_find_done(st, &ri, &id, err);
+        config_free(&cfg);
+        if (rc)
+            return rc;
+        if (id) {
+            res[i].skipped = true;
+            res[i].run_id = id;
+            (*n)++;
+        }
+    }
+    return CS_OK;
+}
+
+void exp_interrupt_message(const exp_exec_summary *sum, char *buf, size_t cap)
+{
+    size_t done = sum->skipped + sum->finished;
+    size_t left = sum->total - done;
+    snprintf(buf, cap,
+             "interrupted by %s: %zu of %zu runs are done (%zu finished now, %zu were done "
+             "before), %zu not finished; run the same command again to finish them (done runs "
+             "are skipped)",
+             sum->signal == SIGTERM ? "SIGTERM" : "SIGINT", done, sum->total, sum->finished,
+             sum->skipped, left);
+}
+
+void exp_notice_stderr(void *label, const char *msg)
+{
+    fprintf(stderr, "%s: %s\n", label ? (const char *)label : "cachestorm", msg);
+}
+
+static int execute(const experiment *e, const char *db, const exp_exec_opts *o, exp_result *res,
+                   exp_exec_summary *sum, cs_err *err);
+
+int exp_execute_opts(const experiment *e, const char *db, const exp_exec_opts *o, exp_result *res,
+                     exp_exec_summary *sum, cs_err *err)
+{
+    /* SIGINT / SIGTERM wait (blocked) until the pool can answer them: one
+     * that comes while the store is read before or after the runs is not
+     * lost and does not kill the process without a word. */
+    struct sigaction si, st;
+    sigaction(SIGINT, NULL, &si);
+    sigaction(SIGTERM, NULL, &st);
+    sigset_t ss, prev;
+    sigemptyset(&ss);
+    if (si.sa_handler != SIG_IGN)
+        sigaddset(&ss, SIGINT);
+    if (st.sa_handler != SIG_IGN)
+        sigaddset(&ss, SIGTERM);
+    sigprocmask(SIG_BLOCK, &ss, &prev);
+    int rc = execute(e, db, o, res, sum, err);
+    if (!sum->signal) {
+        /* One that came after the pool: the runs are all ended; answer it
+         * as an interruption all the same (the user asked to stop). */
+        sigset_t pend;
+        sigpending(&pend);
+        int sig = sigismember(&ss, SIGINT) && sigismember(&pend, SIGINT)     ? SIGINT
+                  : sigismember(&ss, SIGTERM) && sigismember(&pend, SIGTERM) ? SIGTERM
+                                                                             : 0;
+        if (sig) {
+            struct timespec zero = {0, 0};
+            sigset_t one;
+            sigemptyset(&one);
+            sigaddset(&one, sig);
+            sigtimedwait(&one, NULL, &zero);
+            sum->signal = sig;
+            exp_interrupt_message(sum, err->msg, sizeof err->msg);
+            err->code = 128 + sig;
+            rc = err->code;
+        }
+    }
+    sigprocmask(SIG_SETMASK, &prev, NULL);
+    return rc;
+}
+
+static int execute(const experiment *e, const char *db, const exp_exec_opts *o, exp_result *res,
+                   exp_exec_summary *sum, cs_err *err)
 {
     memset(res, 0, e->nruns * sizeof *res);
-    if (jobs < 1)
-        jobs = 1;
-    if (jobs > EXP_MAX_JOBS)
-        jobs = EXP_MAX_JOBS;
-    if ((size_t)jobs > e->nruns)
-        jobs = (int)(e->nruns ? e->nruns : 1);
-    /* Open (and create) the store here first: the schema is made once, and
-     * an unwritable database is one error, not one per run. */
+    memset(sum, 0, sizeof *sum);
+    sum->total = e->nruns;
+    int jobs = o->jobs < 1 ? 1 : o->jobs > EXP_MAX_JOBS ? EXP_MAX_JOBS : o->jobs;
+    /* Open (and create or migrate) the store here first: the schema is made
+     * once, and an unwritable database is one error, not one per run. */
     store *st;
     int rc = store_open(db, &st, err);
     if (rc)
         return rc;
-    size_t done = 0;
-    if (jobs == 1) {
-        for (size_t i = 0; i < e->nruns; i++) {
-            run_one(e, i, st, &res[i]);
-            if (progress)
-                progress(arg, ++done, e->nruns);
-        }
-    } else {
+    if ((rc = store_mark_abandoned(st, -1, &sum->abandoned, err)) ||
+        (!o->rerun && (rc = find_done(e, st, res, &sum->skipped, err)))) {
         store_close(st);
-        st = NULL;
-        slot *slots = cs_calloc((size_t)jobs, sizeof *slots);
-        size_t next = 0;
-        int running = 0;
-        fflush(stdout);
-        fflush(stderr);
-        while (next < e->nruns || running > 0) {
-            if (next < e->nruns && running < jobs && !rc) {
-                int k = 0;
-                while (slots[k].pid)
-                    k++;
-                int fds[2];
-                if (pipe(fds)) {
-                    rc = cs_errf(err, CS_IO, "pipe: %s", strerror(errno));
-                    continue;
-                }
-                pid_t pid = fork();
-                if (pid < 0) {
-                    close(fds[0]);
-                    close(fds[1]);
-                    rc = cs_errf(err, CS_IO, "fork: %s", strerror(errno));
-                    continue;
-                }
-                if (pid == 0) {
-                    close(fds[0]);
-                    for (int j = 0; j < jobs; j++)
-                        if (slots[j].pid)
-                            close(slots[j].fd);
-                    child_main(e, next, db, fds[1]);
-                }
-                close(fds[1]);
-                slots[k] = (slot){pid, fds[0], next};
-                next++;
-                running++;
-                continue;
-            }
-            if (running == 0)
-                break; /* fork failed before anything ran */
-            int k = reap(slots, jobs, res);
-            if (k == -2) {
-                rc = cs_errf(err, CS_IO, "waitpid: %s", strerror(errno));
-                break;
-            }
-            if (k >= 0) {
-                running--;
-                if (progress)
-                    progress(arg, ++done, e->nruns);
-            }
-        }
-        free(slots);
-        /* Runs that never started (fork failed) are errors too. */
-        for (size_t i = next; i < e->nruns; i++) {
-            res[i].rc = CS_IO;
-            copy_msg(res[i].msg, sizeof res[i].msg, "not run (the process pool failed)");
-        }
-        if (rc)
-            return rc;
-        if ((rc = store_open_readonly(db, &st, err)))
-            return rc;
+        return rc;
     }
+    store_close(st);
+    char note[256];
+    if (o->notice && sum->abandoned) {
+        snprintf(note, sizeof note,
+                 "%zu run%s left 'running' by a process that is gone marked abandoned "
+                 "(cachestorm prune %s removes them)",
+                 sum->abandoned, sum->abandoned == 1 ? "" : "s", db);
+        o->notice(o->arg, note);
+    }
+    if (o->notice && sum->skipped) {
+        snprintf(note, sizeof note, "%zu of %zu runs already done in %s, running %zu%s",
+                 sum->skipped, e->nruns, db, e->nruns - sum->skipped, " (--rerun runs them again)");
+        o->notice(o->arg, note);
+    }
+
+    exec_ctx c = {.e = e, .db = db, .res = res, .o = o, .sum = sum};
+    c.todo = cs_calloc(e->nruns + 1, sizeof *c.todo);
+    c.mute = cs_calloc(e->nruns + 1, sizeof *c.mute);
+    c.mute_sig = cs_calloc(e->nruns + 1, sizeof *c.mute_sig);
+    size_t ntodo = 0;
+    for (size_t i = 0; i < e->nruns; i++)
+        if (!res[i].skipped)
+            c.todo[ntodo++] = i;
+    size_t started = 0;
+    rc = pool_run(ntodo, jobs, exec_child, exec_end, &c, &started, &sum->signal, err);
+    /* Runs that never started (interrupted, or fork failed). */
+    for (size_t k = started; k < ntodo; k++) {
+        exp_result *r = &res[c.todo[k]];
+        r->rc = CS_IO;
+        copy_msg(r->msg, sizeof r->msg,
+                 sum->signal ? "not run (interrupted)" : "not run (the process pool failed)");
+        sum->not_run++;
+    }
+    /* Children that died without a word left their run 'running': say what
+     * became of it while this process still knows. */
+    int rc2 = CS_OK;
+    cs_err e2 = {0};
+    if (c.nmute && (rc2 = store_open(db, &st, &e2)) == CS_OK) {
+        for (size_t k = 0; k < c.nmute && !rc2; k++) {
+            bool intr = sum->signal || c.mute_sig[k] == SIGINT || c.mute_sig[k] == SIGTERM;
+            char why[96];
+            if (intr)
+                snprintf(why, sizeof why, "interrupted by %s",
+                         sum->signal == SIGTERM || c.mute_sig[k] == SIGTERM ? "SIGTERM" : "SIGINT");
+            else
+                snprintf(why, sizeof why, "its process was killed by signal %d (%s)", c.mute_sig[k],
+                         c.mute_sig[k] ? strsignal(c.mute_sig[k]) : "none");
+            rc2 = store_end_process_runs(st, c.mute[k], intr ? "interrupted" : "failed", why, NULL,
+                                         &e2);
+        }
+        store_close(st);
+    }
+    free(c.todo);
+    free(c.mute);
+    free(c.mute_sig);
+    if (rc)
+        return rc;
+    if (sum->signal) {
+        /* Count from the store: a child killed between its COMMIT and its
+         * message finished its run although it never said so. */
+        exp_result *scratch = cs_calloc(e->nruns + 1, sizeof *scratch);
+        size_t done = 0;
+        if (store_open_readonly(db, &st, &e2) == CS_OK) {
+            if (find_done(e, st, scratch, &done, &e2) == CS_OK && done >= sum->skipped)
+                sum->finished = done - sum->skipped;
+            store_close(st);
+        }
+        free(scratch);
+        exp_interrupt_message(sum, err->msg, sizeof err->msg);
+        err->code = 128 + sum->signal;
+        return err->code;
+    }
+    if ((rc = store_open_readonly(db, &st, err)))
+        return rc;
     for (size_t i = 0; i < e->nruns && !rc; i++)
         if (res[i].rc == 0)
             rc = exp_read_metrics(store_db(st), res[i].run_id, &res[i].rows, err);
     store_close(st);
     return rc;
+}
+
+int exp_execute(const experiment *e, const char *db, int jobs, exp_progress progress, void *arg,
+                exp_result *res, cs_err *err)
+{
+    exp_exec_opts o = {.jobs = jobs, .progress = progress, .arg = arg, .notice = exp_notice_stderr};
+    exp_exec_summary sum;
+    return exp_execute_opts(e, db, &o, res, &sum, err);
 }
 
 int exp_default_jobs(void)

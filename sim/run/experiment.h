@@ -12,16 +12,17 @@
  * through sim/config (config_tree_* and config_from_tree); no YAML here.
  *
  * The executor runs an experiment's runs through runner_run() into one store,
- * in-process (jobs = 1) or as forked processes, at most `jobs` at a time, each
- * opening the store itself (WAL + busy timeout handle the writers).  The rows
+ * each as a forked process (sim/run/pool.h), at most `jobs` at a time, each
+ * opening the store itself (WAL + busy timeout handle the writers); runs
+ * already done in the store are skipped.  The rows
  * of a run depend only on its config, so they are the same for any `jobs`.
  */
 #ifndef CS_EXPERIMENT_H
 #define CS_EXPERIMENT_H
 
 #include "sim/config/config.h"
-#include "sim/run/expect.h"
 #include "sim/core/rows.h"
+#include "sim/run/expect.h"
 #include "sim/store/store.h"
 
 typedef struct exp_scenario {
@@ -29,7 +30,9 @@ typedef struct exp_scenario {
     char *point;   /* "queue.arrival=500/s, nodes.count=4", "" without a sweep */
     char **values; /* one per swept path, as flow text ("500/s") */
     char *name;    /* the runs' name: experiment name [+ " " + point] */
-    yt_node *tree; /* merged config tree, experiment keys removed */
+    yt_node *tree; /* NULL: a scenario's tree is built when a run needs it
+                      (exp_run_config), so N scenarios never hold N trees */
+    size_t vi, pi; /* its variant and sweep point (indices) */
     size_t first;  /* its runs are runs[first .. first + nruns) */
     size_t nruns;
     expect_rule *rules; /* its `expect:` rules, parsed */
@@ -59,6 +62,11 @@ typedef struct experiment {
     expect_rule objective;
     expect_rule *constraints;
     size_t nconstraints;
+    /* what a scenario's tree is built from (issue 16: one shared base) */
+    yt_node *base_tree, *variants_tree, *sweep_tree;
+    char **sets;
+    int nsets;
+    size_t max_memory; /* each run's memory budget (run_opts.max_memory); 0 = default */
 } experiment;
 
 /* Load an experiment (or a plain config) from `path`, with `--set`
@@ -78,6 +86,7 @@ int exp_run_config(const experiment *e, size_t i, config *out, cs_err *err);
 typedef struct exp_result {
     int rc;         /* 0, or the run's error status */
     int64_t run_id; /* in the store */
+    bool skipped;   /* already done in the store: not run again */
     char msg[512];  /* the error, when rc != 0 */
     run_rows rows;  /* its metrics, read back from the store (rc == 0) */
 } exp_result;
@@ -85,13 +94,51 @@ typedef struct exp_result {
 /* Progress callback: done of total runs finished. */
 typedef void (*exp_progress)(void *arg, size_t done, size_t total);
 
-/* Run every run of e into the database at `db` with at most `jobs`
- * processes (1 = in this process).  res[i] (nruns entries, caller-allocated)
- * receives run i's outcome.  Returns 0 when the executor itself worked
- * (individual runs may still have failed: see res[i].rc) or an exit status
- * with err filled (the database cannot be opened, fork failed). */
+/* How to execute (exp_execute_opts). */
+typedef struct exp_exec_opts {
+    int jobs;              /* processes at once (each run is one child process) */
+    bool rerun;            /* run even the runs already done in the store */
+    exp_progress progress; /* may be NULL */
+    void *arg;             /* for progress and notice */
+    /* A one-line notice ("28 of 40 runs already done in runs.db, running
+     * 12"), given before anything runs; may be NULL. */
+    void (*notice)(void *arg, const char *msg);
+} exp_exec_opts;
+
+/* What the executor did. */
+typedef struct exp_exec_summary {
+    size_t total;     /* runs of the experiment */
+    size_t skipped;   /* already done (identity found in the store) */
+    size_t finished;  /* run now and done */
+    size_t failed;    /* run now and failed */
+    size_t not_run;   /* never started (interrupted before their turn) */
+    size_t abandoned; /* 'running' rows of dead processes marked abandoned */
+    int signal;       /* SIGINT/SIGTERM that stopped it, 0 if none */
+} exp_exec_summary;
+
+/* Run the runs of e into the database at `db`, each in a child process, at
+ * most o->jobs at a time.  First, 'running' rows whose process is dead are
+ * marked abandoned, and every run whose identity (config hash, seed,
+ * version, with its experiment, variant and name) is already 'done' is
+ * skipped — unless o->rerun — and reported through o->notice.  res[i]
+ * (nruns entries, caller-allocated) receives run i's outcome, rows included
+ * for done runs (skipped or not).  A SIGINT or SIGTERM stops the pool: the
+ * runs under way are marked 'interrupted', sum->signal is set and the
+ * return value is 128 + signal with err saying how many runs are done and
+ * how to resume.  Otherwise returns 0 when the executor itself worked
+ * (individual runs may have failed: see res[i].rc) or an exit status with
+ * err filled (the database cannot be opened, fork failed). */
+int exp_execute_opts(const experiment *e, const char *db, const exp_exec_opts *o, exp_result *res,
+                     exp_exec_summary *sum, cs_err *err);
+/* exp_execute_opts with skipping on, and notices on stderr prefixed by the
+ * progress label `arg` (what tune uses). */
 int exp_execute(const experiment *e, const char *db, int jobs, exp_progress progress, void *arg,
                 exp_result *res, cs_err *err);
+/* "12 runs done now, 28 were already done, 0 failed" style sentence of how
+ * an interrupted execution ended, and how to resume it. */
+void exp_interrupt_message(const exp_exec_summary *sum, char *buf, size_t cap);
+/* The notice exp_execute prints: "LABEL: MSG" on stderr. */
+void exp_notice_stderr(void *label, const char *msg);
 void exp_results_free(exp_result *res, size_t n);
 /* The status the failed runs among res[0..n) call for: 0 none failed,
  * CS_USAGE when a model refused its config, else CS_IO. */

@@ -6,11 +6,13 @@
  * block the writer) plus a busy timeout (writers queue for each other);
  * writes take the lock up front with BEGIN IMMEDIATE so two writers never
  * deadlock upgrading read locks.  Wall-clock dates are metadata in `runs`
- * only; no result row depends on them.  Left out: schema migrations (there
- * is only version 1) and merging databases.
+ * only; no result row depends on them.  Elsewhere: the migration
+ * from version 1 is in store_migrate.c, run liveness, identity look-ups
+ * and prune in store_runs.c, merging databases in store_merge.c.
  */
 #include "sim/store/store.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +116,9 @@ static int bind_node(sqlite3_stmt *st, int i, int node)
 static const char *const schema_probe[] = {
     "SELECT id, experiment, variant, name, config_text, config_hash, seed, version, started_at, "
     "finished_at, status, sim_ns, events, wall_s FROM runs LIMIT 0",
+    "SELECT id, experiment, variant, name, config_text, config_hash, seed, version, started_at, "
+    "finished_at, status, sim_ns, events, wall_s, host, pid, proc_start, lease_until FROM runs "
+    "LIMIT 0",
     "SELECT run_id, path, value FROM params LIMIT 0",
     "SELECT run_id, node, name, value FROM metrics LIMIT 0",
     "SELECT run_id, node, t_s, name, value FROM series LIMIT 0",
@@ -186,13 +191,24 @@ static int check_schema(store *s, bool may_create, cs_err *err)
                        "%s: written by a newer cachestorm (schema version %lld; this build "
                        "reads version %d)",
                        s->path, (long long)version, STORE_SCHEMA_VERSION);
-    if (version != STORE_SCHEMA_VERSION)
+    if (version < STORE_SCHEMA_OLDEST)
         return cs_errf(err, CS_IO,
                        "%s: not a cachestorm database (user_version %lld; this build reads "
                        "version %d)",
                        s->path, (long long)version, STORE_SCHEMA_VERSION);
+    /* An older version: a writer brings it up to date (store_migrate.c),
+     * a reader reads the columns it has. */
+    if (version < STORE_SCHEMA_VERSION && may_create) {
+        if (store_migrate(s->db, s->path, version, err))
+            return err->code;
+        version = STORE_SCHEMA_VERSION;
+    }
     for (size_t i = 0; i < sizeof schema_probe / sizeof *schema_probe; i++) {
         sqlite3_stmt *st = NULL;
+        if (i == 0 && version >= 2)
+            continue; /* the version-2 probe of runs follows */
+        if (i == 1 && version < 2)
+            continue;
         if (sqlite3_prepare_v2(s->db, schema_probe[i], -1, &st, NULL) != SQLITE_OK) {
             cs_errf(err, CS_IO, "%s: not a cachestorm database (schema version %lld but %s)",
                     s->path, (long long)version, sqlite3_errmsg(s->db));
@@ -231,6 +247,45 @@ static int enable_wal(store *s, cs_err *err)
 
 /* ---- open / close ------------------------------------------------------- */
 
+/* True when a read-only open of path could not create or write its -shm
+ * file: the directory is not writable and no writable -shm exists. */
+static bool ro_needs_immutable(const char *path)
+{
+    char dir[4096], shm[4200];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = 0;
+    else
+        *slash = 0;
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    return access(dir, W_OK) != 0 && access(shm, W_OK) != 0;
+}
+
+/* "file:/abs/path?immutable=1" with the path percent-encoded (RFC 3986
+ * unreserved characters and '/' kept), or NULL. */
+static char *immutable_uri(const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (!real)
+        return NULL;
+    size_t n = strlen(real);
+    char *u = cs_malloc(3 * n + 32), *o = u;
+    o += sprintf(o, "file:");
+    for (const unsigned char *p = (const unsigned char *)real; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p))
+            *o++ = (char)*p;
+        else
+            o += sprintf(o, "%%%02X", *p);
+    }
+    sprintf(o, "?immutable=1");
+    free(real);
+    return u;
+}
+
 static int open_common(const char *path, bool readonly, store **out, cs_err *err)
 {
     cs_err scratch;
@@ -246,12 +301,38 @@ static int open_common(const char *path, bool readonly, store **out, cs_err *err
     if (exists && S_ISDIR(st.st_mode))
         return cs_errf(err, CS_IO, "%s: is a directory, not a database file", path);
 
+    /* A reader who may not write the directory cannot create the -shm file
+     * a WAL database needs (issue 16: `show` failed and blamed a write).
+     * Such a reader opens the file immutable: SQLite then reads the main
+     * file alone, without locks or sidecar files.  That is exact unless a
+     * -wal file still holds changes, which only a writer can merge. */
+    char *uri = NULL;
+    if (readonly && ro_needs_immutable(path)) {
+        char wal[4200];
+        struct stat ws;
+        snprintf(wal, sizeof wal, "%s-wal", path);
+        if (stat(wal, &ws) == 0 && ws.st_size > 0)
+            return cs_errf(err, CS_IO,
+                           "%s: cannot read: its write-ahead log %s holds changes not yet merged, "
+                           "and this user may not write the directory, so SQLite cannot create "
+                           "the %s-shm file needed to read them (open it once as its owner, e.g. "
+                           "`cachestorm show %s`, or copy the database and its -wal file to a "
+                           "writable directory)",
+                           path, wal, path, path);
+        if (!(uri = immutable_uri(path)))
+            return cs_errf(err, CS_IO, "%s: cannot resolve the path: %s", path, strerror(errno));
+    }
+
     store *s = cs_calloc(1, sizeof *s);
     s->path = cs_strdup(path);
     s->readonly = readonly;
     s->busy_ms = STORE_BUSY_TIMEOUT_MS;
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+    if (uri)
+        flags |= SQLITE_OPEN_URI;
+    int orc = sqlite3_open_v2(uri ? uri : path, &s->db, flags, NULL);
+    free(uri);
+    if (orc != SQLITE_OK) {
         db_err(err, path, s->db, "cannot open");
         store_close(s);
         return err->code;
@@ -327,8 +408,9 @@ int store_begin_run(store *s, const run_info *ri, int64_t *run_id, cs_err *err)
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(s->db,
                                 "INSERT INTO runs(experiment, variant, name, config_text, "
-                                "config_hash, seed, version, started_at, status) "
-                                "VALUES(?,?,?,?,?,?,?,?,'running')",
+                                "config_hash, seed, version, started_at, status, host, pid, "
+                                "proc_start, lease_until) "
+                                "VALUES(?,?,?,?,?,?,?,?,'running',?,?,?,?)",
                                 -1, &st, NULL);
     if (rc == SQLITE_OK) {
         bind_text(st, 1, ri->experiment);
@@ -339,6 +421,17 @@ int store_begin_run(store *s, const run_info *ri, int64_t *run_id, cs_err *err)
         sqlite3_bind_int64(st, 6, (sqlite3_int64)ri->seed);
         bind_text(st, 7, ri->version);
         bind_text(st, 8, now);
+        /* Who runs it: lets a later process tell a live run from one whose
+         * process died (store_runs.c). */
+        store_proc self;
+        store_proc_self(&self);
+        bind_text(st, 9, self.host);
+        sqlite3_bind_int64(st, 10, self.pid);
+        if (self.start >= 0)
+            sqlite3_bind_int64(st, 11, self.start);
+        else
+            sqlite3_bind_null(st, 11);
+        sqlite3_bind_int64(st, 12, (sqlite3_int64)time(NULL) + STORE_LEASE_S);
         rc = sqlite3_step(st);
     }
     if (rc != SQLITE_DONE) {
