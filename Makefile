@@ -103,6 +103,7 @@ pictures: all
 	  $(BUILD)/cachestorm run configs/$$c.yaml --db $(BUILD)/pictures.db --quiet >/dev/null || exit $$?; \
 	  $(BUILD)/cachestorm plot $(BUILD)/pictures.db $$c --kind timeline --out docs/img || exit $$?; \
 	done
+	$(BUILD)/cachestorm plot $(BUILD)/pictures.db hcl-breaker --kind nodes --out docs/img
 	$(BUILD)/cachestorm sweep experiments/stampede.yaml --db $(BUILD)/pictures-stampede.db --quiet >/dev/null
 	$(BUILD)/cachestorm plot $(BUILD)/pictures-stampede.db --kind compare --metric factory.calls \
 	  --metric latency.mean_ms --out docs/img

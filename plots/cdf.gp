@@ -11,6 +11,8 @@
 #   datafile  one block per run (blocks separated by two blank lines), first
 #             line the quoted run label, then: latency_ms quantile nines
 #   ncurves, maxnines, title, fmt (png|svg), outfile
+if (!exists("palette")) palette = 'palette.gp'
+load palette   # colours: plots/palette.gp (runs and variants: var_colour[1..8])
 if (!exists("datafile")) datafile = 'cdf.dat'
 if (!exists("fmt"))      fmt = 'png'
 if (!exists("outfile"))  outfile = 'cdf.'.fmt
@@ -31,20 +33,20 @@ set xlabel 'request latency (ms, log scale)'
 set ylabel 'fraction of requests at or below (quantile)'
 set yrange [0:maxnines + 0.25]
 set ytics ('50%%' log10(2), '90%%' 1, '99%%' 2, '99.9%%' 3, 'max' maxnines)
-set grid xtics mxtics ytics lc rgb '#e0e0e0'
-set border lc rgb '#404040'
+set grid xtics mxtics ytics lc rgb c_grid
+set border lc rgb c_border
 set tics nomirror
 set rmargin at screen 0.72
 # The region right of and below every CDF curve is empty: the key goes
 # outside, on the right, so it can never cover a curve.
 set key at screen 0.74, graph 1 left top Left reverse samplen 2 spacing 1.15 box lc rgb '#cccccc' font ',9'
-set linetype 1 lc rgb '#1f77b4' lw 2 pt 7 ps 0.8
-set linetype 2 lc rgb '#d62728' lw 2 pt 5 ps 0.8
-set linetype 3 lc rgb '#2ca02c' lw 2 pt 9 ps 0.9
-set linetype 4 lc rgb '#9467bd' lw 2 pt 11 ps 0.9
-set linetype 5 lc rgb '#ff7f0e' lw 2 pt 13 ps 0.9
-set linetype 6 lc rgb '#8c564b' lw 2 pt 7 ps 0.8
-set linetype 7 lc rgb '#e377c2' lw 2 pt 5 ps 0.8
-set linetype 8 lc rgb '#17becf' lw 2 pt 9 ps 0.9
+set linetype 1 lc rgb var_colour[1] lw 2 pt 7 ps 0.8
+set linetype 2 lc rgb var_colour[2] lw 2 pt 5 ps 0.8
+set linetype 3 lc rgb var_colour[3] lw 2 pt 9 ps 0.9
+set linetype 4 lc rgb var_colour[4] lw 2 pt 11 ps 0.9
+set linetype 5 lc rgb var_colour[5] lw 2 pt 13 ps 0.9
+set linetype 6 lc rgb var_colour[6] lw 2 pt 7 ps 0.8
+set linetype 7 lc rgb var_colour[7] lw 2 pt 5 ps 0.8
+set linetype 8 lc rgb var_colour[8] lw 2 pt 9 ps 0.9
 set linetype cycle 8
 plot for [i = 0:ncurves - 1] datafile index i using 1:3 with linespoints lt (i + 1) title columnheader(1)

@@ -16,6 +16,8 @@
 #                     xi yi mean n "xvalue" "yvalue"
 #           xlabel, ylabel, zlabel, nvar, vname_K (variant K's name)
 #   title, fmt (png|svg), outfile
+if (!exists("palette")) palette = 'palette.gp'
+load palette   # colours: plots/palette.gp (runs and variants: var_colour[1..8])
 if (!exists("datafile")) datafile = 'sweep.dat'
 if (!exists("fmt"))      fmt = 'png'
 if (!exists("outfile"))  outfile = 'sweep.'.fmt
@@ -35,15 +37,15 @@ if (fmt eq 'svg') {
 }
 set output outfile
 set datafile missing NaN
-set border lc rgb '#404040'
+set border lc rgb c_border
 set tics nomirror
-set grid xtics ytics lc rgb '#e0e0e0'
-set linetype 1 lc rgb '#1f77b4' lw 2 pt 7 ps 1
-set linetype 2 lc rgb '#d62728' lw 2 pt 5 ps 1
-set linetype 3 lc rgb '#2ca02c' lw 2 pt 9 ps 1.2
-set linetype 4 lc rgb '#9467bd' lw 2 pt 11 ps 1.2
-set linetype 5 lc rgb '#ff7f0e' lw 2 pt 13 ps 1.2
-set linetype 6 lc rgb '#8c564b' lw 2 pt 7 ps 1
+set grid xtics ytics lc rgb c_grid
+set linetype 1 lc rgb var_colour[1] lw 2 pt 7 ps 1
+set linetype 2 lc rgb var_colour[2] lw 2 pt 5 ps 1
+set linetype 3 lc rgb var_colour[3] lw 2 pt 9 ps 1.2
+set linetype 4 lc rgb var_colour[4] lw 2 pt 11 ps 1.2
+set linetype 5 lc rgb var_colour[5] lw 2 pt 13 ps 1.2
+set linetype 6 lc rgb var_colour[6] lw 2 pt 7 ps 1
 set linetype cycle 6
 
 if (mode == 1) {

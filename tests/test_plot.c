@@ -181,9 +181,11 @@ static void queue_run(sqlite3 *db)
 {
     add_run(db, 2, NULL, NULL, "mm1-check", "done", 7, 60);
     for (int t = 0; t < 60; t++) {
-        add_series(db, 2, -1, t, "rps", 90 + t % 7);
-        add_series(db, 2, -1, t, "latency.p50_ms", 7 + (t % 5) * 0.3);
-        add_series(db, 2, -1, t, "latency.p99_ms", 45 + (t % 3));
+        /* 30-32 s: no request ended; the store then holds latency 0 */
+        bool idle = t >= 30 && t < 33;
+        add_series(db, 2, -1, t, "rps", idle ? 0 : 90 + t % 7);
+        add_series(db, 2, -1, t, "latency.p50_ms", idle ? 0 : 7 + (t % 5) * 0.3);
+        add_series(db, 2, -1, t, "latency.p99_ms", idle ? 0 : 45 + (t % 3));
     }
     add_metric(db, 2, -1, "latency.p50_ms", 6.9);
     add_metric(db, 2, -1, "latency.p90_ms", 23);
@@ -463,23 +465,68 @@ Test(plot, breaker_open_until_next_transition_of_that_node)
     ex_timeline tl;
     cs_err err = {0};
     cr_assert_eq(ex_timeline_write(&st, ex_find(&st, 1), -1, data, faults, brk, &tl, &err), 0);
-    cr_assert_eq(tl.breakers, 3);
+    cr_assert_eq(tl.breakers, 3, "one open interval per node");
+    cr_assert_eq(tl.half_open, 3, "one half-open interval per node");
     cr_assert_eq(tl.breaker_rows, 3);
-    static char lines[10][256];
-    cr_assert_eq(data_lines(brk, lines, 10), 3);
-    for (int n = 0; n < 3; n++) {
+    /* per node: closed 0-130+n, open -190+n, half-open -191.5+n, closed -300 */
+    cr_assert_eq(tl.breaker_segments, 12);
+    static char lines[20][256];
+    cr_assert_eq(data_lines(brk, lines, 20), 12);
+    const double at[4][2] = {{0, 130}, {130, 190}, {190, 191.5}, {191.5, 300}};
+    const int state[4] = {0, 2, 1, 0};
+    int seen[3] = {0};
+    for (int i = 0; i < 12; i++) {
         double a, b;
-        int row;
+        int row, stt;
         char label[64];
-        cr_assert_eq(sscanf(lines[n], "%lf %lf %d \"%63[^\"]\"", &a, &b, &row, label), 4);
-        /* open at 130+n, half_open (not open) at 190+n */
-        cr_assert_float_eq(a, 130 + n, 1e-9);
-        cr_assert_float_eq(b, 190 + n, 1e-9);
-        cr_assert_eq(row, n);
+        cr_assert_eq(sscanf(lines[i], "%lf %lf %d \"%63[^\"]\" %d", &a, &b, &row, label, &stt), 5,
+                     "line %d: %s", i, lines[i]);
+        cr_assert(row >= 0 && row < 3);
+        int k = seen[row]++;
+        cr_assert(k < 4);
+        int n = row;
+        double sa = at[k][0] == 0 ? 0 : at[k][0] + n, sb = at[k][1] == 300 ? 300 : at[k][1] + n;
+        cr_assert_float_eq(a, sa, 1e-9, "node %d segment %d", n, k);
+        cr_assert_float_eq(b, sb, 1e-9, "node %d segment %d", n, k);
+        cr_assert_eq(stt, state[k], "node %d segment %d state", n, k);
         char want[32];
         snprintf(want, sizeof want, "node %d", n);
         cr_assert_str_eq(label, want);
     }
+    ex_close(&st);
+}
+
+/* A bucket in which no request ended: the store holds latency 0 there; the
+ * export writes NaN (a gap), never a value at the drawing floor. */
+Test(plot, no_completions_is_a_gap_not_a_value)
+{
+    ex_store st = open_fixture();
+    char data[400], faults[400], brk[400];
+    snprintf(data, sizeof data, "%s/tl.dat", dir);
+    snprintf(faults, sizeof faults, "%s/tl-f.dat", dir);
+    snprintf(brk, sizeof brk, "%s/tl-b.dat", dir);
+    ex_timeline tl;
+    cs_err err = {0};
+    cr_assert_eq(ex_timeline_write(&st, ex_find(&st, 2), -1, data, faults, brk, &tl, &err), 0);
+    cr_assert_eq(tl.idle, 3);
+    static char lines[100][256];
+    cr_assert_eq(data_lines(data, lines, 100), 60);
+    for (int t = 0; t < 60; t++) {
+        double v[EX_TL_N + 1];
+        char *p = lines[t];
+        for (int c = 0; c <= EX_TL_N; c++)
+            v[c] = strtod(p, &p);
+        bool idle = t >= 30 && t < 33;
+        cr_assert_float_eq(v[0], t, 1e-12);
+        cr_assert_float_eq(v[1 + EX_TL_RPS], idle ? 0 : 90 + t % 7, 1e-9);
+        if (idle) {
+            cr_assert(isnan(v[1 + EX_TL_P50]) && isnan(v[1 + EX_TL_P99]), "t=%d: %s", t, lines[t]);
+        } else {
+            cr_assert_float_eq(v[1 + EX_TL_P50], 7 + (t % 5) * 0.3, 1e-9);
+            cr_assert_float_eq(v[1 + EX_TL_P99], 45 + (t % 3), 1e-9);
+        }
+    }
+    cr_assert(tl.nonzero[EX_TL_RPS] && !tl.nonzero[EX_TL_ERRORS]);
     ex_close(&st);
 }
 
@@ -555,8 +602,18 @@ Test(plot, nodes_export_one_row_per_node)
     snprintf(data, sizeof data, "%s/nodes.dat", dir);
     size_t nodes;
     cs_err err = {0};
-    cr_assert_eq(ex_nodes_write(&st, ex_find(&st, 1), data, &nodes, &err), 0);
+    bool has[EX_NODES_N];
+    cr_assert_eq(ex_nodes_write(&st, ex_find(&st, 1), data, &nodes, has, &err), 0);
     cr_assert_eq(nodes, 4);
+    for (int k = 0; k < EX_NODES_N; k++)
+        cr_assert(has[k], "column %d stored on every node", k);
+    size_t n2;
+    char data2[400];
+    snprintf(data2, sizeof data2, "%s/nodes2.dat", dir);
+    cr_assert_eq(ex_nodes_write(&st, ex_find(&st, 2), data2, &n2, has, &err), 0);
+    cr_assert_eq(n2, 0, "the queue run has no per-node metrics");
+    for (int k = 0; k < EX_NODES_N; k++)
+        cr_assert(!has[k]);
     static char lines[10][256];
     cr_assert_eq(data_lines(data, lines, 10), 4);
     for (int n = 0; n < 4; n++) {
@@ -1015,4 +1072,26 @@ Test(report, unwritable_output_is_an_io_error)
     snprintf(html, sizeof html, "%s/no/such/dir/r.html", dir);
     setenv("CACHESTORM_GNUPLOT", "/nonexistent", 1);
     cr_assert_eq(run_cmd(cmd_report, "report", db_path, "--out", html, NULL), CS_IO);
+}
+
+/* One palette: every plot kind loads plots/palette.gp and defines none of
+ * its colours itself, so a component has one colour in every picture. */
+Test(plot, every_script_takes_its_colours_from_the_palette)
+{
+    char *pal = slurp("plots/palette.gp");
+    static const char *const kinds[] = {"timeline", "nodes", "cdf", "sweep", "compare"};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "plots/%s.gp", kinds[k]);
+        char *gp = slurp(path);
+        cr_assert(strstr(gp, "load palette") != NULL, "%s does not load the palette", path);
+        for (const char *p = strstr(pal, "'#"); p; p = strstr(p + 1, "'#")) {
+            char hex[9];
+            memcpy(hex, p, 8);
+            hex[8] = 0;
+            cr_assert(strstr(gp, hex) == NULL, "%s sets the palette colour %s itself", path, hex);
+        }
+        free(gp);
+    }
+    free(pal);
 }

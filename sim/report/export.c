@@ -6,8 +6,10 @@
  * breakers are read from `transitions`: a fault window runs from the
  * component `fault` transition to its kind until the next one to `inactive`
  * or `ended`; a breaker is open from a transition to `open` until the next
- * transition of that node's breaker to another state (forced_open counts as
- * open, half_open as not open).  A window still open at the end runs to the end of the run.
+ * transition of that node's breaker (the breaker file holds every state:
+ * closed, half-open, open; forced_open counts as open).  A window still open
+ * at the end runs to the end of the run.  A bucket in which no request ended
+ * has its latency columns written NaN (a gap), not the 0 the store holds.
  */
 #include "sim/core/stats.h"
 #include "sim/report/export.h"
@@ -218,6 +220,7 @@ typedef struct window {
     int node;     /* -1: none */
     char *kind;   /* fault kind or breaker label */
     char *reason; /* the starting transition's reason (faults), or NULL */
+    int state;    /* breakers: 0 closed, 1 half-open, 2 open */
 } window;
 
 typedef struct windows {
@@ -314,12 +317,27 @@ static int read_faults(ex_store *st, int64_t run_id, windows *w, cs_err *err)
     return CS_OK;
 }
 
-/* Breaker-open intervals of a run (node >= 0: that node's only). */
+/* Breaker state segments of a run (node >= 0: that node's only): per node
+ * a segment from each transition to the next of that node's breaker; the
+ * first segment starts at 0 in the first transition's from_state (closed
+ * when unknown).  state: 0 closed, 1 half-open, 2 open (forced_open counts
+ * as open). */
+static int breaker_state(const char *st)
+{
+    if (!st)
+        return 0;
+    if (strcmp(st, "open") == 0 || strcmp(st, "forced_open") == 0)
+        return 2;
+    if (strcmp(st, "half_open") == 0 || strcmp(st, "half-open") == 0)
+        return 1;
+    return 0;
+}
+
 static int read_breakers(ex_store *st, int64_t run_id, int node, windows *w, cs_err *err)
 {
     sqlite3_stmt *s;
     if (prepare(st,
-                "SELECT t_ns, node, to_state FROM transitions WHERE run_id=?1 AND "
+                "SELECT t_ns, node, from_state, to_state FROM transitions WHERE run_id=?1 AND "
                 "component='breaker' AND (?2 IS NULL OR node IS ?2) ORDER BY t_ns, rowid",
                 &s, err))
         return err->code;
@@ -329,21 +347,27 @@ static int read_breakers(ex_store *st, int64_t run_id, int node, windows *w, cs_
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         double t = (double)sqlite3_column_int64(s, 0) / 1e9;
         int n = sqlite3_column_type(s, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 1);
-        const char *to = (const char *)sqlite3_column_text(s, 2);
-        bool open = to && (strcmp(to, "open") == 0 || strcmp(to, "forced_open") == 0);
+        const char *from = (const char *)sqlite3_column_text(s, 2);
+        int to = breaker_state((const char *)sqlite3_column_text(s, 3));
         window *cur = NULL;
         for (size_t i = w->n; i-- > 0;)
             if (w->v[i].node == n) {
-                cur = isnan(w->v[i].end) ? &w->v[i] : NULL;
+                cur = &w->v[i];
                 break;
             }
-        if (open && !cur) {
-            window *x = push_window(w);
-            x->start = t;
-            x->node = n;
-        } else if (!open && cur) {
-            cur->end = t;
+        if (!cur) { /* the state before the first transition, from 0 */
+            cur = push_window(w);
+            cur->start = 0;
+            cur->node = n;
+            cur->state = breaker_state(from);
         }
+        if (cur->state == to)
+            continue;
+        cur->end = t;
+        window *x = push_window(w);
+        x->start = t;
+        x->node = n;
+        x->state = to;
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
@@ -444,6 +468,15 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
         for (; i < n_pts && pts[i].t == t; i++)
             row[pts[i].col] = pts[i].v;
         row[EX_TL_ERRORS] /= out->bucket_s;
+        /* No request ended in the bucket: its latency quantiles are not a
+         * value (the store holds 0 there), so they are written NaN = a gap. */
+        if (row[EX_TL_RPS] == 0) {
+            if (!isnan(row[EX_TL_P50]) || !isnan(row[EX_TL_P99]))
+                out->idle++;
+            row[EX_TL_P50] = row[EX_TL_P99] = NAN;
+        }
+        for (int c = 0; c < EX_TL_N; c++)
+            out->nonzero[c] |= !isnan(row[c]) && row[c] != 0;
         fprintf(f, "%.10g", t);
         for (int c = 0; c < EX_TL_N; c++)
             put_num(f, row[c]);
@@ -479,7 +512,7 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
     if ((rc = close_out(f, faultfile, err)))
         goto done;
 
-    /* Breaker-open intervals, one strip row per breaker, rows by node. */
+    /* Breaker state segments, one strip row per breaker, rows by node. */
     if ((rc = read_breakers(st, run->id, node, &brk, err)))
         goto done;
     int *nodes = cs_malloc((brk.n + 1) * sizeof *nodes);
@@ -498,13 +531,15 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
         rc = err->code;
         goto done;
     }
-    fputs("# start_s end_s row label\n", f);
+    fputs("# start_s end_s row label state (0 closed, 1 half-open, 2 open)\n", f);
     for (size_t i = 0; i < brk.n; i++) {
         window *x = &brk.v[i];
         size_t row = 0;
         while (nodes[row] != x->node)
             row++;
         double end = isnan(x->end) ? fmax(out->t_end, x->start) : x->end;
+        if (end <= x->start && !isnan(x->end))
+            continue; /* two transitions at one instant: nothing to draw */
         char label[64];
         if (x->node < 0)
             snprintf(label, sizeof label, "shared");
@@ -512,8 +547,10 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
             snprintf(label, sizeof label, "node %d", x->node);
         fprintf(f, "%.10g %.10g %zu ", x->start, end, row);
         put_label(f, label);
-        fputc('\n', f);
-        out->breakers++;
+        fprintf(f, " %d\n", x->state);
+        out->breaker_segments++;
+        out->breakers += x->state == 2;
+        out->half_open += x->state == 1;
     }
     free(nodes);
     rc = close_out(f, breakerfile, err);
@@ -572,11 +609,13 @@ int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const char *
 /* ---- nodes --------------------------------------------------------------- */
 
 int ex_nodes_write(ex_store *st, const ex_run *run, const char *datafile, size_t *nodes,
-                   cs_err *err)
+                   bool *has, cs_err *err)
 {
     static const char *const names[] = {"requests.error", "requests.timeout", "latency.p50_ms",
                                         "latency.p99_ms", "requests.total"};
     *nodes = 0;
+    for (int k = 0; has && k < EX_NODES_N; k++)
+        has[k] = false;
     sqlite3_stmt *s;
     if (prepare(st,
                 "SELECT DISTINCT node FROM metrics WHERE run_id=?1 AND node IS NOT NULL "
@@ -597,8 +636,12 @@ int ex_nodes_write(ex_store *st, const ex_run *run, const char *datafile, size_t
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int node = sqlite3_column_int(s, 0);
         fprintf(f, "%d", node);
-        for (int k = 0; k < 5; k++)
-            put_num(f, ex_metric(st, run->id, node, names[k]));
+        for (int k = 0; k < EX_NODES_N; k++) {
+            double v = ex_metric(st, run->id, node, names[k]);
+            if (has && !isnan(v))
+                has[k] = true;
+            put_num(f, v);
+        }
         fprintf(f, " \"node %d\"\n", node);
         (*nodes)++;
     }

@@ -73,10 +73,14 @@ typedef struct ex_timeline {
     size_t rows;          /* buckets written */
     bool has[EX_TL_N];    /* the series had at least one value */
     bool summed[EX_TL_N]; /* whole-run series rebuilt from per-node rows */
+    bool nonzero[EX_TL_N]; /* the series had a value other than 0 */
+    size_t idle;          /* buckets with no request ended: latency written NaN */
     double bucket_s;      /* bucket width (smallest step between t_s) */
     double t_end;         /* end of the x range, seconds */
     size_t faults;        /* fault windows written */
     size_t breakers;      /* breaker-open intervals written */
+    size_t half_open;     /* breaker half-open intervals written */
+    size_t breaker_segments; /* lines of the breaker file (every state) */
     int breaker_rows;     /* distinct breakers (one strip row each) */
 } ex_timeline;
 
@@ -84,7 +88,9 @@ typedef struct ex_timeline {
  * (node < 0: whole run; a whole-run series missing from the store is rebuilt
  * from per-node rows: sums for rates and queues, max for latencies, mean for
  * ratios); faultfile gets `start_s end_s row "kind"` per fault window;
- * breakerfile gets `start_s end_s row "label"` per breaker-open interval.  With
+ * breakerfile gets `start_s end_s row "label" state` per breaker state segment
+ * (state 0 closed, 1 half-open, 2 open; from 0 s to the run's end); the
+ * latency columns are NaN in a bucket whose rps is 0 (no request ended).  With
  * node >= 0 only that node's series, its breaker and faults that name no node
  * or this node are written; CS_USAGE when the node has no series. */
 int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *datafile,
@@ -105,9 +111,12 @@ int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const char *
 /* ---- nodes --------------------------------------------------------------- */
 
 /* One row per node that has per-node metrics, ordered by node:
- * `node errors timeouts p50_ms p99_ms total "node N"`.  *nodes = rows. */
+ * `node errors timeouts p50_ms p99_ms total "node N"` (timeouts are a subset
+ * of errors).  *nodes = rows; has (EX_NODES_N entries, may be NULL): the
+ * column had a value on some node. */
+enum { EX_NODES_ERR, EX_NODES_TIMEOUT, EX_NODES_P50, EX_NODES_P99, EX_NODES_TOTAL, EX_NODES_N };
 int ex_nodes_write(ex_store *st, const ex_run *run, const char *datafile, size_t *nodes,
-                   cs_err *err);
+                   bool *has, cs_err *err);
 
 /* ---- groups of runs (sweep, compare) --------------------------------------- */
 

@@ -263,6 +263,12 @@ static int draw(session *s, const char *kind, sbuf *vars, const char *outfile, c
         return rc;
     gp_str(vars, "fmt", s->o->format);
     gp_str(vars, "outfile", outfile);
+    /* The one palette every script loads: plots/palette.gp next to it. */
+    char palette[PATH_MAX + 16];
+    const char *slash = strrchr(script, '/');
+    snprintf(palette, sizeof palette, "%.*spalette.gp", slash ? (int)(slash - script + 1) : 0,
+             script);
+    gp_str(vars, "palette", palette);
     char *log = work_file(s, kind, "-gnuplot.log");
     if (s->o->keep_data && !s->temp_work) {
         cs_grow((void **)&s->scratch, &s->cap_scratch, s->n_scratch + 1, sizeof *s->scratch);
@@ -330,12 +336,31 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
     static const char *const var[EX_TL_N] = {"has_rps", "has_errors",  "has_p50",
                                              "has_p99", "has_l1",      "has_stale",
                                              "has_db",  "has_backlog", "has_poolq"};
-    sbuf missing = {0};
+    /* A series that is 0 throughout (no errors, an idle pool) gets no panel
+     * or legend entry of its own; the note at the bottom names it. */
+    static const bool drop_if_zero[EX_TL_N] = {[EX_TL_ERRORS] = true, [EX_TL_L1HIT] = true,
+                                               [EX_TL_STALE] = true,
+                                               [EX_TL_BACKLOG] = true, [EX_TL_POOLQ] = true};
+    sbuf missing = {0}, zero = {0};
     for (int c = 0; c < EX_TL_N; c++) {
-        gp_num(&v, var[c], tl.has[c]);
+        bool drawn = tl.has[c] && (tl.nonzero[c] || !drop_if_zero[c]);
+        gp_num(&v, var[c], drawn);
         if (!tl.has[c])
             sb_printf(&missing, "%s%s", missing.n ? ", " : "", ex_tl_name(c));
+        else if (!drawn)
+            sb_printf(&zero, "%s%s", zero.n ? ", " : "", ex_tl_name(c));
     }
+    gp_str(&v, "zero", zero.s ? zero.s : "");
+    free(zero.s);
+    double warm = 0;
+    char *wv = ex_param(&s->st, r->id, "warmup");
+    if (wv && !ex_parse_number(wv, &warm, &(const char *){NULL}))
+        warm = 0;
+    free(wv);
+    gp_num(&v, "warmup", isfinite(warm) && warm > 0 ? warm : 0);
+    gp_num(&v, "nidle", (double)tl.idle);
+    gp_num(&v, "nhalf", (double)tl.half_open);
+    gp_num(&v, "nsegs", (double)tl.breaker_segments);
     gp_str(&v, "datafile", data);
     gp_str(&v, "faultfile", faults);
     gp_str(&v, "breakerfile", breakers);
@@ -370,7 +395,8 @@ static int draw_nodes(session *s, const ex_run *r, const char *base, cs_err *err
     char *outfile = out_path(s, base, "nodes");
     sbuf v = {0};
     size_t nodes = 0;
-    int rc = ex_nodes_write(&s->st, r, data, &nodes, err);
+    bool has[EX_NODES_N];
+    int rc = ex_nodes_write(&s->st, r, data, &nodes, has, err);
     if (rc)
         goto done;
     if (nodes == 0) {
@@ -380,6 +406,10 @@ static int draw_nodes(session *s, const ex_run *r, const char *base, cs_err *err
     }
     gp_str(&v, "datafile", data);
     gp_num(&v, "nnodes", (double)nodes);
+    static const char *const nvar[EX_NODES_N] = {"has_err", "has_to", "has_p50", "has_p99",
+                                                 "has_total"};
+    for (int k = 0; k < EX_NODES_N; k++)
+        gp_num(&v, nvar[k], has[k]);
     char title[512], caption[600];
     snprintf(title, sizeof title, "%s  (run %lld, seed %lld): per node", r->name, (long long)r->id,
              (long long)r->seed);
