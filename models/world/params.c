@@ -11,42 +11,13 @@
 #include "policy/breaker.h"
 #include "sim/config/config_schema.h"
 
-static const char *backoff_name(cfg_backoff b)
-{
-    switch (b) {
-    case CFG_BACKOFF_CONSTANT: return "constant";
-    case CFG_BACKOFF_LINEAR: return "linear";
-    case CFG_BACKOFF_EXPONENTIAL: return "exponential";
-    case CFG_BACKOFF_FULL_JITTER: return "full_jitter";
-    case CFG_BACKOFF_EQUAL_JITTER: return "equal_jitter";
-    case CFG_BACKOFF_DECORRELATED_JITTER: return "decorrelated_jitter";
-    case CFG_BACKOFF_POLLY_DECORRELATED_V2: return "polly_exponential";
-    }
-    return "constant";
-}
-
-/* Reconnect schedule names of policy/reconnect.h; the multiplexer only
- * knows SE.Redis's own two. */
-static const char *reconnect_name(cfg_reconnect_policy r, bool mux)
+/* The schedule a client runs: the config's names are the policy's own
+ * (sim/config/config_kinds.c); the multiplexer only knows SE.Redis's two. */
+static const char *reconnect_name(const char *policy, bool mux)
 {
     if (mux)
-        return (r == CFG_RECONNECT_LINEAR || r == CFG_RECONNECT_CONSTANT) ? "ser_linear"
-                                                                          : "ser_exponential";
-    switch (r) {
-    case CFG_RECONNECT_STACKEXCHANGE_EXPONENTIAL:
-    case CFG_RECONNECT_EXPONENTIAL: return "ser_exponential";
-    case CFG_RECONNECT_LINEAR:
-    case CFG_RECONNECT_CONSTANT: return "ser_linear";
-    case CFG_RECONNECT_IOREDIS_V5: return "ioredis_v5";
-    case CFG_RECONNECT_IOREDIS_V6: return "ioredis_v6";
-    case CFG_RECONNECT_NODE_REDIS_V4: return "node_redis_v4";
-    case CFG_RECONNECT_NODE_REDIS_V5: return "node_redis_v5";
-    case CFG_RECONNECT_REDISSON_347: return "redisson_3_47";
-    case CFG_RECONNECT_REDISSON_348: return "redisson_3_48";
-    case CFG_RECONNECT_SEED004: return "seed004";
-    case CFG_RECONNECT_NODE_REDIS_V6_3: return "node_redis_v6_3";
-    }
-    return "ser_exponential";
+        return strcmp(policy, "ser_linear") == 0 ? "ser_linear" : "ser_exponential";
+    return policy;
 }
 
 rc_params world_client_params(const cfg_client *c, bool count_l2)
@@ -64,7 +35,7 @@ rc_params world_client_params(const cfg_client *c, bool count_l2)
     /* fusioncache.md §5 write path: write + sync flush under the write mutex */
     p.write = dist_constant((double)c->flush_cost);
     p.retry_attempts = (int)c->retries.attempts;
-    snprintf(p.retry.name, sizeof p.retry.name, "%s", backoff_name(c->retries.backoff));
+    snprintf(p.retry.name, sizeof p.retry.name, "%s", c->retries.backoff);
     p.retry.base = c->retries.interval;
     p.retry.cap = c->retries.cap == SIM_NEVER ? 0 : c->retries.cap;
     p.retry.multiplier = c->retries.multiplier;
@@ -88,71 +59,23 @@ rc_params world_client_params(const cfg_client *c, bool count_l2)
     return p;
 }
 
-const char *world_breaker_kind_name(cfg_breaker_kind k)
-{
-    switch (k) {
-    case CFG_BREAKER_HCL_V1: return "hcl_v1";
-    case CFG_BREAKER_SLIDING_WINDOW: return "sliding_window";
-    case CFG_BREAKER_POLLY: return "polly";
-    case CFG_BREAKER_SIMPLE: return "simple";
-    case CFG_BREAKER_NONE: break;
-    }
-    return "none";
-}
-
-/* The breaker kind's params struct filled from l2.breaker (names are the
- * policy descriptors' source names). */
+/* The breaker kind's params struct: the policy's defaults, then every
+ * parameter the config holds, by its descriptor name (no per-kind code:
+ * a new kind needs nothing here). */
 void *world_breaker_params(const cfg_breaker *b, cs_err *err)
 {
-    const char *kind = world_breaker_kind_name(b->kind);
-    const breaker_ops *ops = breaker_kind(kind);
+    const breaker_ops *ops = breaker_kind(b->kind);
     if (!ops) {
-        cs_errf(err, CS_USAGE, "l2.breaker.kind: %s is not a registered breaker", kind);
+        cs_errf(err, CS_USAGE, "l2.breaker.kind: %s is not a registered breaker", b->kind);
         return NULL;
     }
     void *p = cs_calloc(1, ops->params_size ? ops->params_size : 1);
     if (ops->defaults)
         ops->defaults(p);
     int bad = 0;
-#define SETP(name, v) bad |= breaker_params_set(kind, p, name, (double)(v))
-    switch (b->kind) {
-    case CFG_BREAKER_HCL_V1:
-        SETP("minimum_consecutive_failures", b->min_consecutive_failures);
-        SETP("minimum_failure_time", b->min_failure_time);
-        SETP("retry_wait_time", b->retry_wait);
-        SETP("minimum_consecutive_failures_resume_outage", b->resume_failures);
-        SETP("failure_time_from", b->failure_time_from == CFG_FAILTIME_LAST_SUCCESS ? 1 : 0);
-        if (b->probe_calls != INT64_MAX)
-            SETP("probe_calls", b->probe_calls);
-        break;
-    case CFG_BREAKER_SLIDING_WINDOW:
-        SETP("failure_rate_threshold", b->failure_rate);
-        SETP("slow_call_rate_threshold", b->slow_call_rate);
-        SETP("slow_call_duration_threshold", b->slow_call_duration);
-        SETP("sliding_window_type", b->window_type == CFG_WINDOW_TIME ? 1 : 0);
-        SETP("sliding_window_size", b->window_size);
-        SETP("minimum_number_of_calls", b->minimum_calls);
-        SETP("permitted_number_of_calls_in_half_open_state", b->half_open_calls);
-        SETP("wait_duration_in_open_state", b->wait_in_open);
-        SETP("wait_interval_kind", b->wait_multiplier == 1.0 ? 0 : 1);
-        SETP("wait_multiplier", b->wait_multiplier);
-        SETP("automatic_transition_from_open_to_half_open_enabled", b->automatic_transition);
-        SETP("max_wait_duration_in_half_open_state",
-             b->max_wait_in_half_open == SIM_NEVER ? 0 : b->max_wait_in_half_open);
-        break;
-    case CFG_BREAKER_POLLY:
-        SETP("failure_ratio", b->failure_ratio);
-        SETP("minimum_throughput", b->minimum_throughput);
-        SETP("sampling_duration", b->sampling_duration);
-        SETP("break_duration", b->break_duration);
-        break;
-    case CFG_BREAKER_SIMPLE:
-        SETP("break_duration", b->duration);
-        break;
-    case CFG_BREAKER_NONE:
-        break;
-    }
-#undef SETP
+    for (size_t i = 0; i < b->nparams; i++)
+        bad |= cp_param_set_number(ops->param_desc, ops->n_param_desc, p, b->params[i].name,
+                                   b->params[i].value);
     char msg[256];
     if (bad || (ops->validate && ops->validate(p, msg, sizeof msg) != 0)) {
         cs_errf(err, CS_USAGE, "l2.breaker: %s", bad ? "a parameter was refused by the breaker" : msg);
@@ -317,7 +240,7 @@ node_params world_node_params(const config *c, const cfg_group *g, void *breaker
                              : g->cache_name;
     snprintf(chan, sizeof chan, "%s.Backplane:v2", prefix); /* fusioncache.md §3 */
     p.bp.channel = p.bp.enabled ? rs_channel(srv, chan) : 0;
-    snprintf(p.breaker_kind, sizeof p.breaker_kind, "%s", world_breaker_kind_name(c->l2.breaker.kind));
+    snprintf(p.breaker_kind, sizeof p.breaker_kind, "%s", c->l2.breaker.kind);
     p.breaker_params = breaker_params;
     return p;
 }
