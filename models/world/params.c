@@ -218,8 +218,8 @@ node_params world_node_params(const config *c, const cfg_group *g, void *breaker
         cap = ks;
         p.l1.no_lru = true;
     }
-    if (cap > UINT32_MAX / 4)
-        cap = UINT32_MAX / 4;
+    if (cap > L1_UNBOUNDED)
+        cap = L1_UNBOUNDED;
     p.l1.capacity = (uint32_t)cap;
     p.pool.unbounded = g->workers.min == INT64_MAX;
     p.pool.min = p.pool.unbounded ? 1 : (int)g->workers.min;
