@@ -19,6 +19,9 @@
  */
 #include "models/node_impl.h"
 
+/* MemoryCache's ExpirationScanFrequency (1 min). */
+#define L1_SCAN_INTERVAL SEC(60)
+
 static void sweep_fire(engine *e, void *obj, uint64_t u);
 
 /* ===================================================================== *
@@ -228,7 +231,7 @@ node_params node_defaults(void)
         .value_size = 1024,
         .max_flows = 1u << 18,
         .l1 = {.capacity = L1_UNBOUNDED},
-        .pool = {.unbounded = false, .min = 8, .max = 32767, .injection = MS(500)},
+        .pool = {.unbounded = false, .min = 8, .max = WP_MAX_WORKERS, .injection = MS(500)},
         .bp = {.enabled = false, .mode = BP_ASYNC, .channel = 0, .auto_recovery = true,
                .ar_delay = SEC(5)},
         .breaker_kind = "none",
@@ -351,7 +354,7 @@ int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
     n->p.bp.enabled = bpp.enabled;
     stats_gauge_set(s, n->id, n->id_br_open, 0);
     if (p->l1.capacity)
-        eng_after(n->e, SEC(60), sweep_fire, n, 0);
+        eng_after(n->e, L1_SCAN_INTERVAL, sweep_fire, n, 0);
     return 0;
 }
 
@@ -405,7 +408,7 @@ static void sweep_fire(engine *e, void *obj, uint64_t u)
     (void)u;
     node *n = obj;
     l1_sweep(&n->l1, eng_now(e));
-    eng_after(e, SEC(60), sweep_fire, n, 0);
+    eng_after(e, L1_SCAN_INTERVAL, sweep_fire, n, 0);
 }
 
-void node_set_pause(node *n, bool paused) { wp_set_limit(&n->pool, paused ? 0 : INT32_MAX); }
+void node_set_pause(node *n, bool paused) { wp_set_limit(&n->pool, paused ? 0 : WP_NO_LIMIT); }

@@ -1216,15 +1216,15 @@ Test(redis_client, registry_and_params_validation)
     cr_assert_not_null(rc_kind_find("multiplexer"));
     cr_assert_not_null(rc_kind_find("pool"));
     cr_assert_null(rc_kind_find("cluster"));
-    char err[128];
+    cs_err err = {0};
     rc_params p = rc_defaults("pool");
-    cr_assert_eq(rc_params_validate(&p, err, sizeof err), 0);
+    cr_assert_eq(rc_params_validate(&p, &err), 0);
     cr_assert_eq(p.timeout, MS(3000));
     cr_assert_eq(p.retry.base, MS(1500));
     cr_assert_eq(p.retry_attempts, 3);
     snprintf(p.reconnect.name, sizeof p.reconnect.name, "nonesuch");
-    cr_assert_eq(rc_params_validate(&p, err, sizeof err), -1);
-    cr_assert(strstr(err, "reconnect"), "%s", err);
+    cr_assert_eq(rc_params_validate(&p, &err), CS_USAGE);
+    cr_assert(strstr(err.msg, "reconnect"), "%s", err.msg);
     rc_params m = rc_defaults(NULL);
     cr_assert_str_eq(m.kind, "multiplexer");
     cr_assert_eq(m.timeout, MS(5000));
@@ -1232,8 +1232,8 @@ Test(redis_client, registry_and_params_validation)
     cr_assert_eq(m.heartbeat, MS(1000));
     cr_assert_eq(m.reconnect_mux.base, MS(2500));
     m.timeout = 0;
-    cr_assert_eq(rc_params_validate(&m, err, sizeof err), -1);
-    cr_assert(strstr(err, "timeout"), "%s", err);
+    cr_assert_eq(rc_params_validate(&m, &err), CS_USAGE);
+    cr_assert(strstr(err.msg, "timeout"), "%s", err.msg);
 }
 
 Test(redis_client, command_limit_fails_the_excess_with_other)
@@ -1633,8 +1633,8 @@ Test(redis_presets, every_config_name_has_a_row_with_a_source)
         cr_assert(ps[i].source && strchr(ps[i].source, ':'), "%s cites file:line", ps[i].name);
         rc_params p = rc_defaults("pool");
         rc_preset_apply(&ps[i], &p);
-        char err[128];
-        cr_assert_eq(rc_params_validate(&p, err, sizeof err), 0, "%s: %s", ps[i].name, err);
+        cs_err err = {0};
+        cr_assert_eq(rc_params_validate(&p, &err), 0, "%s: %s", ps[i].name, err.msg);
     }
 }
 

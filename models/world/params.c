@@ -11,6 +11,13 @@
 #include "policy/breaker.h"
 #include "sim/config/config_schema.h"
 
+/* "No limit" crosses here once: the config writes it as INT64_MAX (counts:
+ * `none`, `unbounded`) or SIM_NEVER (durations: `none`); the models' fields
+ * below take 0 for it ("off": no cap, no threshold, no limit, policy
+ * default).  This converter pair is the only place that maps the two. */
+static int64_t count_or_off(int64_t v) { return v == INT64_MAX ? 0 : v; }
+static sim_ns duration_or_off(sim_ns v) { return v == SIM_NEVER ? 0 : v; }
+
 /* The schedule a client runs: the config's names are the policy's own
  * (sim/config/config_kinds.c); the multiplexer only knows SE.Redis's two. */
 static const char *reconnect_name(const char *policy, bool mux)
@@ -37,16 +44,16 @@ rc_params world_client_params(const cfg_client *c, bool count_l2)
     p.retry_attempts = (int)c->retries.attempts;
     snprintf(p.retry.name, sizeof p.retry.name, "%s", c->retries.backoff);
     p.retry.base = c->retries.interval;
-    p.retry.cap = c->retries.cap == SIM_NEVER ? 0 : c->retries.cap;
+    p.retry.cap = duration_or_off(c->retries.cap);
     p.retry.multiplier = c->retries.multiplier;
     p.retry_refused = c->on_refused == CFG_REFUSED_TIMEOUT;
     rc_schedule *rs = pool ? &p.reconnect : &p.reconnect_mux;
     snprintf(rs->name, sizeof rs->name, "%s", reconnect_name(c->reconnect.policy, !pool));
     rs->base = c->reconnect.base;
-    rs->cap = c->reconnect.cap == SIM_NEVER ? 0 : c->reconnect.cap;
-    rs->max_attempts = c->reconnect.max_retries == INT64_MAX ? 0 : (int)c->reconnect.max_retries;
-    p.stuck_threshold = c->stuck.threshold == INT64_MAX ? 0 : (int)c->stuck.threshold;
-    p.stuck_reset = c->stuck.reset == SIM_NEVER ? 0 : c->stuck.reset;
+    rs->cap = duration_or_off(c->reconnect.cap);
+    rs->max_attempts = (int)count_or_off(c->reconnect.max_retries);
+    p.stuck_threshold = (int)count_or_off(c->stuck.threshold);
+    p.stuck_reset = duration_or_off(c->stuck.reset);
     p.dead_socket_factor = (int)c->dead_socket_factor;
     p.handshake_commands = (int)c->handshake_commands;
     p.sync_connect = c->connect_completion == CFG_CONNECT_SYNC;
@@ -223,7 +230,7 @@ node_params world_node_params(const config *c, const cfg_group *g, void *breaker
     p.l1.capacity = (uint32_t)cap;
     p.pool.unbounded = g->workers.min == INT64_MAX;
     p.pool.min = p.pool.unbounded ? 1 : (int)g->workers.min;
-    p.pool.max = g->workers.max == INT64_MAX || g->workers.max > 32767 ? 32767 : (int)g->workers.max;
+    p.pool.max = g->workers.max > WP_MAX_WORKERS ? WP_MAX_WORKERS : (int)g->workers.max; /* incl. unbounded */
     if (p.pool.max < p.pool.min)
         p.pool.max = p.pool.min;
     p.pool.injection = g->workers.injection;
@@ -231,9 +238,7 @@ node_params world_node_params(const config *c, const cfg_group *g, void *breaker
     p.bp.mode = (bp_mode)c->backplane.receive;
     p.bp.auto_recovery = c->backplane.auto_recovery.enabled;
     p.bp.ar_delay = c->backplane.auto_recovery.delay;
-    p.bp.ar_max_items = c->backplane.auto_recovery.max_items == INT64_MAX
-                            ? 0
-                            : (uint32_t)c->backplane.auto_recovery.max_items;
+    p.bp.ar_max_items = (uint32_t)count_or_off(c->backplane.auto_recovery.max_items);
     char chan[256];
     const char *prefix = c->backplane.channel_prefix && *c->backplane.channel_prefix
                              ? c->backplane.channel_prefix
@@ -258,8 +263,8 @@ int world_fault_specs(const config *c, ft_spec **out, cs_err *err)
         x->kind = (fault_kind)f->kind;
         x->factor = f->factor;
         x->capacity = (int)(f->target == FAULT_TARGET_NODE ? f->workers : f->connections);
-        x->mttf = f->mttf == SIM_NEVER ? 0 : f->mttf;
-        x->mttr = f->mttr == SIM_NEVER ? 0 : f->mttr;
+        x->mttf = duration_or_off(f->mttf);
+        x->mttr = duration_or_off(f->mttr);
         if (f->nodes.n) {
             if (f->nodes.n > FAULT_MAX_NODES) {
                 free(s);
