@@ -20,6 +20,7 @@
 #include "policy/reconnect.h"
 #include "sim/config/config.h"
 #include "sim/run/runner.h"
+#include "tests/util.h"
 
 static const char *BASE = "schema: 1\nname: kinds\nduration: 4s\nwarmup: 1s\n"
                           "nodes: {count: 2}\n"
@@ -276,4 +277,54 @@ Test(kinds, validate_notes_former_names_once)
     cr_assert_eq(fscanf(p, "%d", &count), 1);
     pclose(p);
     cr_expect_eq(count, 1);
+}
+
+/* Every breaker parameter at the ends of its type through the binary,
+ * under a memory limit: what `validate` accepts, `run` runs (exit 0); what
+ * it refuses, it refuses with exit 2.  Never a crash, an abort or a run
+ * that fails after validate said ok. */
+Test(kinds, breaker_parameters_at_their_extremes_validate_and_run_alike, .timeout = 600,
+     .init = tu_make_dir, .fini = tu_rm_dir)
+{
+    static const char *const ints[] = {"2147483647", "1", "0", "-1"};
+    static const char *const doubles[] = {"1e308", "100", "1", "0", "-1"};
+    static const char *const durations[] = {"2500000h", "1ns", "0s", "none"};
+    size_t nk;
+    const breaker_ops *const *k = breaker_kinds(&nk);
+    int tried = 0;
+    for (size_t i = 0; i < nk; i++)
+        for (size_t j = 0; j < k[i]->n_param_desc; j++) {
+            const cp_param_desc *d = &k[i]->param_desc[j];
+            const char *const *vals = d->type == CP_PARAM_INT        ? ints
+                                      : d->type == CP_PARAM_DOUBLE   ? doubles
+                                      : d->type == CP_PARAM_DURATION ? durations
+                                                                     : NULL;
+            size_t nv = d->type == CP_PARAM_INT ? 4 : d->type == CP_PARAM_DOUBLE ? 5 : 4;
+            for (size_t v = 0; vals && v < nv; v++) {
+                char sets[512], cmd[1200];
+                snprintf(sets, sizeof sets,
+                         "--set faults=[] --set duration=2s --set warmup=1s --set interval=1s "
+                         "--set l2.breaker.kind=%s --set l2.breaker.%s=%s",
+                         k[i]->name, d->name, vals[v]);
+                snprintf(cmd, sizeof cmd,
+                         "%s/cachestorm validate configs/default.yaml %s >/dev/null 2>&1",
+                         CS_BUILD_DIR, sets);
+                int st = system(cmd);
+                cr_assert(WIFEXITED(st), "validate %s.%s=%s did not exit", k[i]->name, d->name,
+                          vals[v]);
+                int vrc = WEXITSTATUS(st);
+                cr_expect(vrc == 0 || vrc == 2, "validate %s.%s=%s: exit %d", k[i]->name, d->name,
+                          vals[v], vrc);
+                snprintf(cmd, sizeof cmd,
+                         "ulimit -v 4000000; timeout 60 %s/cachestorm run configs/default.yaml "
+                         "--db %s --quiet %s >/dev/null 2>&1",
+                         CS_BUILD_DIR, tu_path("x.db"), sets);
+                st = system(cmd);
+                int rrc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+                cr_expect_eq(rrc, vrc, "%s.%s=%s: validate exit %d, run exit %d", k[i]->name,
+                             d->name, vals[v], vrc, rrc);
+                tried++;
+            }
+        }
+    cr_assert_gt(tried, 60);
 }
