@@ -10,8 +10,9 @@
 # the same work in fewer events is the point of a performance pass.
 # Default inputs: configs/*.yaml and experiments/*.yaml (tune files skipped).
 # Also traces configs/default.yaml (every request of key 1) with both.
-# --ignore-hash: key runs without the config hash (for a change that alters
-# how the effective config prints, e.g. renamed keys, but not what runs);
+# --ignore-hash: key runs by their name instead of the config hash (for a
+# change that alters how the effective config prints, e.g. renamed keys,
+# but not what runs);
 # --ignore-params: leave the params rows (the config's own text) out.
 # Exit status: 0 all identical, 1 a difference, 2 bad usage.
 set -u
@@ -19,7 +20,7 @@ hashcol="||'/'||config_hash"
 params=1
 while [ $# -gt 0 ]; do
     case $1 in
-    --ignore-hash) hashcol=""; shift ;;
+    --ignore-hash) hashcol="||'/'||name"; shift ;; # the run's name tells sweep points apart
     --ignore-params) params=0; shift ;;
     *) break ;;
     esac
