@@ -328,3 +328,29 @@ Test(kinds, breaker_parameters_at_their_extremes_validate_and_run_alike, .timeou
         }
     cr_assert_gt(tried, 60);
 }
+
+/* `none` and `unbounded` stay no-limit whatever the schedule's own default
+ * (redisson_equal_jitter caps at 2 s; exponential_max_retries stops after
+ * 10 attempts): what validate reads is what the client runs. */
+Test(kinds, no_limit_reaches_the_schedule_as_no_limit)
+{
+    config c;
+    cs_err e = {0};
+    const char *text = "schema: 1\nl2:\n  client:\n    kind: pool\n"
+                       "    retries: {attempts: 2, backoff: redisson_equal_jitter, cap: none}\n"
+                       "    reconnect: {policy: exponential_max_retries, cap: none, "
+                       "max_retries: unbounded}\n";
+    cr_assert_eq(config_load_string(text, "t", NULL, 0, &c, &e), 0, "%s", e.msg);
+    rc_params p = world_client_params(&c.l2.client, true);
+    cr_expect_lt(p.retry.cap, 0, "retries.cap none: no cap (not the schedule's 2 s)");
+    cr_expect_lt(p.reconnect.cap, 0, "reconnect.cap none: no cap");
+    cr_expect_lt(p.reconnect.max_attempts, 0, "max_retries unbounded: unlimited (not 10)");
+    config_free(&c);
+    cr_assert_eq(config_load_string("schema: 1\nl2: {client: {kind: pool, reconnect: "
+                                    "{policy: exponential_max_retries, max_retries: 3}}}\n",
+                                    "t", NULL, 0, &c, &e),
+                 0, "%s", e.msg);
+    p = world_client_params(&c.l2.client, true);
+    cr_expect_eq(p.reconnect.max_attempts, 3);
+    config_free(&c);
+}

@@ -12,11 +12,15 @@
 #include "sim/config/config_schema.h"
 
 /* "No limit" crosses here once: the config writes it as INT64_MAX (counts:
- * `none`, `unbounded`) or SIM_NEVER (durations: `none`); the models' fields
- * below take 0 for it ("off": no cap, no threshold, no limit, policy
- * default).  This converter pair is the only place that maps the two. */
+ * `none`, `unbounded`) or SIM_NEVER (durations: `none`).  A model field
+ * that is off at 0 (stuck detection, auto-recovery's item limit, MTTF)
+ * takes count_or_off / duration_or_off; a schedule's cap and attempts
+ * (rc_schedule, where 0 means "the schedule's own default" and < 0 "none")
+ * take schedule_limit, so `none` stays none whatever the schedule's default
+ * (redisson_equal_jitter caps at 2 s, exponential_max_retries stops at 10). */
 static int64_t count_or_off(int64_t v) { return v == INT64_MAX ? 0 : v; }
 static sim_ns duration_or_off(sim_ns v) { return v == SIM_NEVER ? 0 : v; }
+static int64_t schedule_limit(int64_t v) { return v == INT64_MAX ? -1 : v; } /* SIM_NEVER too */
 
 /* The schedule a client runs: the config's names are the policy's own
  * (sim/config/config_kinds.c); the multiplexer only knows SE.Redis's two. */
@@ -44,14 +48,14 @@ rc_params world_client_params(const cfg_client *c, bool count_l2)
     p.retry_attempts = (int)c->retries.attempts;
     snprintf(p.retry.name, sizeof p.retry.name, "%s", c->retries.backoff);
     p.retry.base = c->retries.interval;
-    p.retry.cap = duration_or_off(c->retries.cap);
+    p.retry.cap = schedule_limit(c->retries.cap);
     p.retry.multiplier = c->retries.multiplier;
     p.retry_refused = c->on_refused == CFG_REFUSED_TIMEOUT;
     rc_schedule *rs = pool ? &p.reconnect : &p.reconnect_mux;
     snprintf(rs->name, sizeof rs->name, "%s", reconnect_name(c->reconnect.policy, !pool));
     rs->base = c->reconnect.base;
-    rs->cap = duration_or_off(c->reconnect.cap);
-    rs->max_attempts = (int)count_or_off(c->reconnect.max_retries);
+    rs->cap = schedule_limit(c->reconnect.cap);
+    rs->max_attempts = (int)schedule_limit(c->reconnect.max_retries);
     p.stuck_threshold = (int)count_or_off(c->stuck.threshold);
     p.stuck_reset = duration_or_off(c->stuck.reset);
     p.dead_socket_factor = (int)c->dead_socket_factor;
