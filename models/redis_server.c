@@ -78,6 +78,7 @@ struct redis_server {
     size_t batch_left;      /* commands of the current batch not yet executed */
     sim_ns batch_tail;      /* write costs charged to the batch's last command */
     sim_ns batch_head;      /* loop + read costs charged to its first command */
+    sim_ns idle_since;      /* when the server last went idle (0: never busy yet) */
     struct pending {
         rs_request req;
         rs_reply rep;
@@ -491,6 +492,8 @@ static void batch_begin(redis_server *s, const rs_request *first)
             subs += chan_get(s, r->channel)->n;
     }
     s->batch_head = s->p.io_loop + (sim_ns)socks * s->p.io_read;
+    if (s->p.io_wake > 0 && eng_now(s->e) - s->idle_since >= s->p.wake_after)
+        s->batch_head += s->p.io_wake; /* the event loop wakes from a long idle */
     s->batch_tail = (sim_ns)socks * s->p.io_write + (sim_ns)subs * s->p.io_publish_write;
 }
 
@@ -657,6 +660,7 @@ static void service_done(engine *e, void *obj, uint64_t u)
             x.req.reply(x.req.ctx, x.req.u, &x.rep);
         }
     }
+    s->idle_since = eng_now(s->e); /* idle unless start_next below finds more */
     /* the reply may submit new work (a client's next write): start_next after */
     r.reply(r.ctx, r.u, &rep);
     start_next(s);

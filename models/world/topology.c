@@ -941,6 +941,8 @@ int topology_run_limited(const config *cfg, uint64_t seed, const char *trace_fil
         rp.io_read = cr->io.read;
         rp.io_write = cr->io.write;
         rp.io_publish_write = cr->io.publish_write;
+        rp.io_wake = cr->io.wake;
+        rp.wake_after = cr->io.wake_after;
     }
     if (cr->memory != INT64_MAX) /* maxmemory as a key limit: value + ~64 B overhead */
         rp.max_keys = (size_t)(cr->memory / (cfg->workload.value_size + 64));

@@ -63,6 +63,8 @@
 #define IOTIMEOUT_MS 2000
 #define NOPEN 16  /* open-loop sockets */
 #define MAXSUB 32 /* subscriber sockets */
+#define NGAP 7
+static const int gap_us[NGAP] = {0, 25, 50, 100, 200, 400, 1000};
 #define NREP 3    /* repeats of the 10 % and 50 % open-loop points */
 
 typedef struct conn {
@@ -471,6 +473,7 @@ typedef struct result {
     /* one event-loop iteration with m sockets of p GETs: CPU = A + S m + E m p */
     double sock_us, sock_se_us, cmd_us, cmd_se_us, batch_a_us;
     int batch_points;
+    double gap_p50_us[NGAP], gap_cpu_us[NGAP], wake_us, wake_after_us;
     double lone_cpu_us, lone_p50;
     double rate[3], lat_p50[3], lat_p99[3], cpu_per_cmd_us[3];
     int nrep[3];
@@ -479,7 +482,7 @@ typedef struct result {
     double pub_exec_per_sub_us, pub_cpu_per_sub_us;
     /* the fit */
     double f, f_lo, f_hi, loop_us, read_us, write_us, link_p50_us, link_p99_us;
-    double model_p50[3], model_cpu_us[3];
+    double model_p50[4], model_cpu_us[4]; /* 10, 50, 90 %, 1000/s */
     int nseq;
 } result;
 
@@ -632,6 +635,39 @@ static int phase_batch(cal *c, conn *ctl, conn *socks, result *R)
     gsl_matrix_free(cov);
     gsl_vector_free(y);
     gsl_vector_free(b);
+    return rc;
+}
+
+/* Sequential GETs on one socket, each after an idle gap g (this process
+ * sleeps; nothing else is sent): round-trip p50 and server CPU per GET vs
+ * g.  Shows what a round trip costs when the server (and this client) were
+ * idle for g before it: the wake-from-idle cost a lone command pays. */
+static int phase_gaps(cal *c, conn *ctl, conn *k, result *R)
+{
+    int n = c->quick ? 150 : 400;
+    double *v = malloc((size_t)n * sizeof *v);
+    const char *get[] = {"GET", "cs:cal:1"};
+    char cmd[64];
+    size_t clen = resp_cmd(cmd, sizeof cmd, 2, get);
+    int rc = 0;
+    for (int g = 0; g < NGAP && !rc; g++) {
+        double cpu0 = server_cpu(c, ctl);
+        for (int i = 0; i < n && !rc; i++) {
+            if (gap_us[g] > 0) {
+                struct timespec ts = {0, gap_us[g] * 1000L};
+                nanosleep(&ts, NULL);
+            }
+            double t0 = now_s();
+            if (send_all(c, k, cmd, clen) || reply(c, k, NULL, 0))
+                rc = -1;
+            v[i] = now_s() - t0;
+        }
+        if (rc)
+            break;
+        R->gap_cpu_us[g] = (server_cpu(c, ctl) - cpu0) / n * 1e6;
+        R->gap_p50_us[g] = summarize(v, n).p50 * 1e6;
+    }
+    free(v);
     return rc;
 }
 
@@ -840,13 +876,29 @@ static int phase_publish(cal *c, conn *ctl, result *R)
 
 /* ---- the fit ------------------------------------------------------------------ */
 
-/* The lone GET's I/O time T = CPU per GET at 1000/s - exec, split into
- * io.read + io.write = S (the per-socket CPU measured in phase_batch,
- * clamped to 0..T) and io.loop = T - S. */
+/* The warm lone GET (sequential, after a 25 us idle gap): its I/O time
+ * T = server CPU per GET - exec, split into io.read + io.write = S (the
+ * per-socket CPU measured in phase_batch, clamped to 0..T) and io.loop =
+ * T - S.  The wake-up from a long idle: io.wake = the round-trip p50 after
+ * a 1000 us gap less the warm one, paid when the server was idle at least
+ * wake_after = the first gap whose p50 is past the midpoint. */
+#define WARM 1 /* gap_us[1] = 25 us */
 static double lone_io_us(const result *R)
 {
     double get = R->exec_us[0] > 0 ? R->exec_us[0] : 0.001;
-    return fmax(R->lone_cpu_us - get, 0);
+    return fmax(R->gap_cpu_us[WARM] - get, 0);
+}
+
+static void fit_wake(result *R)
+{
+    double warm = R->gap_p50_us[WARM], cold = R->gap_p50_us[NGAP - 1];
+    R->wake_us = fmax(cold - warm, 0);
+    R->wake_after_us = gap_us[NGAP - 1];
+    for (int g = WARM + 1; g < NGAP; g++)
+        if (R->gap_p50_us[g] >= (warm + cold) / 2) {
+            R->wake_after_us = gap_us[g];
+            break;
+        }
 }
 
 static rs_params fitted_params(const result *R, double sock_us)
@@ -867,6 +919,8 @@ static rs_params fitted_params(const result *R, double sock_us)
     p.io_read = p.io_write = (sim_ns)(S / 2 * 1e3);
     double w = R->pub_cpu_per_sub_us - R->pub_exec_per_sub_us;
     p.io_publish_write = (sim_ns)(fmax(w, 0) * 1e3);
+    p.io_wake = (sim_ns)(R->wake_us * 1e3);
+    p.wake_after = (sim_ns)(R->wake_after_us * 1e3);
     return p;
 }
 
@@ -877,12 +931,12 @@ static void predict(const result *R, double sock_us, double *p50, double *cpu_us
 {
     rs_params p = fitted_params(R, sock_us);
     double lone = (double)(p.io_loop + p.io_read + p.io_write + p.exec[RS_GET]) * 1e-9;
-    *link_p50_us = fmax(R->lone_p50 - lone, 1e-6) * 1e6;
+    *link_p50_us = fmax(R->gap_p50_us[WARM] * 1e-6 - lone, 1e-6) * 1e6;
     *link_p99_us = fmax((R->rtt[0].p99 - lone) * 1e6, *link_p50_us * 1.01);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) { /* 10, 50, 90 %, then 1000/s */
         double q = NAN, cpu = NAN;
-        if (model_open_loop(&p, *link_p50_us * 1e-6, *link_p99_us * 1e-6, R->rate[i], 20000, &q,
-                            &cpu) == 0) {
+        if (model_open_loop(&p, *link_p50_us * 1e-6, *link_p99_us * 1e-6,
+                            i < 3 ? R->rate[i] : 1000, i < 3 ? 20000 : 4000, &q, &cpu) == 0) {
             p50[i] = q;
             cpu_us[i] = cpu * 1e6;
         } else {
@@ -893,6 +947,7 @@ static void predict(const result *R, double sock_us, double *p50, double *cpu_us
 
 static void fit(result *R)
 {
+    fit_wake(R);
     double T = lone_io_us(R);
     R->f = T > 0 ? 1 - fmin(fmax(R->sock_us, 0), T) / T : 0;
     double ci = 1.96 * R->sock_se_us;
@@ -921,27 +976,31 @@ static void write_fragment(FILE *f, const cal *c, const result *R)
                           R->exec_us[4], fmax(R->pub_exec_per_sub_us, 0), R->loop_us,
                           R->read_us, R->write_us,
                           fmax(R->pub_cpu_per_sub_us - R->pub_exec_per_sub_us, 0),
-                          R->link_p50_us, R->link_p99_us, 0, 0};
-    for (int i = 0; i < 12; i++)
+                          R->link_p50_us, R->link_p99_us, R->wake_us, R->wake_after_us};
+    for (int i = 0; i < 14; i++)
         fmt_dur(b[i], 32, v[i]);
     fprintf(f,
             "# Measured by `cachestorm calibrate redis://%s:%s` (bare RESP over TCP).\n"
             "# A config takes it with `base: THIS_FILE`.  exec = INFO commandstats\n"
             "# usec_per_call; io = the lone GET's server CPU less its exec, split between\n"
             "# io.read + io.write = the CPU one more socket adds to an event-loop iteration\n"
-            "# (measured) and io.loop = the rest (%.0f %%); publish_write = the CPU\n"
-            "# slope per subscriber less the execution slope; link.rtt = the GET latency\n"
-            "# at 1000/s less the model's lone-command server time.\n"
+            "# (measured) and io.loop = the rest (%.0f %%), from the server CPU of a GET\n"
+            "# after a 25 us idle gap; io.wake = the GET round trip after a 1000 us gap\n"
+            "# less the one after 25 us, paid after an idle of wake_after (the first gap\n"
+            "# past the midpoint); publish_write = the CPU slope per subscriber less the\n"
+            "# execution slope; link.rtt = the GET round trip after a 25 us gap less the\n"
+            "# model's warm lone-command server time.\n"
             "l2:\n"
             "  redis:\n"
             "    cost: batched\n"
             "    exec: {get: %s, set: %s, hmget: %s, hmset: %s, expire: %s, del: %s,\n"
             "           publish: %s, set_nx_px: %s, publish_per_subscriber: %s}\n"
-            "    io: {loop: %s, read: %s, write: %s, publish_write: %s}\n"
+            "    io: {loop: %s, read: %s, write: %s, publish_write: %s,\n"
+            "         wake: %s, wake_after: %s}\n"
             "  link:\n"
             "    rtt: {dist: lognormal, median: %s, p99: %s}\n",
             c->host, c->port, R->f * 100, b[0], b[1], b[2], b[3], b[1], b[1], b[4], b[1], b[5],
-            b[6], b[7], b[8], b[9], b[10], b[11]);
+            b[6], b[7], b[8], b[9], b[12], b[13], b[10], b[11]);
 }
 
 static void print_results(FILE *f, const result *R)
@@ -960,9 +1019,14 @@ static void print_results(FILE *f, const result *R)
                "%.2f ± %.2f us per socket + %.3f ± %.3f us per GET (95%% CI)\n",
             R->batch_points, R->batch_a_us, R->sock_us, 1.96 * R->sock_se_us, R->cmd_us,
             1.96 * R->cmd_se_us);
+    fprintf(f, "sequential GETs after an idle gap:");
+    for (int g = 0; g < NGAP; g++)
+        fprintf(f, " %d us: p50 %.1f, CPU %.1f;", gap_us[g], R->gap_p50_us[g], R->gap_cpu_us[g]);
+    fprintf(f, "\n");
     fprintf(f, "open loop, GETs over %d sockets; at 1000/s: p50 %.1f us, server CPU %.2f us per "
-               "GET -> lone capacity %.0f/s\n",
-            NOPEN, R->lone_p50 * 1e6, R->lone_cpu_us, 1e6 / R->lone_cpu_us);
+               "GET -> lone capacity %.0f/s (model: p50 %.1f us, CPU %.2f us)\n",
+            NOPEN, R->lone_p50 * 1e6, R->lone_cpu_us, 1e6 / R->lone_cpu_us, R->model_p50[3] * 1e6,
+            R->model_cpu_us[3]);
     fprintf(f, "  %-5s %8s %9s %9s %12s | %10s %12s | %17s %6s %6s %7s\n", "load", "rate/s",
             "p50 us", "p99 us", "CPU/GET us", "model p50", "model CPU us", "p50 range (n)",
             "srv %", "cli %", "wait us");
@@ -977,6 +1041,8 @@ static void print_results(FILE *f, const result *R)
                 100 * R->rate[i] * R->client_cpu_us[i] * 1e-6, R->wait_us[i]);
     fprintf(f, "PUBLISH per subscriber (K = 0, 8, 32): execution %.3f us, server CPU %.3f us\n",
             R->pub_exec_per_sub_us, R->pub_cpu_per_sub_us);
+    fprintf(f, "wake from idle: io.wake %.1f us after %.0f us idle\n", R->wake_us,
+            R->wake_after_us);
     fprintf(f, "fit: io.loop %.2f us, io.read %.2f us, io.write %.2f us (loop share f = %.2f, "
                "95%% CI %.2f-%.2f), link p50 %.1f us\n",
             R->loop_us, R->read_us, R->write_us, R->f, R->f_lo, R->f_hi, R->link_p50_us);
@@ -1081,6 +1147,7 @@ int cmd_calibrate(int argc, char **argv)
         if (conn_open(&c, &socks[nsocks]))
             rc = 3;
     if (!rc && (phase_pipelined(&c, &ctl, socks, &R) || phase_batch(&c, &ctl, socks, &R) ||
+                phase_gaps(&c, &ctl, &socks[0], &R) ||
                 phase_open(&c, &ctl, socks, &R) ||
                 phase_publish(&c, &ctl, &R)))
         rc = 3;
