@@ -492,8 +492,13 @@ static void batch_begin(redis_server *s, const rs_request *first)
             subs += chan_get(s, r->channel)->n;
     }
     s->batch_head = s->p.io_loop + (sim_ns)socks * s->p.io_read;
-    if (s->p.io_wake > 0 && eng_now(s->e) - s->idle_since >= s->p.wake_after)
-        s->batch_head += s->p.io_wake; /* the event loop wakes from a long idle */
+    sim_ns idle = eng_now(s->e) - s->idle_since;
+    if (s->p.io_wake > 0 && idle >= s->p.wake_after) { /* the event loop wakes from a long idle */
+        sim_ns over = idle - s->p.wake_after;
+        s->batch_head += over >= s->p.wake_ramp
+                             ? s->p.io_wake
+                             : (sim_ns)((double)s->p.io_wake * (double)over / (double)s->p.wake_ramp);
+    }
     s->batch_tail = (sim_ns)socks * s->p.io_write + (sim_ns)subs * s->p.io_publish_write;
 }
 

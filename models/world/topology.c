@@ -943,6 +943,7 @@ int topology_run_limited(const config *cfg, uint64_t seed, const char *trace_fil
         rp.io_publish_write = cr->io.publish_write;
         rp.io_wake = cr->io.wake;
         rp.wake_after = cr->io.wake_after;
+        rp.wake_ramp = cr->io.wake_ramp;
     }
     if (cr->memory != INT64_MAX) /* maxmemory as a key limit: value + ~64 B overhead */
         rp.max_keys = (size_t)(cr->memory / (cfg->workload.value_size + 64));

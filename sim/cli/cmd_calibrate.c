@@ -473,7 +473,7 @@ typedef struct result {
     /* one event-loop iteration with m sockets of p GETs: CPU = A + S m + E m p */
     double sock_us, sock_se_us, cmd_us, cmd_se_us, batch_a_us;
     int batch_points;
-    double gap_p50_us[NGAP], gap_cpu_us[NGAP], wake_us, wake_after_us;
+    double gap_p50_us[NGAP], gap_cpu_us[NGAP], wake_us, wake_after_us, wake_ramp_us;
     double lone_cpu_us, lone_p50;
     double rate[3], lat_p50[3], lat_p99[3], cpu_per_cmd_us[3];
     int nrep[3];
@@ -880,8 +880,8 @@ static int phase_publish(cal *c, conn *ctl, result *R)
  * T = server CPU per GET - exec, split into io.read + io.write = S (the
  * per-socket CPU measured in phase_batch, clamped to 0..T) and io.loop =
  * T - S.  The wake-up from a long idle: io.wake = the round-trip p50 after
- * a 1000 us gap less the warm one, paid when the server was idle at least
- * wake_after = the first gap whose p50 is past the midpoint. */
+ * a 1000 us gap less the warm one, rising linearly over the idle times
+ * where the measured p50 crosses 10 % and 90 % of that rise. */
 #define WARM 1 /* gap_us[1] = 25 us */
 static double lone_io_us(const result *R)
 {
@@ -889,16 +889,28 @@ static double lone_io_us(const result *R)
     return fmax(R->gap_cpu_us[WARM] - get, 0);
 }
 
+/* The idle gap (us) at which the measured p50 first reaches `level`,
+ * linear between the measured gaps. */
+static double crossing(const result *R, double level)
+{
+    for (int g = WARM + 1; g < NGAP; g++)
+        if (R->gap_p50_us[g] >= level) {
+            double y0 = R->gap_p50_us[g - 1], y1 = R->gap_p50_us[g];
+            double x = y1 > y0 ? (level - y0) / (y1 - y0) : 1;
+            return gap_us[g - 1] + fmin(fmax(x, 0), 1) * (gap_us[g] - gap_us[g - 1]);
+        }
+    return gap_us[NGAP - 1];
+}
+
 static void fit_wake(result *R)
 {
     double warm = R->gap_p50_us[WARM], cold = R->gap_p50_us[NGAP - 1];
     R->wake_us = fmax(cold - warm, 0);
-    R->wake_after_us = gap_us[NGAP - 1];
-    for (int g = WARM + 1; g < NGAP; g++)
-        if (R->gap_p50_us[g] >= (warm + cold) / 2) {
-            R->wake_after_us = gap_us[g];
-            break;
-        }
+    /* the rise from 10 % to 90 % of the way: a ramp (a step when sharp) */
+    R->wake_after_us = crossing(R, warm + 0.1 * R->wake_us);
+    R->wake_ramp_us = fmax(crossing(R, warm + 0.9 * R->wake_us) - R->wake_after_us, 0);
+    if (R->wake_us <= 0)
+        R->wake_after_us = R->wake_ramp_us = 0;
 }
 
 static rs_params fitted_params(const result *R, double sock_us)
@@ -921,6 +933,7 @@ static rs_params fitted_params(const result *R, double sock_us)
     p.io_publish_write = (sim_ns)(fmax(w, 0) * 1e3);
     p.io_wake = (sim_ns)(R->wake_us * 1e3);
     p.wake_after = (sim_ns)(R->wake_after_us * 1e3);
+    p.wake_ramp = (sim_ns)(R->wake_ramp_us * 1e3);
     return p;
 }
 
@@ -971,13 +984,14 @@ static void fmt_dur(char *b, size_t n, double us)
 
 static void write_fragment(FILE *f, const cal *c, const result *R)
 {
-    char b[14][32];
-    const double v[14] = {R->exec_us[0], R->exec_us[1], R->exec_us[3], R->exec_us[2],
+    char b[15][32];
+    const double v[15] = {R->exec_us[0], R->exec_us[1], R->exec_us[3], R->exec_us[2],
                           R->exec_us[4], fmax(R->pub_exec_per_sub_us, 0), R->loop_us,
                           R->read_us, R->write_us,
                           fmax(R->pub_cpu_per_sub_us - R->pub_exec_per_sub_us, 0),
-                          R->link_p50_us, R->link_p99_us, R->wake_us, R->wake_after_us};
-    for (int i = 0; i < 14; i++)
+                          R->link_p50_us, R->link_p99_us, R->wake_us, R->wake_after_us,
+                          R->wake_ramp_us};
+    for (int i = 0; i < 15; i++)
         fmt_dur(b[i], 32, v[i]);
     fprintf(f,
             "# Measured by `cachestorm calibrate redis://%s:%s` (bare RESP over TCP).\n"
@@ -986,8 +1000,9 @@ static void write_fragment(FILE *f, const cal *c, const result *R)
             "# io.read + io.write = the CPU one more socket adds to an event-loop iteration\n"
             "# (measured) and io.loop = the rest (%.0f %%), from the server CPU of a GET\n"
             "# after a 25 us idle gap; io.wake = the GET round trip after a 1000 us gap\n"
-            "# less the one after 25 us, paid after an idle of wake_after (the first gap\n"
-            "# past the midpoint); publish_write = the CPU slope per subscriber less the\n"
+            "# less the one after 25 us, rising from wake_after to wake_after + wake_ramp\n"
+            "# (where the measured round trip crosses 10 %% and 90 %% of that rise);\n"
+            "# publish_write = the CPU slope per subscriber less the\n"
             "# execution slope; link.rtt = the GET round trip after a 25 us gap less the\n"
             "# model's warm lone-command server time.\n"
             "l2:\n"
@@ -996,11 +1011,11 @@ static void write_fragment(FILE *f, const cal *c, const result *R)
             "    exec: {get: %s, set: %s, hmget: %s, hmset: %s, expire: %s, del: %s,\n"
             "           publish: %s, set_nx_px: %s, publish_per_subscriber: %s}\n"
             "    io: {loop: %s, read: %s, write: %s, publish_write: %s,\n"
-            "         wake: %s, wake_after: %s}\n"
+            "         wake: %s, wake_after: %s, wake_ramp: %s}\n"
             "  link:\n"
             "    rtt: {dist: lognormal, median: %s, p99: %s}\n",
             c->host, c->port, R->f * 100, b[0], b[1], b[2], b[3], b[1], b[1], b[4], b[1], b[5],
-            b[6], b[7], b[8], b[9], b[12], b[13], b[10], b[11]);
+            b[6], b[7], b[8], b[9], b[12], b[13], b[14], b[10], b[11]);
 }
 
 static void print_results(FILE *f, const result *R)
@@ -1039,10 +1054,16 @@ static void print_results(FILE *f, const result *R)
                 R->model_p50[i] * 1e6, R->model_cpu_us[i], R->lat_p50_lo[i] * 1e6,
                 R->lat_p50_hi[i] * 1e6, R->nrep[i], 100 * R->rate[i] * R->cpu_per_cmd_us[i] * 1e-6,
                 100 * R->rate[i] * R->client_cpu_us[i] * 1e-6, R->wait_us[i]);
+    for (int i = 0; i < 3; i++)
+        if (R->wait_us[i] > 0.1 * R->lat_p50[i] * 1e6)
+            fprintf(f, "  note: %s disturbed: this process and the server waited %.1f us per GET for "
+                       "a CPU held by other processes (p50 %.1f us); measure on a quiet machine or "
+                       "run both at a real-time priority (chrt -f 1)\n",
+                    ld[i], R->wait_us[i], R->lat_p50[i] * 1e6);
     fprintf(f, "PUBLISH per subscriber (K = 0, 8, 32): execution %.3f us, server CPU %.3f us\n",
             R->pub_exec_per_sub_us, R->pub_cpu_per_sub_us);
-    fprintf(f, "wake from idle: io.wake %.1f us after %.0f us idle\n", R->wake_us,
-            R->wake_after_us);
+    fprintf(f, "wake from idle: io.wake %.1f us, rising from %.0f us to %.0f us idle\n",
+            R->wake_us, R->wake_after_us, R->wake_after_us + R->wake_ramp_us);
     fprintf(f, "fit: io.loop %.2f us, io.read %.2f us, io.write %.2f us (loop share f = %.2f, "
                "95%% CI %.2f-%.2f), link p50 %.1f us\n",
             R->loop_us, R->read_us, R->write_us, R->f, R->f_lo, R->f_hi, R->link_p50_us);
