@@ -493,7 +493,7 @@ static void batch_begin(redis_server *s, const rs_request *first)
     }
     s->batch_head = s->p.io_loop + (sim_ns)socks * s->p.io_read;
     sim_ns idle = eng_now(s->e) - s->idle_since;
-    if (s->p.io_wake > 0 && idle >= s->p.wake_after) { /* the event loop wakes from a long idle */
+    if (s->p.io_wake > 0 && idle > s->p.wake_after) { /* the event loop wakes from a long idle */
         sim_ns over = idle - s->p.wake_after;
         s->batch_head += over >= s->p.wake_ramp
                              ? s->p.io_wake

@@ -601,7 +601,7 @@ static double batch_cpu(cal *c, conn *ctl, conn *socks, int m, int p, int rounds
 static int phase_batch(cal *c, conn *ctl, conn *socks, result *R)
 {
     const int ms[5] = {1, 2, 4, 8, 16}, ps[2] = {1, 8};
-    int rounds = c->quick ? 50 : 150, n = 0;
+    int rounds = c->quick ? 80 : 150, n = 0;
     gsl_matrix *X = gsl_matrix_alloc(20, 3), *cov = gsl_matrix_alloc(3, 3);
     gsl_vector *y = gsl_vector_alloc(20), *b = gsl_vector_alloc(3);
     int rc = 0;

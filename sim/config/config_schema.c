@@ -421,7 +421,7 @@ static const cfg_key io_keys[] = {
      .help = "batched: extra cost of an iteration that starts after the server was idle at "
              "least wake_after (wake-up from idle; `cachestorm calibrate` measures it); 0 = off"},
     {KEY(cfg_redis_io, wake_after, "wake_after", CK_DURATION), .def = "0s", .min = 0,
-     .max = BIG, .help = "batched: the idle time below which no wake cost is paid"},
+     .max = BIG, .help = "batched: no wake cost after an idle time up to this"},
     {KEY(cfg_redis_io, wake_ramp, "wake_ramp", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
      .help = "batched: the wake cost rises linearly from 0 at wake_after to `wake` at "
              "wake_after + wake_ramp (0: a step)"},
