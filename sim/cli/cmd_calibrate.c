@@ -3,31 +3,52 @@
  * write what the batched cost model needs (models/redis_server.h) as a YAML
  * fragment a config can `base:` from.
  *
- * Phases (each bounded; ~10 s in all, --quick ~4 s):
+ * Phases (each bounded; ~15 s in all, --quick ~6 s):
  *   1. sequential round trips per command kind (GET, SET, HSET, HMGET,
  *      PUBLISH with no subscriber) on one socket: p50, p99, mean with a
  *      95 % CI; INFO commandstats usec_per_call per kind (CONFIG RESETSTAT
  *      first) = the model's `exec`;
  *   2. pipelined rounds: 50 GETs written at once on 1 and on 8 sockets:
  *      the server's CPU (INFO used_cpu_user + used_cpu_sys) per GET;
- *   3. open loop: Poisson GETs over 16 sockets (one outstanding each, a
+ *   3. one event-loop iteration with m sockets of p GETs each (m = 1, 2, 4,
+ *      8, 16; p = 1, 8; each twice): an EVAL of a fixed Lua loop holds the
+ *      server while the m sockets are written, so the next epoll_wait
+ *      returns all m at once.  Server CPU per round = A + S m + E m p by
+ *      least squares (GSL), with standard errors: S is the CPU one more
+ *      socket adds to an iteration (its read and its write), the per-socket
+ *      part of the I/O cost.  (The open loop cannot identify it: with one
+ *      command per socket, a batch of b commands has b sockets, and the
+ *      CPU per GET also falls for another reason, below.)
+ *   4. sequential GETs after an idle gap of 0, 25, 50, 100, 200, 400 and
+ *      1000 us: round-trip p50 and server CPU per GET vs the gap.  A round
+ *      trip after a long idle costs more (here +20-35 us and +15-25 us of
+ *      server CPU: the idle CPUs go to sleep; on this VM the guest's halt
+ *      polling ends at 200 us) — the "lone command" cost at 1000/s is a
+ *      cold one, and commands closer together are warm;
+ *   5. open loop: Poisson GETs over 16 sockets (one outstanding each, a
  *      FIFO for the rest, like the pool client model) at 1000/s, then at
  *      10 %, 50 % and 90 % of the lone-command capacity 1 / (server CPU per
- *      GET at 1000/s): latency p50/p99 counted from when the request was
- *      due (its wait for a socket included) and server CPU per GET;
- *   4. PUBLISH with K = 0, 8, 32 subscriber sockets it opens itself:
+ *      GET at 1000/s); 10 % and 50 % three times each, interleaved, and the
+ *      median reported with the range: latency p50/p99 counted from when
+ *      the request was due (its wait for a socket included), server CPU per
+ *      GET, this process's CPU per GET, and the run-queue delay per GET of
+ *      this process and of the server (/proc/PID/schedstat, loopback only):
+ *      the time other processes held the CPU they needed;
+ *   6. PUBLISH with K = 0, 8, 32 subscriber sockets it opens itself:
  *      usec_per_call slope = execution per subscriber; CPU slope less the
  *      execution slope = the per-subscriber write.
- * Fit: the lone GET's I/O time T = CPU per GET at 1000/s - exec is split
- * into io.loop = f T (per iteration, shared by a batch) and io.read =
- * io.write = (1 - f) T / 2 (per socket; the two are not separable here),
- * f in 0, 0.1, ..., 1 chosen so that the model (this same open loop run on
- * models/, model_open_loop) reproduces the measured CPU per GET at 50 %
- * and 90 % load (least squares on the log ratio).  link.rtt: median = the
- * open loop's p50 at 1000/s less the model's lone-command server time
- * (floored at 1 us; it then holds this client's own wake-up and syscall
- * time too), p99 = the sequential GET p99 less the same.  The report then compares the model's GET p50 with the
- * measured one at 10 % and 50 % load.
+ * Fit (no parameter is fitted to the open loop, which is the out-of-sample
+ * test): exec from 1; io.read + io.write = S from 3 (split evenly; the two
+ * are not separable); the warm lone GET's server CPU (4, gap 25 us) less
+ * exec less S = io.loop; f = io.loop / (io.loop + S) with the CI from S's;
+ * io.wake = the round trip after 1000 us idle less the one after 25 us,
+ * rising linearly between the idle times where the measured round trip
+ * crosses 10 % and 90 % of that rise (wake_after, wake_ramp); link.rtt p50
+ * = the warm round trip less the model's warm lone server time (it holds
+ * the client's own syscalls and wake-ups), p99 = the sequential GET p99
+ * less the same.  The report then runs the model (models/, the same open
+ * loop: model_open_loop) at the four open-loop rates and prints its GET p50
+ * and server CPU next to the measured ones.
  * Errors: connection refused / unreachable, AUTH required (NOAUTH), a port
  * that does not speak RESP — one line each, exit 3.  Only the host the user
  * names is contacted.
@@ -585,8 +606,13 @@ static double batch_cpu(cal *c, conn *ctl, conn *socks, int m, int p, int rounds
         for (int i = 0; i < m; i++)
             if (send_all(c, &socks[i], b, n))
                 return NAN;
-        if (reply(c, ctl, NULL, 0))
+        char ok[128];
+        if (reply(c, ctl, ok, sizeof ok))
             return NAN;
+        if (ok[0] != ':') {
+            fail(c, "%s:%s refused the EVAL that holds the server: %.60s", c->host, c->port, ok);
+            return NAN;
+        }
         for (int i = 0; i < m; i++)
             for (int j = 0; j < p; j++)
                 if (reply(c, &socks[i], NULL, 0))
@@ -1077,12 +1103,17 @@ static void usage(FILE *f)
           "cost model's parameters as a YAML fragment a config can `base:` from:\n"
           "sequential round trips per command kind (GET, SET, HSET, HMGET, PUBLISH) with\n"
           "p50/p99/mean and a 95 % CI, INFO commandstats usec_per_call (it issues CONFIG\n"
-          "RESETSTAT), the server's CPU per GET pipelined on 1 and 8 sockets, an open loop\n"
-          "of GETs over 16 sockets at 10 %, 50 % and 90 % of the lone-command capacity\n"
-          "(latency and server CPU per GET, next to what the fitted model predicts), and\n"
+          "RESETSTAT), the server's CPU per GET pipelined on 1 and 8 sockets, the CPU one\n"
+          "more socket adds to an event-loop iteration (an EVAL holds the server while m\n"
+          "sockets are written; least squares with a CI), round trips after idle gaps of\n"
+          "0-1000 us (the wake-up cost), an open loop of GETs over 16 sockets at 1000/s\n"
+          "and at 10 %, 50 % and 90 % of the lone-command capacity (10 % and 50 % three\n"
+          "times: median and range; latency, server and client CPU, and the run-queue\n"
+          "delay other processes caused, next to what the fitted model predicts), and\n"
           "the PUBLISH cost per subscriber with 0, 8 and 32 subscribers it opens itself.\n"
-          "Writes keys cs:cal:* on the server.  Bounded: ~10 s (--quick ~4 s); every read\n"
-          "times out after 2 s.\n"
+          "Writes keys cs:cal:* on the server.  Bounded: ~15 s (--quick ~6 s); every read\n"
+          "times out after 2 s.  On a busy machine run the server and calibrate at a\n"
+          "real-time priority (chrt -f 1) or the open loop measures the scheduler.\n"
           "\n"
           "  --out FILE   write the fragment there (default: stdout, after the report)\n"
           "  --quick      fewer samples\n"
