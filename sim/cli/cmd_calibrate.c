@@ -11,7 +11,7 @@
  *   2. pipelined rounds: 50 GETs written at once on 1 and on 8 sockets:
  *      the server's CPU (INFO used_cpu_user + used_cpu_sys) per GET;
  *   3. one event-loop iteration with m sockets of p GETs each (m = 1, 2, 4,
- *      8, 16; p = 1, 8; each twice): an EVAL of a fixed Lua loop holds the
+ *      8, 16; p = 1, 8; each three times): an EVAL of a fixed Lua loop holds the
  *      server while the m sockets are written, so the next epoll_wait
  *      returns all m at once.  Server CPU per round = A + S m + E m p by
  *      least squares (GSL), with standard errors: S is the CPU one more
@@ -575,7 +575,7 @@ static int phase_pipelined(cal *c, conn *ctl, conn *socks, result *R)
     return isnan(R->pipe1_us) || isnan(R->pipe8_us) ? -1 : 0;
 }
 
-#define HOLD_N "50000" /* Lua loop steps of the EVAL that holds the server (~0.8 ms here) */
+#define HOLD_N "20000" /* Lua loop steps of the EVAL that holds the server (~0.4 ms here) */
 
 /* One iteration of the server's event loop with m sockets of p GETs each,
  * made so: an EVAL on ctl holds the server (a Lua loop of a fixed number
@@ -623,15 +623,16 @@ static double batch_cpu(cal *c, conn *ctl, conn *socks, int m, int p, int rounds
 
 /* S (CPU per socket in an iteration: its read and its write) and E (per
  * pipelined GET) by least squares over m = 1, 2, 4, 8, 16 sockets and
- * p = 1, 8 GETs per socket, each point twice. */
+ * p = 1, 8 GETs per socket, each point three times (passes interleaved). */
 static int phase_batch(cal *c, conn *ctl, conn *socks, result *R)
 {
     const int ms[5] = {1, 2, 4, 8, 16}, ps[2] = {1, 8};
-    int rounds = c->quick ? 80 : 150, n = 0;
-    gsl_matrix *X = gsl_matrix_alloc(20, 3), *cov = gsl_matrix_alloc(3, 3);
-    gsl_vector *y = gsl_vector_alloc(20), *b = gsl_vector_alloc(3);
+    enum { NPASS = 3, NPT = NPASS * 5 * 2 };
+    int rounds = c->quick ? 100 : 200, n = 0;
+    gsl_matrix *X = gsl_matrix_alloc(NPT, 3), *cov = gsl_matrix_alloc(3, 3);
+    gsl_vector *y = gsl_vector_alloc(NPT), *b = gsl_vector_alloc(3);
     int rc = 0;
-    for (int pass = 0; pass < 2 && !rc; pass++)
+    for (int pass = 0; pass < NPASS && !rc; pass++)
         for (int i = 0; i < 5 && !rc; i++)
             for (int j = 0; j < 2 && !rc; j++) {
                 double v = batch_cpu(c, ctl, socks, ms[i], ps[j], rounds);
@@ -647,7 +648,7 @@ static int phase_batch(cal *c, conn *ctl, conn *socks, result *R)
             }
     if (!rc) {
         double chisq;
-        gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(20, 3);
+        gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(NPT, 3);
         gsl_multifit_linear(X, y, b, cov, &chisq, w); /* cov = s^2 (X'X)^-1 */
         gsl_multifit_linear_free(w);
         R->batch_a_us = gsl_vector_get(b, 0);
