@@ -259,7 +259,11 @@ void rs_batched_defaults(rs_params *p)
     /* `cachestorm calibrate redis://127.0.0.1:PORT` against redis-server
      * 7.0.15 on the 2-vCPU development VM (README "Calibrate"): exec =
      * INFO commandstats usec_per_call; the lone GET's ~34 us of server CPU
-     * less its exec is all per-iteration in the fit (read = write = 0);
+     * less its exec is all per-iteration (read = write = 0): the first
+     * calibrate's fit, which could not tell the two apart.  Measured since
+     * (README "Calibrate"): one more socket in an iteration costs 8-12 us,
+     * f = loop share 0.65-0.8; and a wake-up cost after idle (io_wake, off
+     * here).  Not changed here: it would change every default run's rows.
      * PUBLISH 0.32 us execution and ~7 us write per subscriber.
      * Assumptions (not measured): the lock-release script, CONNECT. */
     for (int i = 0; i < RS_CMD_COUNT; i++)
