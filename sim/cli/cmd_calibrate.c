@@ -498,7 +498,7 @@ typedef struct result {
     double lone_cpu_us, lone_p50;
     double rate[3], lat_p50[3], lat_p99[3], cpu_per_cmd_us[3];
     int nrep[3];
-    double lat_p50_lo[3], lat_p50_hi[3], client_cpu_us[3], wait_us[3];
+    double lat_p50_lo[3], lat_p50_hi[3], client_cpu_us[3], wait_us[3], burst[3], late_us[3];
     double lone_wait_us, lone_client_cpu_us;
     double pub_exec_per_sub_us, pub_cpu_per_sub_us;
     /* the fit */
@@ -705,6 +705,10 @@ typedef struct olrun {
     double client_cpu;       /* this process's CPU per GET (s; schedstat) */
     double wait;             /* run-queue delay per GET (s) of this process + the server's
                                 main thread (local server only; else this process's only) */
+    double burst;            /* GETs per loop pass that sent any: > 1 when requests fell due
+                                while this process slept or worked and left together */
+    double late;             /* mean time (s) from a request's scheduled instant to when
+                                the loop saw it due (not in its latency) */
 } olrun;
 
 /* Poisson GETs at `rate`/s for `secs` over NOPEN sockets (seed: the
@@ -737,19 +741,24 @@ static int open_loop(cal *c, conn *ctl, conn *socks, double rate, double secs, u
     if (c->srv_pid > 0)
         schedstat(c->srv_pid, &s0, &sw0);
     double start = now_s();
-    int next = 0, done = 0, fh = 0, ft = 0, rc = 0;
-    double hard_end = start + secs * 3 + 2;
+    int next = 0, done = 0, fh = 0, ft = 0, rc = 0, passes = 0, sent = 0;
+    double hard_end = start + secs * 3 + 2, late = 0;
     while (done < n && !rc) {
         double now = now_s() - start;
         while (next < n && sched[next] <= now) {
             due[next] = now;
+            late += now - sched[next];
             fifo[ft++] = next++;
         }
+        int k = 0;
         for (int i = 0; i < NOPEN && fh < ft && !rc; i++)
             if (busy[i] < 0) {
                 busy[i] = fifo[fh++];
                 rc = send_all(c, &socks[i], cmd, clen);
+                k++;
             }
+        passes += k > 0;
+        sent += k;
         struct pollfd pf[NOPEN];
         for (int i = 0; i < NOPEN; i++)
             pf[i] = (struct pollfd){socks[i].fd, busy[i] >= 0 ? POLLIN : 0, 0};
@@ -790,6 +799,8 @@ static int open_loop(cal *c, conn *ctl, conn *socks, double rate, double secs, u
         o->cpu = (cpu1 - cpu0) / n;
         o->client_cpu = (me1 - me0) / n;
         o->wait = (mw1 - mw0 + sw1 - sw0) / n;
+        o->burst = passes ? (double)sent / passes : 0;
+        o->late = late / n;
     }
     free(due);
     free(sched);
@@ -839,6 +850,8 @@ static int phase_open(cal *c, conn *ctl, conn *socks, result *R)
         R->cpu_per_cmd_us[i] = m->cpu * 1e6;
         R->client_cpu_us[i] = m->client_cpu * 1e6;
         R->wait_us[i] = m->wait * 1e6;
+        R->burst[i] = m->burst;
+        R->late_us[i] = m->late * 1e6;
     }
     R->lone_wait_us = lone.wait * 1e6;
     R->lone_client_cpu_us = lone.client_cpu * 1e6;
@@ -1081,6 +1094,9 @@ static void print_results(FILE *f, const result *R)
                 R->model_p50[i] * 1e6, R->model_cpu_us[i], R->lat_p50_lo[i] * 1e6,
                 R->lat_p50_hi[i] * 1e6, R->nrep[i], 100 * R->rate[i] * R->cpu_per_cmd_us[i] * 1e-6,
                 100 * R->rate[i] * R->client_cpu_us[i] * 1e-6, R->wait_us[i]);
+    fprintf(f, "  this client: GETs sent per loop pass that sent any (10/50/90 %%) %.2f %.2f %.2f; "
+               "mean lateness of a due GET %.1f %.1f %.1f us\n",
+            R->burst[0], R->burst[1], R->burst[2], R->late_us[0], R->late_us[1], R->late_us[2]);
     for (int i = 0; i < 3; i++)
         if (R->wait_us[i] > 0.1 * R->rtt[0].p50 * 1e6) /* vs the sequential GET round trip */
             fprintf(f, "  note: %s disturbed: this process and the server waited %.1f us per GET for "
