@@ -261,8 +261,8 @@ void rs_batched_defaults(rs_params *p)
      * INFO commandstats usec_per_call; the lone GET's ~34 us of server CPU
      * less its exec is all per-iteration (read = write = 0): the first
      * calibrate's fit, which could not tell the two apart.  Measured since
-     * (README "Calibrate"): one more socket in an iteration costs 8-12 us,
-     * f = loop share 0.65-0.8; and a wake-up cost after idle (io_wake, off
+     * (README "Calibrate"): one more socket in an iteration costs 8-13 us,
+     * f = loop share 0.63-0.86; and a wake-up cost after idle (io_wake, off
      * here).  Not changed here: it would change every default run's rows.
      * PUBLISH 0.32 us execution and ~7 us write per subscriber.
      * Assumptions (not measured): the lock-release script, CONNECT. */
