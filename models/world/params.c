@@ -316,6 +316,9 @@ rs_params world_redis_params(const config *c, int nnodes)
         rp.io_read = cr->io.read;
         rp.io_write = cr->io.write;
         rp.io_publish_write = cr->io.publish_write;
+        rp.io_wake = cr->io.wake;
+        rp.wake_after = cr->io.wake_after;
+        rp.wake_ramp = cr->io.wake_ramp;
     }
     if (cr->memory != INT64_MAX) /* maxmemory as a key limit: value + ~64 B overhead */
         rp.max_keys = (size_t)(cr->memory / (c->workload.value_size + 64));

@@ -220,6 +220,7 @@ typedef struct cfg_redis_exec {
 
 typedef struct cfg_redis_io {
     sim_ns loop, read, write, publish_write;
+    sim_ns wake, wake_after, wake_ramp; /* added by calibrate (wake-from-idle); wake 0 = off */
 } cfg_redis_io;
 
 typedef enum { CFG_COST_SLOW_COMMANDS, CFG_COST_BATCHED } cfg_redis_cost;

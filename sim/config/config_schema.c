@@ -392,6 +392,14 @@ static const cfg_key io_keys[] = {
      .max = 3.6e12, /* at most 1h: x subscribers stays in the 64-bit clock */
      .help = "batched: socket write per subscriber a batch's PUBLISH reaches (issue 14: 5-7 us "
              "alone; shared when a batch publishes to a channel more than once)"},
+    {KEY(cfg_redis_io, wake, "wake", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "batched: extra cost of an iteration that starts after the server was idle at "
+             "least wake_after (wake-up from idle; `cachestorm calibrate` measures it); 0 = off"},
+    {KEY(cfg_redis_io, wake_after, "wake_after", CK_DURATION), .def = "0s", .min = 0,
+     .max = BIG, .help = "batched: no wake cost after an idle time up to this"},
+    {KEY(cfg_redis_io, wake_ramp, "wake_ramp", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "batched: the wake cost rises linearly from 0 at wake_after to `wake` at "
+             "wake_after + wake_ramp (0: a step)"},
 };
 static SECTION(io_section, "io", cfg_redis_io, io_keys, NULL);
 
