@@ -41,8 +41,9 @@ size_t hist_index(sim_ns v);
 void hist_bucket_range(size_t idx, sim_ns *lo, sim_ns *hi);
 
 /* Add n observations to the bucket [lo, hi) as a stored `hist` row gives it
- * (sim/store/store_read.c rebuilds a histogram this way): min and max become
- * the bucket's ends, sum its midpoint times n.  false (nothing added) when
+ * (sim/store/store_read.c rebuilds a histogram this way): each value counts
+ * as the bucket's midpoint (min, max and sum too), so every quantile of the
+ * rebuilt histogram is within 0.4 % of the original's.  false (nothing added) when
  * [lo, hi) is not a bucket of this layout or n is 0. */
 bool hist_add_bucket(hist *h, sim_ns lo, sim_ns hi, uint64_t n);
 /* Append one row per non-empty bucket of h to r (table `hist`). */

@@ -67,7 +67,7 @@ void store_set_fault_hook(store *s, store_fault_hook hook, void *arg);
 int store_read_rows(store *s, int64_t run_id, run_rows *out, cs_err *err);
 
 /* Run run_id's stored histogram `name` ("latency") of node (-1: the whole
- * run) into *out (reset first); *found = whether any bucket was stored (a
+ * run) into *out (reset first: it must hold a histogram, or zeros); *found = whether any bucket was stored (a
  * run of schema version < 3, or one without requests, has none).  A row
  * whose [lo_ns, hi_ns) is not a bucket of this build's layout is an error.
  * (sim/store/store_read.c) */

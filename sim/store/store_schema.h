@@ -47,7 +47,7 @@
     "CREATE TABLE IF NOT EXISTS hist(run_id INTEGER NOT NULL REFERENCES runs(id),\n"               \
     "  node INTEGER, name TEXT NOT NULL, lo_ns INTEGER NOT NULL, hi_ns INTEGER NOT NULL,\n"       \
     "  count INTEGER NOT NULL);\n"                                                                 \
-    "CREATE INDEX IF NOT EXISTS hist_run ON hist(run_id, name, node, lo_ns);\n"
+    "CREATE INDEX IF NOT EXISTS hist_run ON hist(run_id);\n"
 
 #define STORE_SCHEMA_SQL                                                                           \
     "CREATE TABLE IF NOT EXISTS runs(\n"                                                           \
