@@ -40,7 +40,7 @@ static void teardown(void)
     cr_expect_eq(system(cmd), 0);
 }
 
-TestSuite(hist, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(hist_store, .init = setup, .fini = teardown, .timeout = 120);
 
 static const char *tpath(const char *name)
 {
@@ -103,7 +103,7 @@ static void fill(hist *h, size_t n, unsigned long seed)
 
 static const double QS[] = {0, 0.001, 0.1, 0.5, 0.9, 0.99, 0.999, 0.9999, 1};
 
-Test(hist, stored_buckets_give_every_quantile_within_0_4_percent_of_the_in_memory_one)
+Test(hist_store, stored_buckets_give_every_quantile_within_0_4_percent_of_the_in_memory_one)
 {
     hist *h = calloc(1, sizeof *h), *back = calloc(1, sizeof *back);
     fill(h, 200000, 7);
@@ -177,7 +177,7 @@ static double series_at(const run_rows *r, const char *name, int node, double t)
     return NAN;
 }
 
-Test(hist, at_an_outage_start_the_oldest_request_in_flight_rises_while_p99_drops)
+Test(hist_store, at_an_outage_start_the_oldest_request_in_flight_rises_while_p99_drops)
 {
     run_rows r = {0};
     run_outage(&r);
@@ -206,7 +206,7 @@ Test(hist, at_an_outage_start_the_oldest_request_in_flight_rises_while_p99_drops
     rows_free(&r);
 }
 
-Test(hist, a_runs_stored_histogram_agrees_with_its_latency_metrics)
+Test(hist_store, a_runs_stored_histogram_agrees_with_its_latency_metrics)
 {
     run_rows r = {0};
     run_outage(&r);
@@ -233,7 +233,7 @@ Test(hist, a_runs_stored_histogram_agrees_with_its_latency_metrics)
     rows_free(&r);
 }
 
-Test(hist, a_version_2_store_gains_the_table_when_written_and_reads_as_none_before)
+Test(hist_store, a_version_2_store_gains_the_table_when_written_and_reads_as_none_before)
 {
     const char *db = tpath("v2.db");
     run_rows rows = {0};
@@ -260,7 +260,7 @@ Test(hist, a_version_2_store_gains_the_table_when_written_and_reads_as_none_befo
     rows_free(&rows);
 }
 
-Test(hist, merge_carries_the_histograms_of_the_runs_it_copies)
+Test(hist_store, merge_carries_the_histograms_of_the_runs_it_copies)
 {
     hist *h = calloc(1, sizeof *h), *back = calloc(1, sizeof *back);
     fill(h, 50000, 11);
@@ -331,7 +331,7 @@ static double sql_quantile_ms(const char *db, int64_t run, double q)
     return (double)q1(db, sql) / 2e6; /* twice the midpoint, in ns: to ms */
 }
 
-Test(hist, the_cdf_data_file_is_the_stored_histograms_quantile_function)
+Test(hist_store, the_cdf_data_file_is_the_stored_histograms_quantile_function)
 {
     hist *h = calloc(1, sizeof *h);
     fill(h, 100000, 5);
@@ -379,7 +379,7 @@ Test(hist, the_cdf_data_file_is_the_stored_histograms_quantile_function)
     free(h);
 }
 
-Test(hist, replications_of_a_scenario_form_one_curve_with_a_band)
+Test(hist_store, replications_of_a_scenario_form_one_curve_with_a_band)
 {
     const char *db = tpath("reps.db");
     hist *h = calloc(1, sizeof *h);

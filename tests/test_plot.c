@@ -133,6 +133,8 @@ static double outage_value(int col, double t)
         return down ? 800 * (t - 120) / 45 : 2;
     case EX_TL_POOLQ:
         return down ? 35 : 0;
+    case EX_TL_OLDEST:
+        return down ? 1000 * (t - 119) : 40 + sin(t);
     }
     return NAN;
 }

@@ -29,6 +29,7 @@
 const int ex_timeline_ids[EX_TL_N] = {
     SER_S_RPS,          SER_S_ERRORS, SER_S_LATENCY_P50_MS, SER_S_LATENCY_P99_MS, SER_S_L1_HIT_RATIO,
     SER_S_STALE_RATIO, SER_S_DB_RPS, SER_S_REDIS_BACKLOG,  SER_S_POOL_QUEUE,
+    SER_S_LATENCY_OLDEST_INFLIGHT_MS,
 };
 
 const char *ex_tl_name(int c) { return series_table[ex_timeline_ids[c]].name; }
@@ -37,7 +38,7 @@ const char *ex_tl_name(int c) { return series_table[ex_timeline_ids[c]].name; }
  * only those: rates and queues add up, latencies take the worst node, ratios
  * the mean (unweighted: the store keeps no per-node weights per bucket). */
 static const char *const tl_aggregate[EX_TL_N] = {
-    "SUM", "SUM", "MAX", "MAX", "AVG", "AVG", "SUM", "MAX", "SUM",
+    "SUM", "SUM", "MAX", "MAX", "AVG", "AVG", "SUM", "MAX", "SUM", "MAX",
 };
 
 static char *dup_col(sqlite3_stmt *s, int col)
@@ -564,6 +565,60 @@ done:
     return rc;
 }
 
+/* ---- load peaks ---------------------------------------------------------- */
+
+/* workload.profile[i].<key> of run, or NULL (caller frees). */
+static char *profile_param(ex_store *st, int64_t run, size_t i, const char *key)
+{
+    char path[96];
+    snprintf(path, sizeof path, "workload.profile[%zu].%s", i, key);
+    return ex_param(st, run, path);
+}
+
+int ex_load_write(ex_store *st, const ex_run *run, double t_end, const char *loadfile, size_t *n,
+                  cs_err *err)
+{
+    *n = 0;
+    FILE *f = open_out(loadfile, err);
+    if (!f)
+        return err->code;
+    fputs("# start_s end_s row label (load peaks: workload.profile steps above workload.rate)\n", f);
+    char *kind = ex_param(st, run->id, "workload.kind"), *base_s = ex_param(st, run->id, "workload.rate");
+    double base = 0;
+    bool open = kind && strcmp(kind, "open") == 0 && ex_parse_number(base_s, &base, NULL);
+    for (size_t i = 0; open; i++) {
+        char *at_s = profile_param(st, run->id, i, "at");
+        if (!at_s)
+            break;
+        char *k = profile_param(st, run->id, i, "kind"), *rate_s = profile_param(st, run->id, i, "rate");
+        char *for_s = profile_param(st, run->id, i, "for"), *next = profile_param(st, run->id, i + 1, "at");
+        double at = NAN, rate = NAN, len = 0, until = t_end;
+        ex_parse_number(at_s, &at, NULL);
+        ex_parse_number(rate_s, &rate, NULL);
+        ex_parse_number(for_s, &len, NULL);
+        if (next)
+            ex_parse_number(next, &until, NULL);
+        bool spike = k && strcmp(k, "spike") == 0, ramp = k && strcmp(k, "ramp") == 0;
+        double end = spike ? at + len : until;
+        if (!isnan(at) && !isnan(rate) && rate > base && end > at && at < t_end) {
+            char label[200];
+            if (spike)
+                snprintf(label, sizeof label, "load spike: %s per node for %s", rate_s, for_s);
+            else if (ramp)
+                snprintf(label, sizeof label, "load ramp to %s per node over %s", rate_s, for_s);
+            else
+                snprintf(label, sizeof label, "load step: %s per node (base %s)", rate_s, base_s);
+            fprintf(f, "%.10g %.10g 0 ", at, fmin(end, t_end));
+            put_label(f, label);
+            fputc('\n', f);
+            (*n)++;
+        }
+        free(at_s), free(k), free(rate_s), free(for_s), free(next);
+    }
+    free(kind), free(base_s);
+    return close_out(f, loadfile, err);
+}
+
 /* ---- cdf ----------------------------------------------------------------- */
 
 /* A run's parameters except its seed, as one string: runs that agree on it
@@ -616,7 +671,7 @@ size_t ex_scenarios(ex_store *st, const ex_run *const *runs, size_t n, size_t *s
 /* A mark's label: "p99 83.2 ms", plain digits (no exponent) at any size. */
 static void put_mark(FILE *f, size_t block, double ms, double nines, const char *name)
 {
-    int dec = ms >= 100 ? 0 : ms >= 10 ? 1 : ms >= 1 ? 2 : 3;
+    int dec = ms >= 100 || ms == 0 ? 0 : ms >= 10 ? 1 : ms >= 1 ? 2 : 3;
     fprintf(f, "%zu %.10g %.10g \"%s %.*f ms\"\n", block, ms, nines, name, dec, ms);
 }
 

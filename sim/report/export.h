@@ -63,6 +63,7 @@ enum {
     EX_TL_DBRPS,
     EX_TL_BACKLOG,
     EX_TL_POOLQ,
+    EX_TL_OLDEST, /* latency.oldest_inflight_ms: drawn on the latency panel */
     EX_TL_N
 };
 /* The metric table's series id of each column, and its name. */
@@ -96,6 +97,15 @@ typedef struct ex_timeline {
 int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *datafile,
                       const char *faultfile, const char *breakerfile, ex_timeline *out,
                       cs_err *err);
+
+/* Load peaks of an open workload (params workload.profile[i].*): the
+ * profile steps whose rate is above workload.rate — a spike over [at, at +
+ * for), a step or a ramp from `at` to the next profile step (or t_end).
+ * loadfile gets `start_s end_s row "label"` (the label in full: "load
+ * spike: 50000/s per node for 200ms"); *n = windows written (0 for a
+ * closed workload or no profile). */
+int ex_load_write(ex_store *st, const ex_run *run, double t_end, const char *loadfile, size_t *n,
+                  cs_err *err);
 
 /* ---- cdf ----------------------------------------------------------------- */
 

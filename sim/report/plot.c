@@ -323,10 +323,14 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
     char *data = work_file(s, base, "-timeline.dat");
     char *faults = work_file(s, base, "-timeline-faults.dat");
     char *breakers = work_file(s, base, "-timeline-breakers.dat");
+    char *load = work_file(s, base, "-timeline-load.dat");
+    size_t nload = 0;
     char *outfile = out_path(s, base, "timeline");
     ex_timeline tl;
     sbuf v = {0};
     int rc = ex_timeline_write(&s->st, r, s->o->node, data, faults, breakers, &tl, err);
+    if (!rc)
+        rc = ex_load_write(&s->st, r, tl.t_end, load, &nload, err);
     if (rc)
         goto done;
     if (tl.rows == 0) {
@@ -335,7 +339,8 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
     }
     static const char *const var[EX_TL_N] = {"has_rps", "has_errors",  "has_p50",
                                              "has_p99", "has_l1",      "has_stale",
-                                             "has_db",  "has_backlog", "has_poolq"};
+                                             "has_db",  "has_backlog", "has_poolq",
+                                             "has_oldest"};
     /* A series that is 0 throughout (no errors, an idle pool) gets no panel
      * or legend entry of its own; the note at the bottom names it. */
     static const bool drop_if_zero[EX_TL_N] = {[EX_TL_ERRORS] = true, [EX_TL_L1HIT] = true,
@@ -345,7 +350,7 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
     for (int c = 0; c < EX_TL_N; c++) {
         bool drawn = tl.has[c] && (tl.nonzero[c] || !drop_if_zero[c]);
         gp_num(&v, var[c], drawn);
-        if (!tl.has[c])
+        if (!tl.has[c] && c != EX_TL_OLDEST) /* stores before it have none: no news */
             sb_printf(&missing, "%s%s", missing.n ? ", " : "", ex_tl_name(c));
         else if (!drawn)
             sb_printf(&zero, "%s%s", zero.n ? ", " : "", ex_tl_name(c));
@@ -364,6 +369,8 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
     gp_str(&v, "datafile", data);
     gp_str(&v, "faultfile", faults);
     gp_str(&v, "breakerfile", breakers);
+    gp_str(&v, "loadfile", load);
+    gp_num(&v, "nload", (double)nload);
     gp_num(&v, "nfaults", (double)tl.faults);
     gp_num(&v, "nbreakers", (double)tl.breakers);
     gp_num(&v, "brows", tl.breaker_rows);
@@ -385,7 +392,7 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
              scope);
     rc = draw(s, "timeline", &v, outfile, caption, err);
 done:
-    free(v.s), free(data), free(faults), free(breakers), free(outfile);
+    free(v.s), free(data), free(faults), free(breakers), free(load), free(outfile);
     return rc;
 }
 
