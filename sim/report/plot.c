@@ -344,7 +344,7 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
     /* A series that is 0 throughout (no errors, an idle pool) gets no panel
      * or legend entry of its own; the note at the bottom names it. */
     static const bool drop_if_zero[EX_TL_N] = {[EX_TL_ERRORS] = true, [EX_TL_L1HIT] = true,
-                                               [EX_TL_STALE] = true,
+                                               [EX_TL_STALE] = true, [EX_TL_DBRPS] = true,
                                                [EX_TL_BACKLOG] = true, [EX_TL_POOLQ] = true};
     sbuf missing = {0}, zero = {0};
     for (int c = 0; c < EX_TL_N; c++) {
