@@ -74,8 +74,12 @@ xfloor = 0.001
 fl(x) = x < xfloor ? xfloor : x
 set xrange [xfloor:*]
 set xtics add ('<= 0.001' xfloor)
+# Curves that coincide would hide each other: the first is drawn widest and
+# each later one narrower on top of it, so an identical pair shows as a line
+# inside a halo of the other colour.
+lwid(i) = (ncurves > 1 ? 1.4 + 2.2 * (ncurves - i) / (ncurves - 1.0) : 2)
 do for [i = 1:ncurves] {
-    set linetype i lc rgb var_colour[colour(i)] dt dash(i) lw 2 pt 7 ps 0.9
+    set linetype i lc rgb var_colour[colour(i)] dt dash(i) lw lwid(i) pt 7 ps 0.9
 }
 set style fill transparent solid 0.18 noborder
 set label 1 'marked: p50, p99, p99.9 of each curve' at screen 0.72, screen 0.04 left \
