@@ -95,7 +95,10 @@ void stats_hist_rows(const stats *s, run_rows *r);
  * its user (answered, failed, or given up at the client timeout).  Per bucket the age of the oldest request in flight is
  * kept at its largest (at a request's end or at the bucket's end), so an
  * outage in which nothing completes still reads as latency rising.  Memory
- * is a ring of the requests from the oldest in flight to the newest. */
+ * is a ring of 9 bytes per request started since the oldest one still in
+ * flight (ended ones leave only when they reach its head): a request that
+ * never ends (no client timeout, a hung dependency) keeps every later one
+ * there, e.g. 54 MB for 10,000 requests/s over 10 minutes. */
 uint32_t stats_inflight_begin(stats *s, int node);
 void stats_inflight_end(stats *s, int node, uint32_t ticket);
 /* Largest age (ns) of the oldest request in flight during bucket b; for
