@@ -432,3 +432,46 @@ Test(hist_store, replications_of_a_scenario_form_one_curve_with_a_band)
         rows_free(&rows[k]);
     free(h), free(a), free(b);
 }
+
+Test(hist_store, load_peaks_are_the_profile_steps_above_the_base_rate)
+{
+    run_rows rows = {0};
+    static const char *const p[][2] = {
+        {"workload.kind", "open"},
+        {"workload.rate", "20/s"},
+        {"workload.profile[0].at", "3s"},      {"workload.profile[0].kind", "step"},
+        {"workload.profile[0].rate", "0/s"},   {"workload.profile[0].for", "0s"},
+        {"workload.profile[1].at", "5s"},      {"workload.profile[1].kind", "spike"},
+        {"workload.profile[1].rate", "5000/s"}, {"workload.profile[1].for", "200ms"},
+        {"workload.profile[2].at", "8s"},      {"workload.profile[2].kind", "step"},
+        {"workload.profile[2].rate", "50/s"},  {"workload.profile[2].for", "0s"},
+        {"workload.profile[3].at", "11s"},     {"workload.profile[3].kind", "step"},
+        {"workload.profile[3].rate", "20/s"},  {"workload.profile[3].for", "0s"},
+    };
+    for (size_t i = 0; i < sizeof p / sizeof *p; i++)
+        rows_param(&rows, p[i][0], p[i][1]);
+    const char *db = tpath("load.db");
+    int64_t id = store_rows(db, "load", &rows);
+    ex_store st;
+    cs_err err = {0};
+    cr_assert_eq(ex_open(&st, db, &err), CS_OK, "%s", err.msg);
+    size_t n = 0;
+    cr_assert_eq(ex_load_write(&st, ex_find(&st, id), 12, tpath("l.dat"), &n, &err), CS_OK, "%s",
+                 err.msg);
+    cr_assert_eq(n, 2, "the spike and the 50/s step; not the step to 0/s or back to the base");
+    FILE *f = fopen(tpath("l.dat"), "r");
+    char line[300], label[2][200];
+    double a[2], b[2];
+    int row, k = 0;
+    while (fgets(line, sizeof line, f) && k < 2)
+        if (line[0] != '#' && sscanf(line, "%lf %lf %d \"%199[^\"]\"", &a[k], &b[k], &row, label[k]) == 4)
+            k++;
+    fclose(f);
+    cr_assert_eq(k, 2);
+    cr_expect(a[0] == 5 && fabs(b[0] - 5.2) < 1e-12, "[%g, %g)", a[0], b[0]);
+    cr_expect_str_eq(label[0], "load spike: 5000/s per node for 200ms");
+    cr_expect(a[1] == 8 && b[1] == 11, "a step lasts until the next one: [%g, %g)", a[1], b[1]);
+    cr_expect_str_eq(label[1], "load step: 50/s per node (base 20/s)");
+    ex_close(&st);
+    rows_free(&rows);
+}
