@@ -291,6 +291,7 @@ int topology_run_limited(const config *cfg, uint64_t seed, const char *trace_fil
     stats_finish(w->st);
     world_emit_metrics(w);
     world_emit_series(w);
+    stats_hist_rows(w->st, w->rows); /* table hist: the latency distributions */
     if (sim_end)
         *sim_end = eng_now(w->e);
     if (events)

@@ -124,6 +124,7 @@ static const char *const schema_probe[] = {
     "SELECT run_id, node, t_s, name, value FROM series LIMIT 0",
     "SELECT run_id, t_ns, node, component, from_state, to_state, reason FROM transitions LIMIT 0",
     "SELECT run_id, t_ns, node, request, step, detail FROM trace LIMIT 0",
+    "SELECT run_id, node, name, lo_ns, hi_ns, count FROM hist LIMIT 0", /* version >= 3 */
 };
 
 /* Read user_version and the number of schema objects.  The first read of a
@@ -208,6 +209,8 @@ static int check_schema(store *s, bool may_create, cs_err *err)
         if (i == 0 && version >= 2)
             continue; /* the version-2 probe of runs follows */
         if (i == 1 && version < 2)
+            continue;
+        if (i == sizeof schema_probe / sizeof *schema_probe - 1 && version < 3)
             continue;
         if (sqlite3_prepare_v2(s->db, schema_probe[i], -1, &st, NULL) != SQLITE_OK) {
             cs_errf(err, CS_IO, "%s: not a cachestorm database (schema version %lld but %s)",
@@ -445,7 +448,7 @@ int store_begin_run(store *s, const run_info *ri, int64_t *run_id, cs_err *err)
 }
 
 /* The insert statements of one finish, prepared once, bound per row. */
-enum { INS_PARAM, INS_METRIC, INS_SERIES, INS_TRANSITION, INS_TRACE, INS_N };
+enum { INS_PARAM, INS_METRIC, INS_SERIES, INS_TRANSITION, INS_TRACE, INS_HIST, INS_N };
 static const char *const insert_sql[INS_N] = {
     "INSERT INTO params(run_id, path, value) VALUES(?,?,?)",
     "INSERT INTO metrics(run_id, node, name, value) VALUES(?,?,?,?)",
@@ -453,9 +456,10 @@ static const char *const insert_sql[INS_N] = {
     "INSERT INTO transitions(run_id, t_ns, node, component, from_state, to_state, reason) "
     "VALUES(?,?,?,?,?,?,?)",
     "INSERT INTO trace(run_id, t_ns, node, request, step, detail) VALUES(?,?,?,?,?,?)",
+    "INSERT INTO hist(run_id, node, name, lo_ns, hi_ns, count) VALUES(?,?,?,?,?,?)",
 };
 static const char *const insert_what[INS_N] = {"params", "metrics", "series", "transitions",
-                                               "trace"};
+                                               "trace",  "hist"};
 
 /* Step a bound insert and reset it for the next row. */
 static int step_reset(sqlite3_stmt *st)
@@ -505,6 +509,7 @@ static size_t row_count(const run_rows *r, int k)
     case INS_SERIES: return r->series.n;
     case INS_TRANSITION: return r->transitions.n;
     case INS_TRACE: return r->trace.n;
+    case INS_HIST: return r->hists.n;
     }
     return 0;
 }
@@ -558,6 +563,15 @@ static void bind_row(sqlite3_stmt *st, int k, int64_t id, const run_rows *r, siz
         sqlite3_bind_int64(st, 4, x->request);
         bind_text(st, 5, x->step);
         bind_text(st, 6, x->detail);
+        break;
+    }
+    case INS_HIST: {
+        const hist_row *x = &r->hists.v[i];
+        bind_node(st, 2, x->node);
+        bind_text(st, 3, x->name);
+        sqlite3_bind_int64(st, 4, x->lo_ns);
+        sqlite3_bind_int64(st, 5, x->hi_ns);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)x->count);
         break;
     }
     }
