@@ -39,7 +39,7 @@ ar_item *ar_get(ar_queue *q, uint32_t key)
     return i == UINT32_MAX ? NULL : &q->items[i];
 }
 
-bool ar_put(ar_queue *q, uint32_t key, bp_action a, sim_ns ts, sim_ns expires, uint32_t max)
+bool ar_put(ar_queue *q, uint32_t key, bp_action a, sim_ns ts, sim_ns expires, int64_t max)
 {
     ar_item *it = ar_get(q, key);
     if (it) { /* the map keeps only the last action per key */
@@ -48,12 +48,12 @@ bool ar_put(ar_queue *q, uint32_t key, bp_action a, sim_ns ts, sim_ns expires, u
         it->expires = expires;
         return true;
     }
-    if (max && q->count >= max) { /* linear scan: only when a limit is set and reached */
+    if (count_limited(max) && q->count >= max) { /* linear scan: only when a limit is set and reached */
         ar_item *soonest = NULL;
         for (uint32_t i = q->head; i != AR_NONE; i = q->items[i].next)
             if (!soonest || q->items[i].expires < soonest->expires)
                 soonest = &q->items[i];
-        assert(soonest && "count >= max > 0, so the list is not empty");
+        assert(soonest && "count >= max >= 1, so the list is not empty");
         if (soonest->expires > expires)
             return false;
         ar_del(q, soonest->key);

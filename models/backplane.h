@@ -31,7 +31,7 @@ typedef struct bp_params {
     int channel;          /* rs_channel id of "cache_name.Backplane:v2" */
     bool auto_recovery;   /* EnableAutoRecovery (true) */
     sim_ns ar_delay;      /* AutoRecoveryDelay 5 s (source, not the docs' 2 s) */
-    uint32_t ar_max_items; /* AutoRecoveryMaxItems; 0 = unbounded (the default) */
+    int64_t ar_max_items; /* AutoRecoveryMaxItems; NO_LIMIT (the default) or >= 1 */
 } bp_params;
 
 /* ---- auto-recovery queue ---------------------------------------------- */
@@ -57,7 +57,7 @@ void ar_free(ar_queue *q);
  * max > 0 items and the queue full, the item expiring soonest is evicted,
  * or the new one refused if it would expire sooner still (§3 "Capacity").
  * Returns false when refused. */
-bool ar_put(ar_queue *q, uint32_t key, bp_action a, sim_ns ts, sim_ns expires, uint32_t max);
+bool ar_put(ar_queue *q, uint32_t key, bp_action a, sim_ns ts, sim_ns expires, int64_t max);
 ar_item *ar_get(ar_queue *q, uint32_t key);
 void ar_del(ar_queue *q, uint32_t key);
 /* First item in insertion order, or NULL. */

@@ -171,7 +171,7 @@ faults *faults_new(const ft_world *w, const ft_spec *specs, int n, cs_err *err)
                     return NULL;
                 }
         }
-        if (r->s.mttf > 0 && r->s.mttr > 0) {
+        if (duration_limited(r->s.mttf) && duration_limited(r->s.mttr)) {
             r->rng = eng_rngf(w->e, "faults[%d]", i);
             sim_ns first = r->s.at + (sim_ns)gsl_ran_exponential(r->rng, (double)r->s.mttf);
             eng_at(w->e, first, start_fire, r, 0);

@@ -23,6 +23,7 @@
 
 #include "models/database.h"
 #include "models/network.h"
+#include "models/no_limit.h"
 #include "models/node.h"
 #include "models/redis_server.h"
 #include "sim/core/fault_kinds.h"
@@ -41,7 +42,7 @@ typedef struct ft_spec {
     int nnodes;
     double factor;     /* slow */
     int capacity;      /* capacity: workers or connections */
-    sim_ns mttf, mttr; /* both > 0: stochastic */
+    sim_ns mttf, mttr; /* both set (not NO_LIMIT_NS): stochastic */
 } ft_spec;
 
 typedef struct ft_world {

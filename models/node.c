@@ -233,7 +233,7 @@ node_params node_defaults(void)
         .l1 = {.capacity = L1_UNBOUNDED},
         .pool = {.unbounded = false, .min = 8, .max = WP_MAX_WORKERS, .injection = MS(500)},
         .bp = {.enabled = false, .mode = BP_ASYNC, .channel = 0, .auto_recovery = true,
-               .ar_delay = SEC(5)},
+               .ar_delay = SEC(5), .ar_max_items = NO_LIMIT},
         .breaker_kind = "none",
         .breaker_params = NULL,
     };
@@ -411,4 +411,4 @@ static void sweep_fire(engine *e, void *obj, uint64_t u)
     eng_after(e, L1_SCAN_INTERVAL, sweep_fire, n, 0);
 }
 
-void node_set_pause(node *n, bool paused) { wp_set_limit(&n->pool, paused ? 0 : WP_NO_LIMIT); }
+void node_set_pause(node *n, bool paused) { wp_set_limit(&n->pool, paused ? 0 : NO_LIMIT); }

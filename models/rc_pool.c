@@ -372,7 +372,7 @@ static redis_client *pool_create(const rc_env *env, const rc_params *prm)
     rc__dq_init(&p->acquire_dq, c, acquire_expire, acquire_live);
     rc__backoff_spec(&c->p.retry, &p->retry);
     rc__reconnect_params(c, &c->p.reconnect, &p->rp);
-    p->stuck_on = prm->stuck_threshold > 0 || prm->stuck_reset > 0;
+    p->stuck_on = count_limited(prm->stuck_threshold) || duration_limited(prm->stuck_reset);
     p->tick_ev = eng_after(env->e, rc__first_tick(c), tick_ev, p, 0);
     return c;
 }

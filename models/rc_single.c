@@ -165,7 +165,7 @@ static void on_close(single *s)
     redis_client *c = &s->base;
     s->closes++;
     int n = c->p.max_retries_per_request;
-    if (n >= 0 && s->closes % (n + 1) == 0) {
+    if (count_limited(n) && s->closes % (n + 1) == 0) {
         fail_all(s, &s->resend, RC_ERR_CONNECTION);
         fail_all(s, &s->offline, RC_ERR_CONNECTION);
         gauges(s);
@@ -326,7 +326,7 @@ static redis_client *single_create(const rc_env *env, const rc_params *prm)
     rc__dq_init(&s->cmd_dq, c, cmd_expire, cmd_live);
     rc__dq_init(&s->attempt_dq, c, attempt_expire, attempt_live);
     rc__reconnect_params(c, &c->p.reconnect, &s->rp);
-    s->stuck_on = prm->stuck_threshold > 0 || prm->stuck_reset > 0;
+    s->stuck_on = count_limited(prm->stuck_threshold) || duration_limited(prm->stuck_reset);
     s->tick_ev = eng_after(env->e, rc__first_tick(c), tick_ev, s, 0);
     return c;
 }

@@ -70,9 +70,12 @@ rc_params rc_defaults(const char *kind)
     p.retry.base = MS(1500); /* retryInterval, §1.6 */
     p.retry_refused = false;
     snprintf(p.reconnect.name, sizeof p.reconnect.name, "redisson_3_48"); /* §3.3 */
-    p.stuck_threshold = 0;
-    p.stuck_reset = 0;
-    p.max_retries_per_request = -1;
+    p.stuck_threshold = NO_LIMIT;
+    p.stuck_reset = NO_LIMIT_NS;
+    p.max_retries_per_request = NO_LIMIT;
+    p.retry.max_attempts = NO_LIMIT;
+    p.reconnect.max_attempts = NO_LIMIT;
+    p.reconnect_mux.max_attempts = NO_LIMIT;
     p.command_timeout = 0;
     p.resend_unfulfilled = false;
     p.immediate_reconnect = false;
@@ -126,7 +129,8 @@ int rc_params_validate(const rc_params *p, cs_err *err)
             bad = "retry";
         else if (!reconnect_kind_find(p->reconnect.name))
             bad = "reconnect";
-        else if (p->stuck_threshold < 0 || p->stuck_reset < 0)
+        else if ((count_limited(p->stuck_threshold) && p->stuck_threshold < 1) ||
+                 (duration_limited(p->stuck_reset) && p->stuck_reset <= 0))
             bad = "stuck_threshold";
         else if (p->command_timeout < 0)
             bad = "command_timeout";
@@ -175,10 +179,10 @@ void rc__init(redis_client *c, const rc_kind *kind, const rc_hooks *hooks, const
         k->epoch = rs_epoch(env->srv);
         k->gen = 1;
         k->lane = lanes[i];
-        /* seed 004 stuck detection; a limit left at 0 never triggers */
+        /* seed 004 stuck detection; a limit left at NO_LIMIT never triggers */
         reconnect_stuck_params sp;
-        sp.stuck_retry_threshold = p->stuck_threshold > 0 ? p->stuck_threshold : INT_MAX;
-        sp.auto_reset_interval = p->stuck_reset > 0 ? p->stuck_reset : INT64_MAX / 4;
+        sp.stuck_retry_threshold = count_limited(p->stuck_threshold) ? p->stuck_threshold : INT_MAX;
+        sp.auto_reset_interval = duration_limited(p->stuck_reset) ? p->stuck_reset : INT64_MAX / 4;
         reconnect_stuck_init(&k->stuck, &sp, eng_now(env->e));
     }
     c->m_backlog = c->m_peak_backlog = c->m_inflight = c->m_peak_inflight = -1;
@@ -667,12 +671,11 @@ void rc__reconnect_params(const redis_client *c, const rc_schedule *s, reconnect
     (void)rc;
     if (s->base > 0)
         out->base = s->base;
-    if (s->cap > 0)
-        out->cap = s->cap;
-    else if (s->cap < 0)
+    if (!duration_limited(s->cap))
         out->cap = CP_INFINITE;
-    if (s->max_attempts != 0)
-        out->max_retries = s->max_attempts < 0 ? -1 : s->max_attempts;
+    else if (s->cap > 0)
+        out->cap = s->cap;
+    out->max_retries = count_limited(s->max_attempts) ? s->max_attempts : -1; /* policy: -1 = unlimited */
     out->heartbeat = c->p.heartbeat;
     out->first_tick = c->p.heartbeat;
 }
@@ -684,10 +687,10 @@ void rc__backoff_spec(const rc_schedule *s, backoff_spec *out)
     (void)rc;
     if (s->base > 0)
         out->base = s->base;
-    if (s->cap > 0)
-        out->cap = s->cap;
-    else if (s->cap < 0)
+    if (!duration_limited(s->cap))
         out->cap = CP_INFINITE;
+    else if (s->cap > 0)
+        out->cap = s->cap;
     if (s->multiplier > 0)
         out->multiplier = s->multiplier;
 }

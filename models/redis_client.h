@@ -29,6 +29,7 @@
 #define CS_REDIS_CLIENT_H
 
 #include "models/network.h"
+#include "models/no_limit.h"
 #include "models/redis_server.h"
 #include "sim/core/common.h"
 #include "sim/core/dist.h"
@@ -100,8 +101,9 @@ typedef struct rc_op {
 
 /* A named schedule from policy/ (retry backoff or reconnect delays).
  * `name` selects the formula; base/cap/max_attempts are its parameters
- * where it has them (0 = the schedule's own default; cap < 0 = no cap;
- * max_attempts < 0 = unlimited).
+ * where it has them (base, cap, multiplier: 0 = the schedule's own
+ * default; cap NO_LIMIT_NS = no cap; max_attempts: NO_LIMIT = unlimited,
+ * otherwise that many attempts, 0 = none).
  * Retry (`rc_params.retry`): a policy/backoff.h kind — "constant",
  * "linear", "exponential", "full_jitter", "equal_jitter",
  * "decorrelated_jitter", "polly_*", "r4j_*", "redisson_equal_jitter".
@@ -171,17 +173,17 @@ typedef struct rc_params {
     bool retry_refused;     /* retry on connection refused too; default false
                                (UNCONFIRMED for Redisson, §1.6: a parameter) */
     rc_schedule reconnect;  /* "redisson_3_48": EqualJitterDelay(100 ms, 10 s) (§3.3) */
-    int stuck_threshold;    /* seed 004: reset after this many failed attempts;
-                               0 = off (default); seed 004 uses 50 */
-    sim_ns stuck_reset;     /* seed 004: reset after this long without
-                               progress; 0 = off (default); seed 004: 30 s */
+    int stuck_threshold;    /* seed 004: reset after this many failed attempts
+                               (>= 1); NO_LIMIT = off (default); seed 004 uses 50 */
+    sim_ns stuck_reset;     /* seed 004: reset after this long without progress
+                               (> 0); NO_LIMIT_NS = off (default); seed 004: 30 s */
     /* single (one pipelined socket: ioredis, node-redis; rc_single.c).  It
      * also uses timeout (per attempt; <= 0 or SIM_NEVER = none), reconnect,
      * stuck_*, and queue_while_disconnected (the offline queue: ioredis
      * enableOfflineQueue, node-redis !disableOfflineQueue). */
     int max_retries_per_request; /* ioredis: every (N+1)-th connection close
                                     flushes the offline queue and the commands
-                                    in flight at the drop; < 0 = never */
+                                    in flight at the drop; NO_LIMIT = never */
     sim_ns command_timeout;      /* from enqueue (node-redis 6 commandOptions.timeout
                                     5000 ms); 0 = none */
     bool resend_unfulfilled;     /* ioredis autoResendUnfulfilledCommands: commands in

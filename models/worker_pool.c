@@ -15,7 +15,7 @@ void wp_init(worker_pool *w, engine *e, stats *st, int node, const wp_params *p)
 {
     assert(p->unbounded || (p->min >= 1 && p->max >= p->min));
     *w = (worker_pool){.p = *p, .e = e, .st = st, .node = node, .workers = p->min,
-                       .limit = WP_NO_LIMIT, .id_peak_busy = -1};
+                       .limit = NO_LIMIT, .id_peak_busy = -1};
     if (st) {
         w->id_queue = stats_gauge(st, "pool.queue");
         w->id_workers = stats_gauge(st, "pool.workers");
@@ -26,7 +26,7 @@ void wp_init(worker_pool *w, engine *e, stats *st, int node, const wp_params *p)
 
 static inline int capacity(const worker_pool *w)
 {
-    int c = w->workers < w->limit ? w->workers : w->limit;
+    int c = !count_limited(w->limit) || w->workers < w->limit ? w->workers : w->limit;
     return c;
 }
 
@@ -175,7 +175,7 @@ static void grow_fire(engine *e, void *obj, uint64_t u)
     if (!waiting(w))
         return;
     set_starved(w, true);
-    if (w->workers < w->p.max && w->limit > 0) { /* a paused node injects nothing */
+    if (w->workers < w->p.max && w->limit != 0) { /* a paused node injects nothing */
         w->workers++;
         if (w->st)
             stats_gauge_set(w->st, w->node, w->id_workers, w->workers);
@@ -188,7 +188,7 @@ static void grow_fire(engine *e, void *obj, uint64_t u)
 
 void wp_set_limit(worker_pool *w, int limit)
 {
-    w->limit = limit >= 0 ? limit : WP_NO_LIMIT;
+    w->limit = limit >= 0 ? limit : NO_LIMIT;
     if (waiting(w) && w->busy < capacity(w) && !w->dispatch_ev)
         w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
 }

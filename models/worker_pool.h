@@ -18,6 +18,7 @@
 #ifndef CS_WORKER_POOL_H
 #define CS_WORKER_POOL_H
 
+#include "models/no_limit.h"
 #include "sim/core/engine.h"
 #include "sim/core/stats.h"
 
@@ -31,8 +32,6 @@ struct wp_job {
 
 /* The .NET thread pool's largest worker count (its default maximum). */
 #define WP_MAX_WORKERS 32767
-/* wp_set_limit's "no limit" (no capacity fault). */
-#define WP_NO_LIMIT INT32_MAX
 
 typedef struct wp_params {
     bool unbounded;
@@ -50,7 +49,7 @@ typedef struct worker_pool {
     engine *e;
     stats *st;
     int node;
-    int workers, busy, limit; /* limit: capacity fault (< workers) or WP_NO_LIMIT */
+    int workers, busy, limit; /* limit: capacity fault (< workers) or NO_LIMIT */
     wp_job *qhead, *qtail;
     size_t qlen;
     wp_job *hhead, *htail; /* high-priority FIFO */
@@ -80,8 +79,8 @@ bool wp_begin_now(worker_pool *w);
 /* The running job gives its worker back; the next queued job (if any) gets
  * it through an event at the current time. */
 void wp_release(worker_pool *w);
-/* Capacity fault: at most `limit` busy workers (0 = paused; negative or
- * WP_NO_LIMIT = no limit). */
+/* Capacity fault: at most `limit` busy workers (0 = paused; NO_LIMIT, or
+ * any negative, = no limit). */
 void wp_set_limit(worker_pool *w, int limit);
 /* Report "pool.peak_busy" (the most workers busy at once) at wp_finish. */
 void wp_track_busy(worker_pool *w);

@@ -342,9 +342,11 @@ Test(kinds, no_limit_reaches_the_schedule_as_no_limit)
                        "max_retries: unbounded}\n";
     cr_assert_eq(config_load_string(text, "t", NULL, 0, &c, &e), 0, "%s", e.msg);
     rc_params p = world_client_params(&c.l2.client, true);
-    cr_expect_lt(p.retry.cap, 0, "retries.cap none: no cap (not the schedule's 2 s)");
-    cr_expect_lt(p.reconnect.cap, 0, "reconnect.cap none: no cap");
-    cr_expect_lt(p.reconnect.max_attempts, 0, "max_retries unbounded: unlimited (not 10)");
+    cr_expect_eq(p.retry.cap, NO_LIMIT_NS, "retries.cap none: no cap (not the schedule's 2 s)");
+    cr_expect_eq(p.reconnect.cap, NO_LIMIT_NS, "reconnect.cap none: no cap");
+    cr_expect_eq(p.reconnect.max_attempts, NO_LIMIT, "max_retries unbounded: unlimited (not 10)");
+    cr_expect_eq(p.stuck_threshold, NO_LIMIT, "stuck.threshold none: off");
+    cr_expect_eq(p.stuck_reset, NO_LIMIT_NS, "stuck.reset none: off");
     config_free(&c);
     cr_assert_eq(config_load_string("schema: 1\nl2: {client: {kind: pool, reconnect: "
                                     "{policy: exponential_max_retries, max_retries: 3}}}\n",
@@ -352,5 +354,22 @@ Test(kinds, no_limit_reaches_the_schedule_as_no_limit)
                  0, "%s", e.msg);
     p = world_client_params(&c.l2.client, true);
     cr_expect_eq(p.reconnect.max_attempts, 3);
+    config_free(&c);
+}
+
+/* `max_retries: 0` is zero reconnect attempts (the seed-004 strategy's
+ * `retries > maxRetries` gives up at once, as ioredis' maxRetriesPerRequest
+ * 0 fails on the first close), not "the schedule's own default" (10).
+ * What the client does with it: test_redis.c pool_seed004_zero_retries_*. */
+Test(kinds, max_retries_zero_is_zero_attempts)
+{
+    config c;
+    cs_err e = {0};
+    cr_assert_eq(config_load_string("schema: 1\nl2: {client: {kind: pool, reconnect: "
+                                    "{policy: exponential_max_retries, max_retries: 0}}}\n",
+                                    "t", NULL, 0, &c, &e),
+                 0, "%s", e.msg);
+    rc_params p = world_client_params(&c.l2.client, true);
+    cr_expect_eq(p.reconnect.max_attempts, 0, "max_retries 0 reaches the client as 0");
     config_free(&c);
 }

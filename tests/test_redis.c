@@ -1211,6 +1211,38 @@ Test(redis_client, pool_seed004_schedule_stops_without_stuck_detection)
     world_free(&w);
 }
 
+/* max_attempts 0 = no reconnect attempt at all (it used to mean "the
+ * schedule's default", 10 for seed004, which reconnects here after ~31 s). */
+Test(redis_client, pool_seed004_zero_retries_never_reconnects)
+{
+    world w;
+    world_new(&w, 1, MS(1), US(100), 1);
+    rc_params p = hcl_pool_params();
+    snprintf(p.reconnect.name, sizeof p.reconnect.name, "seed004");
+    p.reconnect.max_attempts = 0;
+    redis_client *c = world_client(&w, 0, &p, "cache");
+    rs_down(w.srv, "test");
+    run_to(&w, SEC(2));
+    rs_up(w.srv, "back");
+    run_to(&w, SEC(120));
+    rc_counts k;
+    rc_get_counts(c, &k);
+    cr_assert(!rc_is_connected(c), "no reconnect attempt");
+    cr_assert_str_eq(rc_conn_state(c), "stopped");
+    cr_expect_eq(k.reconnects, 0);
+    /* the same with one attempt allowed: it reconnects (Redis is back at 2 s) */
+    world_free(&w);
+    world_new(&w, 1, MS(1), US(100), 1);
+    p.reconnect.max_attempts = 1;
+    c = world_client(&w, 0, &p, "cache");
+    rs_down(w.srv, "test");
+    run_to(&w, MS(500));
+    rs_up(w.srv, "back");
+    run_to(&w, SEC(120));
+    cr_assert(rc_is_connected(c), "one attempt, after Redis is back: %s", rc_conn_state(c));
+    world_free(&w);
+}
+
 Test(redis_client, registry_and_params_validation)
 {
     cr_assert_not_null(rc_kind_find("multiplexer"));

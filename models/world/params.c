@@ -11,16 +11,15 @@
 #include "policy/breaker.h"
 #include "sim/config/config_schema.h"
 
-/* "No limit" crosses here once: the config writes it as INT64_MAX (counts:
- * `none`, `unbounded`) or SIM_NEVER (durations: `none`).  A model field
- * that is off at 0 (stuck detection, auto-recovery's item limit, MTTF)
- * takes count_or_off / duration_or_off; a schedule's cap and attempts
- * (rc_schedule, where 0 means "the schedule's own default" and < 0 "none")
- * take schedule_limit, so `none` stays none whatever the schedule's default
- * (redisson_equal_jitter caps at 2 s, exponential_max_retries stops at 10). */
-static int64_t count_or_off(int64_t v) { return v == INT64_MAX ? 0 : v; }
-static sim_ns duration_or_off(sim_ns v) { return v == SIM_NEVER ? 0 : v; }
-static int64_t schedule_limit(int64_t v) { return v == INT64_MAX ? -1 : v; } /* SIM_NEVER too */
+/* "No limit" crosses here once, through this converter pair: the config
+ * writes it as INT64_MAX (counts: `none`, `unbounded`) or SIM_NEVER
+ * (durations: `none`), the models as NO_LIMIT / NO_LIMIT_NS
+ * (models/no_limit.h).  Every limit a model takes from the config goes
+ * through one of the two, so `none` stays none whatever a schedule's own
+ * default is (redisson_equal_jitter caps at 2 s, exponential_max_retries
+ * stops at 10). */
+static int64_t count_limit(int64_t v) { return v == INT64_MAX ? NO_LIMIT : v; }
+static sim_ns duration_limit(sim_ns v) { return v == SIM_NEVER ? NO_LIMIT_NS : v; }
 
 /* The schedule a client runs: the config's names are the policy's own
  * (sim/config/config_kinds.c); the multiplexer only knows SE.Redis's two. */
@@ -48,16 +47,16 @@ rc_params world_client_params(const cfg_client *c, bool count_l2)
     p.retry_attempts = (int)c->retries.attempts;
     snprintf(p.retry.name, sizeof p.retry.name, "%s", c->retries.backoff);
     p.retry.base = c->retries.interval;
-    p.retry.cap = schedule_limit(c->retries.cap);
+    p.retry.cap = duration_limit(c->retries.cap);
     p.retry.multiplier = c->retries.multiplier;
     p.retry_refused = c->on_refused == CFG_REFUSED_TIMEOUT;
     rc_schedule *rs = pool ? &p.reconnect : &p.reconnect_mux;
     snprintf(rs->name, sizeof rs->name, "%s", reconnect_name(c->reconnect.policy, !pool));
     rs->base = c->reconnect.base;
-    rs->cap = schedule_limit(c->reconnect.cap);
-    rs->max_attempts = (int)schedule_limit(c->reconnect.max_retries);
-    p.stuck_threshold = (int)count_or_off(c->stuck.threshold);
-    p.stuck_reset = duration_or_off(c->stuck.reset);
+    rs->cap = duration_limit(c->reconnect.cap);
+    rs->max_attempts = (int)count_limit(c->reconnect.max_retries);
+    p.stuck_threshold = (int)count_limit(c->stuck.threshold);
+    p.stuck_reset = duration_limit(c->stuck.reset);
     p.dead_socket_factor = (int)c->dead_socket_factor;
     p.handshake_commands = (int)c->handshake_commands;
     p.sync_connect = c->connect_completion == CFG_CONNECT_SYNC;
@@ -107,7 +106,7 @@ void world_workload_params(const config *c, wl_params *w, cs_err *err)
     w->burst_spread = cw->burst.spread;
     w->clients = (int)cw->clients;
     w->think = cw->think.d; /* shared, not owned */
-    w->timeout = cw->timeout == SIM_NEVER || cw->timeout == 0 ? SIM_NEVER : cw->timeout;
+    w->timeout = cw->timeout == 0 ? NO_LIMIT_NS : duration_limit(cw->timeout); /* 0: none too */
     /* profile: the base rate, then each step as points (a ramp is a ramp
      * point plus its end; a spike is a step up and a step back) */
     w->npoints = 0;
@@ -242,7 +241,7 @@ node_params world_node_params(const config *c, const cfg_group *g, void *breaker
     p.bp.mode = (bp_mode)c->backplane.receive;
     p.bp.auto_recovery = c->backplane.auto_recovery.enabled;
     p.bp.ar_delay = c->backplane.auto_recovery.delay;
-    p.bp.ar_max_items = (uint32_t)count_or_off(c->backplane.auto_recovery.max_items);
+    p.bp.ar_max_items = count_limit(c->backplane.auto_recovery.max_items);
     char chan[256];
     const char *prefix = c->backplane.channel_prefix && *c->backplane.channel_prefix
                              ? c->backplane.channel_prefix
@@ -267,8 +266,8 @@ int world_fault_specs(const config *c, ft_spec **out, cs_err *err)
         x->kind = (fault_kind)f->kind;
         x->factor = f->factor;
         x->capacity = (int)(f->target == FAULT_TARGET_NODE ? f->workers : f->connections);
-        x->mttf = duration_or_off(f->mttf);
-        x->mttr = duration_or_off(f->mttr);
+        x->mttf = duration_limit(f->mttf);
+        x->mttr = duration_limit(f->mttr);
         if (f->nodes.n) {
             if (f->nodes.n > FAULT_MAX_NODES) {
                 free(s);

@@ -469,7 +469,8 @@ static const cfg_key reconnect_keys[] = {
     {KEY(cfg_reconnect, cap, "cap", CK_DURATION), .def = "10s", .min = 0, .max = BIG,
      .flags = CF_MIN_OPEN | CF_NONE, .help = "largest delay (SE.Redis: max(δ, 10 s))"},
     {KEY(cfg_reconnect, max_retries, "max_retries", CK_INT), .def = "unbounded", .min = 0,
-     .max = BIG, .flags = CF_UNBOUNDED, .help = "attempts before giving up (seed 004: 10)"},
+     .max = BIG, .flags = CF_UNBOUNDED, .help = "attempts before giving up (seed 004: 10; exponential_max_retries reads it); "
+             "0 = none: stop at the first drop"},
 };
 static SECTION(reconnect_section, "reconnect", cfg_reconnect, reconnect_keys, NULL);
 
