@@ -143,8 +143,9 @@ static void end_fire(engine *e, void *obj, uint64_t u)
         eng_after(e, (sim_ns)gsl_ran_exponential(r->rng, (double)r->s.mttf), start_fire, r, 0);
 }
 
-faults *faults_new(const ft_world *w, const ft_spec *specs, int n, cs_err *err)
+int faults_new(const ft_world *w, const ft_spec *specs, int n, faults **out, cs_err *err)
 {
+    *out = NULL;
     faults *f = cs_calloc(1, sizeof *f);
     f->w = *w;
     f->n = n;
@@ -157,18 +158,19 @@ faults *faults_new(const ft_world *w, const ft_spec *specs, int n, cs_err *err)
         r->owner = f;
         r->index = i;
         if (!fault_supported(r->s.target, r->s.kind)) {
-            cs_errf(err, CS_USAGE, "faults[%d]: kind %s is not supported on target %s", i,
-                    fault_kind_names[r->s.kind], fault_target_names[r->s.target]);
+            fault_kind kind = r->s.kind;
+            fault_target target = r->s.target;
             faults_free(f);
-            return NULL;
+            return cs_errf(err, CS_USAGE, "faults[%d]: kind %s is not supported on target %s", i,
+                           fault_kind_names[kind], fault_target_names[target]);
         }
         if (fault_takes_nodes(r->s.target, r->s.kind)) {
             for (int k = 0; k < r->s.nnodes; k++)
                 if (r->s.nodes[k] < 0 || r->s.nodes[k] >= w->nnodes) {
-                    cs_errf(err, CS_USAGE, "faults[%d]: node %d does not exist (%d nodes)", i,
-                            r->s.nodes[k], w->nnodes);
+                    int nk = r->s.nodes[k];
                     faults_free(f);
-                    return NULL;
+                    return cs_errf(err, CS_USAGE, "faults[%d]: node %d does not exist (%d nodes)", i,
+                                   nk, w->nnodes);
                 }
         }
         if (duration_limited(r->s.mttf) && duration_limited(r->s.mttr)) {
@@ -186,7 +188,8 @@ faults *faults_new(const ft_world *w, const ft_spec *specs, int n, cs_err *err)
         if (end > f->last_end)
             f->last_end = end;
     }
-    return f;
+    *out = f;
+    return 0;
 }
 
 void faults_free(faults *f)

@@ -57,9 +57,10 @@ typedef struct ft_world {
 
 typedef struct faults faults;
 
-/* Validate and schedule.  Returns NULL and fills err on an unsupported
- * target/kind combination. */
-faults *faults_new(const ft_world *w, const ft_spec *specs, int n, cs_err *err);
+/* Validate and schedule into *out: 0, or CS_USAGE with err filled and *out
+ * NULL on an unsupported target/kind combination or a node that does not
+ * exist. */
+int faults_new(const ft_world *w, const ft_spec *specs, int n, faults **out, cs_err *err);
 void faults_free(faults *f);
 /* Time the first fault starts (SIM_NEVER if none) and the last one ends
  * (as scheduled so far; stochastic faults extend it as they happen). */

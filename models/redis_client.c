@@ -216,12 +216,20 @@ void rc__fini(redis_client *c)
     dist_free(&c->p.write);
 }
 
+int rc_create(const rc_env *env, const rc_params *p, redis_client **out, cs_err *err)
+{
+    *out = NULL;
+    int rc = rc_params_validate(p, err); /* refuses an unknown kind too */
+    if (rc != 0)
+        return rc;
+    *out = rc_kind_find(p->kind)->create(env, p);
+    return 0;
+}
+
 redis_client *rc_new(const rc_env *env, const rc_params *p)
 {
-    const rc_kind *k = rc_kind_find(p->kind);
-    if (!k || rc_params_validate(p, NULL) != 0)
-        return NULL;
-    return k->create(env, p);
+    redis_client *c;
+    return rc_create(env, p, &c, NULL) == 0 ? c : NULL;
 }
 
 void rc_free(redis_client *c)

@@ -260,8 +260,9 @@ typedef struct rc_kind {
 
 const rc_kind *rc_kind_find(const char *name); /* NULL if unknown */
 
-/* Create a client of p->kind (NULL if the kind is unknown or p is invalid).
- * The client starts connected (the application connected at start-up) and
+/* Create a client of p->kind into *out: 0, or CS_USAGE with err filled
+ * ("redis client: invalid 'KEY'") and *out NULL when the kind is unknown or
+ * p is invalid (rc_params_validate).  The client starts connected (the application connected at start-up) and
  * registers with the server as a listener.  Params are copied (dists
  * deep-copied).  It keeps a periodic timer (heartbeat / sampling tick), so
  * run the engine to a finite end; free the client only when the engine
@@ -280,6 +281,10 @@ const rc_kind *rc_kind_find(const char *name); /* NULL if unknown */
  * Rows: component "connection", states connected / disconnected /
  * connecting / stuck_reset / stopped, reason "NAME.interactive: why" or
  * "NAME.subscription: why". */
+int rc_create(const rc_env *env, const rc_params *p, redis_client **out, cs_err *err);
+/* The former constructor, kept for callers that validated p first
+ * (sim/cli/cmd_calibrate.c): NULL when rc_create would refuse p.  New code
+ * uses rc_create, the models' one error convention (status + cs_err). */
 redis_client *rc_new(const rc_env *env, const rc_params *p);
 void rc_free(redis_client *c);
 

@@ -148,8 +148,8 @@ Test(kinds, every_breaker_parameter_means_the_same_to_validate_and_run, .timeout
                 cr_expect_eq(config_value(&c, d->name), v, "%s.%s = %s read as %g", k[i]->name,
                              d->name, vt, config_value(&c, d->name));
                 cs_err e = {0};
-                void *p = world_breaker_params(&c.l2.breaker, &e);
-                cr_assert_not_null(p, "%s.%s = %s: the world refuses what validate took: %s",
+                void *p;
+                cr_assert_eq(world_breaker_params(&c.l2.breaker, &p, &e), 0, "%s.%s = %s: the world refuses what validate took: %s",
                                    k[i]->name, d->name, vt, e.msg);
                 double got;
                 cp_param_get_number(k[i]->param_desc, k[i]->n_param_desc, p, d->name, &got);

@@ -64,7 +64,9 @@ static redis_client *world_client(world *w, int node, const rc_params *p, const 
 {
     rc_env env = {.e = w->e, .st = w->st, .rows = &w->rows, .srv = w->srv, .net = w->net,
                   .node = node, .link = node, .name = name};
-    redis_client *c = rc_new(&env, p);
+    redis_client *c;
+    cs_err err = {0};
+    cr_assert_eq(rc_create(&env, p, &c, &err), 0, "%s", err.msg);
     cr_assert_not_null(c);
     w->c[w->nc++] = c;
     return c;
@@ -1240,6 +1242,28 @@ Test(redis_client, pool_seed004_zero_retries_never_reconnects)
     rs_up(w.srv, "back");
     run_to(&w, SEC(120));
     cr_assert(rc_is_connected(c), "one attempt, after Redis is back: %s", rc_conn_state(c));
+    world_free(&w);
+}
+
+/* rc_create refuses what rc_params_validate refuses: a status, the key in
+ * the message, no client (the models' error convention, as sim/'s). */
+Test(redis_client, create_refuses_invalid_params_with_a_message)
+{
+    world w;
+    world_new(&w, 1, MS(1), US(100), 1);
+    rc_env env = {.e = w.e, .st = w.st, .rows = &w.rows, .srv = w.srv, .net = w.net, .name = "cache"};
+    rc_params p = rc_defaults("pool");
+    p.stuck_threshold = 0; /* neither NO_LIMIT (off) nor >= 1 */
+    redis_client *c = (redis_client *)&w; /* must be overwritten */
+    cs_err err = {0};
+    cr_assert_eq(rc_create(&env, &p, &c, &err), CS_USAGE);
+    cr_expect_null(c);
+    cr_expect(strstr(err.msg, "stuck_threshold"), "%s", err.msg);
+    p = rc_defaults("pool");
+    snprintf(p.kind, sizeof p.kind, "cluster");
+    cr_assert_eq(rc_create(&env, &p, &c, &err), CS_USAGE);
+    cr_expect(strstr(err.msg, "'kind'"), "%s", err.msg);
+    cr_expect_null(rc_new(&env, &p), "the former constructor: NULL");
     world_free(&w);
 }
 

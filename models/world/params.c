@@ -72,13 +72,12 @@ rc_params world_client_params(const cfg_client *c, bool count_l2)
 /* The breaker kind's params struct: the policy's defaults, then every
  * parameter the config holds, by its descriptor name (no per-kind code:
  * a new kind needs nothing here). */
-void *world_breaker_params(const cfg_breaker *b, cs_err *err)
+int world_breaker_params(const cfg_breaker *b, void **out, cs_err *err)
 {
+    *out = NULL;
     const breaker_ops *ops = breaker_kind(b->kind);
-    if (!ops) {
-        cs_errf(err, CS_USAGE, "l2.breaker.kind: %s is not a registered breaker", b->kind);
-        return NULL;
-    }
+    if (!ops)
+        return cs_errf(err, CS_USAGE, "l2.breaker.kind: %s is not a registered breaker", b->kind);
     void *p = cs_calloc(1, ops->params_size ? ops->params_size : 1);
     if (ops->defaults)
         ops->defaults(p);
@@ -88,11 +87,12 @@ void *world_breaker_params(const cfg_breaker *b, cs_err *err)
                                    b->params[i].value);
     char msg[256];
     if (bad || (ops->validate && ops->validate(p, msg, sizeof msg) != 0)) {
-        cs_errf(err, CS_USAGE, "l2.breaker: %s", bad ? "a parameter was refused by the breaker" : msg);
         free(p);
-        return NULL;
+        return cs_errf(err, CS_USAGE, "l2.breaker: %s",
+                       bad ? "a parameter was refused by the breaker" : msg);
     }
-    return p;
+    *out = p;
+    return 0;
 }
 
 void world_workload_params(const config *c, wl_params *w, cs_err *err)

@@ -179,11 +179,8 @@ int topology_run_limited(const config *cfg, uint64_t seed, const char *trace_fil
     db_init(&w->db, w->e, w->st, &dp);
 
     /* breaker params, shared read-only by every node's own breaker */
-    w->breaker_params = world_breaker_params(&cfg->l2.breaker, err);
-    if (!w->breaker_params) {
-        rc = err->code ? err->code : CS_USAGE;
+    if ((rc = world_breaker_params(&cfg->l2.breaker, &w->breaker_params, err)) != 0)
         goto out;
-    }
 
     /* nodes, group by group */
     w->nodes = cs_calloc((size_t)w->nn, sizeof *w->nodes);
@@ -215,13 +212,19 @@ int topology_run_limited(const config *cfg, uint64_t seed, const char *trace_fil
             }
             env.trace = trace_all && (w->trace_node < 0 || w->trace_node == i) && trace_filter &&
                         *trace_filter;
-            w->rc[i] = rc_new(&env, &cp);
+            if ((rc = rc_create(&env, &cp, &w->rc[i], &cerr)) != 0) {
+                cs_errf(err, rc, "l2.client: %s", cerr.msg);
+                goto out;
+            }
             if (np.bp.enabled) {
                 if (cfg->backplane.connection == CFG_CONN_SHARED) {
                     w->bprc[i] = w->rc[i];
                 } else {
                     env.name = "backplane";
-                    w->bprc[i] = rc_new(&env, &bpp);
+                    if ((rc = rc_create(&env, &bpp, &w->bprc[i], &cerr)) != 0) {
+                        cs_errf(err, rc, "backplane connection (l2.client): %s", cerr.msg);
+                        goto out;
+                    }
                 }
             }
         }
@@ -271,12 +274,10 @@ int topology_run_limited(const config *cfg, uint64_t seed, const char *trace_fil
         goto out;
     ft_world fw = {.e = w->e, .rows = rows, .srv = w->srv, .net = w->net, .db = &w->db,
                    .nodes = w->nodes, .nnodes = w->nn};
-    w->ft = faults_new(&fw, specs, (int)cfg->faults.n, err);
+    rc = faults_new(&fw, specs, (int)cfg->faults.n, &w->ft, err);
     free(specs);
-    if (!w->ft) {
-        rc = err->code ? err->code : CS_USAGE;
+    if (rc)
         goto out;
-    }
 
     /* run */
     wl_begin(&w->wl);
