@@ -48,6 +48,8 @@ bool ar_put(ar_queue *q, uint32_t key, bp_action a, sim_ns ts, sim_ns expires, i
         it->expires = expires;
         return true;
     }
+    if (max == 0) /* a limit of zero items: nothing fits */
+        return false;
     if (count_limited(max) && q->count >= max) { /* linear scan: only when a limit is set and reached */
         ar_item *soonest = NULL;
         for (uint32_t i = q->head; i != AR_NONE; i = q->items[i].next)

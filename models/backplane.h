@@ -53,8 +53,8 @@ typedef struct ar_queue {
 
 void ar_init(ar_queue *q);
 void ar_free(ar_queue *q);
-/* Add or replace the item for key (a replaced item keeps its place).  With
- * max > 0 items and the queue full, the item expiring soonest is evicted,
+/* Add or replace the item for key (a replaced item keeps its place).  max:
+ * NO_LIMIT, or at most that many items (0 holds none).  With the queue full, the item expiring soonest is evicted,
  * or the new one refused if it would expire sooner still (§3 "Capacity").
  * Returns false when refused. */
 bool ar_put(ar_queue *q, uint32_t key, bp_action a, sim_ns ts, sim_ns expires, int64_t max);

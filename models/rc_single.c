@@ -55,7 +55,7 @@ static void gauges(single *s)
 
 static bool has_attempt_timeout(const redis_client *c)
 {
-    return c->p.timeout > 0 && c->p.timeout != SIM_NEVER;
+    return duration_limited(c->p.timeout); /* rc_params_validate refuses <= 0 */
 }
 
 /* Write `slot` on the socket (lane 0): pipelined, replies in order. */

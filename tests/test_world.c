@@ -626,9 +626,10 @@ Test(backplane, auto_recovery_queue_keeps_last_action_per_key_in_order)
 {
     ar_queue q;
     ar_init(&q);
-    ar_put(&q, 5, BP_SET, 1, 100, 0);
-    ar_put(&q, 6, BP_SET, 2, 100, 0);
-    ar_put(&q, 5, BP_REMOVE, 3, 100, 0);
+    ar_put(&q, 5, BP_SET, 1, 100, NO_LIMIT);
+    ar_put(&q, 6, BP_SET, 2, 100, NO_LIMIT);
+    ar_put(&q, 5, BP_REMOVE, 3, 100, NO_LIMIT);
+    cr_assert_not(ar_put(&q, 7, BP_SET, 4, 100, 0), "a limit of 0 items holds none");
     cr_assert_eq(q.count, 2);
     ar_item *it = ar_first(&q);
     cr_assert(it->key == 5 && it->action == BP_REMOVE && it->ts == 3);
