@@ -19,6 +19,8 @@
  * default is (redisson_equal_jitter caps at 2 s, exponential_max_retries
  * stops at 10). */
 static int64_t count_limit(int64_t v) { return v == INT64_MAX ? NO_LIMIT : v; }
+/* ... into an int field: a count past INT_MAX saturates (never wraps). */
+static int count_limit_int(int64_t v) { return v == INT64_MAX ? NO_LIMIT : v > INT_MAX ? INT_MAX : (int)v; }
 static sim_ns duration_limit(sim_ns v) { return v == SIM_NEVER ? NO_LIMIT_NS : v; }
 
 /* The schedule a client runs: the config's names are the policy's own
@@ -54,8 +56,8 @@ rc_params world_client_params(const cfg_client *c, bool count_l2)
     snprintf(rs->name, sizeof rs->name, "%s", reconnect_name(c->reconnect.policy, !pool));
     rs->base = c->reconnect.base;
     rs->cap = duration_limit(c->reconnect.cap);
-    rs->max_attempts = (int)count_limit(c->reconnect.max_retries);
-    p.stuck_threshold = (int)count_limit(c->stuck.threshold);
+    rs->max_attempts = count_limit_int(c->reconnect.max_retries);
+    p.stuck_threshold = count_limit_int(c->stuck.threshold);
     p.stuck_reset = duration_limit(c->stuck.reset);
     p.dead_socket_factor = (int)c->dead_socket_factor;
     p.handshake_commands = (int)c->handshake_commands;
