@@ -12,6 +12,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_args.h"
+#include "sim/cli/cli_out.h"
 #include "sim/run/experiment.h"
 
 static void help(FILE *f)
@@ -179,25 +180,6 @@ static void print_lines(const line *lines, size_t nl, bool quiet)
     }
 }
 
-static void xml_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '<')
-            fputs("&lt;", f);
-        else if (c == '>')
-            fputs("&gt;", f);
-        else if (c == '&')
-            fputs("&amp;", f);
-        else if (c == '"')
-            fputs("&quot;", f);
-        else if (c < 0x20 && c != '\t' && c != '\n')
-            fputs("\xEF\xBF\xBD", f); /* U+FFFD: XML 1.0 forbids control characters */
-        else
-            fputc(c, f);
-    }
-}
-
 /* One file's rules as a JUnit testsuite: one testcase per rule x scenario,
  * classname = file (and scenario), a <failure> for a failed rule, an
  * <error> for a rule no run could judge. */
@@ -209,29 +191,29 @@ static void junit_suite(FILE *f, const char *file, const line *lines, size_t nl,
         fails += !lines[i].pass && !lines[i].error;
     }
     fputs("  <testsuite name=\"", f);
-    xml_text(f, file);
+    cli_xml_text(f, file);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\">\n",
             nl, fails, errors, secs);
     for (size_t i = 0; i < nl; i++) {
         const line *L = &lines[i];
         fputs("    <testcase classname=\"", f);
-        xml_text(f, file);
+        cli_xml_text(f, file);
         if (*L->label) {
             fputs(" · ", f);
-            xml_text(f, L->label);
+            cli_xml_text(f, L->label);
         }
         fputs("\" name=\"", f);
-        xml_text(f, L->rule);
+        cli_xml_text(f, L->rule);
         fputs("\" time=\"0\"", f);
         if (L->pass) {
             fputs("/>\n", f);
             continue;
         }
         fprintf(f, ">\n      <%s message=\"", L->error ? "error" : "failure");
-        xml_text(f, L->value);
+        cli_xml_text(f, L->value);
         if (*L->detail) {
             fputs(" (", f);
-            xml_text(f, L->detail);
+            cli_xml_text(f, L->detail);
             fputs(")", f);
         }
         fprintf(f, "\" type=\"%s\"/>\n    </testcase>\n", L->error ? "run" : "expect");
@@ -246,13 +228,13 @@ int cmd_check(int argc, char **argv)
     long jobs_opt = exp_default_jobs();
     cli_strs set_opt = {0}, file_opt = {0};
     const cli_opt opts[] = {
-        {"--db", NULL, OPT_STR, &db, 0, 0},
-        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
-        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
-        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
-        {"--format", NULL, OPT_STR, &format, 0, 0},
-        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0},
-        {NULL, NULL, 0, NULL, 0, 0},
+        {"--db", NULL, OPT_STR, &db, 0, 0, NULL},
+        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256, NULL},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0, NULL},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0, NULL},
+        {"--format", NULL, OPT_STR, &format, 0, 0, NULL},
+        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
     int rc = cli_parse("check", argc, argv, opts, "FILE", 0, &file_opt, help);
     if (rc) {

@@ -1,5 +1,5 @@
 /* cmd_compare.c — `cachestorm compare --baseline DB --candidate DB
- * [--experiment NAME] [--format table|tsv|json] [--alpha A] [--min-change PCT] [--all]`
+ * [--experiment NAME] [--format table|tsv|csv|json|junit] [--alpha A] [--min-change PCT] [--all]`
  * and `compare DB --baseline-variant NAME`:
  * the regression verdict of a policy change.  Runs are matched by scenario
  * (experiment, variant, run name — the name carries the sweep point); for
@@ -17,6 +17,7 @@
 
 #include "sim/core/stats.h"
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_out.h"
 #include "sim/core/metrics.h"
 #include "sim/run/expect.h"
 #include "sim/store/store.h"
@@ -525,6 +526,88 @@ static void print_tsv(const scen *sc, const crow *rows, size_t nr)
     }
 }
 
+/* The tsv columns as RFC 4180 CSV (full precision, empty for undefined). */
+static void print_csv(const scen *sc, const crow *rows, size_t nr)
+{
+    static const char *const head[] = {
+        "experiment",    "variant",        "scenario",      "metric", "baseline_n",
+        "baseline_mean", "baseline_ci95",  "candidate_n",   "candidate_mean",
+        "candidate_ci95", "change",        "p",             "test",   "verdict"};
+    for (size_t j = 0; j < 14; j++)
+        cli_csv_field(stdout, head[j], j == 13);
+    for (size_t i = 0; i < nr; i++) {
+        const crow *r = &rows[i];
+        const obs *k = sc[r->scen].key;
+        cli_csv_field(stdout, k->experiment, false);
+        cli_csv_field(stdout, k->variant, false);
+        cli_csv_field(stdout, k->name, false);
+        cli_csv_field(stdout, r->metric, false);
+        cli_csv_num(stdout, (double)r->nb, false);
+        cli_csv_num(stdout, r->mb, false);
+        cli_csv_num(stdout, r->hb, false);
+        cli_csv_num(stdout, (double)r->nc, false);
+        cli_csv_num(stdout, r->mc, false);
+        cli_csv_num(stdout, r->hc, false);
+        cli_csv_num(stdout, r->change, false);
+        cli_csv_num(stdout, r->p, false);
+        cli_csv_field(stdout, isnan(r->p) ? "" : r->paired ? "paired" : "welch", false);
+        cli_csv_field(stdout, r->v == V_WORSE ? "worse" : verdict_names[r->v], true);
+    }
+}
+
+/* JUnit XML: one testsuite per scenario, one testcase per metric verdict
+ * (classname = the scenario, name = the metric).  WORSE is a <failure>
+ * (message: the change, p and test, both means); a metric on one side only
+ * is <skipped>; every other verdict passes and says itself in
+ * <system-out>, so a CI page shows what compare saw. */
+static void print_junit(const scen *sc, size_t nsc, const crow *rows, size_t nr)
+{
+    printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"cachestorm compare\">\n");
+    for (size_t s = 0; s < nsc; s++) {
+        size_t n = 0, fails = 0, skipped = 0;
+        for (size_t i = 0; i < nr; i++)
+            if (rows[i].scen == s) {
+                n++;
+                fails += rows[i].v == V_WORSE;
+                skipped += rows[i].v == V_MISSING;
+            }
+        char title[600];
+        scen_title(&sc[s], title, sizeof title);
+        fputs("  <testsuite name=\"", stdout);
+        cli_xml_text(stdout, title);
+        printf("\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"0\">\n", n,
+               fails, skipped);
+        for (size_t i = 0; i < nr; i++) {
+            const crow *r = &rows[i];
+            if (r->scen != s)
+                continue;
+            char mb[64], mc[64], ch[64], p[32], what[400];
+            fmt_mean(mb, sizeof mb, r->mb, r->hb, r->nb);
+            fmt_mean(mc, sizeof mc, r->mc, r->hc, r->nc);
+            fmt_change(ch, sizeof ch, r);
+            fmt_p(p, sizeof p, r->p);
+            snprintf(what, sizeof what, "%s %s: baseline %s, candidate %s (p %s, %s)",
+                     r->v == V_WORSE ? "WORSE" : verdict_names[r->v], ch, mb, mc, p,
+                     isnan(r->p) ? "no test" : r->paired ? "paired t-test" : "Welch's t-test");
+            fputs("    <testcase classname=\"", stdout);
+            cli_xml_text(stdout, title);
+            fputs("\" name=\"", stdout);
+            cli_xml_text(stdout, r->metric);
+            fputs("\" time=\"0\">\n", stdout);
+            if (r->v == V_WORSE || r->v == V_MISSING) {
+                printf("      <%s message=\"", r->v == V_WORSE ? "failure" : "skipped");
+                cli_xml_text(stdout, what);
+                printf("\"%s/>\n", r->v == V_WORSE ? " type=\"worse\"" : "");
+            }
+            fputs("      <system-out>", stdout);
+            cli_xml_text(stdout, what);
+            fputs("</system-out>\n    </testcase>\n", stdout);
+        }
+        fputs("  </testsuite>\n", stdout);
+    }
+    fputs("</testsuites>\n", stdout);
+}
+
 static void print_json(const side *b, const side *c, const scen *sc, const crow *rows, size_t nr,
                        double alpha, size_t nworse, size_t nbetter)
 {
@@ -716,7 +799,7 @@ static int check_same_setup(const side *b, const side *c, const scen *sc, size_t
 static const char usage_text[] =
     "usage: cachestorm compare --baseline DB --candidate DB [--experiment NAME]\n"
     "       cachestorm compare DB --baseline-variant NAME [--experiment NAME]\n"
-    "         [--format table|tsv|json] [--alpha A] [--min-change PCT] [--min-abs UNIT=V]...\n"
+    "         [--format table|tsv|csv|json|junit] [--alpha A] [--min-change PCT] [--min-abs UNIT=V]...\n"
     "         [--allow-diff PATH]... [--all]\n";
 
 static void help(FILE *f)
@@ -757,7 +840,10 @@ static void help(FILE *f)
             "  --baseline-variant V compare every other variant of DB against V\n"
             "  --experiment NAME    only this experiment\n"
             "  --format F           table (default; only metrics that differ, --all for all),\n"
-            "                       tsv or json (every metric) for scripts\n"
+            "                       tsv, csv (RFC 4180) or json (every metric, full\n"
+            "                       precision) for scripts, junit for CI: JUnit XML, one\n"
+            "                       testcase per scenario and metric, WORSE a <failure>\n"
+            "                       (the verdict line then goes to stderr)\n"
             "  --alpha A            significance level (default 0.05)\n"
             "  --min-change PCT     practical size, %% of the baseline mean (default 1)\n"
             "  --min-abs UNIT=V     practical floor of a unit (count, ms, s, ratio,\n"
@@ -891,9 +977,10 @@ int cmd_compare(int argc, char **argv)
             }
         } else if (!strcmp(a, "--format") && hv) {
             format = argv[++i];
-            if (strcmp(format, "table") && strcmp(format, "tsv") && strcmp(format, "json")) {
+            if (strcmp(format, "table") && strcmp(format, "tsv") && strcmp(format, "json") &&
+                strcmp(format, "csv") && strcmp(format, "junit")) {
                 free(allow);
-                return usage_error("--format takes table, tsv or json, not", format);
+                return usage_error("--format takes table, tsv, csv, json or junit, not", format);
             }
         } else if ((!strcmp(a, "--alpha") || !strcmp(a, "--min-change")) && hv) {
             char *end;
@@ -1051,8 +1138,15 @@ int cmd_compare(int argc, char **argv)
 
     if (!strcmp(format, "tsv")) {
         print_tsv(sc, rows, nr);
+    } else if (!strcmp(format, "csv")) {
+        print_csv(sc, rows, nr);
     } else if (!strcmp(format, "json")) {
         print_json(&b, &c, sc, rows, nr, th.alpha, nworse, nbetter);
+    } else if (!strcmp(format, "junit")) {
+        print_junit(sc, nsc, rows, nr);
+        fprintf(stderr, "compare: %s: %zu metric%s worse, %zu better, across %zu scenario%s\n",
+                nworse ? "WORSE" : "OK", nworse, nworse == 1 ? "" : "s", nbetter, nsc,
+                nsc == 1 ? "" : "s");
     } else {
         print_table(&b, &c, sc, nsc, rows, nr, all, &th, base_variant);
         printf("\n%s: %zu metric%s worse (significant and at least %g%%), %zu better, across %zu "

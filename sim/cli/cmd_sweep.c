@@ -177,21 +177,21 @@ int cmd_sweep(int argc, char **argv)
     long jobs_opt = exp_default_jobs();
     cli_strs set_opt = {0}, metric_opt = {0}, pos = {0};
     const cli_opt opts[] = {
-        {"--db", NULL, OPT_STR, &db, 0, 0},
-        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
-        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
-        {"--metric", NULL, OPT_STRS, &metric_opt, 0, 0},
-        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
-        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0},
-        {"--plan", NULL, OPT_FLAG, &plan, 0, 0},
-        {"--plan-dir", NULL, OPT_STR, &plan_dir, 0, 0},
-        {"--format", NULL, OPT_STR, &format, 0, 0},
-        {"--slurm", NULL, OPT_FLAG, &slurm, 0, 0},
-        {"--submit", NULL, OPT_FLAG, &submit, 0, 0},
-        {"--partition", NULL, OPT_STR, &partition, 0, 0},
-        {"--time", NULL, OPT_STR, &time_limit, 0, 0},
-        {"--array-max", NULL, OPT_INT, &array_max, 1, 1000000},
-        {NULL, NULL, 0, NULL, 0, 0},
+        {"--db", NULL, OPT_STR, &db, 0, 0, NULL},
+        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256, NULL},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0, NULL},
+        {"--metric", NULL, OPT_STRS, &metric_opt, 0, 0, NULL},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0, NULL},
+        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0, NULL},
+        {"--plan", NULL, OPT_FLAG, &plan, 0, 0, NULL},
+        {"--plan-dir", NULL, OPT_STR, &plan_dir, 0, 0, NULL},
+        {"--format", NULL, OPT_STR, &format, 0, 0, NULL},
+        {"--slurm", NULL, OPT_FLAG, &slurm, 0, 0, NULL},
+        {"--submit", NULL, OPT_FLAG, &submit, 0, 0, NULL},
+        {"--partition", NULL, OPT_STR, &partition, 0, 0, NULL},
+        {"--time", NULL, OPT_STR, &time_limit, 0, 0, NULL},
+        {"--array-max", NULL, OPT_INT, &array_max, 1, 1000000, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
     int rc = cli_parse("sweep", argc, argv, opts, "EXPERIMENT", 1, &pos, help);
     if (rc) {

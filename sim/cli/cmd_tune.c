@@ -191,11 +191,11 @@ int cmd_tune(int argc, char **argv)
     long jobs_opt = exp_default_jobs(), top = 0;
     cli_strs set_opt = {0}, pos = {0};
     const cli_opt opts[] = {
-        {"--db", NULL, OPT_STR, &db, 0, 0},
-        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
-        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
-        {"--top", NULL, OPT_INT, &top, 1, LONG_MAX},
-        {NULL, NULL, 0, NULL, 0, 0},
+        {"--db", NULL, OPT_STR, &db, 0, 0, NULL},
+        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256, NULL},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0, NULL},
+        {"--top", NULL, OPT_INT, &top, 1, LONG_MAX, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
     int rc = cli_parse("tune", argc, argv, opts, "EXPERIMENT", 1, &pos, help);
     if (rc) {
