@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/run/budget.h"
+
 static void push(cli_strs *s, const char *v, int cap)
 {
     if (!s->v)
@@ -194,4 +196,16 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, const
 {
     cli_spec sp = {cmd, opts, pos_name, 1, max_pos, help};
     return cli_parse_spec(&sp, argc, argv, pos);
+}
+
+int cli_max_memory(const char *cmd, const char *arg, size_t *out)
+{
+    *out = 0;
+    if (arg && budget_parse(arg, out)) {
+        fprintf(stderr,
+                "cachestorm %s: --max-memory %s: expected a size such as 4G, 512M or 1073741824\n",
+                cmd, arg);
+        return CS_USAGE;
+    }
+    return 0;
 }

@@ -54,4 +54,8 @@ void cli_strs_free(cli_strs *s);
  * stderr, the nearest of opts' names; returns CS_USAGE. */
 int cli_unknown_option(const char *cmd, const char *arg, const cli_opt *opts);
 
+/* --max-memory SIZE ("4G", "512M", bytes) as bytes; NULL gives 0 (the
+ * default budget).  CS_USAGE with a message for a bad size. */
+int cli_max_memory(const char *cmd, const char *arg, size_t *out);
+
 #endif
