@@ -142,8 +142,8 @@ int cli_parse_spec(const cli_spec *sp, int argc, char **argv, cli_strs *pos)
                     fprintf(stderr, "cachestorm %s: one %s at a time ('%s' and '%s')\n", sp->cmd,
                             sp->pos_name, pos->v[0], a);
                 else
-                    fprintf(stderr, "cachestorm %s: at most %d %s arguments; '%s' is one too many\n",
-                            sp->cmd, sp->max_pos, sp->pos_name, a);
+                    fprintf(stderr, "cachestorm %s: expected %s; '%s' is one argument too many\n",
+                            sp->cmd, sp->pos_name, a);
                 return CS_USAGE;
             }
             push(pos, a, argc);
@@ -184,8 +184,8 @@ int cli_parse_spec(const cli_spec *sp, int argc, char **argv, cli_strs *pos)
             fprintf(stderr, "cachestorm %s: no %s given (cachestorm help %s)\n", sp->cmd,
                     sp->pos_name, sp->cmd);
         else
-            fprintf(stderr, "cachestorm %s: %d %s arguments needed, %d given (cachestorm help %s)\n",
-                    sp->cmd, sp->min_pos, sp->pos_name, pos->n, sp->cmd);
+            fprintf(stderr, "cachestorm %s: expected %s, got %d argument%s (cachestorm help %s)\n",
+                    sp->cmd, sp->pos_name, pos->n, pos->n == 1 ? "" : "s", sp->cmd);
         return CS_USAGE;
     }
     return 0;

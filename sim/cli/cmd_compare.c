@@ -17,6 +17,7 @@
 
 #include "sim/core/stats.h"
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_args.h"
 #include "sim/cli/cli_out.h"
 #include "sim/core/metrics.h"
 #include "sim/run/expect.h"
@@ -799,8 +800,9 @@ static int check_same_setup(const side *b, const side *c, const scen *sc, size_t
 static const char usage_text[] =
     "usage: cachestorm compare --baseline DB --candidate DB [--experiment NAME]\n"
     "       cachestorm compare DB --baseline-variant NAME [--experiment NAME]\n"
-    "         [--format table|tsv|csv|json|junit] [--alpha A] [--min-change PCT] [--min-abs UNIT=V]...\n"
-    "         [--allow-diff PATH]... [--all]\n";
+    "         [--format table|tsv|csv|json|junit] [--alpha A] [--min-change PCT]\n"
+    "         [--min-abs UNIT=V]...\n"
+    "         [--allow-diff PATH]... [--all] [--quiet]\n";
 
 static void help(FILE *f)
 {
@@ -850,6 +852,8 @@ static void help(FILE *f)
             "                       per_s, workers, connections)\n"
             "  --allow-diff PATH    a config path the change is allowed to differ in\n"
             "  --all                table: list the metrics that stayed the same too\n"
+            "  --quiet              table: only the verdict lines (OK or WORSE, and what got\n"
+            "                       worse where)\n"
             "\n"
             "examples:\n"
             "  cachestorm sweep experiments/regression.yaml --db before.db\n"
@@ -946,66 +950,46 @@ int cmd_compare(int argc, char **argv)
                *format = "table", *base_variant = NULL;
     thresholds th = {.alpha = 0.05, .min_change = 1};
     memcpy(th.min_abs, min_abs_default, sizeof th.min_abs);
-    const char **allow = NULL;
-    size_t nallow = 0, acap = 0;
-    bool all = false;
-    int rc = CS_OK;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool hv = i + 1 < argc;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help(stdout);
-            free(allow);
-            return CS_OK;
-        } else if (!strcmp(a, "--baseline") && hv) {
-            bpath = argv[++i];
-        } else if (!strcmp(a, "--candidate") && hv) {
-            cpath = argv[++i];
-        } else if (!strcmp(a, "--baseline-variant") && hv) {
-            base_variant = argv[++i];
-        } else if (!strcmp(a, "--experiment") && hv) {
-            experiment = argv[++i];
-        } else if (!strcmp(a, "--allow-diff") && hv) {
-            cs_grow((void **)&allow, &acap, nallow + 1, sizeof *allow);
-            allow[nallow++] = argv[++i];
-        } else if (!strcmp(a, "--min-abs") && hv) {
-            if (parse_min_abs(argv[++i], &th)) {
-                free(allow);
-                return usage_error("--min-abs takes UNIT=VALUE (units: count, ms, s, ratio, "
-                                   "per_s, workers, connections), not",
-                                   argv[i]);
-            }
-        } else if (!strcmp(a, "--format") && hv) {
-            format = argv[++i];
-            if (strcmp(format, "table") && strcmp(format, "tsv") && strcmp(format, "json") &&
-                strcmp(format, "csv") && strcmp(format, "junit")) {
-                free(allow);
-                return usage_error("--format takes table, tsv, csv, json or junit, not", format);
-            }
-        } else if ((!strcmp(a, "--alpha") || !strcmp(a, "--min-change")) && hv) {
-            char *end;
-            errno = 0;
-            double v = strtod(argv[++i], &end);
-            bool isalpha_ = !strcmp(a, "--alpha");
-            if (errno || *end || !(v >= 0) || (isalpha_ && (v <= 0 || v >= 1))) {
-                free(allow);
-                return usage_error(isalpha_ ? "--alpha takes a number in (0, 1), not"
-                                            : "--min-change takes a percentage >= 0, not",
-                                   argv[i]);
-            }
-            if (isalpha_)
-                th.alpha = v;
-            else
-                th.min_change = v;
-        } else if (!strcmp(a, "--all")) {
-            all = true;
-        } else if (a[0] != '-' && !dbpath) {
-            dbpath = a;
-        } else {
-            free(allow);
-            return usage_error("unknown or incomplete argument", a);
-        }
+    bool all = false, quiet = false;
+    double alpha = th.alpha, min_change = th.min_change;
+    cli_strs allow_opt = {0}, minabs_opt = {0}, pos = {0};
+    const cli_opt opts[] = {
+        {"--baseline", NULL, OPT_STR, &bpath, 0, 0, NULL},
+        {"--candidate", NULL, OPT_STR, &cpath, 0, 0, NULL},
+        {"--baseline-variant", NULL, OPT_STR, &base_variant, 0, 0, NULL},
+        {"--experiment", NULL, OPT_STR, &experiment, 0, 0, NULL},
+        {"--allow-diff", NULL, OPT_STRS, &allow_opt, 0, 0, NULL},
+        {"--min-abs", NULL, OPT_STRS, &minabs_opt, 0, 0, NULL},
+        {"--format", NULL, OPT_STR, &format, 0, 0, "table|tsv|csv|json|junit"},
+        {"--alpha", NULL, OPT_DOUBLE, &alpha, 0, 0, NULL},
+        {"--min-change", NULL, OPT_DOUBLE, &min_change, 0, 0, NULL},
+        {"--all", NULL, OPT_FLAG, &all, 0, 0, NULL},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
+    };
+    const cli_spec sp = {"compare", opts, "DB", 0, 1, help};
+    int rc = cli_parse_spec(&sp, argc, argv, &pos);
+    char abuf[40];
+    snprintf(abuf, sizeof abuf, "%g", alpha);
+    if (!rc && !(alpha > 0 && alpha < 1))
+        rc = usage_error("--alpha takes a number in (0, 1), not", abuf);
+    if (!rc && !(min_change >= 0))
+        rc = usage_error("--min-change takes a percentage >= 0", NULL);
+    for (int i = 0; !rc && i < minabs_opt.n; i++)
+        if (parse_min_abs(minabs_opt.v[i], &th))
+            rc = usage_error("--min-abs takes UNIT=VALUE (units: count, ms, s, ratio, per_s, "
+                             "workers, connections), not",
+                             minabs_opt.v[i]);
+    if (rc) {
+        cli_strs_free(&allow_opt), cli_strs_free(&minabs_opt), cli_strs_free(&pos);
+        return rc == CLI_HELP ? CS_OK : rc;
     }
+    th.alpha = alpha;
+    th.min_change = min_change;
+    dbpath = pos.n ? pos.v[0] : NULL;
+    cli_strs_free(&minabs_opt), cli_strs_free(&pos);
+    const char **allow = allow_opt.v; /* freed below as allow */
+    size_t nallow = (size_t)allow_opt.n;
     bool variant_mode = base_variant != NULL;
     if (variant_mode ? (!dbpath || bpath || cpath) : (!bpath || !cpath || dbpath)) {
         free(allow);
@@ -1148,10 +1132,11 @@ int cmd_compare(int argc, char **argv)
                 nworse ? "WORSE" : "OK", nworse, nworse == 1 ? "" : "s", nbetter, nsc,
                 nsc == 1 ? "" : "s");
     } else {
-        print_table(&b, &c, sc, nsc, rows, nr, all, &th, base_variant);
-        printf("\n%s: %zu metric%s worse (significant and at least %g%%), %zu better, across %zu "
+        if (!quiet)
+            print_table(&b, &c, sc, nsc, rows, nr, all, &th, base_variant);
+        printf("%s%s: %zu metric%s worse (significant and at least %g%%), %zu better, across %zu "
                "scenario%s",
-               nworse ? "WORSE" : "OK", nworse, nworse == 1 ? "" : "s", th.min_change, nbetter, nsc,
+               quiet ? "" : "\n", nworse ? "WORSE" : "OK", nworse, nworse == 1 ? "" : "s", th.min_change, nbetter, nsc,
                nsc == 1 ? "" : "s");
         if (only_b || only_c)
             printf(" (%zu only in the baseline, %zu only in the candidate)", only_b, only_c);

@@ -1,6 +1,7 @@
 /* cmd_report.c — `cachestorm report`: the command line over report_write
  * (sim/report/report.c). */
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_args.h"
 #include "sim/core/common.h"
 #include "sim/report/plot.h"
 
@@ -27,30 +28,28 @@ static const char help[] =
     "corrupt or foreign database, output not writable, or gnuplot missing (page\n"
     "written without plots).\n";
 
+static void report_help(FILE *f)
+{
+    fputs(usage, f);
+    fputc('\n', f);
+    fputs(help, f);
+}
+
 int cmd_report(int argc, char **argv)
 {
-    const char *db = NULL, *out = "report.html";
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            fputc('\n', stdout);
-            fputs(help, stdout);
-            return CS_OK;
-        } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
-            out = argv[++i];
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "cachestorm report: unknown option %s\n%s", argv[i], usage);
-            return CS_USAGE;
-        } else if (!db) {
-            db = argv[i];
-        } else {
-            fprintf(stderr, "cachestorm report: one database only (got %s)\n%s", argv[i], usage);
-            return CS_USAGE;
-        }
+    const char *out = "report.html";
+    cli_strs pos = {0};
+    const cli_opt opts[] = {
+        {"--out", NULL, OPT_STR, &out, 0, 0, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
+    };
+    const cli_spec sp = {"report", opts, "DB", 1, 1, report_help};
+    int prc = cli_parse_spec(&sp, argc, argv, &pos);
+    if (prc) {
+        cli_strs_free(&pos);
+        return prc == CLI_HELP ? CS_OK : prc;
     }
-    if (!db) {
-        fprintf(stderr, "cachestorm report: which database?\n%s", usage);
-        return CS_USAGE;
-    }
+    const char *db = pos.v[0];
+    cli_strs_free(&pos);
     return report_write(db, out);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_args.h"
 #include "sim/config/config.h"
 #include "sim/run/experiment.h"
 
@@ -91,42 +92,40 @@ static int validate_experiment(const char *file, const char *const *sets, int ns
     return status;
 }
 
+static int validate_files(const char *const *files, int nfiles, const char *const *sets, int nsets,
+                          bool print, bool keys);
+
 int cmd_validate(int argc, char **argv)
 {
     bool print = false, keys = false;
-    const char *files[argc > 0 ? argc : 1];
-    const char *sets[argc > 0 ? argc : 1];
-    int nfiles = 0, nsets = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--print")) {
-            print = true;
-        } else if (!strcmp(a, "--keys")) {
-            keys = true;
-        } else if (!strcmp(a, "--set")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "cachestorm validate: --set needs PATH=VALUE\n");
-                return 2;
-            }
-            sets[nsets++] = argv[++i];
-        } else if (!strncmp(a, "--set=", 6)) {
-            sets[nsets++] = a + 6;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "cachestorm validate: unknown option '%s' (see --help)\n", a);
-            return 2;
-        } else {
-            files[nfiles++] = a;
-        }
+    cli_strs set_opt = {0}, file_opt = {0};
+    const cli_opt opts[] = {
+        {"--print", NULL, OPT_FLAG, &print, 0, 0, NULL},
+        {"--keys", NULL, OPT_FLAG, &keys, 0, 0, NULL},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
+    };
+    const cli_spec sp = {"validate", opts, "CONFIG", 0, 0, usage};
+    int prc = cli_parse_spec(&sp, argc, argv, &file_opt);
+    if (prc) {
+        cli_strs_free(&set_opt), cli_strs_free(&file_opt);
+        return prc == CLI_HELP ? CS_OK : prc;
     }
+    int status = validate_files(file_opt.v, file_opt.n, set_opt.v, set_opt.n, print, keys);
+    cli_strs_free(&set_opt), cli_strs_free(&file_opt);
+    return status;
+}
+
+static int validate_files(const char *const *files, int nfiles, const char *const *sets, int nsets,
+                          bool print, bool keys)
+{
     if (keys)
         config_keys_markdown(stdout);
     if (nfiles == 0) {
         if (keys)
             return 0;
-        fprintf(stderr, "cachestorm validate: name at least one config file (see --help)\n");
+        fprintf(stderr, "cachestorm validate: name at least one config file (cachestorm help "
+                        "validate)\n");
         return 2;
     }
     int status = 0;
