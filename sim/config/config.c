@@ -40,8 +40,43 @@ int cfg_fail(cfg_ctx *cx, yt_mark m, const char *path, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (path && *path)
-        return cs_errf(cx->err, CS_USAGE, "%s: %s: %s", where, path, msg);
-    return cs_errf(cx->err, CS_USAGE, "%s: %s", where, msg);
+        cs_errf(cx->err, CS_USAGE, "%s: %s: %s", where, path, msg);
+    else
+        cs_errf(cx->err, CS_USAGE, "%s: %s", where, msg);
+    if (!cx->collect)
+        return CS_USAGE;
+    size_t have = cx->errs ? strlen(cx->errs) : 0, add = strlen(cx->err->msg);
+    cx->errs = cs_realloc(cx->errs, have + add + 2);
+    snprintf(cx->errs + have, add + 2, "%s%s", have ? "\n" : "", cx->err->msg);
+    cx->nerr++;
+    return CS_USAGE;
+}
+
+/* Every error of the pass into err: as many whole lines as fit, then how
+ * many more there are. */
+static void report_all(cfg_ctx *cx)
+{
+    if (cx->nerr > 1) {
+        cs_err *e = cx->err;
+        size_t cap = sizeof e->msg - 48, used = 0;
+        int shown = 0;
+        e->msg[0] = 0;
+        for (const char *line = cx->errs; line && *line && shown < cx->nerr;) {
+            size_t len = strcspn(line, "\n");
+            if (used + len + 1 > cap)
+                break;
+            used += (size_t)snprintf(e->msg + used, sizeof e->msg - used, "%s%.*s",
+                                     shown ? "\n" : "", (int)len, line);
+            shown++;
+            line += len + (line[len] == '\n');
+        }
+        if (shown < cx->nerr)
+            snprintf(e->msg + used, sizeof e->msg - used, "\n(and %d more errors)",
+                     cx->nerr - shown);
+        e->code = CS_USAGE;
+    }
+    free(cx->errs);
+    cx->errs = NULL;
 }
 
 const yt_mark cfg_default_mark = {(char *)"(defaults)", 0, 0};
@@ -459,6 +494,7 @@ static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, 
                 : k->type == CK_INTLIST ? sizeof(int64_t)
                                         : sizeof(cfg_expect);
     char *items = cnt ? cs_calloc(cnt, sz) : NULL;
+    int rc = 0;
     memcpy(p, &items, sizeof items);
     memcpy(p + sizeof(void *), &cnt, sizeof cnt);
     for (size_t i = 0; i < cnt; i++) {
@@ -467,10 +503,11 @@ static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, 
         const yt_node *it = n->items[i];
         if (k->type == CK_LIST) {
             if (it->kind != YT_MAP && !yt_is_null(it))
-                return cfg_fail(cx, it->mark, ip, "expected a map of keys, found %s",
-                                cfg_kind_word(it));
-            if (parse_section(cx, k->sub, yt_is_null(it) ? NULL : it, it->mark, items + i * sz, ip))
-                return CS_USAGE;
+                rc = cfg_fail(cx, it->mark, ip, "expected a map of keys, found %s",
+                              cfg_kind_word(it));
+            else if (parse_section(cx, k->sub, yt_is_null(it) ? NULL : it, it->mark,
+                                   items + i * sz, ip))
+                rc = CS_USAGE; /* the next items' errors too */
         } else if (k->type == CK_INTLIST) {
             int64_t v;
             if (need_scalar(cx, it, ip, "an integer"))
@@ -502,7 +539,7 @@ static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, 
                 e->mark.col++; /* the rule's first character, not its quote */
         }
     }
-    return 0;
+    return rc;
 }
 
 /* Parse node n (NULL = absent: default) as key k into the field at p. */
@@ -685,6 +722,22 @@ static int unknown_key(cfg_ctx *cx, const cfg_section *s, const char *key, yt_ma
     const char *near = cs_closest(key, names, cnt);
     if (near)
         return cfg_fail(cx, km, kp, "unknown key; did you mean '%s'?", near);
+    /* a word other tools use for a key of this section: the same parent
+     * first (faults[0].duration is `for` here, not the top-level duration) */
+    static const char *const synonyms[][2] = {
+        {"duration", "for"}, {"length", "for"},   {"until", "for"},     {"start", "at"},
+        {"begin", "at"},     {"from", "at"},      {"when", "at"},       {"type", "kind"},
+        {"ttl", "duration"}, {"expiry", "duration"}, {"number", "count"}, {"n", "count"},
+        {"size", "count"},   {"timeout_ms", "timeout"}};
+    for (size_t i = 0; i < sizeof synonyms / sizeof *synonyms; i++)
+        if (!strcmp(key, synonyms[i][0]))
+            for (size_t j = 0; j < cnt; j++)
+                if (!strcmp(names[j], synonyms[i][1])) {
+                    char there[512];
+                    join(there, sizeof there, path, names[j]);
+                    return cfg_fail(cx, km, kp, "unknown key; did you mean '%s' (%s)?", names[j],
+                                    there);
+                }
     char elsewhere[300];
     if (cfg_find_by_name(key, elsewhere, sizeof elsewhere) > 0)
         return cfg_fail(cx, km, kp, "unknown key here; did you mean '%s'?", elsewhere);
@@ -703,6 +756,7 @@ static int parse_section(cfg_ctx *cx, const cfg_section *s, const yt_node *map, 
                          char *base, const char *path)
 {
     (void)at;
+    int rc = 0;
     if (map && map->kind != YT_MAP)
         return cfg_fail(cx, map->mark, path, "expected a map of keys, found %s",
                         cfg_kind_word(map));
@@ -720,7 +774,8 @@ static int parse_section(cfg_ctx *cx, const cfg_section *s, const yt_node *map, 
                 if (exp)
                     continue;
             }
-            return unknown_key(cx, s, map->keys[i], map->kmarks[i], path);
+            unknown_key(cx, s, map->keys[i], map->kmarks[i], path);
+            rc = CS_USAGE; /* go on: every error of the file in one pass */
         }
     for (size_t j = 0; j < s->nkeys; j++) {
         const cfg_key *k = &s->keys[j];
@@ -728,9 +783,9 @@ static int parse_section(cfg_ctx *cx, const cfg_section *s, const yt_node *map, 
         join(kp, sizeof kp, path, k->name);
         const yt_node *n = map ? yt_get(map, k->name) : NULL;
         if (parse_value(cx, k, n, map ? map->mark : at, base + k->off, kp))
-            return CS_USAGE;
+            rc = CS_USAGE;
     }
-    return 0;
+    return rc;
 }
 
 /* ---- freeing and copying (schema-driven) ------------------------------ */
@@ -798,16 +853,18 @@ void config_free(config *c)
 int config_from_tree(const yt_node *root, unsigned flags, config *out, cs_err *err)
 {
     memset(out, 0, sizeof *out);
-    cfg_ctx cx = {root, flags, err};
+    cfg_ctx cx = {.root = root, .flags = flags, .err = err, .collect = true};
     if (root->kind != YT_MAP) {
         cfg_fail(&cx, root->mark, "",
                  "a config is a map of keys (schema: 1, name: ..., ...), found %s",
                  cfg_kind_word(root));
+        report_all(&cx);
         return CS_USAGE;
     }
     int rc = parse_section(&cx, &cfg_root_section, root, root->mark, (char *)out, "");
     if (!rc)
         rc = cfg_check_all(&cx, out);
+    report_all(&cx);
     if (rc)
         config_free(out);
     return rc;

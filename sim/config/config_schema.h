@@ -78,8 +78,13 @@ typedef struct cfg_ctx {
     const yt_node *root; /* the merged tree (for inherit and marks) */
     unsigned flags;      /* CONFIG_* */
     cs_err *err;
+    char *errs; /* every error of this pass so far, one per line (config_from_tree
+                   reports them all at once); NULL = none */
+    int nerr;
+    bool collect; /* keep errs (config_from_tree); else only err */
 } cfg_ctx;
-/* Fill err (code 2) with "file:line:column: path: message"; returns 2. */
+/* Fill err (code 2) with "file:line:column: path: message" and add it to
+ * cx->errs; returns 2. */
 __attribute__((format(printf, 4, 5))) int cfg_fail(cfg_ctx *cx, yt_mark m, const char *path,
                                                    const char *fmt, ...);
 /* snprintf for key paths (truncation is acceptable: paths are short). */
