@@ -205,3 +205,53 @@ Test(export, show_csv_series_and_component_filter, .init = make_dir, .fini = rm_
     cr_expect(strstr(out, "did you mean 'breaker'?"), "%s", out);
     cr_assert_eq(sh("$CS show s.db --component breaker", out, sizeof out), 2, "%s", out);
 }
+
+/* A run left 'running' by a process that is gone shows as abandoned (show
+ * opens read-only and does not change the store); one whose process lives
+ * stays running. */
+Test(export, show_marks_runs_of_dead_processes_abandoned, .init = make_dir, .fini = rm_dir)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/a.db", dir);
+    store *s;
+    cs_err err = {0};
+    cr_assert_eq(store_open(path, &s, &err), 0, "%s", err.msg);
+    int64_t id1, id2;
+    run_info ri = {.experiment = "exp", .name = "dead", .seed = 1};
+    cr_assert_eq(store_begin_run(s, &ri, &id1, &err), 0, "%s", err.msg);
+    ri.name = "alive";
+    cr_assert_eq(store_begin_run(s, &ri, &id2, &err), 0, "%s", err.msg);
+    store_close(s);
+    /* a pid that surely ended: a child reaped here */
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    waitpid(child, NULL, 0);
+    static char out[1 << 15];
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c \"import sqlite3; d = sqlite3.connect('a.db'); d.execute('UPDATE runs "
+             "SET pid = %d WHERE id = %lld'); d.commit()\"",
+             (int)child, (long long)id1);
+    cr_assert_eq(sh(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(sh("$CS show a.db", out, sizeof out), 0, "%s", out);
+    const char *row = strstr(out, " dead ");
+    cr_assert_not_null(row, "%s", out);
+    const char *eol = strchr(row, '\n');
+    const char *st = strstr(row, "abandoned");
+    cr_expect(st && eol && st < eol, "the runs table says abandoned: %s", out);
+    char want[128];
+    snprintf(want, sizeof want, "run %lld is abandoned: stored as 'running', but its process is "
+             "gone", (long long)id1);
+    cr_expect(strstr(out, want), "%s", out);
+    snprintf(want, sizeof want, "run %lld is running", (long long)id2);
+    cr_expect(strstr(out, want), "the live one stays running: %s", out);
+    cr_assert_eq(sh("$CS show a.db --format csv", out, sizeof out), 0, "%s", out);
+    cr_expect(strstr(out, ",dead,1,abandoned,") && strstr(out, ",alive,1,running,"), "%s", out);
+    /* read-only: the store still says running */
+    cr_assert_eq(sh("python3 -c \"import sqlite3; print(sqlite3.connect('a.db').execute('SELECT "
+                    "group_concat(status) FROM runs').fetchone()[0])\"",
+                    out, sizeof out),
+                 0, "%s", out);
+    cr_expect(strstr(out, "running,running"), "%s", out);
+}
