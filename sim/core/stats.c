@@ -357,6 +357,11 @@ void stats_latency(stats *s, int node, sim_ns latency)
 void stats_finish(stats *s) { close_until(s, s->nbuckets); }
 
 size_t stats_nbuckets(const stats *s) { return s->nbuckets; }
+bool stats_counting(const stats *s)
+{
+    return eng_now(s->e) >= s->warmup;
+}
+
 sim_ns stats_interval(const stats *s) { return s->interval; }
 
 static const node_stats *node_of(const stats *s, int node)
