@@ -84,6 +84,15 @@ Test(cli_options, values_after_equals_lists_of_choices_and_unknown_commands)
     cr_expect(strstr(out, "--rerun takes no value"), "%s", out);
     cr_expect_eq(cli("diff a.db 1", out, sizeof out), 2, "%s", out);
     cr_expect(strstr(out, "cachestorm diff: expected DB RUN RUN, got 2 arguments"), "%s", out);
+    /* --quiet: nothing for a valid file, the errors still */
+    char args[1024], cwd[512];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    snprintf(args, sizeof args, "validate %s/configs/mm1.yaml --quiet", cwd);
+    cr_expect_eq(cli(args, out, sizeof out), 0, "%s", out);
+    cr_expect_eq(out[0], 0, "%s", out);
+    snprintf(args, sizeof args, "validate %s/configs/mm1.yaml --quiet --set warmup=4m3x", cwd);
+    cr_expect_eq(cli(args, out, sizeof out), 2, "%s", out);
+    cr_expect(strstr(out, "unknown unit 'x'"), "%s", out);
     cr_expect_eq(cli("shwo runs.db", out, sizeof out), 2, "%s", out);
     cr_expect(strstr(out, "unknown command 'shwo'; did you mean 'show'?"), "%s", out);
 }
