@@ -122,7 +122,7 @@ static int set_value(const cli_spec *sp, const cli_opt *o, const char *a, const 
     return 0;
 }
 
-int cli_parse_spec(const cli_spec *sp, int argc, char **argv, cli_strs *pos)
+static int parse(const cli_spec *sp, int argc, char **argv, cli_strs *pos)
 {
     bool only_pos = false;
     for (int i = 1; i < argc; i++) {
@@ -191,10 +191,18 @@ int cli_parse_spec(const cli_spec *sp, int argc, char **argv, cli_strs *pos)
     return 0;
 }
 
+int cli_parse_spec(const cli_spec *sp, int argc, char **argv, cli_strs *pos)
+{
+    int rc = parse(sp, argc, argv, pos);
+    if (rc == CS_USAGE && sp->usage)
+        fputs(sp->usage, stderr); /* the usage lines after the message */
+    return rc;
+}
+
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, const char *pos_name,
               int max_pos, cli_strs *pos, void (*help)(FILE *))
 {
-    cli_spec sp = {cmd, opts, pos_name, 1, max_pos, help};
+    cli_spec sp = {cmd, opts, pos_name, 1, max_pos, help, NULL};
     return cli_parse_spec(&sp, argc, argv, pos);
 }
 

@@ -37,6 +37,7 @@ typedef struct cli_spec {
     const char *pos_name;     /* "CONFIG": named in messages */
     int min_pos, max_pos;     /* positional arguments allowed (max 0 = any number) */
     void (*help)(FILE *);     /* prints --help */
+    const char *usage;        /* printed after a usage error, or NULL */
 } cli_spec;
 
 /* Parse argv[1..] against spec.  Positional arguments go to *pos (allocated;

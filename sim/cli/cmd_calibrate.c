@@ -850,7 +850,7 @@ int cmd_calibrate(int argc, char **argv)
         {"--quick", NULL, OPT_FLAG, &c.quick, 0, 0, NULL},
         {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
-    const cli_spec sp = {"calibrate", opts, "redis://HOST:PORT", 1, 1, usage};
+    const cli_spec sp = {"calibrate", opts, "redis://HOST:PORT", 1, 1, usage, NULL};
     int prc = cli_parse_spec(&sp, argc, argv, &pos);
     if (prc) {
         cli_strs_free(&pos);

@@ -32,7 +32,7 @@ static void help(FILE *f)
             "  --db FILE          the run store (default runs.db)\n"
             "  -j N               run N processes at once (default: the number of cores)\n"
             "  --set PATH=VALUE   override a config key in every run (repeatable)\n"
-            "  --quiet            no progress, no notices; print only failing rules and\n"
+            "  --quiet            no progress lines; print only failing rules and\n"
             "                     the summary\n"
             "  --rerun            run every run, even those already done in the database\n"
             "  --format F         table (default) or junit (see below)\n"
@@ -345,7 +345,7 @@ int cmd_check(int argc, char **argv)
                             .progress = progress_update,
                             .progress_arg = &pr,
                             .arg = (void *)files[f],
-                            .notice = quiet ? NULL : exp_notice_stderr};
+                            .notice = exp_notice_stderr};
         exp_exec_summary sum;
         int r = exp_execute_opts(e, db, &xo, res, &sum, &err);
         progress_end(&pr);

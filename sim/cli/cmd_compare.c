@@ -967,7 +967,7 @@ int cmd_compare(int argc, char **argv)
         {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0, NULL},
         {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
-    const cli_spec sp = {"compare", opts, "DB", 0, 1, help};
+    const cli_spec sp = {"compare", opts, "DB", 0, 1, help, usage_text};
     int rc = cli_parse_spec(&sp, argc, argv, &pos);
     char abuf[40];
     snprintf(abuf, sizeof abuf, "%g", alpha);

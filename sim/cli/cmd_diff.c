@@ -56,7 +56,7 @@ int cmd_diff(int argc, char **argv)
 {
     cli_strs ps = {0};
     const cli_opt opts[] = {{NULL, NULL, 0, NULL, 0, 0, NULL}};
-    const cli_spec sp = {"diff", opts, "DB RUN RUN", 3, 3, diff_help};
+    const cli_spec sp = {"diff", opts, "DB RUN RUN", 3, 3, diff_help, usage};
     int prc = cli_parse_spec(&sp, argc, argv, &ps);
     if (prc) {
         cli_strs_free(&ps);

@@ -65,7 +65,7 @@ int cmd_explain(int argc, char **argv)
         {"--format", NULL, OPT_STR, &format, 0, 0, "table|tsv"},
         {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
-    const cli_spec sp = {argv[0], opts, "METRIC", 0, 0, explain_help};
+    const cli_spec sp = {argv[0], opts, "METRIC", 0, 0, explain_help, usage};
     int prc = cli_parse_spec(&sp, argc, argv, &names);
     if (prc) {
         cli_strs_free(&names);

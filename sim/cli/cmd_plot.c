@@ -102,7 +102,7 @@ int cmd_plot(int argc, char **argv)
         {"--keep-data", NULL, OPT_FLAG, &o.keep_data, 0, 0, NULL},
         {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
-    const cli_spec sp = {"plot", opts, "DB", 1, 1 + PLOT_MAX_LIST, plot_help};
+    const cli_spec sp = {"plot", opts, "DB", 1, 1 + PLOT_MAX_LIST, plot_help, usage};
     int prc = cli_parse_spec(&sp, argc, argv, &pos);
     if (!prc && metrics.n > PLOT_MAX_LIST)
         prc = usage_error("at most 16 --metric%s", "");

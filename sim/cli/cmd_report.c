@@ -43,7 +43,7 @@ int cmd_report(int argc, char **argv)
         {"--out", NULL, OPT_STR, &out, 0, 0, NULL},
         {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
-    const cli_spec sp = {"report", opts, "DB", 1, 1, report_help};
+    const cli_spec sp = {"report", opts, "DB", 1, 1, report_help, usage};
     int prc = cli_parse_spec(&sp, argc, argv, &pos);
     if (prc) {
         cli_strs_free(&pos);

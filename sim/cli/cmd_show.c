@@ -186,7 +186,7 @@ static int parse_args(int argc, char **argv, show_opts *o)
         {"--metric", NULL, OPT_STRS, &pats, 0, 0, NULL},
         {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
-    const cli_spec sp = {"show", opts, "DB or RUN", 0, 0, show_help};
+    const cli_spec sp = {"show", opts, "DB or RUN", 0, 0, show_help, usage_text};
     int rc = cli_parse_spec(&sp, argc, argv, &pos);
     if (rc) {
         rc = rc == CLI_HELP ? CS_OK : rc;

@@ -54,7 +54,7 @@ static void help(FILE *f)
            "  --progress-every S off a terminal, a progress line every S seconds (default\n"
            "                     10; 0: after every run); on one, a single line rewritten\n"
            "                     in place (done/total, elapsed, ETA)\n"
-           "  --quiet            no progress, no notices, no summary table\n"
+           "  --quiet            no progress lines, no summary table\n"
            "\n"
            "beyond one machine (README \"Beyond one machine\"):\n"
            "  --plan             run nothing; print one self-contained job line per run\n"
@@ -269,7 +269,7 @@ int cmd_sweep(int argc, char **argv)
                         .progress = progress_update,
                         .progress_arg = &pr,
                         .arg = (void *)"sweep",
-                        .notice = quiet ? NULL : exp_notice_stderr};
+                        .notice = exp_notice_stderr};
     exp_exec_summary sum;
     rc = exp_execute_opts(&e, db, &xo, res, &sum, &err);
     progress_end(&pr);

@@ -42,7 +42,7 @@ static void help(FILE *f)
             "  --set PATH=VALUE   override a config key in every run (repeatable)\n"
             "  --top N            print only the N best points (default: all)\n"
             "  --rerun            run every run, even those already done in the database\n"
-            "  --quiet            no progress, no notices, no ranking table: only the\n"
+            "  --quiet            no progress lines, no ranking table: only the\n"
             "                     verdict (best, or no single best) and its overrides\n"
             "  --max-memory SIZE  each run's memory budget (4G, 512M; default 75%% of the\n"
             "                     available memory); a point estimated over it is refused\n"
@@ -259,7 +259,7 @@ int cmd_tune(int argc, char **argv)
                         .progress = progress_update,
                         .progress_arg = &pr,
                         .arg = (void *)path,
-                        .notice = quiet ? NULL : exp_notice_stderr};
+                        .notice = exp_notice_stderr};
     exp_exec_summary sum;
     rc = exp_execute_opts(&e, db, &xo, res, &sum, &err);
     progress_end(&pr);

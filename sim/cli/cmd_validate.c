@@ -108,7 +108,7 @@ int cmd_validate(int argc, char **argv)
         {"--set", NULL, OPT_STRS, &set_opt, 0, 0, NULL},
         {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
-    const cli_spec sp = {"validate", opts, "CONFIG", 0, 0, usage};
+    const cli_spec sp = {"validate", opts, "CONFIG", 0, 0, usage, NULL};
     int prc = cli_parse_spec(&sp, argc, argv, &file_opt);
     if (prc) {
         cli_strs_free(&set_opt), cli_strs_free(&file_opt);
