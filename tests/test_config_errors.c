@@ -98,9 +98,9 @@ Test(config_errors, every_error_of_a_file_in_one_pass_with_file_line_and_key)
     cr_assert_not_null(f);
     fputs("schema: 1\n"                  /* 1 */
           "name: bad\n"                  /* 2 */
-          "duraton: 10s\n"               /* 3: unknown key */
+          "nodes: {count: 0}\n"          /* 3: out of range */
           "warmup: 5q\n"                 /* 4: bad unit */
-          "nodes: {count: 0}\n"          /* 5: out of range */
+          "duraton: 10s\n"               /* 5: unknown key (found first, listed third) */
           "faults:\n"                    /* 6 */
           "  - kind: restart\n"          /* 7 */
           "    at: 4m30s\n"              /* 8: fine */
@@ -111,13 +111,18 @@ Test(config_errors, every_error_of_a_file_in_one_pass_with_file_line_and_key)
     cs_err err = {0};
     cr_assert_eq(config_load(path, NULL, 0, &c, &err), CS_USAGE);
     char want[4][256];
-    snprintf(want[0], 256, "%s:3:1: duraton: unknown key; did you mean 'duration'?", path);
+    snprintf(want[0], 256, "%s:3:16: nodes.count: 0 is out of range", path);
     snprintf(want[1], 256, "%s:4:9: warmup: '5q': unknown unit 'q'", path);
-    snprintf(want[2], 256, "%s:5:16: nodes.count: 0 is out of range", path);
+    snprintf(want[2], 256, "%s:5:1: duraton: unknown key; did you mean 'duration'?", path);
     snprintf(want[3], 256,
              "%s:9:5: faults[0].duration: unknown key; did you mean 'for' (faults[0].for)?", path);
-    for (int i = 0; i < 4; i++)
-        cr_expect(strstr(err.msg, want[i]), "missing:\n%s\nin:\n%s", want[i], err.msg);
+    const char *prev = err.msg;
+    for (int i = 0; i < 4; i++) {
+        const char *at = strstr(err.msg, want[i]);
+        cr_expect(at, "missing:\n%s\nin:\n%s", want[i], err.msg);
+        cr_expect(!at || at >= prev, "top to bottom: %s", err.msg);
+        prev = at ? at : prev;
+    }
     int lines = 1;
     for (const char *p = err.msg; *p; p++)
         lines += *p == '\n';
@@ -132,7 +137,7 @@ Test(config_errors, every_error_of_a_file_in_one_pass_with_file_line_and_key)
     out[n] = 0;
     pclose(p);
     cr_expect(strstr(out, "rc=2") && strstr(out, "no-db") && strstr(out, "bad.yaml:9:5:") &&
-                  strstr(out, "bad.yaml:3:1:"),
+                  strstr(out, "bad.yaml:5:1:"),
               "%s", out);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);

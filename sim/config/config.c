@@ -52,11 +52,64 @@ int cfg_fail(cfg_ctx *cx, yt_mark m, const char *path, const char *fmt, ...)
     return CS_USAGE;
 }
 
-/* Every error of the pass into err: as many whole lines as fit, then how
- * many more there are. */
+/* An error line's place in its file: "file:LINE:COL: ..." (0, 0 without). */
+typedef struct err_line {
+    const char *text;
+    size_t len, flen; /* the line; its file name (up to the first ':') */
+    long line, col;
+    int order;
+} err_line;
+
+static int err_line_cmp(const void *pa, const void *pb)
+{
+    const err_line *a = pa, *b = pb;
+    size_t fl = a->flen < b->flen ? a->flen : b->flen;
+    int fc = memcmp(a->text, b->text, fl);
+    if (fc || a->flen != b->flen)
+        return fc ? fc : a->flen < b->flen ? -1 : 1;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if (a->col != b->col)
+        return a->col < b->col ? -1 : 1;
+    return a->order - b->order;
+}
+
+/* Sort the lines of cx->errs by file, line and column (they come in schema
+ * order; a reader fixes a file top to bottom). */
+static void sort_errs(cfg_ctx *cx)
+{
+    err_line *v = cs_calloc((size_t)cx->nerr + 1, sizeof *v);
+    int n = 0;
+    for (const char *p = cx->errs; p && *p && n < cx->nerr;) {
+        size_t len = strcspn(p, "\n");
+        const char *c = memchr(p, ':', len);
+        char *end = NULL;
+        long line = c ? strtol(c + 1, &end, 10) : 0, col = 0;
+        if (!c || end == c + 1 || *end != ':')
+            line = 0;
+        else
+            col = strtol(end + 1, NULL, 10);
+        v[n] = (err_line){p, len, c ? (size_t)(c - p) : len, line, col, n};
+        n++;
+        p += len + (p[len] == '\n');
+    }
+    qsort(v, (size_t)n, sizeof *v, err_line_cmp);
+    size_t total = strlen(cx->errs) + 1, used = 0;
+    char *out = cs_malloc(total + 1);
+    for (int i = 0; i < n; i++)
+        used += (size_t)snprintf(out + used, total + 1 - used, "%s%.*s", i ? "\n" : "",
+                                 (int)v[i].len, v[i].text);
+    free(v);
+    free(cx->errs);
+    cx->errs = out;
+}
+
+/* Every error of the pass into err, top to bottom: as many whole lines as
+ * fit, then how many more there are. */
 static void report_all(cfg_ctx *cx)
 {
     if (cx->nerr > 1) {
+        sort_errs(cx);
         cs_err *e = cx->err;
         size_t cap = sizeof e->msg - 48, used = 0;
         int shown = 0;
