@@ -240,6 +240,10 @@ static int finish_load(yt_node *t, const char *path, const char *const *sets, in
     yt_free(t);
     if (!rc)
         out->path = cs_strdup(path);
+    if (!rc && out->deprecated[0]) /* once per load: validate and run load once */
+        fprintf(stderr,
+                "%s: note: former names, read for schema 1 only (use the new ones): %s\n",
+                *path ? path : "config", out->deprecated);
     return rc;
 }
 
