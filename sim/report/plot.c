@@ -705,6 +705,11 @@ static int select_runs(session *s, const ex_run ***sel, size_t *n, bool multi, c
     for (size_t k = s->st.n_runs; k-- > 0;) {
         if (strcmp(s->st.runs[k].status, "done") != 0)
             continue;
+        if (o->by_experiment) {
+            const char *e = s->st.runs[k].experiment;
+            if (!(o->experiment ? e && strcmp(e, o->experiment) == 0 : !e))
+                continue;
+        }
         store_run key = {.id = s->st.runs[k].id};
         if (!bsearch(&key, uniq, nuniq, sizeof *uniq, run_id_cmp))
             continue;
