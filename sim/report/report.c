@@ -2,8 +2,9 @@
  * [--experiment FILE]`.
  *
  * One self-contained HTML page a colleague can open offline, organised by
- * experiment and scenario (a scenario = experiment, variant, run name and
- * effective config; its runs are the seeds):
+ * experiment and scenario (a scenario = experiment, variant and run name —
+ * the name carries the sweep point and --set overrides; its runs are the
+ * seeds):
  *   1. Summary: per scenario the "what happened" headline of its
  *      representative run, its `expect:` rules judged ✓/✗ over its seeds
  *      (the rules stored in its effective config), and with --baseline the
@@ -484,7 +485,7 @@ static void build_scenarios(report *R)
         for (; s < R->nsc; s++) {
             const store_run *k = R->sc[s].key;
             if (same_str(k->experiment, r->experiment) && same_str(k->variant, r->variant) &&
-                strcmp(k->name, r->name) == 0 && same_str(k->config_hash, r->config_hash))
+                strcmp(k->name, r->name) == 0)
                 break;
         }
         if (s == R->nsc) {
@@ -528,15 +529,6 @@ static void build_scenarios(report *R)
         if (!c->label[0])
             snprintf(c->label, sizeof c->label, "%s", k->name);
     }
-    for (size_t s = 0; s < R->nsc; s++) /* same label, other config: say so */
-        for (size_t t = 0; t < R->nsc; t++)
-            if (t != s && R->sc[t].exp == R->sc[s].exp &&
-                strcmp(R->sc[t].label, R->sc[s].label) == 0 && R->sc[s].key->config_hash) {
-                size_t l = strlen(R->sc[s].label);
-                snprintf(R->sc[s].label + l, sizeof R->sc[s].label - l, " (config %.8s)",
-                         R->sc[s].key->config_hash);
-                break;
-            }
 }
 
 /* The objective: of --experiment FILE for its experiment, when it is one metric. */
@@ -1051,8 +1043,11 @@ static void scenario_section(FILE *f, report *R, figure_set *fs, size_t s, bool 
     /* per-node picture of the representative run */
     bool o2;
     long nf = draw_run(fs, "nodes", rep->id, &o2);
-    if (nf >= 0)
+    if (nf >= 0) {
+        fprintf(f, "<details><summary>Per node: run %lld</summary>\n", (long long)rep->id);
         figure(f, fs, (size_t)nf, NULL, 0, false);
+        fputs("</details>\n", f);
+    }
     fputs("</details>\n", f);
 }
 

@@ -146,7 +146,12 @@ LAYOUT_JS = r"""
   var figs = document.querySelectorAll('figure.plot');
   for (var i = 0; i < figs.length; i++) {
     var f = figs[i];
-    if (!f.getClientRects().length) continue;           // hidden (another seed, closed)
+    var shown = f.checkVisibility ? f.checkVisibility({contentVisibilityAuto: true,
+                                                       visibilityProperty: true})
+                                  : f.getClientRects().length > 0;
+    for (var a = f.parentElement; a && shown; a = a.parentElement)   // closed <details>
+      if (a.tagName === 'DETAILS' && !a.open) shown = false;
+    if (!shown) continue;                                // hidden (another seed, closed)
     var pic = f.querySelector('svg, img');
     if (!pic) { out.figures.push({index: i, missing: true}); continue; }
     var r = pic.getBoundingClientRect();
@@ -181,6 +186,40 @@ LAYOUT_JS = r"""
     }
     out.figures.push(o);
   }
+  return JSON.stringify(out);
+})()
+"""
+
+
+# The page's controls, as a user would use them: every seed selector shows
+# the chosen seed's figure and hides the others; then "Expand all" opens
+# every section, so that every plot but the other seeds' is checked.
+INTERACT_JS = r"""
+(function(){
+  var out = {selectors: 0, problems: [], height: document.documentElement.scrollHeight};
+  function shown(f){ return !f.hidden && getComputedStyle(f).display !== 'none'; }
+  var sels = document.querySelectorAll('select.seed');
+  for (var i = 0; i < sels.length; i++) {
+    var s = sels[i], g = s.getAttribute('data-group');
+    if (s.options.length < 2) continue;
+    out.selectors++;
+    var first = s.value;
+    for (var k = s.options.length - 1; k >= 0; k--) {
+      s.value = s.options[k].value;
+      s.dispatchEvent(new Event('change'));
+      var figs = document.querySelectorAll('figure[data-group="' + g + '"]');
+      var on = [];
+      for (var j = 0; j < figs.length; j++) if (shown(figs[j])) on.push(figs[j].getAttribute('data-run'));
+      if (on.length !== 1 || on[0] !== s.value)
+        out.problems.push('selector ' + g + ' = ' + s.value + ' shows [' + on.join(',') + ']');
+    }
+    if (s.value !== first) { s.value = first; s.dispatchEvent(new Event('change')); }
+  }
+  var b = document.querySelector('button[data-all="open"]');
+  if (b) b.click();
+  var ds = document.querySelectorAll('details');
+  for (var d = 0; d < ds.length; d++)
+    if (!ds[d].open) out.problems.push('Expand all left a section closed: ' + (ds[d].id || d));
   return JSON.stringify(out);
 })()
 """
@@ -236,6 +275,11 @@ def main():
         # let the inline script and layout settle
         c.call("Runtime.evaluate", {"expression": "new Promise(r => setTimeout(r, 300))",
                                     "awaitPromise": True}, sess)
+        res = c.call("Runtime.evaluate", {"expression": INTERACT_JS, "returnByValue": True},
+                     sess)
+        if "exceptionDetails" in res:
+            fail("interaction script: %s" % res["exceptionDetails"])
+        interact = json.loads(res["result"]["value"])
         res = c.call("Runtime.evaluate", {"expression": LAYOUT_JS, "returnByValue": True}, sess)
         if "exceptionDetails" in res:
             fail("layout script: %s" % res["exceptionDetails"])
@@ -260,7 +304,7 @@ def main():
         f.write(raw)
     img = Image.open(io.BytesIO(raw))
 
-    problems = []
+    problems = list(interact["problems"])
     for m in events:
         meth, p = m.get("method"), m.get("params", {})
         if meth == "Runtime.exceptionThrown":
@@ -275,8 +319,10 @@ def main():
             problems.append("log error (%s): %s %s" % (e.get("source"), e.get("text"),
                                                         e.get("url", "")))
 
-    print("check_page: %s: page %d x %d px, %d bytes, %d visible plots" % (
-        page, layout["width"], layout["height"], os.path.getsize(page), len(layout["figures"])))
+    print("check_page: %s: %d bytes; page %d px wide, %d px high as opened, %d px with every "
+          "section open; %d visible plots, %d seed selectors" % (
+              page, os.path.getsize(page), layout["width"], interact["height"], layout["height"],
+              len(layout["figures"]), interact["selectors"]))
     if layout["width"] > width + 1:
         problems.append("page wider than the window: %d px > %d" % (layout["width"], width))
     if not layout["figures"]:
