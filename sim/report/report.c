@@ -124,15 +124,15 @@ static const char js[] =
     "openTo(decodeURIComponent(location.hash.slice(1)));}"
     "window.addEventListener('hashchange',onHash);onHash();"
     "var sels=document.querySelectorAll('select.seed');"
-    "for(var i=0;i<sels.length;i++){sels[i].addEventListener('change',function(ev){"
+    "for(var i=0;sels.length>i;i++){sels[i].addEventListener('change',function(ev){"
     "var s=ev.target,g=s.getAttribute('data-group'),"
     "fs=document.querySelectorAll('figure[data-group=\"'+g+'\"]');"
-    "for(var k=0;k<fs.length;k++)fs[k].hidden=fs[k].getAttribute('data-run')!==s.value;});}"
+    "for(var k=0;fs.length>k;k++)fs[k].hidden=fs[k].getAttribute('data-run')!==s.value;});}"
     "var bs=document.querySelectorAll('button[data-all]');"
-    "for(var j=0;j<bs.length;j++){bs[j].addEventListener('click',function(ev){"
+    "for(var j=0;bs.length>j;j++){bs[j].addEventListener('click',function(ev){"
     "var o=ev.target.getAttribute('data-all')==='open',"
     "ds=document.querySelectorAll('details');"
-    "for(var k=0;k<ds.length;k++)ds[k].open=o;});}"
+    "for(var k=0;ds.length>k;k++)ds[k].open=o;});}"
     "})();";
 
 /* ---- pictures -------------------------------------------------------------- */
