@@ -47,7 +47,9 @@ set tics nomirror
 set xtics scale 0 rotate by 20 right font ',9'
 bm = 120.0
 lm = 0.15
-if (ngroups <= (ncol == 1 ? 6 : 3)) { set xtics norotate center; bm = 60.0; lm = 0.10 }
+# labels upright when they fit side by side (about 7 px a character at 9 pt)
+stats datafile index int(word(show, 1)) every ::1 using (strlen(strcol(6))) nooutput
+if (ngroups * STATS_max * 7.0 <= 0.75 * W / ncol) { set xtics norotate center; bm = 60.0; lm = 0.10 }
 set xrange [-0.6:ngroups - 0.4]
 set key off
 set offsets 0, 0, graph 0.22, 0
