@@ -45,7 +45,7 @@
 #include "sim/run/experiment.h"
 #include "sim/store/store.h"
 
-#define REPORT_MAX_TRANSITIONS 400 /* per run; the rest is counted */
+#define REPORT_MAX_TRANSITIONS 40 /* per run; the rest is counted */
 #define REPORT_SVG_MAX (200u << 10) /* larger SVGs are redrawn as PNG */
 #define REPORT_OPEN_SCENARIOS 4     /* experiments with at most this many: sections open */
 
@@ -113,7 +113,10 @@ static const char css[] =
     "code{background:#f3f5f7;padding:0 3px}pre{background:#f7f8fa;padding:.6em;overflow-x:auto;"
     "font-size:12.5px}nav.toc{background:#f7f8fa;padding:.4em 1em;border-radius:4px}"
     "nav.toc ol{margin:.2em 0;padding-left:1.4em}button{margin-right:.5em}"
-    "td .ci{color:#777;font-size:12px}";
+    "td .ci{color:#777;font-size:12px}"
+    /* the simplified SVG's group classes (inline_svg) */
+    "g.gpk,g.gpg{fill:none;stroke:currentColor;stroke-width:1;stroke-linecap:butt;"
+    "stroke-linejoin:miter}g.gpk{color:black}g.gpg{color:gray}";
 
 /* Seed selector, anchors into closed sections, expand/collapse all. */
 static const char js[] =
@@ -265,9 +268,23 @@ static char *slurp(const char *path, size_t *len)
     return s;
 }
 
-/* Inline an SVG file: drop the XML prolog and give gnuplot's fixed ids
- * (gnuplot_canvas, gpPt0, ...) a per-figure prefix so that several plots on
- * one page do not share ids. */
+/* gnuplot's SVG repeats the same group attributes hundreds of times (half
+ * of a timeline's bytes); the inlined copy names the two commonest through
+ * the page's CSS classes gpk/gpg (the same properties, inherited the same
+ * way), drops groups left empty and the indentation: the picture renders the
+ * same at about two thirds of the bytes ("simplified SVG"). */
+static const char *const svg_groups[][2] = {
+    {"<g fill=\"none\" color=\"black\" stroke=\"currentColor\" stroke-width=\"1.00\" "
+     "stroke-linecap=\"butt\" stroke-linejoin=\"miter\">",
+     "<g class=\"gpk\">"},
+    {"<g fill=\"none\" color=\"gray\" stroke=\"currentColor\" stroke-width=\"1.00\" "
+     "stroke-linecap=\"butt\" stroke-linejoin=\"miter\">",
+     "<g class=\"gpg\">"},
+};
+
+/* Inline an SVG file: drop the XML prolog, simplify (above) and give
+ * gnuplot's fixed ids (gnuplot_canvas, gpPt0, ...) a per-figure prefix so
+ * that several plots on one page do not share ids. */
 static int inline_svg(FILE *f, const char *path, int fig)
 {
     size_t len;
@@ -280,8 +297,34 @@ static int inline_svg(FILE *f, const char *path, int fig)
         return -1;
     }
     static const char *const ids[] = {"gnuplot_", "gpPt", "gpDot", "gpPat", "gpBkgnd"};
+    bool line_start = false;
     while (*p) {
+        if (line_start && (*p == '\t' || *p == ' ')) {
+            p++;
+            continue;
+        }
+        line_start = *p == '\n';
         bool hit = false;
+        for (size_t g = 0; g < sizeof svg_groups / sizeof *svg_groups && !hit; g++) {
+            size_t gl = strlen(svg_groups[g][0]);
+            if (strncmp(p, svg_groups[g][0], gl) != 0)
+                continue;
+            hit = true;
+            const char *q = p + gl;
+            while (*q == '\n' || *q == '\t' || *q == ' ')
+                q++;
+            if (strncmp(q, "</g>", 4) == 0) { /* an empty group */
+                p = (char *)q + 4;
+                if (*p == '\n')
+                    p++;
+                line_start = true;
+            } else {
+                fputs(svg_groups[g][1], f);
+                p += gl;
+            }
+        }
+        if (hit)
+            continue;
         for (size_t i = 0; i < sizeof ids / sizeof *ids && !hit; i++)
             if (strncmp(p, ids[i], strlen(ids[i])) == 0) {
                 fprintf(f, "f%d_", fig);
@@ -374,6 +417,11 @@ typedef struct rscen {
     cmp_result *verdicts;
     bool in_baseline;
     size_t nworse, nbetter;
+    /* pictures (plan_pictures): per run a file index, -1 none, -2 failed */
+    long *fig;
+    bool *over, *series;
+    char **why; /* the failure of run i's timeline */
+    long nodes_fig;
 } rscen;
 
 typedef struct rexp {
@@ -382,6 +430,8 @@ typedef struct rexp {
     size_t nsc, cap, nruns;
     const char *objective; /* metric name of its objective:, or NULL */
     char objective_note[200];
+    size_t fig_first[3], fig_n[3]; /* sweep, compare, cdf (plan_pictures) */
+    char *fig_fail[3];
 } rexp;
 
 typedef struct report {
@@ -979,25 +1029,11 @@ static void scenario_section(FILE *f, report *R, figure_set *fs, size_t s, bool 
         }
         fputs("</table>\n", f);
     }
-    /* Timelines: the representative first, then the other seeds while the
-     * page's picture budget lasts. */
+    /* Timelines: the representative first (plan_pictures drew them). */
     char group[32];
     snprintf(group, sizeof group, "tl%zu", s);
-    long *fig = cs_calloc(c->n, sizeof *fig);
-    bool *over = cs_calloc(c->n, sizeof *over);
-    bool *series = cs_calloc(c->n, sizeof *series);
-    size_t drawn = 0;
-    for (size_t k = 0; k < c->n; k++) {
-        size_t i = (c->rep + k) % c->n;
-        int64_t id = R->u[c->runs[i]].id;
-        fig[i] = -1;
-        series[i] = has_series(R->st.db, id);
-        if (series[i])
-            fig[i] = draw_run(fs, "timeline", id, &over[i]);
-        drawn += fig[i] >= 0;
-        if (over[i])
-            fs->left_out++;
-    }
+    long *fig = c->fig;
+    bool *over = c->over, *series = c->series;
     if (c->n > 1) {
         fprintf(f, "<p>Timeline of seed <select class=\"seed\" data-group=\"%s\">", group);
         for (size_t k = 0; k < c->n; k++) {
@@ -1023,7 +1059,7 @@ static void scenario_section(FILE *f, report *R, figure_set *fs, size_t s, bool 
                     (long long)r->id, k ? " hidden" : "");
             if (fig[i] == -2) {
                 fprintf(f, "</p><p class=\"warn\">Timeline of run %lld failed: ", (long long)r->id);
-                esc(f, fs->fail_msg);
+                esc(f, c->why[i]);
                 fputs(" <code>cachestorm plot ", f);
             } else if (over[i])
                 fprintf(f, "Timeline of run %lld not drawn: the page's picture budget is spent. "
@@ -1038,17 +1074,78 @@ static void scenario_section(FILE *f, report *R, figure_set *fs, size_t s, bool 
             fprintf(f, " %lld</code></p></figure>\n", (long long)r->id);
         }
     }
-    (void)drawn;
-    free(fig), free(over), free(series);
     /* per-node picture of the representative run */
-    bool o2;
-    long nf = draw_run(fs, "nodes", rep->id, &o2);
-    if (nf >= 0) {
+    if (c->nodes_fig >= 0) {
         fprintf(f, "<details><summary>Per node: run %lld</summary>\n", (long long)rep->id);
-        figure(f, fs, (size_t)nf, NULL, 0, false);
+        figure(f, fs, (size_t)c->nodes_fig, NULL, 0, false);
         fputs("</details>\n", f);
     }
     fputs("</details>\n", f);
+}
+
+/* Draw every picture before the page is written, most useful first, so
+ * that the budget leaves out the least useful: the experiments' pictures,
+ * then one timeline per scenario (its representative run), then the
+ * representatives' per-node pictures, then the other seeds' timelines, one
+ * seed of every scenario at a time. */
+static void plan_pictures(report *R, figure_set *fs)
+{
+    static const char *const kinds[] = {"sweep", "compare", "cdf"};
+    for (size_t e = 0; e < R->nex; e++) {
+        rexp *x = &R->ex[e];
+        for (size_t k = 0; k < 3; k++) {
+            x->fig_first[k] = fs->files.n;
+            if (fs->used >= fs->budget) {
+                fs->left_out++;
+                continue;
+            }
+            const char *metric = k == 0 && x->objective ? x->objective : NULL;
+            size_t failed = fs->failed;
+            x->fig_first[k] =
+                draw_kind(fs, kinds[k], NULL, 0, "svg", true, x->name, metric, &x->fig_n[k]);
+            if (fs->failed > failed)
+                x->fig_fail[k] = cs_strdup(fs->fail_msg);
+            for (size_t i = x->fig_first[k]; i < x->fig_first[k] + x->fig_n[k]; i++)
+                fs->used += page_cost(fs->files.paths[i]);
+        }
+    }
+    size_t most = 0;
+    for (size_t s = 0; s < R->nsc; s++) {
+        rscen *c = &R->sc[s];
+        c->fig = cs_calloc(c->n, sizeof *c->fig);
+        c->over = cs_calloc(c->n, sizeof *c->over);
+        c->series = cs_calloc(c->n, sizeof *c->series);
+        c->why = cs_calloc(c->n, sizeof *c->why);
+        for (size_t i = 0; i < c->n; i++) {
+            c->fig[i] = -1;
+            c->series[i] = has_series(R->st.db, R->u[c->runs[i]].id);
+        }
+        c->nodes_fig = -1;
+        most = c->n > most ? c->n : most;
+    }
+    for (size_t k = 0; k < most; k++) { /* k = 0: the representatives */
+        for (size_t s = 0; s < R->nsc; s++) {
+            rscen *c = &R->sc[s];
+            if (k >= c->n)
+                continue;
+            size_t i = (c->rep + k) % c->n;
+            if (!c->series[i])
+                continue;
+            c->fig[i] = draw_run(fs, "timeline", R->u[c->runs[i]].id, &c->over[i]);
+            if (c->fig[i] == -2)
+                c->why[i] = cs_strdup(fs->fail_msg);
+            if (c->over[i])
+                fs->left_out++;
+        }
+        if (k == 0)
+            for (size_t s = 0; s < R->nsc; s++) {
+                rscen *c = &R->sc[s];
+                bool over;
+                c->nodes_fig = draw_run(fs, "nodes", R->u[c->runs[c->rep]].id, &over);
+                if (over)
+                    fs->left_out++;
+            }
+    }
 }
 
 static void experiment_section(FILE *f, report *R, figure_set *fs, size_t e)
@@ -1074,24 +1171,13 @@ static void experiment_section(FILE *f, report *R, figure_set *fs, size_t e)
     /* the experiment's pictures: sweep (of its objective), compare, CDF */
     static const char *const kinds[] = {"sweep", "compare", "cdf"};
     for (size_t k = 0; k < 3; k++) {
-        if (fs->used >= fs->budget) {
-            fs->left_out++;
-            continue;
-        }
-        size_t n;
-        const char *metric = k == 0 && x->objective ? x->objective : NULL;
-        size_t failed = fs->failed;
-        size_t first = draw_kind(fs, kinds[k], NULL, 0, "svg", true, x->name, metric, &n);
-        if (fs->failed > failed) {
+        if (x->fig_fail[k]) {
             fprintf(f, "<p class=\"warn\">The %s picture failed: ", kinds[k]);
-            esc(f, fs->fail_msg);
+            esc(f, x->fig_fail[k]);
             fputs("</p>\n", f);
         }
-        for (size_t i = first; i < first + n; i++) {
-            size_t cost = page_cost(fs->files.paths[i]);
-            fs->used += cost;
+        for (size_t i = x->fig_first[k]; i < x->fig_first[k] + x->fig_n[k]; i++)
             figure(f, fs, i, NULL, 0, false);
-        }
     }
     bool open = x->nsc <= REPORT_OPEN_SCENARIOS;
     fprintf(f, "<h3>Scenarios</h3>\n%s", open ? "" : "<p class=\"muted\">Click a scenario to open it.</p>\n");
@@ -1252,13 +1338,19 @@ static void report_free(report *R)
     for (size_t s = 0; s < R->nsc; s++) {
         rscen *c = &R->sc[s];
         free(c->runs), free(c->vals), free(c->happened), free(c->verdicts);
+        for (size_t i = 0; c->why && i < c->n; i++)
+            free(c->why[i]);
+        free(c->fig), free(c->over), free(c->series), free(c->why);
         for (size_t k = 0; k < c->nrules; k++)
             free(c->rules[k].text), free(c->rules[k].value);
         free(c->rules);
     }
     free(R->sc);
-    for (size_t e = 0; e < R->nex; e++)
+    for (size_t e = 0; e < R->nex; e++) {
         free(R->ex[e].sc);
+        for (size_t k = 0; k < 3; k++)
+            free(R->ex[e].fig_fail[k]);
+    }
     free(R->ex);
     store_runs_free(R->u, R->nu);
     if (R->have_file)
@@ -1377,6 +1469,7 @@ int report_write_opts(const report_opts *o)
           "</ol><button type=\"button\" data-all=\"open\">Expand all</button><button "
           "type=\"button\" data-all=\"close\">Collapse all</button></nav>\n",
           f);
+    plan_pictures(&R, &fs);
     if (R.nsc == 0)
         fputs("<p class=\"warn\">No finished run: nothing to summarise (see All runs).</p>\n", f);
     else
