@@ -1123,6 +1123,59 @@ Test(report, names_are_html_escaped)
     free(s);
 }
 
+/* The report is organised by scenario: two done seeds make one scenario
+ * (mean ± CI over them), its expect: rules (from the stored effective
+ * config) are judged over both seeds, and rows still running or abandoned
+ * are never results, only listed under All runs. */
+Test(report, scenarios_rules_and_orphaned_rows)
+{
+    char sdb[400], html[400];
+    snprintf(sdb, sizeof sdb, "%s/scen.db", dir);
+    make_db(sdb, false);
+    sqlite3 *db;
+    sqlite3_open(sdb, &db);
+    static const char cfg[] = "schema: 1\nname: e\nmodel: queue\nduration: 10s\n"
+                              "queue: {servers: 1, arrival: 100/s, service: {dist: exponential, "
+                              "mean: 1ms}}\nexpect:\n  - requests.total > 5\n"
+                              "  - requests.error == 0\n";
+    for (int id = 1; id <= 4; id++) {
+        add_run(db, id, "e", "a", "e", id <= 2 ? "done" : id == 3 ? "running" : "abandoned", id,
+                10);
+        sqlite3_stmt *st;
+        sqlite3_prepare_v2(db, "UPDATE runs SET config_text=?1 WHERE id=?2", -1, &st, NULL);
+        sqlite3_bind_text(st, 1, cfg, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, id);
+        cr_assert_eq(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+    }
+    add_metric(db, 1, -1, "requests.total", 10);
+    add_metric(db, 1, -1, "requests.error", 1); /* seed 1 fails rule 2 */
+    add_metric(db, 2, -1, "requests.total", 20);
+    add_metric(db, 2, -1, "requests.error", 0);
+    add_metric(db, 3, -1, "requests.total", 99999); /* a running row: no result */
+    sqlite3_close(db);
+    snprintf(html, sizeof html, "%s/scen.html", dir);
+    setenv("CACHESTORM_GNUPLOT", "/nonexistent", 1); /* tables only */
+    cr_assert_eq(run_cmd(cmd_report, "report", sdb, "--out", html, NULL), CS_IO);
+    char *s = slurp(html);
+    cr_assert(strstr(s, "4 runs rows; 2 (scenario, seed) results in 1 scenario"), "%.300s",
+              strstr(s, "Database"));
+    cr_assert(strstr(s, "2 rows not done"));
+    cr_assert_eq(count(s, "(not a result)"), 2, "the running and the abandoned row");
+    cr_assert_null(strstr(s, "99,999"), "a running row's metrics are no result");
+    cr_assert(strstr(s, "&#10007; 1/2"), "rule 2 fails on seed 1: 1 of 2 rules pass");
+    cr_assert(strstr(s, "(1 of 2 fail)"));
+    /* requests.total over seeds 10 and 20: mean 15, t(1) = 12.7062 * sd 7.0711 / sqrt 2 */
+    char cell[64];
+    snprintf(cell, sizeof cell, "15 <span class=\"ci\">&plusmn; 63.53</span>");
+    cr_assert(strstr(s, cell), "mean ± CI of requests.total");
+    cr_assert(strstr(s, "seed 1: 10, seed 2: 20"), "hover: each seed's value");
+    char msg[200];
+    const char *bad = check_tags(s, msg, sizeof msg);
+    cr_assert_null(bad, "%s", bad ? bad : "");
+    free(s);
+}
+
 Test(report, empty_database_is_a_usage_error)
 {
     char empty[400], html[400];
