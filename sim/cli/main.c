@@ -5,6 +5,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/core/common.h"
+#include "sim/run/runner.h"
 
 typedef struct subcmd {
     const char *name;
@@ -39,7 +40,7 @@ static void usage(FILE *f)
             "usage: cachestorm COMMAND [ARGS...]   (cachestorm help COMMAND for each)\n"
             "\n"
             "commands:\n",
-            CS_VERSION);
+            runner_version());
     for (size_t i = 0; i < NCMDS; i++)
         fprintf(f, "  %-10s %s\n", CMDS[i].name, CMDS[i].summary);
     fprintf(f,
@@ -74,7 +75,7 @@ int main(int argc, char **argv)
         return CS_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("cachestorm %s\n", CS_VERSION);
+        printf("cachestorm %s\n", runner_version());
         return CS_OK;
     }
     for (size_t i = 0; i < NCMDS; i++)
