@@ -446,7 +446,7 @@ static int draw_cdf(session *s, const ex_run *const *runs, size_t n, const char 
     char **labels = cs_calloc(n + 1, sizeof *labels);
     for (size_t i = 0; i < n; i++) {
         sbuf l = {0};
-        if (!same_name || n == 1)
+        if ((!same_name && !n_swept) || n == 1) /* the swept values below say what differs */
             sb_printf(&l, "%s", runs[i]->name);
         if (runs[i]->variant)
             sb_printf(&l, "%s%s", l.n ? " / " : "", runs[i]->variant);
