@@ -659,6 +659,11 @@ static void scenario_happened(report *R, rscen *c)
                     q++;
                 if (strncmp(q, "none", 4) == 0 || strncmp(q, "nothing", 7) == 0)
                     break; /* "fault none", "saturated nothing": not news */
+                if (w == 2) { /* saturated: the resource, without the metrics that show it */
+                    const char *par = memchr(q, '(', (size_t)(p + ll - q));
+                    if (par && par > q + 1)
+                        ll = (size_t)(par - 1 - p);
+                }
                 k += (size_t)snprintf(c->headline + k, k < sizeof c->headline ? sizeof c->headline - k : 0,
                                       "%s%s %.*s", k ? "; " : "", want[w], (int)(p + ll - q), q);
                 if (k >= sizeof c->headline)
@@ -814,12 +819,20 @@ static void fmt_ci(FILE *f, const double *v, size_t n, const char *title, bool m
 
 static void check_cell(FILE *f, const rscen *c)
 {
-    if (!c->nrules)
+    if (!c->nrules) {
         fputs("<td class=\"na\">no rules</td>", f);
-    else if (c->npass == c->nrules)
-        fprintf(f, "<td class=\"ok\">&#10003; %zu/%zu</td>", c->npass, c->nrules);
-    else
-        fprintf(f, "<td class=\"bad\">&#10007; %zu/%zu</td>", c->npass, c->nrules);
+        return;
+    }
+    fprintf(f, "<td class=\"%s\" title=\"", c->npass == c->nrules ? "ok" : "bad");
+    for (size_t k = 0; k < c->nrules; k++) { /* hover: each rule and its value */
+        fputs(c->rules[k].pass ? "pass: " : "FAIL: ", f);
+        esc(f, c->rules[k].text);
+        fputs(" (", f);
+        esc(f, c->rules[k].value);
+        fputs(k + 1 < c->nrules ? ")&#10;" : ")", f);
+    }
+    fprintf(f, "\">%s %zu/%zu</td>", c->npass == c->nrules ? "&#10003;" : "&#10007;", c->npass,
+            c->nrules);
 }
 
 static void verdict_cell(FILE *f, const report *R, const rscen *c)
@@ -836,10 +849,11 @@ static void verdict_cell(FILE *f, const report *R, const rscen *c)
         const cmp_result *v = &c->verdicts[m];
         if (v->v != CMP_WORSE && v->v != CMP_BETTER)
             continue;
-        char ch[48];
-        if (isnan(v->change))
-            snprintf(ch, sizeof ch, "changed");
-        else
+        char ch[64], d[48];
+        if (isnan(v->change)) { /* from 0: the difference itself */
+            cs_fmt_human(d, sizeof d, v->mc - v->mb);
+            snprintf(ch, sizeof ch, "%s%s (from 0)", v->mc > v->mb ? "+" : "", d);
+        } else
             snprintf(ch, sizeof ch, "%+.1f%%", v->change * 100);
         fprintf(f, "%s<span class=\"%s\">%s %s</span>", shown++ ? ", " : "",
                 v->v == CMP_WORSE ? "bad" : "ok", R->key[m], ch);
