@@ -72,7 +72,7 @@ do for [w = 1:npan] {
     set yrange [0:*]
     plot datafile index k using 1:(0):('') with labels notitle, \
          '' index k using 1:($5 >= 2 ? $2 : NaN):(0.6):(int($9) % 6 + 1):xtic(6) with boxes lc variable notitle, \
-         '' index k using 1:($5 >= 2 ? $2 : NaN):3:4 with yerrorbars lc rgb c_border pt 7 ps 0.4 lw 1.2 notitle, \
+         '' index k using 1:($5 >= 2 ? $2 : NaN):($3 < 0 ? 0 : $3):4 with yerrorbars lc rgb c_border pt 7 ps 0.4 lw 1.2 notitle, \
          '' index k using 1:($5 == 1 ? $2 : NaN):(int($9) % 6 + 1) with points pt 7 ps 1.6 lc variable notitle, \
          '' index k using 1:(top($3, $4, $2)):7 with labels offset 0,0.9 font ',9' notitle, \
          '' index k using 1:(top($3, $4, $2)):(strcol(8) eq 'WORSE' ? 'WORSE' : '') with labels offset 0,2.1 font ',9:Bold' tc rgb c_errors notitle, \

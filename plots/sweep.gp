@@ -62,14 +62,16 @@ if (mode == 1) {
     set offsets graph 0.04, graph 0.04, graph 0.08, 0
     set multiplot layout nmet, 1 title title font ',13'
     set yrange [0:*]   # counts, latencies and shares: from 0, so a change reads at its size
+    # (a CI reaching below 0 is drawn from 0: the lower end would be outside
+    # the range and keep the point out of the autoscale)
     do for [m = 0:nmet - 1] {
         set ylabel value(sprintf('ylabel_%d', m))
         if (m == nmet - 1) { set xlabel xlabel } else { unset xlabel }
         if (numeric) {
-            plot for [v = 0:nvar - 1] datafile index (m * nvar + v) using 1:2:3:4 \
+            plot for [v = 0:nvar - 1] datafile index (m * nvar + v) using 1:2:($3 < 0 ? 0 : $3):4 \
                  with yerrorlines lt (v + 1) title columnheader(1)
         } else {
-            plot for [v = 0:nvar - 1] datafile index (m * nvar + v) using 1:2:3:4:xtic(6) \
+            plot for [v = 0:nvar - 1] datafile index (m * nvar + v) using 1:2:($3 < 0 ? 0 : $3):4:xtic(6) \
                  with yerrorlines lt (v + 1) title columnheader(1)
         }
     }
