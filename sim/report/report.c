@@ -150,6 +150,7 @@ typedef struct figure_set {
     size_t budget, used; /* bytes of pictures */
     size_t left_out;     /* pictures not drawn for the budget */
     size_t failed;       /* pictures gnuplot failed to draw */
+    char skip_msg[1024]; /* why the last draw_kind drew nothing (CS_USAGE) */
     char fail_msg[1024]; /* the last failure */
     int fig;             /* figure counter (SVG id prefixes) */
 } figure_set;
@@ -197,6 +198,9 @@ static size_t draw_kind(figure_set *fs, const char *kind, const char *const *run
         return first;
     }
     /* CS_USAGE: nothing of this kind to draw (no sweep, no variants): skip */
+    fs->skip_msg[0] = 0;
+    if (rc == CS_USAGE)
+        snprintf(fs->skip_msg, sizeof fs->skip_msg, "%s", err.msg);
     *n = fs->files.n - first;
     return first;
 }
@@ -432,6 +436,7 @@ typedef struct rexp {
     char objective_note[200];
     size_t fig_first[3], fig_n[3]; /* sweep, compare, cdf (plan_pictures) */
     char *fig_fail[3];
+    char *compare_note; /* why there is no compare picture, when worth saying */
 } rexp;
 
 typedef struct report {
@@ -1119,6 +1124,8 @@ static void plan_pictures(report *R, figure_set *fs)
                 draw_kind(fs, kinds[k], NULL, 0, "svg", true, x->name, metric, &x->fig_n[k]);
             if (fs->failed > failed)
                 x->fig_fail[k] = cs_strdup(fs->fail_msg);
+            if (k == 1 && x->fig_n[k] == 0 && strstr(fs->skip_msg, "too many"))
+                x->compare_note = cs_strdup(fs->skip_msg);
             for (size_t i = x->fig_first[k]; i < x->fig_first[k] + x->fig_n[k]; i++)
                 fs->used += page_cost(fs->files.paths[i]);
         }
@@ -1192,6 +1199,11 @@ static void experiment_section(FILE *f, report *R, figure_set *fs, size_t e)
         }
         for (size_t i = x->fig_first[k]; i < x->fig_first[k] + x->fig_n[k]; i++)
             figure(f, fs, i, NULL, 0, false);
+        if (k == 1 && x->compare_note) {
+            fputs("<p class=\"muted\">No compare picture: ", f);
+            esc(f, x->compare_note);
+            fputs(". The table above has every scenario.</p>\n", f);
+        }
     }
     bool open = x->nsc <= REPORT_OPEN_SCENARIOS;
     fprintf(f, "<h3>Scenarios</h3>\n%s", open ? "" : "<p class=\"muted\">Click a scenario to open it.</p>\n");
@@ -1364,6 +1376,7 @@ static void report_free(report *R)
         free(R->ex[e].sc);
         for (size_t k = 0; k < 3; k++)
             free(R->ex[e].fig_fail[k]);
+        free(R->ex[e].compare_note);
     }
     free(R->ex);
     store_runs_free(R->u, R->nu);
