@@ -28,6 +28,7 @@ typedef enum { V_SAME, V_BETTER, V_WORSE, V_CHANGED, V_UNTESTED, V_MISSING, V_SM
 _Static_assert(V_SMALL == (int)CMP_SMALL && V_WORSE == (int)CMP_WORSE, "verdict order");
 
 typedef cmp_thresholds thresholds;
+#define min_abs_default cmp_min_abs_default /* sim/report/verdict.c */
 
 /* One stored value: a scenario's metric in one run. */
 typedef struct obs {
@@ -768,8 +769,8 @@ int cmd_compare(int argc, char **argv)
 {
     const char *bpath = NULL, *cpath = NULL, *dbpath = NULL, *experiment = NULL,
                *format = "table", *base_variant = NULL;
-    thresholds th;
-    cmp_thresholds_default(&th);
+    thresholds th = {.alpha = 0.05, .min_change = 1};
+    memcpy(th.min_abs, min_abs_default, sizeof th.min_abs);
     const char **allow = NULL;
     size_t nallow = 0, acap = 0;
     bool all = false;

@@ -15,18 +15,16 @@ const char *const cmp_verdict_names[7] = {"same",          "better",  "WORSE",  
 
 /* The practical floor of a change by unit: below it a significant change is
  * "negligible" and never WORSE (settable with compare --min-abs UNIT=VALUE). */
+const double cmp_min_abs_default[MU_CONN + 1] = {
+    [MU_COUNT] = 1, [MU_MS] = 0.01, [MU_S] = 0.01, [MU_RATIO] = 0.001,
+    [MU_PER_S] = 0.1, [MU_WORKERS] = 1, [MU_CONN] = 1};
+
 void cmp_thresholds_default(cmp_thresholds *th)
 {
     memset(th, 0, sizeof *th);
     th->alpha = 0.05;
     th->min_change = 1;
-    th->min_abs[MU_COUNT] = 1;
-    th->min_abs[MU_MS] = 0.01;
-    th->min_abs[MU_S] = 0.01;
-    th->min_abs[MU_RATIO] = 0.001;
-    th->min_abs[MU_PER_S] = 0.1;
-    th->min_abs[MU_WORKERS] = 1;
-    th->min_abs[MU_CONN] = 1;
+    memcpy(th->min_abs, cmp_min_abs_default, sizeof th->min_abs);
 }
 
 /* Both sides ran exactly the same seeds, each once, all values defined:

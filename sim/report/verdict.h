@@ -31,8 +31,11 @@ typedef struct cmp_thresholds {
     double min_change; /* percent of the baseline mean */
     double min_abs[MU_CONN + 1];
 } cmp_thresholds;
-/* alpha 0.05, min_change 1 %, the practical floor of each unit (count 1,
- * ms 0.01, s 0.01, ratio 0.001, per_s 0.1, workers 1, connections 1). */
+/* The practical floor of a change by unit (count 1, ms 0.01, s 0.01, ratio
+ * 0.001, per_s 0.1, workers 1, connections 1): below it a significant
+ * change is "negligible", never WORSE. */
+extern const double cmp_min_abs_default[MU_CONN + 1];
+/* alpha 0.05, min_change 1 %, cmp_min_abs_default. */
 void cmp_thresholds_default(cmp_thresholds *th);
 
 typedef struct cmp_result {
