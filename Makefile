@@ -106,7 +106,7 @@ run: deps all
 
 # The pictures the README and docs/stories show, redrawn from fresh runs:
 # timelines of single scenarios, variant comparisons of the A/B stories.
-PICTURE_CONFIGS := default hcl-breaker redis-restart
+PICTURE_CONFIGS := default hcl-breaker redis-restart backplane-storm-seed
 pictures: all
 	rm -f $(BUILD)/pictures*.db*
 	@for c in $(PICTURE_CONFIGS); do \
@@ -120,6 +120,8 @@ pictures: all
 	$(BUILD)/cachestorm sweep experiments/backplane-storm.yaml --db $(BUILD)/pictures-storm.db --quiet >/dev/null
 	$(BUILD)/cachestorm plot $(BUILD)/pictures-storm.db --kind compare --metric latency.p50_ms \
 	  --metric requests.error --metric pool.peak_workers --metric backplane.l2_reads --out docs/img
+	$(BUILD)/cachestorm sweep experiments/regression.yaml --db $(BUILD)/pictures-regression.db -j 2 --quiet >/dev/null
+	$(BUILD)/cachestorm plot $(BUILD)/pictures-regression.db --kind cdf --out docs/img
 
 # The README's key reference, generated from the one table in sim/config/config_schema.c.
 docs: all

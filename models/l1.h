@@ -35,6 +35,11 @@ typedef struct l1_entry {
     sim_ns inserted;     /* when the value was written (HCL clamp from insertion) */
 } l1_entry;
 
+/* The capacity of an L1 with no limit: larger than any key space a run can
+ * touch (the world bounds it by the run's keys), small enough that the
+ * table's indices never overflow. */
+#define L1_UNBOUNDED (UINT32_MAX / 4)
+
 typedef struct l1_params {
     uint32_t capacity; /* entries; 0 turns L1 off */
     bool no_lru;       /* the capacity can never be reached (it covers every key):

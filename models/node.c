@@ -19,6 +19,9 @@
  */
 #include "models/node_impl.h"
 
+/* MemoryCache's ExpirationScanFrequency (1 min). */
+#define L1_SCAN_INTERVAL SEC(60)
+
 static void sweep_fire(engine *e, void *obj, uint64_t u);
 
 /* ===================================================================== *
@@ -188,24 +191,34 @@ void node_start(void *np, wl_request *r, bool first)
 
 node_params node_defaults(void)
 {
+    /* FusionCache's own option defaults: the policy library holds them
+     * (policy/fc_options.c); the rest are the config schema's defaults
+     * (tests/test_defaults.c checks both). */
+    fc_entry_options o;
+    fc_entry_options_defaults(&o);
+    sim_ns lock_timeout = from_cp(o.lock_timeout);
     node_params p = {
-        .duration = SEC(30),
-        .jitter = 0,
-        .memory_duration = SIM_NEVER,
-        .l2_duration = SIM_NEVER,
-        .fail_safe = false,
-        .fail_safe_max = SEC(86400),
-        .fail_safe_throttle = SEC(30),
-        .factory_soft = SIM_NEVER,
-        .factory_hard = SIM_NEVER,
-        .background_completion = true,
-        .l2_soft = SIM_NEVER,
-        .l2_hard = SIM_NEVER,
-        .eager_threshold = 0,
+        .duration = o.duration,
+        .jitter = o.jitter_max_duration,
+        .memory_duration = from_cp_optional(o.memory_cache_duration),
+        .l2_duration = from_cp_optional(o.distributed_cache_duration),
+        .l1_copy_own_expiry = o.l1_copy_own_expiry,
+        .fail_safe = o.is_fail_safe_enabled,
+        .fail_safe_max = o.fail_safe_max_duration,
+        .fail_safe_throttle = o.fail_safe_throttle_duration,
+        .factory_soft = from_cp(o.factory_soft_timeout),
+        .factory_hard = from_cp(o.factory_hard_timeout),
+        .background_completion = o.allow_timed_out_factory_background_completion,
+        .l2_soft = from_cp(o.distributed_cache_soft_timeout),
+        .l2_hard = from_cp(o.distributed_cache_hard_timeout),
+        .eager_threshold = o.eager_refresh_threshold > 0 ? o.eager_refresh_threshold : 0,
         .memory_lock = true,
-        .memory_lock_timeout = SIM_NEVER,
+        /* MemoryLockTimeout ?? LockTimeout, DistributedLockTimeout ?? LockTimeout */
+        .memory_lock_timeout = o.memory_lock_timeout == CP_UNSET ? lock_timeout
+                                                                  : from_cp(o.memory_lock_timeout),
         .distributed_lock = false,
-        .dlock_timeout = SIM_NEVER,
+        .dlock_timeout = o.distributed_lock_timeout == CP_UNSET ? lock_timeout
+                                                                : from_cp(o.distributed_lock_timeout),
         .dlock = {.abandon = SEC(30), .poll_min = MS(10), .poll_max = MS(800)},
         .background_l2 = false,
         .background_backplane = true,
@@ -215,11 +228,11 @@ node_params node_defaults(void)
         .hash_commands = true,
         .fallback_db = true,
         .check_connected = false,
-        .value_size = 0,
+        .value_size = 1024,
         .max_flows = 1u << 18,
-        .l1 = {.capacity = 100000},
-        .pool = {.unbounded = false, .min = 8, .max = 32767, .injection = MS(500)},
-        .bp = {.enabled = true, .mode = BP_ASYNC, .channel = 0, .auto_recovery = true,
+        .l1 = {.capacity = L1_UNBOUNDED},
+        .pool = {.unbounded = false, .min = 8, .max = WP_MAX_WORKERS, .injection = MS(500)},
+        .bp = {.enabled = false, .mode = BP_ASYNC, .channel = 0, .auto_recovery = true,
                .ar_delay = SEC(5)},
         .breaker_kind = "none",
         .breaker_params = NULL,
@@ -341,7 +354,7 @@ int node_init(node *n, const node_env *env, const node_params *p, cs_err *err)
     n->p.bp.enabled = bpp.enabled;
     stats_gauge_set(s, n->id, n->id_br_open, 0);
     if (p->l1.capacity)
-        eng_after(n->e, SEC(60), sweep_fire, n, 0);
+        eng_after(n->e, L1_SCAN_INTERVAL, sweep_fire, n, 0);
     return 0;
 }
 
@@ -395,7 +408,7 @@ static void sweep_fire(engine *e, void *obj, uint64_t u)
     (void)u;
     node *n = obj;
     l1_sweep(&n->l1, eng_now(e));
-    eng_after(e, SEC(60), sweep_fire, n, 0);
+    eng_after(e, L1_SCAN_INTERVAL, sweep_fire, n, 0);
 }
 
-void node_set_pause(node *n, bool paused) { wp_set_limit(&n->pool, paused ? 0 : INT32_MAX); }
+void node_set_pause(node *n, bool paused) { wp_set_limit(&n->pool, paused ? 0 : WP_NO_LIMIT); }

@@ -80,6 +80,7 @@ struct flow {
 static inline sim_ns from_cp(cp_ns t) { return t == CP_INFINITE || t == CP_NEVER ? SIM_NEVER : t; }
 static inline cp_ns to_cp_timeout(sim_ns t) { return t == SIM_NEVER ? CP_INFINITE : t; }
 static inline cp_ns to_cp_optional(sim_ns t) { return t == SIM_NEVER ? CP_UNSET : t; }
+static inline sim_ns from_cp_optional(cp_ns t) { return t == CP_UNSET ? SIM_NEVER : from_cp(t); }
 static inline bool in_outage(const node *n) { return n->br_state != BREAKER_CLOSED && n->br_state != BREAKER_DISABLED; }
 static inline bool br_is_open(const node *n) { return n->br_state == BREAKER_OPEN || n->br_state == BREAKER_FORCED_OPEN; }
 static inline sim_ns l2_duration(const node_params *p) { return p->l2_duration != SIM_NEVER ? p->l2_duration : p->duration; }

@@ -438,3 +438,43 @@ void rc__on_server_gone(void *ctx, uint64_t epoch)
         eng_after(c->env.e, d, conn_closed_ev, c, ((uint64_t)k->gen << 32) | (uint32_t)i);
     }
 }
+
+/* ---- the reconnect schedule (pool and single: one connection each) -------- */
+
+static void reconnect_ev(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    redis_client *c = obj;
+    int conn = (int)(uint32_t)u;
+    rc_conn *k = &c->conn[conn];
+    if (k->gen != (uint32_t)(u >> 32) ||
+        (k->state != CONN_DISCONNECTED && k->state != CONN_STUCK_RESET))
+        return;
+    k->timer = 0;
+    rc__connect(c, conn, "reconnect");
+}
+
+bool rc__stuck_check(redis_client *c, int conn, bool stuck_on)
+{
+    rc_conn *k = &c->conn[conn];
+    if (!stuck_on || !reconnect_stuck_force_reset_if_stuck(&k->stuck, eng_now(c->env.e)))
+        return false;
+    eng_cancel(c->env.e, k->timer);
+    k->timer = 0;
+    k->attempt = 0;
+    c->counts.stuck_resets++;
+    rc__conn_set(c, conn, CONN_STUCK_RESET, "stuck_retry_reset");
+    return true;
+}
+
+void rc__schedule_reconnect(redis_client *c, int conn, const reconnect_params *rp, int attempt)
+{
+    rc_conn *k = &c->conn[conn];
+    sim_ns d = reconnect_delay(rp, attempt, k->last_error, &c->rand);
+    if (d == RECONNECT_STOP) {
+        rc__conn_set(c, conn, CONN_STOPPED, "schedule_stop");
+        return;
+    }
+    assert(d >= 0);
+    k->timer = eng_after(c->env.e, d, reconnect_ev, c, ((uint64_t)k->gen << 32) | (uint32_t)conn);
+}

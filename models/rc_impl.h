@@ -268,6 +268,13 @@ void rc__send_subscribe(redis_client *c, int channel);
 void rc__on_server_gone(void *ctx, uint64_t epoch);
 /* Record a connection state change in rows. */
 void rc__conn_set(redis_client *c, int conn, rc_cstate to, const char *why);
+/* seed 004: isStuckInRetry() -> forceResetIfStuck() (when stuck detection is
+ * on): counters cleared, the schedule restarts at attempt 1 (which revives a
+ * stopped schedule).  True when it reset. */
+bool rc__stuck_check(redis_client *c, int conn, bool stuck_on);
+/* Connect attempt `attempt` of conn after the schedule's delay, or stop
+ * (CONN_STOPPED) when the schedule says so. */
+void rc__schedule_reconnect(redis_client *c, int conn, const reconnect_params *rp, int attempt);
 const char *rc__conn_state_name(rc_cstate s);
 
 /* Delay to the first heartbeat/tick (rc_params.heartbeat_phase). */

@@ -191,49 +191,12 @@ static void retry_ev(engine *e, void *obj, uint64_t u)
 
 /* ---- reconnect ------------------------------------------------------------------ */
 
-static void reconnect_ev(engine *e, void *obj, uint64_t u)
-{
-    (void)e;
-    pool *p = obj;
-    redis_client *c = &p->base;
-    int conn = (int)(uint32_t)u;
-    rc_conn *k = &c->conn[conn];
-    if (k->gen != (uint32_t)(u >> 32) ||
-        (k->state != CONN_DISCONNECTED && k->state != CONN_STUCK_RESET))
-        return;
-    k->timer = 0;
-    rc__connect(c, conn, "reconnect");
-}
-
-/* seed 004: isStuckInRetry() → forceResetIfStuck(): counters cleared, the
- * schedule restarts at attempt 1 (which revives a stopped schedule). */
-static bool stuck_check(pool *p, int conn)
-{
-    redis_client *c = &p->base;
-    rc_conn *k = &c->conn[conn];
-    if (!p->stuck_on || !reconnect_stuck_force_reset_if_stuck(&k->stuck, eng_now(c->env.e)))
-        return false;
-    eng_cancel(c->env.e, k->timer);
-    k->timer = 0;
-    k->attempt = 0;
-    c->counts.stuck_resets++;
-    rc__conn_set(c, conn, CONN_STUCK_RESET, "stuck_retry_reset");
-    return true;
-}
-
 /* Schedule the next connect attempt on the policy's delay, or stop. */
 static void schedule_reconnect(pool *p, int conn)
 {
     redis_client *c = &p->base;
-    rc_conn *k = &c->conn[conn];
-    stuck_check(p, conn);
-    sim_ns d = reconnect_delay(&p->rp, (int)k->attempt + 1, k->last_error, &c->rand);
-    if (d == RECONNECT_STOP) {
-        rc__conn_set(c, conn, CONN_STOPPED, "schedule_stop");
-        return;
-    }
-    assert(d >= 0);
-    k->timer = eng_after(c->env.e, d, reconnect_ev, p, ((uint64_t)k->gen << 32) | (uint32_t)conn);
+    rc__stuck_check(c, conn, p->stuck_on);
+    rc__schedule_reconnect(c, conn, &p->rp, (int)c->conn[conn].attempt + 1);
 }
 
 /* The 1 s tick: series gauges, and the stuck check while not connected
@@ -245,7 +208,8 @@ static void tick_ev(engine *e, void *obj, uint64_t u)
     redis_client *c = &p->base;
     for (int i = 0; i < 2; i++) {
         rc_cstate s = c->conn[i].state;
-        if ((s == CONN_DISCONNECTED || s == CONN_STOPPED) && stuck_check(p, i))
+        if ((s == CONN_DISCONNECTED || s == CONN_STOPPED) &&
+            rc__stuck_check(&p->base, i, p->stuck_on))
             schedule_reconnect(p, i);
     }
     rc__keepalive(c);

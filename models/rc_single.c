@@ -140,34 +140,6 @@ static void attempt_expire(redis_client *c, uint64_t u, int32_t aux)
 
 /* ---- reconnect --------------------------------------------------------------------- */
 
-static void reconnect_ev(engine *e, void *obj, uint64_t u)
-{
-    (void)e;
-    single *s = obj;
-    redis_client *c = &s->base;
-    int conn = (int)(uint32_t)u;
-    rc_conn *k = &c->conn[conn];
-    if (k->gen != (uint32_t)(u >> 32) ||
-        (k->state != CONN_DISCONNECTED && k->state != CONN_STUCK_RESET))
-        return;
-    k->timer = 0;
-    rc__connect(c, conn, "reconnect");
-}
-
-static bool stuck_check(single *s, int conn)
-{
-    redis_client *c = &s->base;
-    rc_conn *k = &c->conn[conn];
-    if (!s->stuck_on || !reconnect_stuck_force_reset_if_stuck(&k->stuck, eng_now(c->env.e)))
-        return false;
-    eng_cancel(c->env.e, k->timer);
-    k->timer = 0;
-    k->attempt = 0;
-    c->counts.stuck_resets++;
-    rc__conn_set(c, conn, CONN_STUCK_RESET, "stuck_retry_reset");
-    return true;
-}
-
 /* The schedule's index of the next attempt: node-redis's immediate attempt
  * is attempt 1 and takes no delay, so attempt a >= 2 waits delay(a - 1)
  * (strategy(retries) with retries counted from the failed immediate
@@ -176,19 +148,13 @@ static void schedule_reconnect(single *s, int conn)
 {
     redis_client *c = &s->base;
     rc_conn *k = &c->conn[conn];
-    stuck_check(s, conn);
+    rc__stuck_check(c, conn, s->stuck_on);
     int next = (int)k->attempt + (c->p.immediate_reconnect ? 0 : 1);
     if (next == 0) { /* immediate_reconnect and no attempt yet */
         rc__connect(c, conn, "reconnect_at_once");
         return;
     }
-    sim_ns d = reconnect_delay(&s->rp, next, k->last_error, &c->rand);
-    if (d == RECONNECT_STOP) {
-        rc__conn_set(c, conn, CONN_STOPPED, "schedule_stop");
-        return;
-    }
-    assert(d >= 0);
-    k->timer = eng_after(c->env.e, d, reconnect_ev, s, ((uint64_t)k->gen << 32) | (uint32_t)conn);
+    rc__schedule_reconnect(c, conn, &s->rp, next);
 }
 
 /* ioredis closeHandler: retryAttempts++ on every close; every
@@ -213,7 +179,8 @@ static void tick_ev(engine *e, void *obj, uint64_t u)
     redis_client *c = &s->base;
     for (int i = 0; i < 2; i++) {
         rc_cstate st = c->conn[i].state;
-        if ((st == CONN_DISCONNECTED || st == CONN_STOPPED) && stuck_check(s, i))
+        if ((st == CONN_DISCONNECTED || st == CONN_STOPPED) &&
+            rc__stuck_check(&s->base, i, s->stuck_on))
             schedule_reconnect(s, i);
     }
     rc__keepalive(c);

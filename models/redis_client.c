@@ -88,7 +88,7 @@ rc_params rc_defaults(const char *kind)
     return p;
 }
 
-int rc_params_validate(const rc_params *p, char *err, size_t errlen)
+int rc_params_validate(const rc_params *p, cs_err *err)
 {
     const char *bad = NULL;
     if (!rc_kind_find(p->kind))
@@ -133,9 +133,7 @@ int rc_params_validate(const rc_params *p, char *err, size_t errlen)
     } else if (strcmp(p->reconnect_mux.name, "ser_exponential") != 0 &&
                strcmp(p->reconnect_mux.name, "ser_linear") != 0)
         bad = "reconnect_mux";
-    if (bad && err && errlen)
-        snprintf(err, errlen, "redis client: invalid '%s'", bad);
-    return bad ? -1 : 0;
+    return bad ? cs_errf(err, CS_USAGE, "redis client: invalid '%s'", bad) : 0;
 }
 
 /* ---- random source for policy/ (cp_rand over a GSL stream) --------------- */
@@ -217,7 +215,7 @@ void rc__fini(redis_client *c)
 redis_client *rc_new(const rc_env *env, const rc_params *p)
 {
     const rc_kind *k = rc_kind_find(p->kind);
-    if (!k || rc_params_validate(p, NULL, 0) != 0)
+    if (!k || rc_params_validate(p, NULL) != 0)
         return NULL;
     return k->create(env, p);
 }

@@ -217,8 +217,9 @@ void rc_preset_apply(const rc_preset *ps, rc_params *p);
 /* Documented defaults for `kind` ("multiplexer", "pool" or "single"; NULL = multiplexer). */
 rc_params rc_defaults(const char *kind);
 /* 0 if p is usable (kind and schedule names known, durations positive);
- * else -1 and, when err != NULL, a message naming the field. */
-int rc_params_validate(const rc_params *p, char *err, size_t errlen);
+ * else CS_USAGE and, when err != NULL, a message naming the field (the
+ * models' convention: a status and a cs_err, as in sim/). */
+int rc_params_validate(const rc_params *p, cs_err *err);
 
 /* What a client is connected to and reports through.  `name` (e.g.
  * "cache", "backplane") distinguishes two clients of one node: random

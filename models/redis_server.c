@@ -78,6 +78,7 @@ struct redis_server {
     size_t batch_left;      /* commands of the current batch not yet executed */
     sim_ns batch_tail;      /* write costs charged to the batch's last command */
     sim_ns batch_head;      /* loop + read costs charged to its first command */
+    sim_ns idle_since;      /* when the server last went idle (0: never busy yet) */
     struct pending {
         rs_request req;
         rs_reply rep;
@@ -258,7 +259,11 @@ void rs_batched_defaults(rs_params *p)
     /* `cachestorm calibrate redis://127.0.0.1:PORT` against redis-server
      * 7.0.15 on the 2-vCPU development VM (README "Calibrate"): exec =
      * INFO commandstats usec_per_call; the lone GET's ~34 us of server CPU
-     * less its exec is all per-iteration in the fit (read = write = 0);
+     * less its exec is all per-iteration (read = write = 0): the first
+     * calibrate's fit, which could not tell the two apart.  Measured since
+     * (README "Calibrate"): one more socket in an iteration costs 8-13 us,
+     * f = loop share 0.63-0.86; and a wake-up cost after idle (io_wake, off
+     * here).  Not changed here: it would change every default run's rows.
      * PUBLISH 0.32 us execution and ~7 us write per subscriber.
      * Assumptions (not measured): the lock-release script, CONNECT. */
     for (int i = 0; i < RS_CMD_COUNT; i++)
@@ -491,6 +496,13 @@ static void batch_begin(redis_server *s, const rs_request *first)
             subs += chan_get(s, r->channel)->n;
     }
     s->batch_head = s->p.io_loop + (sim_ns)socks * s->p.io_read;
+    sim_ns idle = eng_now(s->e) - s->idle_since;
+    if (s->p.io_wake > 0 && idle > s->p.wake_after) { /* the event loop wakes from a long idle */
+        sim_ns over = idle - s->p.wake_after;
+        s->batch_head += over >= s->p.wake_ramp
+                             ? s->p.io_wake
+                             : (sim_ns)((double)s->p.io_wake * (double)over / (double)s->p.wake_ramp);
+    }
     s->batch_tail = (sim_ns)socks * s->p.io_write + (sim_ns)subs * s->p.io_publish_write;
 }
 
@@ -657,6 +669,7 @@ static void service_done(engine *e, void *obj, uint64_t u)
             x.req.reply(x.req.ctx, x.req.u, &x.rep);
         }
     }
+    s->idle_since = eng_now(s->e); /* idle unless start_next below finds more */
     /* the reply may submit new work (a client's next write): start_next after */
     r.reply(r.ctx, r.u, &rep);
     start_next(s);

@@ -152,7 +152,9 @@ typedef struct rs_request {
  *   io_loop once, io_read per socket with input, each command's exec (+
  *   per_kb, + PUBLISH's exec_publish_per_subscriber x subscribers), then
  *   io_write per socket with replies and io_publish_write per subscriber a
- *   PUBLISH of the batch reaches (once per channel and batch); the replies
+ *   PUBLISH of the batch reaches (once per channel and batch), plus io_wake
+ *   x min(1, (idle - wake_after) / wake_ramp) when the iteration starts
+ *   after an idle time longer than wake_after (a step when wake_ramp is 0); the replies
  *   of a batch leave together at its end (beforeSleep's writes).  Per-socket
  *   and per-iteration costs are shared by the commands that arrive
  *   together, so the server's CPU per command falls as load rises (issue
@@ -168,6 +170,13 @@ typedef struct rs_params {
     sim_ns io_read;                    /* batched: per socket with input in the batch */
     sim_ns io_write;                   /* batched: per socket with replies in the batch */
     sim_ns io_publish_write;           /* batched: per subscriber socket a PUBLISH reaches */
+    sim_ns io_wake;       /* batched: extra cost of an iteration that starts after the server
+                             was idle longer than wake_after + wake_ramp (the CPUs went to sleep: wake-up
+                             from idle, cold caches); 0 = off (default) */
+    sim_ns wake_after;    /* batched: no wake cost for an idle time up to this (a batch
+                             that starts as the previous one ends never pays it) */
+    sim_ns wake_ramp;     /* batched: the cost rises linearly from 0 at wake_after to io_wake
+                             at wake_after + wake_ramp (0: a step) */
     dist service;                   /* default: lognormal median 100 us, p99 1 ms
                                        (INTERFACES.md config example l2.redis.service) */
     dist cmd_service[RS_CMD_COUNT]; /* per-command override; .kind == NULL: use `service` */

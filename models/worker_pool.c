@@ -15,7 +15,7 @@ void wp_init(worker_pool *w, engine *e, stats *st, int node, const wp_params *p)
 {
     assert(p->unbounded || (p->min >= 1 && p->max >= p->min));
     *w = (worker_pool){.p = *p, .e = e, .st = st, .node = node, .workers = p->min,
-                       .limit = INT32_MAX, .id_peak_busy = -1};
+                       .limit = WP_NO_LIMIT, .id_peak_busy = -1};
     if (st) {
         w->id_queue = stats_gauge(st, "pool.queue");
         w->id_workers = stats_gauge(st, "pool.workers");
@@ -188,7 +188,7 @@ static void grow_fire(engine *e, void *obj, uint64_t u)
 
 void wp_set_limit(worker_pool *w, int limit)
 {
-    w->limit = limit >= 0 ? limit : INT32_MAX;
+    w->limit = limit >= 0 ? limit : WP_NO_LIMIT;
     if (waiting(w) && w->busy < capacity(w) && !w->dispatch_ev)
         w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
 }

@@ -29,6 +29,11 @@ struct wp_job {
     sim_ns queued_at;
 };
 
+/* The .NET thread pool's largest worker count (its default maximum). */
+#define WP_MAX_WORKERS 32767
+/* wp_set_limit's "no limit" (no capacity fault). */
+#define WP_NO_LIMIT INT32_MAX
+
 typedef struct wp_params {
     bool unbounded;
     int min;          /* workers at start (>= 1) */
@@ -45,7 +50,7 @@ typedef struct worker_pool {
     engine *e;
     stats *st;
     int node;
-    int workers, busy, limit; /* limit: capacity fault (< workers) or INT32_MAX */
+    int workers, busy, limit; /* limit: capacity fault (< workers) or WP_NO_LIMIT */
     wp_job *qhead, *qtail;
     size_t qlen;
     wp_job *hhead, *htail; /* high-priority FIFO */
@@ -76,7 +81,7 @@ bool wp_begin_now(worker_pool *w);
  * it through an event at the current time. */
 void wp_release(worker_pool *w);
 /* Capacity fault: at most `limit` busy workers (0 = paused; negative or
- * INT32_MAX = no limit). */
+ * WP_NO_LIMIT = no limit). */
 void wp_set_limit(worker_pool *w, int limit);
 /* Report "pool.peak_busy" (the most workers busy at once) at wp_finish. */
 void wp_track_busy(worker_pool *w);

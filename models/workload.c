@@ -279,6 +279,7 @@ static void timeout_fire(wl_request *r)
         stats_add(w->st, r->node, w->id_err, 1);
         stats_add(w->st, r->node, w->id_timeout, 1);
         stats_latency(w->st, r->node, eng_now(e) - r->start);
+        stats_inflight_end(w->st, r->node, r->inflight);
     }
     if (r->client >= 0) /* the client moves on; the node keeps working */
         eng_after(e, think_ns(w, r->node), client_fire, &w->n[r->node], (uint64_t)r->client);
@@ -291,8 +292,10 @@ static void start_request(wl_node *n, int client)
     *r = (wl_request){.wl = w, .node = n->node, .client = client, .id = w->next_id++,
                       .start = eng_now(w->e)};
     n->nreq++;
-    if (w->st)
+    if (w->st) {
         stats_add(w->st, r->node, w->id_total, 1);
+        r->inflight = stats_inflight_begin(w->st, r->node);
+    }
     if (w->p.timeout != SIM_NEVER)
         timeout_push(w, r);
     if (w->trace_select)
@@ -309,8 +312,10 @@ wl_request *wl_inject(workload *w, int node, uint32_t key, wl_op op)
     *r = (wl_request){.wl = w, .node = node, .client = -1, .id = w->next_id++,
                       .start = eng_now(w->e), .key = key, .op = op};
     n->nreq++;
-    if (w->st)
+    if (w->st) {
         stats_add(w->st, node, w->id_total, 1);
+        r->inflight = stats_inflight_begin(w->st, node);
+    }
     if (w->p.timeout != SIM_NEVER)
         timeout_push(w, r);
     w->start(n->target, r, true);
@@ -408,6 +413,7 @@ bool wl_op_done(wl_request *r, wl_outcome o)
             if (r->any_stale && !r->any_error)
                 stats_add(w->st, r->node, w->id_stale, 1);
             stats_latency(w->st, r->node, eng_now(w->e) - r->start);
+            stats_inflight_end(w->st, r->node, r->inflight);
         }
         if (r->client >= 0)
             eng_after(w->e, think_ns(w, r->node), client_fire, &w->n[r->node], (uint64_t)r->client);

@@ -91,6 +91,7 @@ typedef struct wl_request {
     uint32_t key;     /* current operation's key */
     wl_op op;         /* current operation */
     bool abandoned, any_stale, any_error, traced;
+    uint32_t inflight; /* stats_inflight_begin's ticket (fills a hole: no size change) */
     union {           /* a free request serves no flow (-8 B per request) */
         void *flow;   /* the node's flow serving it */
         struct wl_request *next_free; /* on the free list */

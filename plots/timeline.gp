@@ -1,16 +1,21 @@
 # timeline.gp — one run over simulated time, stacked panels sharing the x axis:
 #   traffic   requests/s as a stacked area: ok (blue) + failed (red) = all
 #             requests that ended in the second, on ONE axis
-#   latency   p50 and p99 latency, log scale (ms); a second in which no
-#             request ended is a gap, marked x at the bottom of the panel
-#             (0 ms, an L1 hit, is drawn at 1 us)
+#   latency   p50 and p99 latency of the requests that ended in the
+#             second, log scale (ms); a second in which no request ended is
+#             a gap, marked x at the bottom of the panel (0 ms, an L1 hit, is
+#             drawn at 1 us); dashed: the age of the oldest request still in
+#             flight (at its largest in the second) — when an outage starts
+#             only fast requests complete and p99 drops, while this rises
+#             second by second
 #   cache     L1 hit ratio and stale answers (%)
 #   database  database calls/s
 #   backlog   Redis backlog (commands)     } each only when not 0 throughout
 #   pool      worker-pool queue (requests) }
-#   events    fault windows (labelled in full) and one row per breaker:
-#             closed / half-open / open
-# Fault windows are shaded across every panel, the warm-up in grey.  A panel
+#   events    fault windows and load peaks (each labelled in full) and one
+#             row per breaker: closed / half-open / open
+# Fault windows are shaded across every panel, load peaks (workload.profile
+# steps above the base rate) in light blue, the warm-up in grey.  A panel
 # whose series the run did not record (or that is 0 throughout) is left out
 # and named at the bottom.  Colours: plots/palette.gp.
 #
@@ -19,9 +24,11 @@
 # printed gnuplot command.  Inputs (whitespace separated, NaN = missing):
 #   datafile     t_s rps errors_per_s latency.p50_ms latency.p99_ms
 #                l1.hit_ratio stale_ratio db.rps redis.backlog pool.queue
+#                latency.oldest_inflight_ms
 #                (t_s = bucket start, seconds; errors = bucket count / bucket
 #                width; latencies NaN where rps is 0)
 #   faultfile    start_s end_s row "kind"
+#   loadfile     start_s end_s row "label"   (nload windows)
 #   breakerfile  start_s end_s row "label" state  (row = which breaker;
 #                state 0 closed, 1 half-open, 2 open)
 #   has_rps ... has_poolq (0/1), nfaults, nbreakers, nsegs, brows, tend (s),
@@ -37,8 +44,11 @@ if (!exists("outfile"))     outfile = 'timeline.'.fmt
 if (!exists("title"))       title = 'timeline'
 if (!exists("notrec"))      notrec = ''
 if (!exists("zero"))        zero = ''
-if (!exists("has_rps"))     has_rps = 1; has_errors = 1; has_p50 = 1; has_p99 = 1; has_l1 = 1; has_stale = 1; has_db = 1; has_backlog = 1; has_poolq = 1
+if (!exists("has_rps"))     has_rps = 1; has_errors = 1; has_p50 = 1; has_p99 = 1; has_l1 = 1; has_stale = 1; has_db = 1; has_backlog = 1; has_poolq = 1; has_oldest = 1
+if (!exists("has_oldest"))  has_oldest = 0
 if (!exists("nfaults"))     nfaults = 0
+if (!exists("nload"))       nload = 0
+if (!exists("loadfile"))    loadfile = 'timeline-load.dat'
 if (!exists("nbreakers"))   nbreakers = 0
 if (!exists("nsegs"))       nsegs = nbreakers
 if (!exists("nhalf"))       nhalf = 0
@@ -48,14 +58,20 @@ if (!exists("nidle"))       nidle = 0
 if (!exists("tend"))        stats datafile using 1 nooutput; tend = STATS_max
 
 p_traffic = (has_rps || has_errors)
-p_latency = (has_p50 || has_p99)
+p_latency = (has_p50 || has_p99 || has_oldest)
 p_cache   = (has_l1 || has_stale)
 p_db      = has_db
 p_backlog = has_backlog
 p_poolq   = has_poolq
 np = p_traffic + p_latency + p_cache + p_db + p_backlog + p_poolq
-erows = (nsegs > 0 ? brows : 0) + (nfaults > 0 ? 1 : 0)
+erows = (nsegs > 0 ? brows : 0) + (nfaults > 0 ? 1 : 0) + (nload > 0 ? 1 : 0)
 strip = (erows > 0)
+
+# Latency of a bucket between two gaps is a lone point, which a line does
+# not draw: short runs (<= 150 buckets) draw their latency points too.
+nrec = 0
+if (p_latency) { stats datafile using 1 nooutput; nrec = STATS_records }
+lst = (nrec <= 150 ? 'linespoints pt 7 ps 0.4' : 'lines')
 
 # Long runs read better in minutes.
 xdiv = (tend > 900 ? 60.0 : 1.0)
@@ -98,6 +114,13 @@ set mxtics 2
 if (warmup > 0) {
     set object 99 rect from first 0, graph 0 to first (warmup < tend ? warmup : tend) / xdiv, graph 1 \
         fc rgb c_warm_bg fs solid 0.7 noborder behind
+}
+do for [i = 0:nload - 1] {
+    stats loadfile every ::i::i using 1 nooutput
+    lstart = STATS_min
+    stats loadfile every ::i::i using 2 nooutput
+    set object (200 + i) rect from first lstart / xdiv, graph 0 to first STATS_max / xdiv, graph 1 \
+        fc rgb c_load_bg fs solid 0.6 noborder behind
 }
 do for [i = 0:nfaults - 1] {
     stats faultfile every ::i::i using 1 nooutput
@@ -164,8 +187,10 @@ do for [k = 1:6] {
             # A latency of 0 (answered from L1: no modelled time) has no place
             # on a log axis: it is drawn at 1 us; NaN (no request ended in
             # that bucket) stays a gap, marked x on the bottom edge.
-            if (has_p99) { cmd = cmd . "datafile using ($1/xdiv):($5 == 0 ? 1e-3 : $5) with lines lc rgb c_p99 lw 1.5 title 'p99'," }
-            if (has_p50) { cmd = cmd . "datafile using ($1/xdiv):($4 == 0 ? 1e-3 : $4) with lines lc rgb c_p50 lw 1.5 title 'p50'," }
+            # the oldest in flight first: p99 is drawn over it where they meet
+            if (has_oldest) { cmd = cmd . "datafile using ($1/xdiv):($11 == 0 ? 1e-3 : $11) with ".lst." lc rgb c_oldest lw 1.5 dt (6,4) title 'oldest in flight'," }
+            if (has_p99) { cmd = cmd . "datafile using ($1/xdiv):($5 == 0 ? 1e-3 : $5) with ".lst." lc rgb c_p99 lw 1.5 title 'p99'," }
+            if (has_p50) { cmd = cmd . "datafile using ($1/xdiv):($4 == 0 ? 1e-3 : $4) with ".lst." lc rgb c_p50 lw 1.5 title 'p50'," }
             if (nidle > 0 && has_rps) {
                 set y2range [0:1]
                 unset y2tics
@@ -234,21 +259,28 @@ if (strip) {
     set ytics out scale 0 font ',9'
     set grid noytics
     set style fill solid 0.85 noborder
-    fr = (nfaults > 0 ? 1 : 0)
+    fr = (nfaults > 0 ? 1 : 0) + (nload > 0 ? 1 : 0)   # rows above the breakers
+    lrow = (nfaults > 0 ? 1 : 0)
     if (strlen(note) > 0) { set label 2 note at screen L, screen 0.015 font ',9' tc rgb c_note }
     late = 0.72 * tend
     fcmd = "faultfile using (($1+$2)/2/xdiv):(0):(($2-$1)/2/xdiv):(0.32):ytic('faults') with boxxyerror fc rgb c_fault title 'fault window', " . \
            "'' using ($2 < late ? $2/xdiv : NaN):(0):4 with labels left offset 0.6,0 font ',9' tc rgb c_fault notitle, " . \
            "'' using ($2 >= late ? $1/xdiv : NaN):(0):4 with labels right offset -0.6,0 font ',9' tc rgb c_fault notitle"
+    # a load peak is often short (a 200 ms spike): its box is at least 0.8 % of the run wide
+    lw(a, b) = ((b - a) / 2 > 0.004 * tend ? (b - a) / 2 : 0.004 * tend) / xdiv
+    lcmd = "loadfile using (($1+$2)/2/xdiv):(lrow):(lw($1, $2)):(0.32):ytic('load') with boxxyerror fc rgb c_load title 'load peak', " . \
+           "'' using ($2 < late ? $2/xdiv : NaN):(lrow):4 with labels left offset 0.6,0 font ',9' tc rgb c_load notitle, " . \
+           "'' using ($2 >= late ? $1/xdiv : NaN):(lrow):4 with labels right offset -0.6,0 font ',9' tc rgb c_load notitle"
     # a state no breaker was in gets no key entry; a half-open interval (often
     # one probe, milliseconds) is drawn at least 0.8 % of the run wide
     hw(a, b) = ((b - a) / 2 > 0.004 * tend ? (b - a) / 2 : 0.004 * tend) / xdiv
     bcmd = "breakerfile using ($5 == 0 ? ($1+$2)/2/xdiv : NaN):($3+fr):(($2-$1)/2/xdiv):(0.32):ytic(strcol(4)) with boxxyerror fc rgb c_brk_closed title 'breaker closed', " . \
            "'' using ($5 == 2 ? ($1+$2)/2/xdiv : NaN):($3+fr):(($2-$1)/2/xdiv):(0.32):ytic(strcol(4)) with boxxyerror fc rgb c_brk_open ".(nbreakers > 0 ? "title 'open'" : "notitle").", " . \
            "'' using ($5 == 1 ? ($1+$2)/2/xdiv : NaN):($3+fr):(hw($1, $2)):(0.32):ytic(strcol(4)) with boxxyerror fc rgb c_brk_half ".(nhalf > 0 ? "title 'half-open'" : "notitle")
-    if (nfaults > 0 && nsegs > 0)  { eval('plot '.fcmd.', '.bcmd) }
-    if (nfaults > 0 && nsegs == 0) { eval('plot '.fcmd) }
-    if (nfaults == 0 && nsegs > 0) { eval('plot '.bcmd) }
+    ecmd = (nfaults > 0 ? fcmd : '')
+    if (nload > 0) { ecmd = ecmd.(strlen(ecmd) > 0 ? ', ' : '').lcmd }
+    if (nsegs > 0) { ecmd = ecmd.(strlen(ecmd) > 0 ? ', ' : '').bcmd }
+    eval('plot '.ecmd)
 }
 
 unset multiplot

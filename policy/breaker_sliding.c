@@ -135,8 +135,13 @@ static int validate(const void *vp, char *err, size_t errlen)
         return snprintf(err, errlen, "sliding_window: sliding_window_size must be in [1,1e6]"), -1;
     if (p->minimum_number_of_calls < 1)
         return snprintf(err, errlen, "sliding_window: minimum_number_of_calls must be >= 1"), -1;
-    if (p->permitted_number_of_calls_in_half_open_state < 1)
-        return snprintf(err, errlen, "sliding_window: permitted_number_of_calls_in_half_open_state must be >= 1"), -1;
+    /* the half-open window is a count window of this size, allocated at
+     * create: bounded like sliding_window_size */
+    if (p->permitted_number_of_calls_in_half_open_state < 1 ||
+        p->permitted_number_of_calls_in_half_open_state > 1000000)
+        return snprintf(err, errlen,
+                        "sliding_window: permitted_number_of_calls_in_half_open_state must be in [1,1e6]"),
+               -1;
     if (p->wait_duration_in_open_state < CP_MS(1))
         return snprintf(err, errlen, "sliding_window: wait_duration_in_open_state must be >= 1 ms"), -1;
     if (p->wait_interval_kind != SLIDING_WAIT_CONSTANT && p->wait_interval_kind != SLIDING_WAIT_EXPONENTIAL)

@@ -68,6 +68,40 @@ int cp_param_set_number(const cp_param_desc *desc, size_t n, void *params,
     return -1;
 }
 
+int cp_param_get_number(const cp_param_desc *desc, size_t n, const void *params,
+                        const char *name, double *out)
+{
+    const cp_param_desc *d = cp_param_find(desc, n, name);
+    if (d == NULL)
+        return -1;
+    const char *field = (const char *)params + d->offset;
+    switch (d->type) {
+    case CP_PARAM_INT:
+    case CP_PARAM_ENUM: {
+        int v;
+        memcpy(&v, field, sizeof v);
+        *out = v;
+        return 0;
+    }
+    case CP_PARAM_DOUBLE:
+        memcpy(out, field, sizeof *out);
+        return 0;
+    case CP_PARAM_DURATION: {
+        cp_ns v;
+        memcpy(&v, field, sizeof v);
+        *out = (double)v;
+        return 0;
+    }
+    case CP_PARAM_BOOL: {
+        bool v;
+        memcpy(&v, field, sizeof v);
+        *out = v ? 1.0 : 0.0;
+        return 0;
+    }
+    }
+    return -1;
+}
+
 int cp_param_set_choice(const cp_param_desc *desc, size_t n, void *params,
                         const char *name, const char *choice)
 {

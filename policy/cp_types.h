@@ -67,6 +67,12 @@ int cp_param_set_choice(const cp_param_desc *desc, size_t n, void *params,
                         const char *name, const char *choice);
 /* Find a descriptor by name, or NULL. */
 const cp_param_desc *cp_param_find(const cp_param_desc *desc, size_t n, const char *name);
+/* Read field `name` of `params` as the number cp_param_set_number takes
+ * (durations in ns, bools 0/1, enums the choice index): a loader prints
+ * and checks effective values without knowing the struct.  Returns 0, or
+ * -1 if the name is unknown. */
+int cp_param_get_number(const cp_param_desc *desc, size_t n, const void *params,
+                        const char *name, double *out);
 
 /* Milliseconds to cp_ns, saturating at CP_NEVER (large backoff results). */
 static inline cp_ns cp_ms_sat(int64_t ms)

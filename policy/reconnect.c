@@ -188,7 +188,8 @@ static const reconnect_kind kinds[] = {
     {"redisson_3_48", "Redisson >= 3.48.0 (EqualJitterDelay 100 ms, 10 s)", k_rs48},
     {"ser_exponential", "StackExchange.Redis ExponentialRetry(ConnectTimeout/2), 1 s heartbeat", k_ser_exp},
     {"ser_linear", "StackExchange.Redis LinearRetry, 1 s heartbeat", k_ser_lin},
-    {"seed004", "seed 004 policy: retryDelay 1000, exponential, maxRetries 10", k_seed004},
+    {"exponential_max_retries", "an application's own schedule (seed 004): retryDelay 1000 ms doubling, "
+     "maxRetries 10, then stop", k_seed004},
     {"node_redis_v6_3", "node-redis 6.3.0 (@redis/client 6.3.0: strategy from retries = 1)", k_nr63},
 };
 static const reconnect_kind *const kind_ptrs[] = {
@@ -197,8 +198,16 @@ static const reconnect_kind *const kind_ptrs[] = {
 };
 _Static_assert(sizeof kinds / sizeof kinds[0] == sizeof kind_ptrs / sizeof kind_ptrs[0], "registry in step");
 
+/* Former names still found (one line each: old, current). */
+static const char *const aliases[][2] = {
+    {"seed004", "exponential_max_retries"},
+};
+
 const reconnect_kind *reconnect_kind_find(const char *name)
 {
+    for (size_t i = 0; name != NULL && i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strcmp(aliases[i][0], name) == 0)
+            name = aliases[i][1];
     for (size_t i = 0; name != NULL && i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(kinds[i].name, name) == 0)
             return &kinds[i];
@@ -218,12 +227,12 @@ int reconnect_params_defaults(reconnect_params *p, const char *kind)
         return -1;
     *p = (reconnect_params){.kind = k->name, .base = 0, .cap = CP_INFINITE, .max_retries = -1,
                             .heartbeat = CP_SEC(1), .first_tick = CP_SEC(1)};
-    if (strcmp(kind, "ser_exponential") == 0) {
+    if (strcmp(k->name, "ser_exponential") == 0) {
         p->base = CP_MS(2500); /* ConnectTimeout 5000 / 2 */
         p->cap = CP_SEC(10);   /* one-argument constructor: max(delta, 10000) */
-    } else if (strcmp(kind, "ser_linear") == 0) {
+    } else if (strcmp(k->name, "ser_linear") == 0) {
         p->base = CP_MS(2500);
-    } else if (strcmp(kind, "seed004") == 0) {
+    } else if (strcmp(k->name, "exponential_max_retries") == 0) {
         p->base = CP_MS(1000);
         p->max_retries = 10;
     }
@@ -238,8 +247,8 @@ int reconnect_params_validate(const reconnect_params *p, char *err, size_t errle
     bool ser = strncmp(k->name, "ser_", 4) == 0;
     if (ser && (p->base < CP_MS(1) || p->heartbeat < CP_MS(1) || p->first_tick < 0))
         return snprintf(err, errlen, "reconnect %s: base and heartbeat must be >= 1 ms", k->name), -1;
-    if (strcmp(k->name, "seed004") == 0 && (p->base < 0 || p->max_retries < -1))
-        return snprintf(err, errlen, "reconnect seed004: base >= 0 and max_retries >= -1 required"), -1;
+    if (strcmp(k->name, "exponential_max_retries") == 0 && (p->base < 0 || p->max_retries < -1))
+        return snprintf(err, errlen, "reconnect %s: base >= 0 and max_retries >= -1 required", k->name), -1;
     if (p->cap != CP_INFINITE && p->cap < 0)
         return snprintf(err, errlen, "reconnect %s: cap must be >= 0 or none", k->name), -1;
     return 0;

@@ -65,7 +65,8 @@ typedef struct reconnect_kind {
 } reconnect_kind;
 
 /* Kinds: ioredis_v5, ioredis_v6, node_redis_v4, node_redis_v5,
- * redisson_3_47, redisson_3_48, ser_exponential, ser_linear, seed004,
+ * redisson_3_47, redisson_3_48, ser_exponential, ser_linear, exponential_max_retries (seed 004;
+ * "seed004" is still found),
  * node_redis_v6_3 (the v5 formula from retries = 1: 100, 200, ... + U[0,200) ms). */
 const reconnect_kind *reconnect_kind_find(const char *name);
 const reconnect_kind *const *reconnect_kinds(size_t *n);

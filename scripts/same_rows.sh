@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # same_rows.sh — do two cachestorm binaries store the same rows?
 #
-#   scripts/same_rows.sh OLD_BIN NEW_BIN [CONFIG_OR_EXPERIMENT ...]
+#   scripts/same_rows.sh [--ignore-hash] [--ignore-params] OLD_BIN NEW_BIN [CONFIG_OR_EXPERIMENT ...]
 #
 # Runs every config (`run`) and experiment (`sweep`) with both binaries and
 # compares, table by table, the stored metrics, series, transitions, trace
@@ -10,10 +10,23 @@
 # the same work in fewer events is the point of a performance pass.
 # Default inputs: configs/*.yaml and experiments/*.yaml (tune files skipped).
 # Also traces configs/default.yaml (every request of key 1) with both.
+# --ignore-hash: key runs by their name instead of the config hash (for a
+# change that alters how the effective config prints, e.g. renamed keys,
+# but not what runs);
+# --ignore-params: leave the params rows (the config's own text) out.
 # Exit status: 0 all identical, 1 a difference, 2 bad usage.
 set -u
+hashcol="||'/'||config_hash"
+params=1
+while [ $# -gt 0 ]; do
+    case $1 in
+    --ignore-hash) hashcol="||'/'||name"; shift ;; # the run's name tells sweep points apart
+    --ignore-params) params=0; shift ;;
+    *) break ;;
+    esac
+done
 if [ $# -lt 2 ]; then
-    sed -n 2,12p "$0" | sed 's/^# \{0,1\}//'
+    sed -n 2,16p "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 old=$1 new=$2
@@ -35,13 +48,13 @@ dump() { # db -> stable text of every model row (a run named by its
           # variant, seed and config hash: a sweep stores runs in the order
           # they finish)
     sqlite3 "$1" \
-        "create temp view k as select id, coalesce(variant,'')||'/'||seed||'/'||config_hash as r from runs;" \
+        "create temp view k as select id, coalesce(variant,'')||'/'||seed$hashcol as r from runs;" \
         "select 'run', k.r, experiment, name, sim_ns from runs join k using(id) order by k.r;" \
         "select 'metric', k.r, node, name, quote(value) from metrics join k on k.id = run_id order by k.r, name, node;" \
         "select 'series', k.r, node, t_s, name, quote(value) from series join k on k.id = run_id order by k.r, name, node, t_s;" \
         "select 'transition', k.r, t_ns, node, component, from_state, to_state, reason from transitions join k on k.id = run_id order by k.r, transitions.rowid;" \
         "select 'trace', k.r, t_ns, node, request, step, detail from trace join k on k.id = run_id order by k.r, trace.rowid;" \
-        "select 'param', k.r, path, value from params join k on k.id = run_id order by k.r, path;"
+        "select 'param', k.r, path, value from params join k on k.id = run_id where $params order by k.r, path;"
 }
 
 status=0

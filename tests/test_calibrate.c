@@ -4,16 +4,29 @@
  * loudly when it cannot start.
  *   1. `cachestorm calibrate` writes a fragment that validates as a config
  *      base, and the model configured from it predicts the GET latency p50
- *      measured in calibrate's open loop within 30 % at 10 % load.  The
- *      machine is shared (2 cores, several builds at once, and the suite
- *      runs two tests at a time): a measurement disturbed by another process
- *      is repeated, at most five times; the test fails if none agrees (the
- *      slow_commands cost, 100 us median per command, is ~3x off every time).
- *      NOT asserted: the 50 % point.  It is printed; on this VM the measured
- *      p50 there is dominated by CPU contention between the server, this
- *      single-threaded client and other processes (83 us in a calm moment,
- *      0.25-18 ms otherwise, where the model says 60-116 us) — see README
- *      "Calibrate".
+ *      measured in calibrate's open loop within 30 % at 10 % and at 50 %
+ *      load (each the median of calibrate's 3 repeats).  The model's
+ *      parameters come from other phases (sequential GETs after idle gaps,
+ *      the one-iteration batches, commandstats); the open loop is out of
+ *      sample.  Also: the per-socket share of the I/O cost is identified
+ *      (its 95 % CI excludes 0 and the whole lone I/O time: 0 < f < 1), and
+ *      the model's server CPU per GET is within 30 % of the measured one at
+ *      50 % load.  NOT asserted: the CPU at 90 % (printed): the model says
+ *      31-46 us where the server measured 23-29 us (+10 to +80 %) — the
+ *      real CPU per GET falls below even the back-to-back sequential cost
+ *      there, which neither the per-socket nor the wake term explains
+ *      (README "Calibrate").
+ *      The machine is shared (2 cores, load average 4-10, and the suite runs
+ *      two tests at a time).  Other processes holding a CPU delayed the
+ *      server and calibrate by 50-170 us per GET on average (schedstat
+ *      run-queue delay), which swung the 50 % p50 between 0.1 and 100 ms:
+ *      a scheduler measurement, not a Redis one.  So the test runs
+ *      redis-server and calibrate at the lowest real-time priority
+ *      (SCHED_FIFO 1; both use < 60 % of a CPU, and the kernel's RT
+ *      throttling bounds them anyway); there the delay is < 3 us per GET.
+ *      Without the privilege it says so and runs at normal priority.  A
+ *      measurement that still disagrees is repeated, at most five times;
+ *      the test fails if none agrees.
  *   2. A restart of the real server for 2 s: a client reconnecting on the
  *      pool's default schedule (Redisson >= 3.48 EqualJitterDelay(100 ms,
  *      10 s), policy/reconnect) is back within its schedule's band: the
@@ -32,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -91,6 +105,29 @@ static bool ping(int fd)
         return false;
     ssize_t n = recv(fd, b, sizeof b - 1, 0);
     return n >= 5 && strncmp(b, "+PONG", 5) == 0;
+}
+
+/* SCHED_FIFO 1 for pid (0: this process): true when granted. */
+static bool realtime(pid_t pid)
+{
+    struct sched_param sp = {.sched_priority = 1};
+    return sched_setscheduler(pid, SCHED_FIFO, &sp) == 0;
+}
+
+static void normal_priority(pid_t pid)
+{
+    struct sched_param sp = {.sched_priority = 0};
+    sched_setscheduler(pid, SCHED_OTHER, &sp);
+}
+
+static void loadavg(char *b, size_t n)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (!f || !fgets(b, (int)n, f))
+        snprintf(b, n, "?");
+    if (f)
+        fclose(f);
+    b[strcspn(b, "\n")] = 0;
 }
 
 static pid_t redis_start(int port)
@@ -153,6 +190,25 @@ static bool parse_row(const char *text, const char *load, double *meas, double *
     return sscanf(p, " %*s %lf %lf %lf %lf | %lf", &rate, meas, &p99, &cpu, model) == 5;
 }
 
+/* The 50 % / 90 % rows' measured and model server CPU per GET (us). */
+static bool parse_cpu(const char *text, const char *load, double *meas, double *model)
+{
+    char key[16];
+    snprintf(key, sizeof key, "\n  %s ", load);
+    const char *p = strstr(text, key);
+    if (!p)
+        return false;
+    double rate, p50, p99, mp50;
+    return sscanf(p, " %*s %lf %lf %lf %lf | %lf %lf", &rate, &p50, &p99, meas, &mp50, model) == 6;
+}
+
+/* The fit's loop share f and its 95 % CI. */
+static bool parse_f(const char *text, double *f, double *lo, double *hi)
+{
+    const char *p = strstr(text, "loop share f = ");
+    return p && sscanf(p, "loop share f = %lf, 95%% CI %lf-%lf", f, lo, hi) == 3;
+}
+
 static char *slurp(const char *cmd, int *status)
 {
     FILE *f = popen(cmd, "r");
@@ -167,19 +223,24 @@ static char *slurp(const char *cmd, int *status)
     return b;
 }
 
-Test(calibrate, fragment_validates_and_the_model_predicts_get_p50_within_30_percent_at_10_percent,
-     .timeout = 180)
+Test(calibrate, fragment_validates_and_the_model_predicts_get_p50_within_30_percent_at_10_and_50_percent,
+     .timeout = 300)
 {
     int port = free_port();
+    bool rt = realtime(0); /* inherited by redis-server and by calibrate */
+    if (!rt)
+        fprintf(stderr, "calibrate: no real-time priority (%s): measuring at normal priority, "
+                        "exposed to the other processes on this machine\n",
+                strerror(errno));
     pid_t pid = redis_start(port);
     char dir[] = "/tmp/cs-calibrate-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
-    char cmd[512], frag[256], cfg[256];
+    char cmd[512], frag[256], cfg[256], la[128];
     snprintf(frag, sizeof frag, "%s/redis-here.yaml", dir);
     snprintf(cfg, sizeof cfg, "%s/use.yaml", dir);
-    bool agreed = false;
-    char why[512] = "";
-    for (int attempt = 1; attempt <= 5 && !agreed; attempt++) {
+    bool lat_ok = false, fit_ok = false;
+    char why[1024] = "";
+    for (int attempt = 1; attempt <= 5 && !(lat_ok && fit_ok); attempt++) {
         snprintf(cmd, sizeof cmd, "%s/cachestorm calibrate redis://127.0.0.1:%d --quick --out %s",
                  CS_BUILD_DIR, port, frag);
         int st;
@@ -193,23 +254,38 @@ Test(calibrate, fragment_validates_and_the_model_predicts_get_p50_within_30_perc
         char *v = slurp(cmd, &st);
         cr_assert_eq(st, 0, "the fragment does not validate as a base:\n%s", v);
         free(v);
-        double m10, p10, m50, p50;
-        cr_assert(parse_row(out, "10%", &m10, &p10) && parse_row(out, "50%", &m50, &p50),
-                  "calibrate's report has no load rows:\n%s", out);
+        double m10, p10, m50, p50, c50, mc50, c90, mc90, fv, flo, fhi;
+        cr_assert(parse_row(out, "10%", &m10, &p10) && parse_row(out, "50%", &m50, &p50) &&
+                      parse_cpu(out, "50%", &c50, &mc50) && parse_cpu(out, "90%", &c90, &mc90) &&
+                      parse_f(out, &fv, &flo, &fhi),
+                  "calibrate's report lacks its load rows or its fit:\n%s", out);
         double e10 = fabs(p10 - m10) / m10, e50 = fabs(p50 - m50) / m50;
-        agreed = e10 <= 0.30;
+        double ec50 = fabs(mc50 - c50) / c50, ec90 = fabs(mc90 - c90) / c90;
+        lat_ok = lat_ok || (e10 <= 0.30 && e50 <= 0.30);
+        fit_ok = fit_ok || (flo > 0 && fhi < 1 && ec50 <= 0.30);
+        loadavg(la, sizeof la);
         snprintf(why, sizeof why,
-                 "attempt %d: 10%% load measured %.1f us, model %.1f us (%.0f %%); 50%% load "
-                 "measured %.1f us, model %.1f us (%.0f %%)",
-                 attempt, m10, p10, 100 * e10, m50, p50, 100 * e50);
+                 "attempt %d (%s priority, loadavg %s): GET p50 at 10%% load measured %.1f us, "
+                 "model %.1f us (%.0f %%); at 50%% measured %.1f us, model %.1f us (%.0f %%); "
+                 "CPU per GET at 50%% %.2f vs model %.2f us (%.0f %%), at 90%% %.2f vs %.2f us "
+                 "(%.0f %%); loop share f = %.2f (95%% CI %.2f-%.2f)",
+                 attempt, rt ? "real-time" : "normal", la, m10, p10, 100 * e10, m50, p50,
+                 100 * e50, c50, mc50, 100 * ec50, c90, mc90, 100 * ec90, fv, flo, fhi);
         fprintf(stderr, "calibrate: %s\n", why);
         free(out);
     }
     redis_stop(pid);
+    normal_priority(0);
     unlink(frag);
     unlink(cfg);
     rmdir(dir);
-    cr_assert(agreed, "model vs real GET p50 at 10 %% load off by more than 30 %%: %s", why);
+    cr_assert(lat_ok, "model vs real GET p50 at 10 %% / 50 %% load off by more than 30 %% in "
+                      "every attempt; last: %s",
+              why);
+    cr_assert(fit_ok, "the loop/socket split is not identified (CI of f touches 0 or 1) or the "
+                      "model's CPU per GET at 50 %% load is off by more than 30 %% in every "
+                      "attempt; last: %s",
+              why);
 }
 
 static double u_half(void *ctx)

@@ -9,35 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[64];
-static void make_dir(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/cs-test-junit-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-static void rm_dir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
-}
+#include "tests/util.h"
 
-static int sh(const char *cmd, char *out, size_t cap)
-{
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-Test(check_junit, the_xml_parses_and_counts_what_the_table_counts, .init = make_dir,
-     .fini = rm_dir)
+Test(check_junit, the_xml_parses_and_counts_what_the_table_counts, .init = tu_make_dir,
+     .fini = tu_rm_dir)
 {
     char path[256], cwd[512], cmd[2048], out[8192];
     cr_assert_not_null(getcwd(cwd, sizeof cwd));
-    snprintf(path, sizeof path, "%s/q.yaml", dir);
+    snprintf(path, sizeof path, "%s/q.yaml", tu_dir);
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fputs("schema: 1\nname: q<&>\nmodel: queue\nduration: 3s\nwarmup: 0s\n"
@@ -50,8 +29,8 @@ Test(check_junit, the_xml_parses_and_counts_what_the_table_counts, .init = make_
     snprintf(cmd, sizeof cmd,
              "cd %s && %s/%s/cachestorm check q.yaml --db j.db --format junit >j.xml 2>table.txt; "
              "echo rc=$?; tail -n 1 table.txt",
-             dir, cwd, CS_BUILD_DIR);
-    sh(cmd, out, sizeof out);
+             tu_dir, cwd, CS_BUILD_DIR);
+    tu_sh(cmd, out, sizeof out);
     cr_expect(strstr(out, "rc=1"), "a failing rule exits 1: %s", out);
     cr_expect(strstr(out, "check: 4 passed, 2 failed"), "%s", out);
     /* parse it and count as a CI server would */
@@ -63,7 +42,7 @@ Test(check_junit, the_xml_parses_and_counts_what_the_table_counts, .init = make_
              "assert all(int(x.get('tests')) == len(x.findall('testcase')) for x in s); "
              "assert sum(int(x.get('failures')) for x in s) == len(f); "
              "print('cases', len(c), 'failures', len(f), 'passed', len(c) - len(f))\" 2>&1",
-             dir);
-    cr_assert_eq(sh(cmd, out, sizeof out), 0, "python3 could not parse it: %s", out);
+             tu_dir);
+    cr_assert_eq(tu_sh(cmd, out, sizeof out), 0, "python3 could not parse it: %s", out);
     cr_expect(strstr(out, "cases 6 failures 2 passed 4"), "%s", out);
 }

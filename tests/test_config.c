@@ -25,6 +25,15 @@ static int load(const char *text, config *c, cs_err *err)
     return config_load_string(text, "t.yaml", NULL, 0, c, err);
 }
 
+/* A breaker parameter's effective value by its policy name (NAN: absent). */
+static double bparam(const config *c, const char *name)
+{
+    for (size_t i = 0; i < c->l2.breaker.nparams; i++)
+        if (!strcmp(c->l2.breaker.params[i].name, name))
+            return c->l2.breaker.params[i].value;
+    return NAN;
+}
+
 static int load_sets(const char *text, const char *const *sets, int n, config *c, cs_err *err)
 {
     memset(err, 0, sizeof *err);
@@ -71,12 +80,9 @@ Test(config, defaults_when_file_says_only_schema)
     cr_expect_eq(c.cache.lock.poll_min, MS(10));
     cr_expect_eq(c.l2.client.timeout, SEC(5)); /* SE.Redis syncTimeout */
     cr_expect_eq(c.l2.client.async_timeout, SEC(5), "inherits timeout");
-    cr_expect_eq(c.l2.client.reconnect.policy, CFG_RECONNECT_STACKEXCHANGE_EXPONENTIAL);
-    cr_expect_eq(c.l2.breaker.kind, CFG_BREAKER_NONE);
-    cr_expect_eq(c.l2.breaker.min_consecutive_failures, 20); /* HCL v1 */
-    cr_expect_eq(c.l2.breaker.retry_wait, SEC(60));
-    cr_expect_eq(c.l2.breaker.minimum_calls, 100);     /* Resilience4j */
-    cr_expect_eq(c.l2.breaker.break_duration, SEC(5)); /* Polly */
+    cr_expect_str_eq(c.l2.client.reconnect.policy, "ser_exponential");
+    cr_expect_str_eq(c.l2.breaker.kind, "none");
+    cr_expect_eq(c.l2.breaker.nparams, 0, "kind none has no parameters");
     cr_expect_str_eq(c.l2.redis.commands.hmget.text, c.l2.redis.service.text,
                      "commands inherit service");
     cr_expect_eq(c.backplane.auto_recovery.delay, SEC(5));
@@ -249,8 +255,19 @@ static const bad_case bad_cases[] = {
     {"workload: {write_ratio: 1e999}", "is too large"},
     {"cache: {fail_safe: {enabled: maybe}}",
      "t.yaml:2:30: cache.fail_safe.enabled: 'maybe' is not true or false"},
-    {"l2: {breaker: {kind: hcl}}", "l2.breaker.kind: unknown value 'hcl'"},
-    {"l2: {breaker: {kind: 3}}", "(one of: none, hcl_v1, sliding_window, polly, simple)"},
+    {"l2: {breaker: {kind: hcl}}", "l2.breaker.kind: unknown breaker kind 'hcl'"},
+    {"l2: {breaker: {kind: 3}}", "(one of: hcl_v1, sliding_window, polly, simple, none)"},
+    {"l2: {breaker: {kind: polly, retry_wait_time: 3s}}",
+     "t.yaml:2:29: l2.breaker.retry_wait_time: not a parameter of breaker kind polly (it is "
+     "hcl_v1's); polly takes: failure_ratio, minimum_throughput, sampling_duration, "
+     "break_duration"},
+    {"l2: {breaker: {kind: polly, failure_ratio: 3}}", "l2.breaker: polly: failure_ratio must be"},
+    {"l2: {breaker: {kind: polly, failure_ratio: many}}",
+     "l2.breaker.failure_ratio: 'many': expected a number"},
+    {"l2: {breaker: {kind: sliding_window, sliding_window_type: rolling}}",
+     "l2.breaker.sliding_window_type: unknown value 'rolling' (one of: count_based, time_based)"},
+    {"l2: {client: {retries: {backoff: fibonacci}}}",
+     "l2.client.retries.backoff: unknown backoff schedule 'fibonacci'"},
     {"cache: 5", "t.yaml:2:8: cache: expected a map of keys, found a value"},
     {"cache: [1, 2]", "cache: expected a map of keys, found a list"},
     {"faults: {at: 1s}", "t.yaml:2:9: faults: expected a list of maps"},
@@ -305,12 +322,13 @@ Test(config, bad_values_are_errors_with_file_line_column_and_key)
 /* ---- did you mean ------------------------------------------------------------- */
 
 static const bad_case typo_cases[] = {
-    {"l2: {breaker: {retry_wiat: 30s}}", "l2.breaker.retry_wiat: unknown key; did you mean "
-                                         "'retry_wait'?"},
+    {"l2: {breaker: {kind: hcl_v1, retry_wiat_time: 30s}}",
+     "l2.breaker.retry_wiat_time: unknown key; did you mean 'retry_wait_time'?"},
     {"sed: 3", "t.yaml:2:1: sed: unknown key; did you mean 'seed'?"},
     {"nodes: {cout: 3}", "nodes.cout: unknown key; did you mean 'count'?"},
-    {"retry_wait: 30s", "retry_wait: unknown key here; did you mean 'l2.breaker.retry_wait'?"},
-    {"l2: {breaker: {kind: hcl_v2}}", "unknown value 'hcl_v2'; did you mean 'hcl_v1'?"},
+    {"connect_timeout: 3s", "connect_timeout: unknown key here; did you mean "
+                            "'l2.client.connect_timeout'?"},
+    {"l2: {breaker: {kind: hcl_v2}}", "unknown breaker kind 'hcl_v2'; did you mean 'hcl_v1'?"},
     {"backplane: {receive: sync}", "did you mean 'async'?"},
     {"database: {service: {dist: expo, mean: 1ms}}", "unknown distribution 'expo'; did you mean "
                                                      "'exponential'?"},
@@ -414,8 +432,10 @@ Test(config, base_maps_merge_and_scalars_and_lists_replace)
     cr_expect_eq(c.seed, 3, "from base");
     cr_expect_eq(c.duration, SEC(600), "from base");
     cr_expect_eq(c.nodes.count, 4);
-    cr_expect_eq(c.l2.breaker.kind, CFG_BREAKER_HCL_V1, "map merged: kind kept");
-    cr_expect_eq(c.l2.breaker.retry_wait, SEC(30), "map merged: retry_wait replaced");
+    cr_expect_str_eq(c.l2.breaker.kind, "hcl_v1", "map merged: kind kept");
+    cr_expect_eq(bparam(&c, "retry_wait_time"), (double)SEC(30),
+                 "map merged: retry_wait (the former name of retry_wait_time) replaced");
+    cr_expect_eq(bparam(&c, "minimum_consecutive_failures"), 20, "the policy's default");
     cr_expect_str_eq(c.l2.redis.service.text, "{dist: exponential, mean: 200us}",
                      "a distribution replaces as a whole");
     cr_expect_eq(c.faults.n, 1, "lists replace");
@@ -435,7 +455,7 @@ Test(config, base_resolves_relative_to_the_including_file)
     cr_assert_eq(config_load(DATA "sub/grandchild.yaml", NULL, 0, &c, &e), 0, "%s", e.msg);
     cr_expect_eq(c.seed, 9);
     cr_expect_str_eq(c.name, "child");
-    cr_expect_eq(c.l2.breaker.retry_wait, SEC(30));
+    cr_expect_eq(bparam(&c, "retry_wait_time"), (double)SEC(30));
     config_free(&c);
 }
 
@@ -473,19 +493,20 @@ Test(config, set_overrides_scalars_nested_keys_and_list_items)
 {
     const char *sets[] = {"seed=7",
                           "nodes.count=10",
-                          "l2.breaker.retry_wait=30s",
+                          "l2.breaker.retry_wait_time=30s",
                           "faults[0].for=60s",
                           "faults[1]={at: 1s, target: database, kind: slow}",
                           "l2.redis.service={dist: constant, value: 1ms}",
                           "expect[0]=requests.total > 0"};
     config c;
     cs_err e;
-    cr_assert_eq(load_sets("schema: 1\nseed: 1\nfaults: [{at: 5s, kind: restart, for: 45s}]\n",
+    cr_assert_eq(load_sets("schema: 1\nseed: 1\nl2: {breaker: {kind: hcl_v1}}\n"
+                           "faults: [{at: 5s, kind: restart, for: 45s}]\n",
                            sets, 7, &c, &e),
                  0, "%s", e.msg);
     cr_expect_eq(c.seed, 7);
     cr_expect_eq(c.nodes.count, 10);
-    cr_expect_eq(c.l2.breaker.retry_wait, SEC(30));
+    cr_expect_eq(bparam(&c, "retry_wait_time"), (double)SEC(30));
     cr_expect_eq(c.faults.n, 2);
     cr_expect_eq(c.faults.v[0].for_, SEC(60));
     cr_expect_eq(c.faults.v[0].kind, FAULT_KIND_RESTART, "the rest of the item stays");
@@ -519,12 +540,12 @@ Test(config, set_changes_one_parameter_of_a_distribution)
 
 Test(config, set_applies_after_base_merge)
 {
-    const char *sets[] = {"l2.breaker.retry_wait=45s"};
+    const char *sets[] = {"l2.breaker.retry_wait_time=45s"};
     config c;
     cs_err e = {0};
     cr_assert_eq(config_load(DATA "child.yaml", sets, 1, &c, &e), 0, "%s", e.msg);
-    cr_expect_eq(c.l2.breaker.retry_wait, SEC(45));
-    cr_expect_eq(c.l2.breaker.kind, CFG_BREAKER_HCL_V1);
+    cr_expect_eq(bparam(&c, "retry_wait_time"), (double)SEC(45));
+    cr_expect_str_eq(c.l2.breaker.kind, "hcl_v1");
     config_free(&c);
 }
 
@@ -532,10 +553,11 @@ static const bad_case set_cases[] = {
     {"seed", "--set seed: expected PATH=VALUE"},
     {"=5", "--set =5: expected PATH=VALUE"},
     {"seed=", "--set seed=: seed: needs a value"},
-    {"l2.breaker.retry_wait=30x", "--set l2.breaker.retry_wait=30x: l2.breaker.retry_wait: '30x': "
-                                  "unknown unit 'x'"},
+    {"l2.breaker.retry_wait_time=30s",
+     "--set l2.breaker.retry_wait_time=30s: l2.breaker.retry_wait_time: not a parameter of breaker "
+     "kind none (it is hcl_v1's)"},
     {"l2.breaker.retry_wiat=30s", "--set l2.breaker.retry_wiat=30s: l2.breaker.retry_wiat: unknown "
-                                  "key; did you mean 'retry_wait'?"},
+                                  "key (breaker kind none takes: kind, scope, no parameters)"},
     {"faults[3].for=1s",
      "--set faults[3].for=1s: faults[3].for: index 3 is past the end: the list has 0 items"},
     {"seed.x=1", "--set seed.x=1: seed: expected an integer, found a map"},
@@ -629,6 +651,10 @@ Test(config, params_cover_every_leaf_of_the_key_reference)
             continue;
         if (!strncmp(type, "section", 7) || !strcmp(type, "list "))
             continue;
+        char kind_of[64];
+        snprintf(kind_of, sizeof kind_of, "kind `%s`", c.l2.breaker.kind);
+        if (strstr(line, "| kind `") && !strstr(line, kind_of))
+            continue; /* a parameter of another breaker kind than rich.yaml's */
         char want[300] = "";
         for (char *p = key, *q = want; *p; p++) { /* "[]" → "[0]" */
             *q++ = *p;
@@ -695,7 +721,7 @@ Test(config, effective_text_is_canonical)
     static const char *const lines[] = {
         "  duration: 5m\n",     "  jitter: 1500ms\n",
         "  rate: 1/s\n",        "  value_size: 2KB\n",
-        "    retry_wait: 1m\n", "    soft: none\n",
+        "    kind: none\n",    "    soft: none\n",
         "    max: unbounded\n", "  cache_name: \"FusionCache\"\n",
         "expect: []\n",
     };
@@ -726,8 +752,8 @@ Test(config, experiment_keys_pass_only_when_the_caller_allows_them)
     config_tree_merge(t, v);
     cr_assert_eq(config_tree_set(t, "l2.breaker.break_duration=10s", &e), 0, "%s", e.msg);
     cr_expect_eq(config_from_tree(t, CONFIG_ALLOW_EXPERIMENT_KEYS, &c, &e), 0, "%s", e.msg);
-    cr_expect_eq(c.l2.breaker.kind, CFG_BREAKER_POLLY);
-    cr_expect_eq(c.l2.breaker.break_duration, SEC(10));
+    cr_expect_str_eq(c.l2.breaker.kind, "polly");
+    cr_expect_eq(bparam(&c, "break_duration"), (double)SEC(10));
     config_free(&c);
     yt_free(v);
     yt_free(t);
@@ -735,15 +761,11 @@ Test(config, experiment_keys_pass_only_when_the_caller_allows_them)
 
 Test(config, enum_names_come_from_the_table)
 {
-    cr_expect_str_eq(config_enum_name("l2.breaker.kind", CFG_BREAKER_SLIDING_WINDOW),
-                     "sliding_window");
     cr_expect_str_eq(config_enum_name("faults.kind", FAULT_KIND_CAPACITY), "capacity");
     cr_expect_str_eq(config_enum_name("faults[2].target", FAULT_TARGET_BACKPLANE), "backplane");
-    cr_expect_str_eq(config_enum_name("l2.client.reconnect.policy", CFG_RECONNECT_SEED004),
-                     "seed004");
     cr_expect_str_eq(config_enum_name("backplane.receive", CFG_RECEIVE_SYNC_INLINE), "sync_inline");
     cr_expect_str_eq(config_enum_name("seed", 0), "?");
-    cr_expect_str_eq(config_enum_name("l2.breaker.kind", 99), "?");
+    cr_expect_str_eq(config_enum_name("l2.breaker.scope", 99), "?");
 }
 
 Test(config, key_reference_lists_types_defaults_and_sources)
@@ -753,8 +775,9 @@ Test(config, key_reference_lists_types_defaults_and_sources)
     FILE *f = open_memstream(&md, &len);
     config_keys_markdown(f);
     fclose(f);
-    cr_expect(strstr(md, "| `l2.breaker.retry_wait` | duration | `60s` | > 0s | hcl_v1: "
-                         "retryWaitTimeMs (HCL: 60 s) |") != NULL);
+    cr_expect(strstr(md, "| `l2.breaker.retry_wait_time` | duration | `1m` | kind `hcl_v1` | "
+                         "outage mode length before Redis is tried again (default 60 s) |") != NULL,
+              "a breaker's keys are its policy descriptors");
     cr_expect(strstr(md, "| `faults[].at` | duration |") != NULL);
     cr_expect(strstr(md, "| `l2.client.async_timeout` | duration | = `l2.client.timeout` |") !=
               NULL);
@@ -897,10 +920,10 @@ Test(config, seed_stories_are_expressible)
     const cfg_client *cl = &c[2].l2.client;
     cr_expect_eq(cl->timeout + cl->retries.attempts * (cl->timeout + cl->retries.interval),
                  MS(16500));
-    cr_expect_eq(c[2].l2.breaker.kind, CFG_BREAKER_HCL_V1);
+    cr_expect_str_eq(c[2].l2.breaker.kind, "hcl_v1");
     cr_expect_eq(c[2].faults.v[0].kind, FAULT_KIND_BLACKHOLE);
     /* 004: the seed's reconnect policy and stuck detection */
-    cr_expect_eq(c[3].l2.client.reconnect.policy, CFG_RECONNECT_SEED004);
+    cr_expect_str_eq(c[3].l2.client.reconnect.policy, "exponential_max_retries");
     cr_expect_eq(c[3].l2.client.stuck.threshold, 50);
     cr_expect_eq(c[3].faults.v[0].for_, SEC(45));
     /* unique cache names per node are one --set away */

@@ -24,95 +24,10 @@
 #include "sim/run/expect.h"
 #include "sim/run/experiment.h"
 #include "sim/store/store.h"
+#include "tests/util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static char dir[64];
-
-static void make_dir(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/cs_exp_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void rm_dir(void)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (dir[0])
-        cr_assert_eq(system(cmd), 0);
-}
-
-/* A path inside the test directory (a static buffer per slot). */
-static const char *tpath(const char *name)
-{
-    static char buf[8][192];
-    static int slot;
-    char *p = buf[slot++ % 8];
-    snprintf(p, 192, "%s/%s", dir, name);
-    return p;
-}
-
-static const char *write_file(const char *name, const char *text)
-{
-    const char *p = tpath(name);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-    return p;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = 0;
-    fclose(f);
-    return b;
-}
-
-/* Run a command in this process; *out and *err get what it printed. */
-static int run_cmd(int (*cmd)(int, char **), char **out, char **err, const char **args)
-{
-    char *argv[32];
-    int argc = 0;
-    for (; args[argc]; argc++) {
-        cr_assert_lt(argc, 31);
-        argv[argc] = (char *)args[argc];
-    }
-    argv[argc] = NULL;
-    const char *op = tpath("stdout.txt"), *ep = tpath("stderr.txt");
-    fflush(stdout);
-    fflush(stderr);
-    int so = dup(1), se = dup(2);
-    int fo = open(op, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int fe = open(ep, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    cr_assert(fo >= 0 && fe >= 0);
-    dup2(fo, 1);
-    dup2(fe, 2);
-    int rc = cmd(argc, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(so, 1);
-    dup2(se, 2);
-    close(fo), close(fe), close(so), close(se);
-    char *o = slurp(op), *e = slurp(ep);
-    if (out)
-        *out = o;
-    else
-        free(o);
-    if (err)
-        *err = e;
-    else
-        free(e);
-    return rc;
-}
 
 /* ---- expect: fixture ------------------------------------------------------ */
 
@@ -680,13 +595,13 @@ Test(experiment, objective_and_constraints_are_parsed)
 
 static int check(char **out, char **err, const char *file, const char *extra)
 {
-    const char *args[] = {"check", file, "--db", tpath("check.db"), "-j", "1", extra, NULL};
-    return run_cmd(cmd_check, out, err, args);
+    const char *args[] = {"check", file, "--db", tu_path("check.db"), "-j", "1", extra, NULL};
+    return tu_run_cmd(cmd_check, out, err, args);
 }
 
-Test(check, passing_rules_exit_0_and_print_pass_lines, .init = make_dir, .fini = rm_dir)
+Test(check, passing_rules_exit_0_and_print_pass_lines, .init = tu_make_dir, .fini = tu_rm_dir)
 {
-    const char *f = write_file("pass.yaml", QUEUE_FILE "expect:\n"
+    const char *f = tu_write_file("pass.yaml", QUEUE_FILE "expect:\n"
                                                        "  - requests.error == 0\n"
                                                        "  - latency.mean_ms < 1s\n");
     char *out, *err;
@@ -697,9 +612,9 @@ Test(check, passing_rules_exit_0_and_print_pass_lines, .init = make_dir, .fini =
     free(err);
 }
 
-Test(check, a_failing_rule_exits_1, .init = make_dir, .fini = rm_dir)
+Test(check, a_failing_rule_exits_1, .init = tu_make_dir, .fini = tu_rm_dir)
 {
-    const char *f = write_file("fail.yaml", QUEUE_FILE "replications: 2\nexpect:\n"
+    const char *f = tu_write_file("fail.yaml", QUEUE_FILE "replications: 2\nexpect:\n"
                                                        "  - requests.error == 0\n"
                                                        "  - latency.mean_ms < 0.001\n");
     char *out, *err;
@@ -717,9 +632,9 @@ Test(check, a_failing_rule_exits_1, .init = make_dir, .fini = rm_dir)
     free(err);
 }
 
-Test(check, a_bad_rule_exits_2_with_its_position, .init = make_dir, .fini = rm_dir)
+Test(check, a_bad_rule_exits_2_with_its_position, .init = tu_make_dir, .fini = tu_rm_dir)
 {
-    const char *f = write_file("bad.yaml", QUEUE_FILE "expect:\n  - requests.error <\n");
+    const char *f = tu_write_file("bad.yaml", QUEUE_FILE "expect:\n  - requests.error <\n");
     char *err;
     cr_expect_eq(check(NULL, &err, f, NULL), CS_USAGE);
     char want[256];
@@ -727,7 +642,7 @@ Test(check, a_bad_rule_exits_2_with_its_position, .init = make_dir, .fini = rm_d
     cr_expect_not_null(strstr(err, want), "%s", err);
     free(err);
     /* A quoted rule: the column points inside the quotes. */
-    f = write_file("bad2.yaml", QUEUE_FILE "expect:\n  - \"latency.mean < 1\"\n");
+    f = tu_write_file("bad2.yaml", QUEUE_FILE "expect:\n  - \"latency.mean < 1\"\n");
     cr_expect_eq(check(NULL, &err, f, NULL), CS_USAGE);
     snprintf(want, sizeof want, "%s:8:6: expect[0]: unknown metric 'latency.mean'", f);
     cr_expect_not_null(strstr(err, want), "%s", err);
@@ -736,7 +651,7 @@ Test(check, a_bad_rule_exits_2_with_its_position, .init = make_dir, .fini = rm_d
 }
 
 /* `- all nodes: EXPR` unquoted is a one-key map in YAML: taken as the rule. */
-Test(check, node_rules_need_no_quotes, .init = make_dir, .fini = rm_dir)
+Test(check, node_rules_need_no_quotes, .init = tu_make_dir, .fini = tu_rm_dir)
 {
     static const char world[] = "schema: 1\nname: q\nduration: 20s\nwarmup: 0s\n"
                                 "nodes: {count: 2}\ncache: {mode: local_only}\n"
@@ -746,7 +661,7 @@ Test(check, node_rules_need_no_quotes, .init = make_dir, .fini = rm_dir)
              "%sexpect:\n  - all nodes: requests.total > 100\n"
              "  - any node: requests.total > 100000\n",
              world);
-    const char *f = write_file("nodes.yaml", text);
+    const char *f = tu_write_file("nodes.yaml", text);
     char *out, *err;
     cr_expect_eq(check(&out, &err, f, NULL), CS_EXPECT_FAILED, "%s", err);
     cr_expect_not_null(strstr(out, "PASS   all nodes: requests.total > 100 "), "%s", out);
@@ -754,7 +669,7 @@ Test(check, node_rules_need_no_quotes, .init = make_dir, .fini = rm_dir)
     free(out);
     free(err);
     snprintf(text, sizeof text, "%sexpect:\n  - all nodes: requests.totl > 1\n", world);
-    f = write_file("nodes2.yaml", text);
+    f = tu_write_file("nodes2.yaml", text);
     cr_expect_eq(check(NULL, &err, f, NULL), CS_USAGE);
     char want[256];
     snprintf(want, sizeof want, "%s:9:5: expect[0]: unknown metric 'requests.totl'", f);
@@ -762,39 +677,40 @@ Test(check, node_rules_need_no_quotes, .init = make_dir, .fini = rm_dir)
     free(err);
     /* any other one-key map is still not a rule */
     snprintf(text, sizeof text, "%sexpect:\n  - some nodes: requests.total > 1\n", world);
-    f = write_file("nodes3.yaml", text);
+    f = tu_write_file("nodes3.yaml", text);
     cr_expect_eq(check(NULL, &err, f, NULL), CS_USAGE);
     cr_expect_not_null(strstr(err, "expect[0]"), "%s", err);
     free(err);
 }
 
-Test(check, an_unwritable_database_exits_3, .init = make_dir, .fini = rm_dir)
+Test(check, an_unwritable_database_exits_3, .init = tu_make_dir, .fini = tu_rm_dir)
 {
-    const char *f = write_file("ok.yaml", QUEUE_FILE "expect: [requests.error == 0]\n");
+    const char *f = tu_write_file("ok.yaml", QUEUE_FILE "expect: [requests.error == 0]\n");
     const char *args[] = {"check", f, "--db", "/nonexistent-dir/x.db", NULL};
     char *err;
-    cr_expect_eq(run_cmd(cmd_check, NULL, &err, args), CS_IO);
+    cr_expect_eq(tu_run_cmd(cmd_check, NULL, &err, args), CS_IO);
     free(err);
     const char *none[] = {"check", NULL};
-    cr_expect_eq(run_cmd(cmd_check, NULL, NULL, none), CS_USAGE);
-    const char *missing[] = {"check", tpath("missing.yaml"), NULL};
-    cr_expect_eq(run_cmd(cmd_check, NULL, NULL, missing), CS_USAGE);
+    cr_expect_eq(tu_run_cmd(cmd_check, NULL, NULL, none), CS_USAGE);
+    const char *missing[] = {"check", tu_path("missing.yaml"), NULL};
+    cr_expect_eq(tu_run_cmd(cmd_check, NULL, NULL, missing), CS_USAGE);
 }
 
-Test(check, a_config_the_model_refuses_exits_2_in_any_process, .init = make_dir, .fini = rm_dir)
+Test(check, a_config_the_model_refuses_exits_2_in_any_process, .init = tu_make_dir,
+     .fini = tu_rm_dir)
 {
     /* Valid keys, but there is no `slow` fault for the backplane: refused by
      * the config check (the fault model's own table) before anything runs,
      * with -j 1 or -j 2, and no run is started. */
     const char *f =
-        write_file("refused.yaml", "schema: 1\nname: refused\nduration: 5s\nreplications: 2\n"
+        tu_write_file("refused.yaml", "schema: 1\nname: refused\nduration: 5s\nreplications: 2\n"
                                    "faults:\n  - {at: 1s, target: backplane, kind: slow}\n"
                                    "expect: [requests.error == 0]\n");
     const char *jobs[] = {"1", "2"};
     for (int k = 0; k < 2; k++) {
-        const char *args[] = {"check", f, "--db", tpath("r.db"), "-j", jobs[k], NULL};
+        const char *args[] = {"check", f, "--db", tu_path("r.db"), "-j", jobs[k], NULL};
         char *out, *err;
-        cr_expect_eq(run_cmd(cmd_check, &out, &err, args), CS_USAGE, "-j %s", jobs[k]);
+        cr_expect_eq(tu_run_cmd(cmd_check, &out, &err, args), CS_USAGE, "-j %s", jobs[k]);
         cr_expect_not_null(strstr(err, "faults[0].kind: slow does not apply to target backplane"),
                            "%s", err);
         cr_expect_null(strstr(out, "PASS"), "%s", out);
@@ -803,12 +719,12 @@ Test(check, a_config_the_model_refuses_exits_2_in_any_process, .init = make_dir,
     }
 }
 
-Test(check, mm1_validation_experiment_passes, .init = make_dir, .fini = rm_dir)
+Test(check, mm1_validation_experiment_passes, .init = tu_make_dir, .fini = tu_rm_dir)
 {
     const char *args[] = {
-        "check", "experiments/mm1-validation.yaml", "--db", tpath("mm1.db"), "-j", "2", NULL};
+        "check", "experiments/mm1-validation.yaml", "--db", tu_path("mm1.db"), "-j", "2", NULL};
     char *out, *err;
-    cr_expect_eq(run_cmd(cmd_check, &out, &err, args), CS_OK, "%s%s", out, err);
+    cr_expect_eq(tu_run_cmd(cmd_check, &out, &err, args), CS_OK, "%s%s", out, err);
     cr_expect_not_null(strstr(out, "check: 16 passed, 0 failed"), "%s", out);
     free(out);
     free(err);
@@ -856,36 +772,36 @@ static char *dump(const char *path)
     return out;
 }
 
-Test(sweep, j1_and_j2_store_identical_rows, .init = make_dir, .fini = rm_dir)
+Test(sweep, j1_and_j2_store_identical_rows, .init = tu_make_dir, .fini = tu_rm_dir)
 {
-    const char *f =
-        write_file("exp.yaml", "schema: 1\nname: det\nduration: 5s\nwarmup: 1s\nreplications: 2\n"
-                               "sweep: {nodes.count: [1, 3]}\n"
-                               "variants: {plain: {}, locked: {cache.lock.distributed: true}}\n");
-    const char *a[] = {"sweep", f, "--db", tpath("a.db"), "-j", "1", NULL};
-    const char *b[] = {"sweep", f, "--db", tpath("b.db"), "-j", "2", NULL};
+    const char *f = tu_write_file(
+        "exp.yaml", "schema: 1\nname: det\nduration: 5s\nwarmup: 1s\nreplications: 2\n"
+                    "sweep: {nodes.count: [1, 3]}\n"
+                    "variants: {plain: {}, locked: {cache.lock.distributed: true}}\n");
+    const char *a[] = {"sweep", f, "--db", tu_path("a.db"), "-j", "1", NULL};
+    const char *b[] = {"sweep", f, "--db", tu_path("b.db"), "-j", "2", NULL};
     char *out;
-    cr_assert_eq(run_cmd(cmd_sweep, &out, NULL, a), CS_OK);
+    cr_assert_eq(tu_run_cmd(cmd_sweep, &out, NULL, a), CS_OK);
     cr_expect_not_null(strstr(out, "8 runs (2 variants × 2 points × 2 replications), -j 1"), "%s",
                        out);
     free(out);
-    cr_assert_eq(run_cmd(cmd_sweep, &out, NULL, b), CS_OK);
+    cr_assert_eq(tu_run_cmd(cmd_sweep, &out, NULL, b), CS_OK);
     free(out);
-    char *da = dump(tpath("a.db")), *db = dump(tpath("b.db"));
+    char *da = dump(tu_path("a.db")), *db = dump(tu_path("b.db"));
     cr_expect_gt(strlen(da), 1000);
     cr_expect(!strcmp(da, db), "the rows differ between -j 1 and -j 2");
     free(da);
     free(db);
 }
 
-Test(sweep, the_summary_has_a_row_per_scenario, .init = make_dir, .fini = rm_dir)
+Test(sweep, the_summary_has_a_row_per_scenario, .init = tu_make_dir, .fini = tu_rm_dir)
 {
-    const char *f = write_file("q.yaml", QUEUE_FILE "replications: 3\n"
+    const char *f = tu_write_file("q.yaml", QUEUE_FILE "replications: 3\n"
                                                     "sweep: {queue.arrival: [100/s, 200/s]}\n");
-    const char *a[] = {"sweep",           f,   "--db", tpath("s.db"), "-j", "2", "--metric",
+    const char *a[] = {"sweep",           f,   "--db", tu_path("s.db"), "-j", "2", "--metric",
                        "latency.mean_ms", NULL};
     char *out;
-    cr_assert_eq(run_cmd(cmd_sweep, &out, NULL, a), CS_OK);
+    cr_assert_eq(tu_run_cmd(cmd_sweep, &out, NULL, a), CS_OK);
     cr_expect_not_null(strstr(out, "scenario             runs  latency.mean_ms"), "%s", out);
     cr_expect_not_null(strstr(out, "queue.arrival=100/s     3"), "%s", out);
     cr_expect_not_null(strstr(out, "queue.arrival=200/s     3"), "%s", out);
@@ -893,33 +809,38 @@ Test(sweep, the_summary_has_a_row_per_scenario, .init = make_dir, .fini = rm_dir
     free(out);
 }
 
-Test(sweep, tune_ranks_the_grid_by_the_objective_within_the_constraints, .init = make_dir,
-     .fini = rm_dir)
+Test(sweep, tune_ranks_the_grid_by_the_objective_within_the_constraints, .init = tu_make_dir,
+     .fini = tu_rm_dir)
 {
     /* At 800/s one server is 80 % busy; three wait far less than two. */
     const char *f =
-        write_file("t.yaml", QUEUE_FILE "replications: 3\n"
-                                        "sweep: {queue.servers: [1, 2, 3]}\n"
-                                        "objective:\n"
-                                        "  minimize: latency.mean_ms\n"
-                                        "  constraints: [\"mean(latency.mean_ms) < 10\"]\n");
-    const char *a[] = {"tune", f, "--db", tpath("t.db"), "-j", "2", "--set", "queue.arrival=800/s",
-                       NULL};
+        tu_write_file("t.yaml", QUEUE_FILE "replications: 3\n"
+                                           "sweep: {queue.servers: [1, 2, 3]}\n"
+                                           "objective:\n"
+                                           "  minimize: latency.mean_ms\n"
+                                           "  constraints: [\"mean(latency.mean_ms) < 10\"]\n");
+    const char *a[] = {
+        "tune", f, "--db", tu_path("t.db"), "-j", "2", "--set", "queue.arrival=800/s", NULL};
     char *out, *err;
-    cr_expect_eq(run_cmd(cmd_tune, &out, &err, a), CS_OK, "%s", err);
+    cr_expect_eq(tu_run_cmd(cmd_tune, &out, &err, a), CS_OK, "%s", err);
     cr_expect_not_null(strstr(out, "   1  3  "), "%s", out);
     cr_expect_not_null(strstr(out, "minimize latency.mean_ms"), "the column says what it ranks: %s",
                        out);
-    cr_expect_not_null(strstr(out, "mean(latency.mean_ms) < 10"), "constraint values shown: %s", out);
+    cr_expect_not_null(strstr(out, "mean(latency.mean_ms) < 10"), "constraint values shown: %s",
+                       out);
     cr_expect_not_null(strstr(out, "best: queue.servers=3"), "%s", out);
     cr_expect_not_null(strstr(out, "--set 'queue.servers=3'"), "%s", out);
     free(out);
     free(err);
     /* At 100/s every point waits about the same: 1.015 +- 0.13 vs 1.019 +- 0.14
      * ms cannot be told apart, and tune must not call one "best". */
-    const char *b[] = {"tune", f, "--db", tpath("t2.db"), "-j", "2", "--set", "queue.arrival=100/s",
-                       "--set", "replications=2", NULL};
-    cr_expect_eq(run_cmd(cmd_tune, &out, &err, b), CS_OK, "%s", err);
+    const char *b[] = {"tune",  f,
+                       "--db",  tu_path("t2.db"),
+                       "-j",    "2",
+                       "--set", "queue.arrival=100/s",
+                       "--set", "replications=2",
+                       NULL};
+    cr_expect_eq(tu_run_cmd(cmd_tune, &out, &err, b), CS_OK, "%s", err);
     cr_expect_not_null(strstr(out, "tied with best"), "%s", out);
     cr_expect_not_null(strstr(out, "no single best: 2 points are tied with the top one"), "%s", out);
     cr_expect_null(strstr(out, "\nbest: "), "%s", out);
@@ -927,12 +848,12 @@ Test(sweep, tune_ranks_the_grid_by_the_objective_within_the_constraints, .init =
     free(err);
     /* No point can meet an impossible constraint: exit 1. */
     const char *sets[] = {
-        "tune", f, "--db", tpath("t.db"), "-j", "1", "--set", "queue.arrival=100/s", NULL};
-    f = write_file("t2.yaml", QUEUE_FILE "sweep: {queue.servers: [1, 2]}\n"
+        "tune", f, "--db", tu_path("t.db"), "-j", "1", "--set", "queue.arrival=100/s", NULL};
+    f = tu_write_file("t2.yaml", QUEUE_FILE "sweep: {queue.servers: [1, 2]}\n"
                                          "objective: {maximize: requests.ok, "
                                          "constraints: [requests.ok < 0]}\n");
     sets[1] = f;
-    cr_expect_eq(run_cmd(cmd_tune, &out, NULL, sets), CS_EXPECT_FAILED);
+    cr_expect_eq(tu_run_cmd(cmd_tune, &out, NULL, sets), CS_EXPECT_FAILED);
     cr_expect_not_null(strstr(out, "no point meets every constraint"), "%s", out);
     cr_expect_not_null(strstr(out, "violates requests.ok < 0"), "%s", out);
     free(out);
@@ -944,7 +865,7 @@ Test(sweep, tune_ranks_the_grid_by_the_objective_within_the_constraints, .init =
  * noise, requests.ok = ok, requests.total = total. */
 static const char *synthetic(const char *name, int n, double base, double ok, double total)
 {
-    const char *path = tpath(name);
+    const char *path = tu_path(name);
     store *s;
     cs_err err = {0};
     cr_assert_eq(store_open(path, &s, &err), 0, "%s", err.msg);
@@ -969,10 +890,10 @@ static int compare(char **out, const char *b, const char *c, const char *fmt)
 {
     const char *args[] = {"compare",  "--baseline",        b,   "--candidate", c,
                           "--format", fmt ? fmt : "table", NULL};
-    return run_cmd(cmd_compare, out, NULL, args);
+    return tu_run_cmd(cmd_compare, out, NULL, args);
 }
 
-Test(compare, identical_databases_exit_0, .init = make_dir, .fini = rm_dir)
+Test(compare, identical_databases_exit_0, .init = tu_make_dir, .fini = tu_rm_dir)
 {
     const char *b = synthetic("b.db", 5, 100, 1000, 1000);
     char *out;
@@ -982,7 +903,7 @@ Test(compare, identical_databases_exit_0, .init = make_dir, .fini = rm_dir)
     free(out);
 }
 
-Test(compare, a_clearly_worse_candidate_exits_1, .init = make_dir, .fini = rm_dir)
+Test(compare, a_clearly_worse_candidate_exits_1, .init = tu_make_dir, .fini = tu_rm_dir)
 {
     const char *b = synthetic("b.db", 5, 100, 1000, 1000);
     const char *c = synthetic("c.db", 5, 150, 1000, 1000);
@@ -1001,7 +922,7 @@ Test(compare, a_clearly_worse_candidate_exits_1, .init = make_dir, .fini = rm_di
     free(out);
 }
 
-Test(compare, direction_decides_better_or_worse, .init = make_dir, .fini = rm_dir)
+Test(compare, direction_decides_better_or_worse, .init = tu_make_dir, .fini = tu_rm_dir)
 {
     const char *b = synthetic("b.db", 5, 100, 1000, 1000);
     /* Lower latency is better; lower requests.ok is worse; requests.total has
@@ -1022,7 +943,7 @@ Test(compare, direction_decides_better_or_worse, .init = make_dir, .fini = rm_di
     free(out);
 }
 
-Test(compare, noise_is_not_a_verdict, .init = make_dir, .fini = rm_dir)
+Test(compare, noise_is_not_a_verdict, .init = tu_make_dir, .fini = tu_rm_dir)
 {
     const char *b = synthetic("b.db", 5, 100, 1000, 1000);
     const char *c = synthetic("c.db", 4, 100.3, 1000, 1000); /* well within noise */
@@ -1032,7 +953,7 @@ Test(compare, noise_is_not_a_verdict, .init = make_dir, .fini = rm_dir)
     free(out);
     const char *args[] = {"compare", "--baseline", b,       "--candidate", c,
                           "--format", "tsv",     "--allow-diff", "seed",   NULL};
-    cr_expect_eq(run_cmd(cmd_compare, &out, NULL, args), CS_OK);
+    cr_expect_eq(tu_run_cmd(cmd_compare, &out, NULL, args), CS_OK);
     cr_expect_not_null(strstr(out, "\twelch\t"), "%s", out);
     cr_expect_null(strstr(out, "worse"), "%s", out);
     cr_expect_null(strstr(out, "better"), "%s", out);
@@ -1045,15 +966,15 @@ Test(compare, noise_is_not_a_verdict, .init = make_dir, .fini = rm_dir)
     free(out);
 }
 
-Test(compare, usage_and_io_errors, .init = make_dir, .fini = rm_dir)
+Test(compare, usage_and_io_errors, .init = tu_make_dir, .fini = tu_rm_dir)
 {
     const char *b = synthetic("b.db", 2, 100, 1000, 1000);
     char *out;
-    cr_expect_eq(compare(&out, b, tpath("missing.db"), NULL), CS_IO);
+    cr_expect_eq(compare(&out, b, tu_path("missing.db"), NULL), CS_IO);
     free(out);
     const char *only_b[] = {"compare", "--baseline", b, NULL};
-    cr_expect_eq(run_cmd(cmd_compare, NULL, NULL, only_b), CS_USAGE);
+    cr_expect_eq(tu_run_cmd(cmd_compare, NULL, NULL, only_b), CS_USAGE);
     const char *other[] = {"compare", "--baseline",   b,      "--candidate",
                            b,         "--experiment", "nope", NULL};
-    cr_expect_eq(run_cmd(cmd_compare, NULL, NULL, other), CS_USAGE);
+    cr_expect_eq(tu_run_cmd(cmd_compare, NULL, NULL, other), CS_USAGE);
 }

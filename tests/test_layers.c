@@ -2,7 +2,7 @@
  * #include "..." of a source file may name only its own layer or one below.
  *
  *   sim/core      engine, streams, distributions, stats, rows, metric table
- *   sim/config    YAML tree, schema, loader, checker        <- core
+ *   sim/config    YAML tree, schema, loader, checker        <- core, policy (the kind registries)
  *   sim/store     every SQL statement                       <- core
  *   policy/       the standalone library                    <- nothing
  *   models/       the world's components                    <- core, policy
@@ -25,7 +25,7 @@ typedef struct layer_rule {
 
 static const layer_rule rules[] = {
     {"sim/core", {"sim/core/"}},
-    {"sim/config", {"sim/core/", "sim/config/"}},
+    {"sim/config", {"sim/core/", "sim/config/", "policy/"}},
     {"sim/store", {"sim/core/", "sim/store/"}},
     {"policy", {"policy/"}},
     {"models", {"sim/core/", "models/", "policy/"}},

@@ -133,6 +133,8 @@ static double outage_value(int col, double t)
         return down ? 800 * (t - 120) / 45 : 2;
     case EX_TL_POOLQ:
         return down ? 35 : 0;
+    case EX_TL_OLDEST:
+        return down ? 1000 * (t - 119) : 40 + sin(t);
     }
     return NAN;
 }
@@ -573,16 +575,23 @@ Test(plot, missing_series_are_flagged_not_invented)
     ex_close(&st);
 }
 
-Test(plot, cdf_points_are_the_latency_quantile_metrics)
+Test(plot, cdf_without_histograms_goes_through_the_latency_quantile_metrics)
 {
     ex_store st = open_fixture();
     const ex_run *runs[] = {ex_find(&st, 1), ex_find(&st, 2)};
-    char data[400];
+    char data[400], band[400], mark[400];
     snprintf(data, sizeof data, "%s/cdf.dat", dir);
-    size_t curves;
+    snprintf(band, sizeof band, "%s/cdf-band.dat", dir);
+    snprintf(mark, sizeof mark, "%s/cdf-marks.dat", dir);
+    size_t scen[2];
+    cr_assert_eq(ex_scenarios(&st, runs, 2, scen), 2, "two names: two scenarios");
+    const char *labels[] = {"outage", "mm1-check"};
+    ex_cdf_curve cv[2];
     cs_err err = {0};
-    cr_assert_eq(ex_cdf_write(&st, runs, 2, NULL, data, &curves, &err), 0);
-    cr_assert_eq(curves, 2);
+    cr_assert_eq(ex_cdf_write(&st, runs, 2, scen, 2, labels, data, band, mark, cv, &err), 0);
+    cr_assert(cv[0].block == 0 && cv[1].block == 1);
+    cr_assert(cv[0].with_hist == 0 && cv[1].with_hist == 0, "the fixture stores no histogram");
+    cr_assert(cv[0].band == -1 && cv[1].band == -1);
     static char lines[20][256];
     /* two label lines + 5 points each */
     cr_assert_eq(data_lines(data, lines, 20), 12);
@@ -592,6 +601,7 @@ Test(plot, cdf_points_are_the_latency_quantile_metrics)
     cr_assert_float_eq(ms, 46, 1e-9);
     cr_assert_float_eq(q, 0.99, 1e-12);
     cr_assert_float_eq(nines, 2, 1e-9);
+    cr_assert_float_eq(cv[1].mark_ms[1], 46, 1e-9, "the p99 mark");
     ex_close(&st);
 }
 

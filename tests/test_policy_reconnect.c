@@ -163,7 +163,7 @@ Test(policy_reconnect, registry_pins_every_client_version)
 {
     static const char *const names[] = {"ioredis_v5",    "ioredis_v6",    "node_redis_v4",
                                         "node_redis_v5", "redisson_3_47", "redisson_3_48",
-                                        "ser_exponential", "ser_linear",  "seed004",
+                                        "ser_exponential", "ser_linear",  "exponential_max_retries",
                                         "node_redis_v6_3"};
     size_t n;
     const reconnect_kind *const *k = reconnect_kinds(&n);

@@ -1216,15 +1216,15 @@ Test(redis_client, registry_and_params_validation)
     cr_assert_not_null(rc_kind_find("multiplexer"));
     cr_assert_not_null(rc_kind_find("pool"));
     cr_assert_null(rc_kind_find("cluster"));
-    char err[128];
+    cs_err err = {0};
     rc_params p = rc_defaults("pool");
-    cr_assert_eq(rc_params_validate(&p, err, sizeof err), 0);
+    cr_assert_eq(rc_params_validate(&p, &err), 0);
     cr_assert_eq(p.timeout, MS(3000));
     cr_assert_eq(p.retry.base, MS(1500));
     cr_assert_eq(p.retry_attempts, 3);
     snprintf(p.reconnect.name, sizeof p.reconnect.name, "nonesuch");
-    cr_assert_eq(rc_params_validate(&p, err, sizeof err), -1);
-    cr_assert(strstr(err, "reconnect"), "%s", err);
+    cr_assert_eq(rc_params_validate(&p, &err), CS_USAGE);
+    cr_assert(strstr(err.msg, "reconnect"), "%s", err.msg);
     rc_params m = rc_defaults(NULL);
     cr_assert_str_eq(m.kind, "multiplexer");
     cr_assert_eq(m.timeout, MS(5000));
@@ -1232,8 +1232,8 @@ Test(redis_client, registry_and_params_validation)
     cr_assert_eq(m.heartbeat, MS(1000));
     cr_assert_eq(m.reconnect_mux.base, MS(2500));
     m.timeout = 0;
-    cr_assert_eq(rc_params_validate(&m, err, sizeof err), -1);
-    cr_assert(strstr(err, "timeout"), "%s", err);
+    cr_assert_eq(rc_params_validate(&m, &err), CS_USAGE);
+    cr_assert(strstr(err.msg, "timeout"), "%s", err.msg);
 }
 
 Test(redis_client, command_limit_fails_the_excess_with_other)
@@ -1633,8 +1633,8 @@ Test(redis_presets, every_config_name_has_a_row_with_a_source)
         cr_assert(ps[i].source && strchr(ps[i].source, ':'), "%s cites file:line", ps[i].name);
         rc_params p = rc_defaults("pool");
         rc_preset_apply(&ps[i], &p);
-        char err[128];
-        cr_assert_eq(rc_params_validate(&p, err, sizeof err), 0, "%s: %s", ps[i].name, err);
+        cs_err err = {0};
+        cr_assert_eq(rc_params_validate(&p, &err), 0, "%s: %s", ps[i].name, err.msg);
     }
 }
 
@@ -1872,6 +1872,65 @@ Test(redis_server, batched_lone_command_pays_the_whole_loop)
     eng_free(e);
 }
 
+typedef struct wake_sub {
+    redis_server *s;
+    timed *t;
+} wake_sub;
+
+static void wake_submit(engine *e, void *obj, uint64_t u)
+{
+    (void)e;
+    (void)u;
+    wake_sub *w = obj;
+    submit_conn(w->s, w->t, RS_GET, 1, 0);
+}
+
+/* The wake-up from idle (calibrate's io.wake): an iteration that starts
+ * after the server was idle less than wake_after pays nothing extra; in the
+ * ramp a share; past wake_after + wake_ramp the whole io_wake.  Off by
+ * default.  Lone GET = 15 us (loop 5 + read 3 + exec 2 + write 5). */
+Test(redis_server, batched_wake_from_idle_is_paid_by_the_ramp)
+{
+    cr_assert_eq(rs_defaults().io_wake, 0, "off by default");
+    engine *e = eng_new(1);
+    rs_params p = batched_params();
+    p.io_wake = US(40);
+    p.wake_after = US(100);
+    p.wake_ramp = US(200);
+    redis_server *s = rs_new(e, NULL, NULL, &p, 0);
+    timed t = {.e = e};
+    wake_sub w = {s, &t};
+    /* idle since t = 0: at 0 idle 0; at 65 idle 50; at 280 idle 200 (half
+     * the ramp: 20 us); at 1315 idle 1000 (past it: 40 us) */
+    const sim_ns at[4] = {0, US(65), US(280), US(1315)};
+    const sim_ns want[4] = {US(15), US(80), US(280 + 15 + 20), US(1315 + 15 + 40)};
+    for (int i = 0; i < 4; i++)
+        eng_at(e, at[i], wake_submit, &w, 0);
+    eng_run_until(e, MS(5));
+    cr_assert_eq(t.n, 4);
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(t.at[i], want[i], "reply %d at %lld ns, want %lld", i, (long long)t.at[i],
+                     (long long)want[i]);
+    cr_assert_eq(rs_busy(s), US(15) * 4 + US(20) + US(40), "the wake is busy time");
+    rs_free(s);
+    /* back to back (a batch starting as the previous one ends) never pays it,
+     * even with wake_after 0 */
+    rs_params q = batched_params();
+    q.io_wake = US(40);
+    q.wake_after = 0;
+    s = rs_new(e, NULL, NULL, &q, 0);
+    timed t2 = {.e = e};
+    w = (wake_sub){s, &t2};
+    eng_at(e, MS(10), wake_submit, &w, 0);
+    eng_at(e, MS(10), wake_submit, &w, 0); /* queued behind: its own batch, no idle */
+    eng_run_until(e, MS(11));
+    cr_assert_eq(t2.n, 2);
+    cr_assert_eq(t2.at[0], MS(10) + US(15 + 40));
+    cr_assert_eq(t2.at[1], MS(10) + US(55) + US(15), "no idle before the second batch");
+    rs_free(s);
+    eng_free(e);
+}
+
 /* Commands that queue while an iteration runs form the next batch: one
  * loop, one read and one write per socket, replies together at its end.
  * Ten GETs pipelined on one socket behind a first lone one: the batch
@@ -1958,7 +2017,10 @@ Test(redis_server, config_batched_defaults_match_the_model)
              {"l2.redis.io.loop", p.io_loop},
              {"l2.redis.io.read", p.io_read},
              {"l2.redis.io.write", p.io_write},
-             {"l2.redis.io.publish_write", p.io_publish_write}};
+             {"l2.redis.io.publish_write", p.io_publish_write},
+             {"l2.redis.io.wake", p.io_wake},
+             {"l2.redis.io.wake_after", p.wake_after},
+             {"l2.redis.io.wake_ramp", p.wake_ramp}};
     for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
         const cfg_key *key = cfg_find_key(k[i].path);
         cr_assert_not_null(key, "%s", k[i].path);

@@ -21,34 +21,11 @@
 #include "sim/run/runner.h"
 #include "sim/store/store.h"
 #include "sim/store/store_schema.h"
+#include "tests/util.h"
 
 #define BIN CS_BUILD_DIR "/cachestorm"
 #define TINY "tests/data/tiny-sweep.yaml"
 
-static char dir[64];
-
-static void make_dir(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/cs_runs_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void rm_dir(void)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (dir[0])
-        cr_assert_eq(system(cmd), 0);
-}
-
-static const char *tpath(const char *name)
-{
-    static char buf[4][192];
-    static int slot;
-    char *p = buf[slot++ % 4];
-    snprintf(p, 192, "%s/%s", dir, name);
-    return p;
-}
 
 static int64_t count(sqlite3 *db, const char *sql)
 {
@@ -133,11 +110,11 @@ static const char *status_of(const char *db, int64_t id)
 
 /* ---- store: identity, liveness, migration, prune ---------------------------- */
 
-TestSuite(identity, .init = make_dir, .fini = rm_dir);
+TestSuite(identity, .init = tu_make_dir, .fini = tu_rm_dir);
 
 Test(identity, a_done_run_is_found_by_hash_seed_version_and_labels_only)
 {
-    store *s = open_ok(tpath("r.db"));
+    store *s = open_ok(tu_path("r.db"));
     run_info a = ident("a", 7, "h1");
     int64_t id = done_run(s, &a, 1), got = -1;
     cs_err err = {0};
@@ -165,7 +142,7 @@ Test(identity, a_done_run_is_found_by_hash_seed_version_and_labels_only)
 
 Test(identity, every_scenario_and_seed_counts_once_and_the_newest_stands_for_it)
 {
-    store *s = open_ok(tpath("r.db"));
+    store *s = open_ok(tu_path("r.db"));
     run_info a1 = ident("a", 1, "h1"), a2 = ident("a", 2, "h2"), b1 = ident("b", 1, "h3");
     done_run(s, &a1, 1);
     done_run(s, &a2, 2);
@@ -192,7 +169,7 @@ Test(identity, every_scenario_and_seed_counts_once_and_the_newest_stands_for_it)
 
 Test(identity, a_running_row_whose_process_died_is_abandoned_a_live_one_is_not)
 {
-    const char *db = tpath("r.db");
+    const char *db = tu_path("r.db");
     store *s = open_ok(db);
     cs_err err = {0};
     run_info a = ident("a", 1, "h1");
@@ -243,7 +220,7 @@ Test(identity, a_running_row_whose_process_died_is_abandoned_a_live_one_is_not)
 
 Test(identity, ending_a_run_keeps_the_reason_and_never_touches_a_done_run)
 {
-    const char *db = tpath("r.db");
+    const char *db = tu_path("r.db");
     store *s = open_ok(db);
     cs_err err = {0};
     run_info a = ident("a", 1, "h1");
@@ -265,7 +242,7 @@ Test(identity, ending_a_run_keeps_the_reason_and_never_touches_a_done_run)
 
 Test(identity, prune_removes_abandoned_and_interrupted_runs_and_duplicates_with_their_rows)
 {
-    const char *db = tpath("r.db");
+    const char *db = tu_path("r.db");
     store *s = open_ok(db);
     cs_err err = {0};
     run_info a = ident("a", 1, "h1"), b = ident("b", 1, "h2");
@@ -326,7 +303,7 @@ Test(identity, prune_removes_abandoned_and_interrupted_runs_and_duplicates_with_
 
 Test(identity, a_version_1_database_is_read_as_it_is_and_migrated_when_written)
 {
-    const char *db = tpath("v1.db");
+    const char *db = tu_path("v1.db");
     exec_sql(db,
              V1_SCHEMA "INSERT INTO runs VALUES(5, 'e', NULL, 'n', 'schema: 1', 'hh', 3, 'old', "
                        "'2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'done', 1, 2, 0.5);"
@@ -381,7 +358,7 @@ static int fail_done(void *arg, const char *stage, size_t row)
 
 Test(identity, a_run_whose_rows_cannot_be_written_is_marked_failed_not_left_running)
 {
-    const char *db = tpath("r.db");
+    const char *db = tu_path("r.db");
     store *s = open_ok(db);
     store_set_fault_hook(s, fail_done, NULL);
     config cfg;
@@ -410,11 +387,11 @@ static int sh(char *out, size_t cap, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
-    snprintf(full, sizeof full, "(%s) >%s/out 2>&1", cmd, dir);
+    snprintf(full, sizeof full, "(%s) >%s/out 2>&1", cmd, tu_dir);
     int st = system(full);
     if (out) {
         char p[128];
-        snprintf(p, sizeof p, "%s/out", dir);
+        snprintf(p, sizeof p, "%s/out", tu_dir);
         FILE *f = fopen(p, "r");
         size_t n = f ? fread(out, 1, cap - 1, f) : 0;
         out[n] = 0;
@@ -424,12 +401,12 @@ static int sh(char *out, size_t cap, const char *fmt, ...)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-TestSuite(resume, .init = make_dir, .fini = rm_dir, .timeout = 240);
+TestSuite(resume, .init = tu_make_dir, .fini = tu_rm_dir, .timeout = 240);
 
 Test(resume, sweep_check_and_run_skip_runs_already_done_and_say_so)
 {
     char out[8192];
-    const char *db = tpath("r.db");
+    const char *db = tu_path("r.db");
     cr_assert_eq(
         sh(out, sizeof out, BIN " sweep " TINY " --set duration=20s --db %s -j 2 --quiet", db), 0,
         "%s", out);
@@ -456,7 +433,7 @@ Test(resume, sweep_check_and_run_skip_runs_already_done_and_say_so)
     cr_expect(strstr(out, "40 duplicate"), "%s", out);
     cr_expect_eq(qcount(db, "SELECT count(*) FROM runs"), 80);
     /* run --skip-done */
-    const char *one = tpath("one.db");
+    const char *one = tu_path("one.db");
     cr_assert_eq(sh(out, sizeof out,
                     BIN " run configs/mm1.yaml --set duration=5s --set warmup=0s --db %s --quiet",
                     one),
@@ -470,7 +447,7 @@ Test(resume, sweep_check_and_run_skip_runs_already_done_and_say_so)
     cr_expect(strstr(out, "already done as run 1"), "%s", out);
     cr_expect_eq(qcount(one, "SELECT count(*) FROM runs"), 1);
     /* ... also when it is done in another database (a plan's merged db) */
-    const char *shard = tpath("shard.db");
+    const char *shard = tu_path("shard.db");
     cr_assert_eq(sh(out, sizeof out,
                     BIN " run configs/mm1.yaml --set duration=5s --set warmup=0s --db %s "
                         "--skip-done --done-in %s",
@@ -488,7 +465,7 @@ static pid_t start_group(const char *cmd)
     if (pid == 0) {
         setpgid(0, 0);
         char full[4400];
-        snprintf(full, sizeof full, "exec %s >%s/bg.out 2>&1", cmd, dir);
+        snprintf(full, sizeof full, "exec %s >%s/bg.out 2>&1", cmd, tu_dir);
         execl("/bin/sh", "sh", "-c", full, (char *)NULL);
         _exit(127);
     }
@@ -507,7 +484,7 @@ static char *bg_out(void)
 {
     static char buf[8192];
     char p[128];
-    snprintf(p, sizeof p, "%s/bg.out", dir);
+    snprintf(p, sizeof p, "%s/bg.out", tu_dir);
     FILE *f = fopen(p, "r");
     size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
     buf[n] = 0;
@@ -524,7 +501,7 @@ static void sleep_ms(long ms)
 
 Test(resume, sigterm_and_sigint_mark_a_run_interrupted_exit_143_130_and_say_how_to_resume)
 {
-    const char *db = tpath("r.db");
+    const char *db = tu_path("r.db");
     const int sigs[] = {SIGTERM, SIGINT};
     for (int k = 0; k < 2; k++) {
         char cmd[512];
@@ -554,12 +531,12 @@ Test(resume, sigterm_and_sigint_mark_a_run_interrupted_exit_143_130_and_say_how_
  * run is 'running'.  Moments come from a fixed-seed generator. */
 Test(resume, a_sweep_killed_at_random_moments_resumes_exactly_the_missing_runs, .timeout = 400)
 {
-    const char *db = tpath("k.db");
+    const char *db = tu_path("k.db");
     char cmd[512], out[16384];
     snprintf(cmd, sizeof cmd, BIN " sweep " TINY " --db %s -j 2 --quiet", db);
     /* How long one whole sweep takes here: the moments are drawn inside it. */
     struct timespec t0, t1;
-    const char *ref = tpath("ref.db");
+    const char *ref = tu_path("ref.db");
     clock_gettime(CLOCK_MONOTONIC, &t0);
     cr_assert_eq(sh(out, sizeof out, BIN " sweep " TINY " --db %s -j 2 --quiet", ref), 0, "%s",
                  out);
@@ -622,7 +599,7 @@ Test(resume, a_sweep_killed_at_random_moments_resumes_exactly_the_missing_runs, 
 
 /* ---- merge ---------------------------------------------------------------- */
 
-TestSuite(merge, .init = make_dir, .fini = rm_dir, .timeout = 120);
+TestSuite(merge, .init = tu_make_dir, .fini = tu_rm_dir, .timeout = 120);
 
 /* A shard: one run of mm1 written by `run` into path. */
 static void make_shard(const char *path, int seed)
@@ -638,7 +615,7 @@ static void make_shard(const char *path, int seed)
 Test(merge, merging_twice_changes_nothing_and_rows_arrive_whole)
 {
     char out[4096];
-    const char *a = tpath("a.db"), *b = tpath("b.db"), *o = tpath("o.db");
+    const char *a = tu_path("a.db"), *b = tu_path("b.db"), *o = tu_path("o.db");
     make_shard(a, 1);
     make_shard(b, 2);
     cr_assert_eq(sh(out, sizeof out, BIN " merge %s %s %s", o, a, b), 0, "%s", out);
@@ -662,11 +639,11 @@ Test(merge, a_truncated_shard_exits_3_and_another_schema_exits_2_naming_the_file
 {
     char out[4096];
     char a[192], o[192], t[192], v[192], old[192];
-    snprintf(a, sizeof a, "%s", tpath("a.db"));
-    snprintf(o, sizeof o, "%s", tpath("o.db"));
-    snprintf(t, sizeof t, "%s", tpath("trunc.db"));
-    snprintf(v, sizeof v, "%s", tpath("v99.db"));
-    snprintf(old, sizeof old, "%s", tpath("v1.db"));
+    snprintf(a, sizeof a, "%s", tu_path("a.db"));
+    snprintf(o, sizeof o, "%s", tu_path("o.db"));
+    snprintf(t, sizeof t, "%s", tu_path("trunc.db"));
+    snprintf(v, sizeof v, "%s", tu_path("v99.db"));
+    snprintf(old, sizeof old, "%s", tu_path("v1.db"));
     make_shard(a, 1);
     /* truncated: the first pages only */
     char cmd[1024];
@@ -692,7 +669,7 @@ Test(merge, a_truncated_shard_exits_3_and_another_schema_exits_2_naming_the_file
     cr_assert_eq(sh(out, sizeof out, BIN " merge %s %s --any-version", o, a), 0, "%s", out);
     cr_expect_eq(qcount(o, "SELECT count(*) FROM runs"), 1);
     /* a tampered run (its hash is not its config's) is refused */
-    const char *c = tpath("c.db");
+    const char *c = tu_path("c.db");
     make_shard(c, 3);
     exec_sql(c, "UPDATE runs SET config_text = config_text || '# edited'");
     cr_assert_eq(sh(out, sizeof out, BIN " merge %s %s", o, c), 2, "%s", out);
@@ -702,7 +679,7 @@ Test(merge, a_truncated_shard_exits_3_and_another_schema_exits_2_naming_the_file
 Test(merge, a_killed_jobs_running_row_is_never_merged)
 {
     char out[4096];
-    const char *a = tpath("a.db"), *o = tpath("o.db");
+    const char *a = tu_path("a.db"), *o = tu_path("o.db");
     char cmd[512];
     snprintf(cmd, sizeof cmd,
              BIN " run configs/mm1.yaml --set duration=30000s --set warmup=0s --db %s", a);
@@ -724,12 +701,12 @@ Test(merge, a_killed_jobs_running_row_is_never_merged)
 Test(resume, a_sweep_plot_averages_each_scenario_and_seed_once_the_newest_run)
 {
     char out[8192], a[8192];
-    const char *db = tpath("p.db");
+    const char *db = tu_path("p.db");
     cr_assert_eq(sh(out, sizeof out, BIN " sweep " TINY " --set duration=20s --db %s -j 2 -q", db),
                  0, "%s", out);
     cr_assert_eq(sh(out, sizeof out,
                     BIN " plot %s --kind sweep --out %s/one --keep-data && cat %s/one/*.dat", db,
-                    dir, dir),
+                    tu_dir, tu_dir),
                  0, "%s", out);
     snprintf(a, sizeof a, "%s", out);
     cr_expect(strstr(a, " 5 \"100/s\" \"1\""), "n = 5 per point: %s", a);
@@ -741,7 +718,7 @@ Test(resume, a_sweep_plot_averages_each_scenario_and_seed_once_the_newest_run)
     exec_sql(db, "UPDATE metrics SET value = value * 1000 WHERE run_id <= 40");
     cr_assert_eq(sh(out, sizeof out,
                     BIN " plot %s --kind sweep --out %s/two --keep-data && cat %s/two/*.dat", db,
-                    dir, dir),
+                    tu_dir, tu_dir),
                  0, "%s", out);
     /* the data files are equal (the redraw command line before them names
      * another directory, and quotes its strings) */
@@ -760,7 +737,7 @@ Test(resume, a_sweep_plot_averages_each_scenario_and_seed_once_the_newest_run)
  * exits 3 — never a row left 'running' (issue 16, defect 10). */
 Test(resume, a_run_process_killed_by_abort_is_marked_failed_with_the_signal)
 {
-    const char *db = tpath("r.db");
+    const char *db = tu_path("r.db");
     char cmd[512];
     snprintf(cmd, sizeof cmd,
              BIN " run configs/mm1.yaml --set duration=30000s --set warmup=0s --db %s", db);
@@ -795,24 +772,25 @@ Test(merge, a_plan_is_one_self_contained_job_per_run_as_lines_or_json)
 {
     char out[65536];
     cr_assert_eq(sh(out, sizeof out,
-                    BIN " sweep " TINY " --plan --plan-dir %s/p --db %s/all.db | wc -l", dir, dir),
+                    BIN " sweep " TINY " --plan --plan-dir %s/p --db %s/all.db | wc -l", tu_dir,
+                    tu_dir),
                  0, "%s", out);
     cr_expect_str_eq(out, "40\n");
     /* every config the jobs name is there, named by its run's hash */
-    cr_assert_eq(
-        sh(out, sizeof out, "ls %s/p/configs/*.yaml | wc -l; wc -l < %s/p/jobs.txt", dir, dir), 0,
-        "%s", out);
+    cr_assert_eq(sh(out, sizeof out, "ls %s/p/configs/*.yaml | wc -l; wc -l < %s/p/jobs.txt",
+                    tu_dir, tu_dir),
+                 0, "%s", out);
     cr_expect_str_eq(out, "40\n40\n");
     cr_assert_eq(sh(out, sizeof out,
                     BIN " sweep " TINY " --plan --plan-dir %s/p --db %s/all.db --format json | "
                         "python3 -c 'import json,sys; d=json.load(sys.stdin); j=d[\"jobs\"]; "
                         "print(len(j), len(set(x[\"config_hash\"] for x in j)), "
                         "sorted(set(x[\"seed\"] for x in j)))'",
-                    dir, dir),
+                    tu_dir, tu_dir),
                  0, "%s", out);
     cr_expect_str_eq(out, "40 40 [1, 2, 3, 4, 5]\n");
     cr_expect_eq(sh(out, sizeof out, BIN " sweep " TINY " --plan --format xml"), 2, "%s", out);
     cr_expect_eq(sh(out, sizeof out, BIN " sweep " TINY " --submit"), 2, "%s", out);
-    cr_expect_eq(sh(out, sizeof out, BIN " merge %s/o.db", dir), 2, "%s", out);
+    cr_expect_eq(sh(out, sizeof out, BIN " merge %s/o.db", tu_dir), 2, "%s", out);
     cr_expect(strstr(out, "no shard"), "%s", out);
 }

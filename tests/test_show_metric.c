@@ -8,24 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[64];
-static void make_dir(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/cs-test-showm-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-static void rm_dir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
-}
+#include "tests/util.h"
 
 static int cli(const char *args, char *out, size_t cap)
 {
     char cmd[1024], cwd[512];
     cr_assert_not_null(getcwd(cwd, sizeof cwd));
-    snprintf(cmd, sizeof cmd, "cd %s && %s/%s/cachestorm %s 2>&1", dir, cwd, CS_BUILD_DIR, args);
+    snprintf(cmd, sizeof cmd, "cd %s && %s/%s/cachestorm %s 2>&1", tu_dir, cwd, CS_BUILD_DIR, args);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
     size_t n = fread(out, 1, cap - 1, p);
@@ -34,7 +23,7 @@ static int cli(const char *args, char *out, size_t cap)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-Test(show_metric, a_glob_keeps_matching_metrics_only, .init = make_dir, .fini = rm_dir)
+Test(show_metric, a_glob_keeps_matching_metrics_only, .init = tu_make_dir, .fini = tu_rm_dir)
 {
     static char out[1 << 16];
     char args[512];
@@ -53,12 +42,13 @@ Test(show_metric, a_glob_keeps_matching_metrics_only, .init = make_dir, .fini = 
     cr_expect(strstr(out, "--metric P"), "%s", out);
 }
 
-Test(show_metric, diff_prints_the_keys_two_runs_differ_in, .init = make_dir, .fini = rm_dir)
+Test(show_metric, diff_prints_the_keys_two_runs_differ_in, .init = tu_make_dir, .fini = tu_rm_dir)
 {
     static char out[1 << 16];
     char args[768], cwd[512];
     cr_assert_not_null(getcwd(cwd, sizeof cwd));
-    snprintf(args, sizeof args, "run %s/configs/mm1.yaml --db d.db --quiet --set duration=40s", cwd);
+    snprintf(args, sizeof args, "run %s/configs/mm1.yaml --db d.db --quiet --set duration=40s",
+             cwd);
     cr_assert_eq(cli(args, out, sizeof out), 0, "%s", out);
     snprintf(args, sizeof args,
              "run %s/configs/mm1.yaml --db d.db --quiet --set duration=40s --set queue.servers=2 "

@@ -24,34 +24,10 @@
 #include "sim/core/metrics.h"
 #include "sim/store/store.h"
 #include "sim/store/store_schema.h"
+#include "tests/util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static char dir[64];
-
-static void make_dir(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/cs_store_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void rm_dir(void)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "chmod -R u+w '%s' 2>/dev/null; rm -rf '%s'", dir, dir);
-    if (dir[0])
-        cr_assert_eq(system(cmd), 0);
-}
-
-/* path inside the test directory (a static buffer per slot). */
-static const char *tpath(const char *name)
-{
-    static char buf[4][192];
-    static int slot;
-    char *p = buf[slot++ % 4];
-    snprintf(p, 192, "%s/%s", dir, name);
-    return p;
-}
 
 static const run_info info = {.experiment = "exp",
                               .variant = "a",
@@ -155,27 +131,13 @@ static void write_bytes(const char *path, size_t n, uint64_t seed)
     fclose(f);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = 0;
-    fclose(f);
-    return b;
-}
-
 /* ---- store: round trip and life of a run --------------------------------- */
 
-TestSuite(store, .init = make_dir, .fini = rm_dir);
+TestSuite(store, .init = tu_make_dir, .fini = tu_rm_dir);
 
 Test(store, every_table_round_trips)
 {
-    store *s = open_ok(tpath("r.db"));
+    store *s = open_ok(tu_path("r.db"));
     int64_t id = write_run(s, 6);
     sqlite3 *db = store_db(s);
     cr_expect_eq(count(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
@@ -215,7 +177,7 @@ Test(store, every_table_round_trips)
 
 Test(store, run_is_running_then_done)
 {
-    store *s = open_ok(tpath("r.db"));
+    store *s = open_ok(tu_path("r.db"));
     sqlite3 *db = store_db(s);
     int64_t id;
     cs_err err = {0};
@@ -242,7 +204,7 @@ Test(store, run_is_running_then_done)
 
 Test(store, full_64_bit_seed_round_trips)
 {
-    store *s = open_ok(tpath("r.db"));
+    store *s = open_ok(tu_path("r.db"));
     run_info ri = info;
     ri.seed = UINT64_MAX - 5;
     int64_t id;
@@ -254,7 +216,7 @@ Test(store, full_64_bit_seed_round_trips)
 
 Test(store, failed_run_keeps_its_reason)
 {
-    store *s = open_ok(tpath("r.db"));
+    store *s = open_ok(tu_path("r.db"));
     int64_t id;
     cs_err err = {0};
     cr_assert_eq(store_begin_run(s, &info, &id, &err), CS_OK, "%s", err.msg);
@@ -279,7 +241,7 @@ static int fail_at_series_50(void *arg, const char *stage, size_t row)
 
 Test(store, failed_write_leaves_nothing_and_can_be_retried)
 {
-    store *s = open_ok(tpath("r.db"));
+    store *s = open_ok(tu_path("r.db"));
     sqlite3 *db = store_db(s);
     run_rows r = {0};
     fill_rows(&r, 100);
@@ -385,7 +347,7 @@ static void expect_clean_after_crash(const char *path, int64_t crashed)
 
 Test(store, run_killed_mid_transaction_leaves_no_rows)
 {
-    const char *path = tpath("k.db");
+    const char *path = tu_path("k.db");
     store *s = open_ok(path);
     write_run(s, 10); /* a whole run before the crash must survive it */
     store_close(s);
@@ -395,7 +357,7 @@ Test(store, run_killed_mid_transaction_leaves_no_rows)
 
 Test(store, run_dying_just_before_done_is_not_done)
 {
-    const char *path = tpath("k.db");
+    const char *path = tu_path("k.db");
     store *s = open_ok(path);
     write_run(s, 10);
     store_close(s);
@@ -407,7 +369,7 @@ Test(store, run_dying_just_before_done_is_not_done)
  * yet, each write 20 runs. */
 Test(store, two_concurrent_writers_lose_nothing)
 {
-    const char *path = tpath("c.db");
+    const char *path = tu_path("c.db");
     enum { WRITERS = 2, RUNS = 20, SERIES = 300 };
     int go[2];
     cr_assert_eq(pipe(go), 0);
@@ -475,7 +437,7 @@ Test(store, two_concurrent_writers_lose_nothing)
 
 Test(store, readonly_store_refuses_writes)
 {
-    const char *path = tpath("ro.db");
+    const char *path = tu_path("ro.db");
     store *s = open_ok(path);
     write_run(s, 3);
     store_close(s);
@@ -494,12 +456,12 @@ Test(store, readonly_store_refuses_writes)
  * the check runs in a child that has become `nobody`. */
 Test(store, file_without_write_permission_is_refused_at_open)
 {
-    const char *path = tpath("perm.db");
+    const char *path = tu_path("perm.db");
     store *s = open_ok(path);
     write_run(s, 3);
     store_close(s);
     cr_assert_eq(chmod(path, 0444), 0);
-    cr_assert_eq(chmod(dir, 0755), 0);
+    cr_assert_eq(chmod(tu_dir, 0755), 0);
     pid_t pid = fork();
     cr_assert_neq(pid, -1);
     if (pid == 0) {
@@ -523,17 +485,17 @@ Test(store, missing_file_is_an_error_for_readers)
 {
     store *s = NULL;
     cs_err err = {0};
-    cr_expect_eq(store_open_readonly(tpath("nope.db"), &s, &err), CS_IO);
+    cr_expect_eq(store_open_readonly(tu_path("nope.db"), &s, &err), CS_IO);
     cr_expect_null(s);
     cr_expect(strstr(err.msg, "nope.db") && strstr(err.msg, "no such"), "%s", err.msg);
-    cr_expect_eq(access(tpath("nope.db"), F_OK), -1, "a reader must not create the file");
+    cr_expect_eq(access(tu_path("nope.db"), F_OK), -1, "a reader must not create the file");
 }
 
 Test(store, random_bytes_are_not_a_database)
 {
-    const char *path = tpath("junk.db");
+    const char *path = tu_path("junk.db");
     write_bytes(path, 65536, 0x9e3779b97f4a7c15ull);
-    char *before = slurp(path);
+    char *before = tu_slurp(path);
     store *s = NULL;
     cs_err err = {0};
     cr_expect_eq(store_open(path, &s, &err), CS_IO);
@@ -541,7 +503,7 @@ Test(store, random_bytes_are_not_a_database)
     cr_expect(strstr(err.msg, path) && strstr(err.msg, "not a database"), "%s", err.msg);
     cr_expect_eq(store_open_readonly(path, &s, &err), CS_IO);
     cr_expect(strstr(err.msg, "not a database"), "%s", err.msg);
-    char *after = slurp(path);
+    char *after = tu_slurp(path);
     cr_expect(memcmp(before, after, 65536) == 0, "the file was changed");
     free(before);
     free(after);
@@ -549,7 +511,7 @@ Test(store, random_bytes_are_not_a_database)
 
 Test(store, sqlite_database_of_someone_else_is_refused)
 {
-    const char *path = tpath("other.db");
+    const char *path = tu_path("other.db");
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
     cr_assert_eq(sqlite3_exec(db, "CREATE TABLE customers(id, name)", NULL, NULL, NULL), SQLITE_OK);
@@ -569,7 +531,7 @@ Test(store, sqlite_database_of_someone_else_is_refused)
 
 Test(store, newer_schema_version_is_refused)
 {
-    const char *path = tpath("new.db");
+    const char *path = tu_path("new.db");
     store_close(open_ok(path));
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
@@ -583,7 +545,7 @@ Test(store, newer_schema_version_is_refused)
 
 Test(store, our_version_with_a_missing_table_is_refused)
 {
-    const char *path = tpath("half.db");
+    const char *path = tu_path("half.db");
     store_close(open_ok(path));
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
@@ -598,7 +560,7 @@ Test(store, our_version_with_a_missing_table_is_refused)
 
 Test(store, locked_database_is_a_clear_error_not_a_hang)
 {
-    const char *path = tpath("l.db");
+    const char *path = tu_path("l.db");
     store *s = open_ok(path);
     store_set_busy_timeout(s, 100);
     sqlite3 *other;
@@ -656,8 +618,8 @@ static int show(char **out, char **err, int argc, const char **args)
     for (int i = 0; i < argc; i++)
         argv[i + 1] = (char *)args[i];
     char op[256], ep[256];
-    snprintf(op, sizeof op, "%s/stdout.txt", dir);
-    snprintf(ep, sizeof ep, "%s/stderr.txt", dir);
+    snprintf(op, sizeof op, "%s/stdout.txt", tu_dir);
+    snprintf(ep, sizeof ep, "%s/stderr.txt", tu_dir);
     fflush(stdout);
     fflush(stderr);
     int saved_out = dup(1), saved_err = dup(2);
@@ -672,15 +634,15 @@ static int show(char **out, char **err, int argc, const char **args)
     dup2(saved_out, 1);
     dup2(saved_err, 2);
     close(fo), close(fe), close(saved_out), close(saved_err);
-    *out = slurp(op);
-    *err = slurp(ep);
+    *out = tu_slurp(op);
+    *err = tu_slurp(ep);
     return rc;
 }
 
 /* A database with two done runs (run 2's p99 is 99.5) and one failed run. */
 static const char *two_runs_db(void)
 {
-    const char *path = tpath("show.db");
+    const char *path = tu_path("show.db");
     store *s = open_ok(path);
     write_run(s, 4);
     run_rows r = {0};
@@ -697,7 +659,7 @@ static const char *two_runs_db(void)
     return path;
 }
 
-TestSuite(show, .init = make_dir, .fini = rm_dir);
+TestSuite(show, .init = tu_make_dir, .fini = tu_rm_dir);
 
 Test(show, table_has_runs_and_metric_values)
 {
@@ -770,7 +732,7 @@ Test(show, transitions_in_time_order_filtered_by_node_in_every_format)
 
 Test(show, empty_database_exits_2)
 {
-    const char *db = tpath("empty.db");
+    const char *db = tu_path("empty.db");
     store_close(open_ok(db));
     char *out, *err;
     cr_expect_eq(show(&out, &err, 1, (const char *[]){db}), CS_USAGE);
@@ -792,11 +754,11 @@ Test(show, unknown_run_exits_2)
 Test(show, missing_or_corrupt_database_exits_3)
 {
     char *out, *err;
-    const char *missing = tpath("missing.db");
+    const char *missing = tu_path("missing.db");
     cr_expect_eq(show(&out, &err, 1, (const char *[]){missing}), CS_IO);
     cr_expect(strstr(err, "missing.db"), "%s", err);
     free(out), free(err);
-    const char *junk = tpath("junk.db");
+    const char *junk = tu_path("junk.db");
     write_bytes(junk, 8192, 12345);
     cr_expect_eq(show(&out, &err, 1, (const char *[]){junk}), CS_IO);
     cr_expect(strstr(err, "junk.db") && strstr(err, "not a database"), "%s", err);
@@ -830,7 +792,7 @@ Test(show, bad_usage_exits_2_and_help_teaches)
     free(out), free(err);
     cr_expect_eq(show(&out, &err, 1, (const char *[]){"--frobnicate"}), CS_USAGE);
     free(out), free(err);
-    cr_expect_eq(show(&out, &err, 2, (const char *[]){tpath("x.db"), "abc"}), CS_USAGE);
+    cr_expect_eq(show(&out, &err, 2, (const char *[]){tu_path("x.db"), "abc"}), CS_USAGE);
     free(out), free(err);
     cr_expect_eq(show(&out, &err, 1, (const char *[]){"--help"}), 0);
     cr_expect(strstr(out, "usage: cachestorm show") && strstr(out, "examples:") &&

@@ -9,25 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[64];
-static void make_dir(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/cs-test-validate-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-static void rm_dir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
-}
+#include "tests/util.h"
 
 static const char *file(const char *name, const char *text)
 {
     static char p[4][256];
     static int k;
     char *r = p[k++ % 4];
-    snprintf(r, 256, "%s/%s", dir, name);
+    snprintf(r, 256, "%s/%s", tu_dir, name);
     FILE *f = fopen(r, "w");
     cr_assert_not_null(f);
     fputs(text, f);
@@ -35,13 +24,13 @@ static const char *file(const char *name, const char *text)
     return r;
 }
 
-/* runs `cachestorm ARGS` in dir; returns the exit status, output in out */
+/* runs `cachestorm ARGS` in tu_dir; returns the exit status, output in out */
 static int cli(const char *args, char *out, size_t cap)
 {
     char cmd[1024];
     char cwd[512];
     cr_assert_not_null(getcwd(cwd, sizeof cwd));
-    snprintf(cmd, sizeof cmd, "cd %s && %s/%s/cachestorm %s 2>&1", dir, cwd, CS_BUILD_DIR, args);
+    snprintf(cmd, sizeof cmd, "cd %s && %s/%s/cachestorm %s 2>&1", tu_dir, cwd, CS_BUILD_DIR, args);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
     size_t n = fread(out, 1, cap - 1, p);
@@ -52,8 +41,8 @@ static int cli(const char *args, char *out, size_t cap)
 
 #define BASE "schema: 1\nname: v\nduration: 600s\nnodes: {count: 2}\n"
 
-Test(validate, an_unknown_metric_in_expect_is_exit_2_with_did_you_mean, .init = make_dir,
-     .fini = rm_dir)
+Test(validate, an_unknown_metric_in_expect_is_exit_2_with_did_you_mean, .init = tu_make_dir,
+     .fini = tu_rm_dir)
 {
     char out[4096], args[512];
     const char *f = file("plain.yaml", BASE "expect: [requests.eror < 100]\n");
@@ -63,7 +52,7 @@ Test(validate, an_unknown_metric_in_expect_is_exit_2_with_did_you_mean, .init = 
     cr_expect(strstr(out, "did you mean 'requests.error'?"), "%s", out);
     /* nothing ran: no database appeared */
     char db[300];
-    snprintf(db, sizeof db, "%s/runs.db", dir);
+    snprintf(db, sizeof db, "%s/runs.db", tu_dir);
     cr_expect_neq(access(db, F_OK), 0, "validate must not run anything");
     /* the same in an experiment, and a syntax error */
     f = file("exp.yaml", BASE "replications: 2\nexpect: [\"mean(latency.p99_ms) <\"]\n");
@@ -72,7 +61,7 @@ Test(validate, an_unknown_metric_in_expect_is_exit_2_with_did_you_mean, .init = 
     cr_expect(strstr(out, "expect[0]"), "%s", out);
 }
 
-Test(validate, objective_and_constraints_are_checked, .init = make_dir, .fini = rm_dir)
+Test(validate, objective_and_constraints_are_checked, .init = tu_make_dir, .fini = tu_rm_dir)
 {
     char out[4096], args[512];
     const char *f = file("tune.yaml", BASE "replications: 2\nsweep: {nodes.count: [2, 3]}\n"
@@ -89,7 +78,7 @@ Test(validate, objective_and_constraints_are_checked, .init = make_dir, .fini = 
     cr_expect(strstr(out, "requests.errors"), "%s", out);
 }
 
-Test(validate, replications_by_set_is_honoured, .init = make_dir, .fini = rm_dir)
+Test(validate, replications_by_set_is_honoured, .init = tu_make_dir, .fini = tu_rm_dir)
 {
     char out[4096], args[512];
     const char *f = file("rep.yaml", BASE "replications: 5\nexpect: [requests.error == 0]\n");

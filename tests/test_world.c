@@ -780,7 +780,7 @@ static const char *const WORLD_CFG =
     "nodes: {count: 3}\n"
     "workload: {kind: open, rate: 200/s, keys: {count: 2000}, write_ratio: 0.05}\n"
     "cache: {duration: 10s, fail_safe: {enabled: true}, l1: {outage_max_ttl: 5s}}\n"
-    "l2: {breaker: {kind: simple, duration: 5s}}\n"
+    "l2: {breaker: {kind: simple, break_duration: 5s}}\n"
     "backplane: {enabled: true}\n"
     "faults:\n  - {at: 15s, target: redis, kind: restart, for: 5s}\n";
 

@@ -347,6 +347,7 @@ void world_emit_series(world *w)
             rows_series(rows, node, t, "errors", err);
             rows_series(rows, node, t, "latency.p50_ms", stats_bucket_quantile(s, node, b, 0.5) / 1e6);
             rows_series(rows, node, t, "latency.p99_ms", stats_bucket_quantile(s, node, b, 0.99) / 1e6);
+            rows_series(rows, node, t, "latency.oldest_inflight_ms", stats_bucket_oldest(s, node, b) / 1e6);
             rows_series(rows, node, t, "l1.hit_ratio", h + m > 0 ? h / (h + m) : NAN);
             double h2 = id_h2 >= 0 ? stats_bucket(s, node, id_h2, b) : 0;
             rows_series(rows, node, t, "cache.hit_ratio", hit_ratio_of(h, m, isnan(h2) ? 0 : h2));

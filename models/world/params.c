@@ -11,42 +11,24 @@
 #include "policy/breaker.h"
 #include "sim/config/config_schema.h"
 
-static const char *backoff_name(cfg_backoff b)
-{
-    switch (b) {
-    case CFG_BACKOFF_CONSTANT: return "constant";
-    case CFG_BACKOFF_LINEAR: return "linear";
-    case CFG_BACKOFF_EXPONENTIAL: return "exponential";
-    case CFG_BACKOFF_FULL_JITTER: return "full_jitter";
-    case CFG_BACKOFF_EQUAL_JITTER: return "equal_jitter";
-    case CFG_BACKOFF_DECORRELATED_JITTER: return "decorrelated_jitter";
-    case CFG_BACKOFF_POLLY_DECORRELATED_V2: return "polly_exponential";
-    }
-    return "constant";
-}
+/* "No limit" crosses here once: the config writes it as INT64_MAX (counts:
+ * `none`, `unbounded`) or SIM_NEVER (durations: `none`).  A model field
+ * that is off at 0 (stuck detection, auto-recovery's item limit, MTTF)
+ * takes count_or_off / duration_or_off; a schedule's cap and attempts
+ * (rc_schedule, where 0 means "the schedule's own default" and < 0 "none")
+ * take schedule_limit, so `none` stays none whatever the schedule's default
+ * (redisson_equal_jitter caps at 2 s, exponential_max_retries stops at 10). */
+static int64_t count_or_off(int64_t v) { return v == INT64_MAX ? 0 : v; }
+static sim_ns duration_or_off(sim_ns v) { return v == SIM_NEVER ? 0 : v; }
+static int64_t schedule_limit(int64_t v) { return v == INT64_MAX ? -1 : v; } /* SIM_NEVER too */
 
-/* Reconnect schedule names of policy/reconnect.h; the multiplexer only
- * knows SE.Redis's own two. */
-static const char *reconnect_name(cfg_reconnect_policy r, bool mux)
+/* The schedule a client runs: the config's names are the policy's own
+ * (sim/config/config_kinds.c); the multiplexer only knows SE.Redis's two. */
+static const char *reconnect_name(const char *policy, bool mux)
 {
     if (mux)
-        return (r == CFG_RECONNECT_LINEAR || r == CFG_RECONNECT_CONSTANT) ? "ser_linear"
-                                                                          : "ser_exponential";
-    switch (r) {
-    case CFG_RECONNECT_STACKEXCHANGE_EXPONENTIAL:
-    case CFG_RECONNECT_EXPONENTIAL: return "ser_exponential";
-    case CFG_RECONNECT_LINEAR:
-    case CFG_RECONNECT_CONSTANT: return "ser_linear";
-    case CFG_RECONNECT_IOREDIS_V5: return "ioredis_v5";
-    case CFG_RECONNECT_IOREDIS_V6: return "ioredis_v6";
-    case CFG_RECONNECT_NODE_REDIS_V4: return "node_redis_v4";
-    case CFG_RECONNECT_NODE_REDIS_V5: return "node_redis_v5";
-    case CFG_RECONNECT_REDISSON_347: return "redisson_3_47";
-    case CFG_RECONNECT_REDISSON_348: return "redisson_3_48";
-    case CFG_RECONNECT_SEED004: return "seed004";
-    case CFG_RECONNECT_NODE_REDIS_V6_3: return "node_redis_v6_3";
-    }
-    return "ser_exponential";
+        return strcmp(policy, "ser_linear") == 0 ? "ser_linear" : "ser_exponential";
+    return policy;
 }
 
 rc_params world_client_params(const cfg_client *c, bool count_l2)
@@ -64,18 +46,18 @@ rc_params world_client_params(const cfg_client *c, bool count_l2)
     /* fusioncache.md §5 write path: write + sync flush under the write mutex */
     p.write = dist_constant((double)c->flush_cost);
     p.retry_attempts = (int)c->retries.attempts;
-    snprintf(p.retry.name, sizeof p.retry.name, "%s", backoff_name(c->retries.backoff));
+    snprintf(p.retry.name, sizeof p.retry.name, "%s", c->retries.backoff);
     p.retry.base = c->retries.interval;
-    p.retry.cap = c->retries.cap == SIM_NEVER ? 0 : c->retries.cap;
+    p.retry.cap = schedule_limit(c->retries.cap);
     p.retry.multiplier = c->retries.multiplier;
     p.retry_refused = c->on_refused == CFG_REFUSED_TIMEOUT;
     rc_schedule *rs = pool ? &p.reconnect : &p.reconnect_mux;
     snprintf(rs->name, sizeof rs->name, "%s", reconnect_name(c->reconnect.policy, !pool));
     rs->base = c->reconnect.base;
-    rs->cap = c->reconnect.cap == SIM_NEVER ? 0 : c->reconnect.cap;
-    rs->max_attempts = c->reconnect.max_retries == INT64_MAX ? 0 : (int)c->reconnect.max_retries;
-    p.stuck_threshold = c->stuck.threshold == INT64_MAX ? 0 : (int)c->stuck.threshold;
-    p.stuck_reset = c->stuck.reset == SIM_NEVER ? 0 : c->stuck.reset;
+    rs->cap = schedule_limit(c->reconnect.cap);
+    rs->max_attempts = (int)schedule_limit(c->reconnect.max_retries);
+    p.stuck_threshold = (int)count_or_off(c->stuck.threshold);
+    p.stuck_reset = duration_or_off(c->stuck.reset);
     p.dead_socket_factor = (int)c->dead_socket_factor;
     p.handshake_commands = (int)c->handshake_commands;
     p.sync_connect = c->connect_completion == CFG_CONNECT_SYNC;
@@ -88,71 +70,23 @@ rc_params world_client_params(const cfg_client *c, bool count_l2)
     return p;
 }
 
-const char *world_breaker_kind_name(cfg_breaker_kind k)
-{
-    switch (k) {
-    case CFG_BREAKER_HCL_V1: return "hcl_v1";
-    case CFG_BREAKER_SLIDING_WINDOW: return "sliding_window";
-    case CFG_BREAKER_POLLY: return "polly";
-    case CFG_BREAKER_SIMPLE: return "simple";
-    case CFG_BREAKER_NONE: break;
-    }
-    return "none";
-}
-
-/* The breaker kind's params struct filled from l2.breaker (names are the
- * policy descriptors' source names). */
+/* The breaker kind's params struct: the policy's defaults, then every
+ * parameter the config holds, by its descriptor name (no per-kind code:
+ * a new kind needs nothing here). */
 void *world_breaker_params(const cfg_breaker *b, cs_err *err)
 {
-    const char *kind = world_breaker_kind_name(b->kind);
-    const breaker_ops *ops = breaker_kind(kind);
+    const breaker_ops *ops = breaker_kind(b->kind);
     if (!ops) {
-        cs_errf(err, CS_USAGE, "l2.breaker.kind: %s is not a registered breaker", kind);
+        cs_errf(err, CS_USAGE, "l2.breaker.kind: %s is not a registered breaker", b->kind);
         return NULL;
     }
     void *p = cs_calloc(1, ops->params_size ? ops->params_size : 1);
     if (ops->defaults)
         ops->defaults(p);
     int bad = 0;
-#define SETP(name, v) bad |= breaker_params_set(kind, p, name, (double)(v))
-    switch (b->kind) {
-    case CFG_BREAKER_HCL_V1:
-        SETP("minimum_consecutive_failures", b->min_consecutive_failures);
-        SETP("minimum_failure_time", b->min_failure_time);
-        SETP("retry_wait_time", b->retry_wait);
-        SETP("minimum_consecutive_failures_resume_outage", b->resume_failures);
-        SETP("failure_time_from", b->failure_time_from == CFG_FAILTIME_LAST_SUCCESS ? 1 : 0);
-        if (b->probe_calls != INT64_MAX)
-            SETP("probe_calls", b->probe_calls);
-        break;
-    case CFG_BREAKER_SLIDING_WINDOW:
-        SETP("failure_rate_threshold", b->failure_rate);
-        SETP("slow_call_rate_threshold", b->slow_call_rate);
-        SETP("slow_call_duration_threshold", b->slow_call_duration);
-        SETP("sliding_window_type", b->window_type == CFG_WINDOW_TIME ? 1 : 0);
-        SETP("sliding_window_size", b->window_size);
-        SETP("minimum_number_of_calls", b->minimum_calls);
-        SETP("permitted_number_of_calls_in_half_open_state", b->half_open_calls);
-        SETP("wait_duration_in_open_state", b->wait_in_open);
-        SETP("wait_interval_kind", b->wait_multiplier == 1.0 ? 0 : 1);
-        SETP("wait_multiplier", b->wait_multiplier);
-        SETP("automatic_transition_from_open_to_half_open_enabled", b->automatic_transition);
-        SETP("max_wait_duration_in_half_open_state",
-             b->max_wait_in_half_open == SIM_NEVER ? 0 : b->max_wait_in_half_open);
-        break;
-    case CFG_BREAKER_POLLY:
-        SETP("failure_ratio", b->failure_ratio);
-        SETP("minimum_throughput", b->minimum_throughput);
-        SETP("sampling_duration", b->sampling_duration);
-        SETP("break_duration", b->break_duration);
-        break;
-    case CFG_BREAKER_SIMPLE:
-        SETP("break_duration", b->duration);
-        break;
-    case CFG_BREAKER_NONE:
-        break;
-    }
-#undef SETP
+    for (size_t i = 0; i < b->nparams; i++)
+        bad |= cp_param_set_number(ops->param_desc, ops->n_param_desc, p, b->params[i].name,
+                                   b->params[i].value);
     char msg[256];
     if (bad || (ops->validate && ops->validate(p, msg, sizeof msg) != 0)) {
         cs_errf(err, CS_USAGE, "l2.breaker: %s", bad ? "a parameter was refused by the breaker" : msg);
@@ -295,12 +229,12 @@ node_params world_node_params(const config *c, const cfg_group *g, void *breaker
         cap = ks;
         p.l1.no_lru = true;
     }
-    if (cap > UINT32_MAX / 4)
-        cap = UINT32_MAX / 4;
+    if (cap > L1_UNBOUNDED)
+        cap = L1_UNBOUNDED;
     p.l1.capacity = (uint32_t)cap;
     p.pool.unbounded = g->workers.min == INT64_MAX;
     p.pool.min = p.pool.unbounded ? 1 : (int)g->workers.min;
-    p.pool.max = g->workers.max == INT64_MAX || g->workers.max > 32767 ? 32767 : (int)g->workers.max;
+    p.pool.max = g->workers.max > WP_MAX_WORKERS ? WP_MAX_WORKERS : (int)g->workers.max; /* incl. unbounded */
     if (p.pool.max < p.pool.min)
         p.pool.max = p.pool.min;
     p.pool.injection = g->workers.injection;
@@ -308,16 +242,14 @@ node_params world_node_params(const config *c, const cfg_group *g, void *breaker
     p.bp.mode = (bp_mode)c->backplane.receive;
     p.bp.auto_recovery = c->backplane.auto_recovery.enabled;
     p.bp.ar_delay = c->backplane.auto_recovery.delay;
-    p.bp.ar_max_items = c->backplane.auto_recovery.max_items == INT64_MAX
-                            ? 0
-                            : (uint32_t)c->backplane.auto_recovery.max_items;
+    p.bp.ar_max_items = (uint32_t)count_or_off(c->backplane.auto_recovery.max_items);
     char chan[256];
     const char *prefix = c->backplane.channel_prefix && *c->backplane.channel_prefix
                              ? c->backplane.channel_prefix
                              : g->cache_name;
     snprintf(chan, sizeof chan, "%s.Backplane:v2", prefix); /* fusioncache.md §3 */
     p.bp.channel = p.bp.enabled ? rs_channel(srv, chan) : 0;
-    snprintf(p.breaker_kind, sizeof p.breaker_kind, "%s", world_breaker_kind_name(c->l2.breaker.kind));
+    snprintf(p.breaker_kind, sizeof p.breaker_kind, "%s", c->l2.breaker.kind);
     p.breaker_params = breaker_params;
     return p;
 }
@@ -335,8 +267,8 @@ int world_fault_specs(const config *c, ft_spec **out, cs_err *err)
         x->kind = (fault_kind)f->kind;
         x->factor = f->factor;
         x->capacity = (int)(f->target == FAULT_TARGET_NODE ? f->workers : f->connections);
-        x->mttf = f->mttf == SIM_NEVER ? 0 : f->mttf;
-        x->mttr = f->mttr == SIM_NEVER ? 0 : f->mttr;
+        x->mttf = duration_or_off(f->mttf);
+        x->mttr = duration_or_off(f->mttr);
         if (f->nodes.n) {
             if (f->nodes.n > FAULT_MAX_NODES) {
                 free(s);
@@ -384,6 +316,9 @@ rs_params world_redis_params(const config *c, int nnodes)
         rp.io_read = cr->io.read;
         rp.io_write = cr->io.write;
         rp.io_publish_write = cr->io.publish_write;
+        rp.io_wake = cr->io.wake;
+        rp.wake_after = cr->io.wake_after;
+        rp.wake_ramp = cr->io.wake_ramp;
     }
     if (cr->memory != INT64_MAX) /* maxmemory as a key limit: value + ~64 B overhead */
         rp.max_keys = (size_t)(cr->memory / (c->workload.value_size + 64));

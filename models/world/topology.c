@@ -197,9 +197,9 @@ int topology_run_limited(const config *cfg, uint64_t seed, const char *trace_fil
     rt_params rtp = world_runtime_params(cfg);
     if (l2 && dotnet)
         w->rts = cs_calloc((size_t)w->nn, sizeof *w->rts);
-    char msg[256];
-    if (l2 && rc_params_validate(&cp, msg, sizeof msg) != 0) {
-        rc = cs_errf(err, CS_USAGE, "l2.client: %s", msg);
+    cs_err cerr = {0};
+    if (l2 && rc_params_validate(&cp, &cerr) != 0) {
+        rc = cs_errf(err, cerr.code, "l2.client: %s", cerr.msg);
         goto out;
     }
     for (int i = 0; i < w->nn; i++) {
@@ -291,6 +291,7 @@ int topology_run_limited(const config *cfg, uint64_t seed, const char *trace_fil
     stats_finish(w->st);
     world_emit_metrics(w);
     world_emit_series(w);
+    stats_hist_rows(w->st, w->rows); /* table hist: the latency distributions */
     if (sim_end)
         *sim_end = eng_now(w->e);
     if (events)

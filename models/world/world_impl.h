@@ -50,9 +50,8 @@ typedef struct world {
 /* The Redis client params of l2.client (count_l2: this client's calls count
  * as l2.* — the cache's connection, not the backplane's). */
 rc_params world_client_params(const cfg_client *c, bool count_l2);
-/* The breaker kind's name and its params struct filled from l2.breaker
- * (NULL with err filled when the breaker refuses them). */
-const char *world_breaker_kind_name(cfg_breaker_kind k);
+/* The breaker kind's params struct filled from l2.breaker (NULL with err
+ * filled when the breaker refuses them). */
 void *world_breaker_params(const cfg_breaker *b, cs_err *err);
 void world_workload_params(const config *c, wl_params *w, cs_err *err);
 /* A node of group g; bp_channel: its backplane channel id (0 when off). */

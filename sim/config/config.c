@@ -566,7 +566,7 @@ static int parse_value(cfg_ctx *cx, const cfg_key *k, const yt_node *n, yt_mark 
         static const char *const what[] = {
             [CK_INT] = "an integer",  [CK_DOUBLE] = "a number", [CK_BOOL] = "true or false",
             [CK_STRING] = "a string", [CK_ENUM] = "a name",     [CK_DURATION] = "a duration",
-            [CK_RATE] = "a rate",     [CK_SIZE] = "a size"};
+            [CK_RATE] = "a rate",     [CK_SIZE] = "a size",   [CK_KIND] = "a name"};
         if (n->kind != YT_SCALAR || (yt_is_null(n) && k->type != CK_STRING)) {
             rc = need_scalar(cx, n, path, what[k->type]);
             break;
@@ -606,6 +606,12 @@ static int parse_value(cfg_ctx *cx, const cfg_key *k, const yt_node *n, yt_mark 
         case CK_STRING: {
             char *str = cs_strdup(s);
             memcpy(p, &str, sizeof str);
+            break;
+        }
+        case CK_KIND: {
+            const char *name;
+            if (!(rc = cfg_parse_kind(cx, k->kinds, n, path, &name)))
+                memcpy(p, &name, sizeof name);
             break;
         }
         case CK_ENUM: {
@@ -706,7 +712,10 @@ static int parse_section(cfg_ctx *cx, const cfg_section *s, const yt_node *map, 
     if (map && map->kind != YT_MAP)
         return cfg_fail(cx, map->mark, path, "expected a map of keys, found %s",
                         cfg_kind_word(map));
-    if (map)
+    bool has_params = false; /* CK_PARAMS takes the keys the table does not name */
+    for (size_t j = 0; j < s->nkeys; j++)
+        has_params |= s->keys[j].type == CK_PARAMS;
+    if (map && !has_params)
         for (size_t i = 0; i < map->n; i++) {
             bool known = false;
             for (size_t j = 0; j < s->nkeys && !known; j++)
@@ -726,6 +735,11 @@ static int parse_section(cfg_ctx *cx, const cfg_section *s, const yt_node *map, 
         const cfg_key *k = &s->keys[j];
         char kp[512];
         join(kp, sizeof kp, path, k->name);
+        if (k->type == CK_PARAMS) {
+            if (k->params->parse(cx, map, map ? map->mark : at, base, path))
+                return CS_USAGE;
+            continue;
+        }
         const yt_node *n = map ? yt_get(map, k->name) : NULL;
         if (parse_value(cx, k, n, map ? map->mark : at, base + k->off, kp))
             return CS_USAGE;
@@ -798,7 +812,7 @@ void config_free(config *c)
 int config_from_tree(const yt_node *root, unsigned flags, config *out, cs_err *err)
 {
     memset(out, 0, sizeof *out);
-    cfg_ctx cx = {root, flags, err};
+    cfg_ctx cx = {root, flags, err, out};
     if (root->kind != YT_MAP) {
         cfg_fail(&cx, root->mark, "",
                  "a config is a map of keys (schema: 1, name: ..., ...), found %s",

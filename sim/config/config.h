@@ -68,39 +68,8 @@ typedef enum { CFG_MODE_READ_THROUGH, CFG_MODE_REMOTE_ONLY, CFG_MODE_LOCAL_ONLY 
 typedef enum { CFG_EAGER_NONE, CFG_EAGER_THRESHOLD, CFG_EAGER_XFETCH } cfg_eager_kind;
 typedef enum { CFG_CLIENT_MULTIPLEXER, CFG_CLIENT_POOL } cfg_client_kind;
 typedef enum { CFG_CALLS_ASYNC, CFG_CALLS_SYNC } cfg_call_style;
-typedef enum {
-    CFG_BACKOFF_CONSTANT,
-    CFG_BACKOFF_LINEAR,
-    CFG_BACKOFF_EXPONENTIAL,
-    CFG_BACKOFF_FULL_JITTER,
-    CFG_BACKOFF_EQUAL_JITTER,
-    CFG_BACKOFF_DECORRELATED_JITTER,
-    CFG_BACKOFF_POLLY_DECORRELATED_V2
-} cfg_backoff;
-typedef enum {
-    CFG_RECONNECT_STACKEXCHANGE_EXPONENTIAL,
-    CFG_RECONNECT_EXPONENTIAL,
-    CFG_RECONNECT_LINEAR,
-    CFG_RECONNECT_CONSTANT,
-    CFG_RECONNECT_IOREDIS_V5,
-    CFG_RECONNECT_IOREDIS_V6,
-    CFG_RECONNECT_NODE_REDIS_V4,
-    CFG_RECONNECT_NODE_REDIS_V5,
-    CFG_RECONNECT_REDISSON_347,
-    CFG_RECONNECT_REDISSON_348,
-    CFG_RECONNECT_SEED004,
-    CFG_RECONNECT_NODE_REDIS_V6_3
-} cfg_reconnect_policy;
 typedef enum { CFG_REFUSED_FAIL_FAST, CFG_REFUSED_TIMEOUT } cfg_refused;
-typedef enum {
-    CFG_BREAKER_NONE,
-    CFG_BREAKER_HCL_V1,
-    CFG_BREAKER_SLIDING_WINDOW,
-    CFG_BREAKER_POLLY,
-    CFG_BREAKER_SIMPLE
-} cfg_breaker_kind;
 typedef enum { CFG_SCOPE_CLIENT, CFG_SCOPE_CACHE } cfg_breaker_scope;
-typedef enum { CFG_WINDOW_COUNT, CFG_WINDOW_TIME } cfg_window_type;
 typedef enum { CFG_FALLBACK_DATABASE, CFG_FALLBACK_ERROR } cfg_fallback;
 typedef enum { CFG_RECEIVE_ASYNC, CFG_RECEIVE_SYNC_INLINE, CFG_RECEIVE_IGNORE } cfg_receive;
 typedef enum { CFG_CONN_SEPARATE, CFG_CONN_SHARED } cfg_bp_connection;
@@ -109,7 +78,6 @@ typedef enum { CFG_CONNECT_POOL, CFG_CONNECT_SYNC } cfg_connect_completion;
 typedef fault_target cfg_fault_target;
 typedef fault_kind cfg_fault_kind;
 typedef enum { CFG_DISC_FIFO, CFG_DISC_LIFO } cfg_discipline;
-typedef enum { CFG_FAILTIME_FIRST_FAILURE, CFG_FAILTIME_LAST_SUCCESS } cfg_failure_time_from;
 typedef enum { CFG_CLAMP_OUTAGE_START, CFG_CLAMP_INSERTION } cfg_outage_clamp;
 
 /* ---- sections ---------------------------------------------------------- */
@@ -252,6 +220,7 @@ typedef struct cfg_redis_exec {
 
 typedef struct cfg_redis_io {
     sim_ns loop, read, write, publish_write;
+    sim_ns wake, wake_after, wake_ramp; /* added by calibrate (wake-from-idle); wake 0 = off */
 } cfg_redis_io;
 
 typedef enum { CFG_COST_SLOW_COMMANDS, CFG_COST_BATCHED } cfg_redis_cost;
@@ -274,13 +243,13 @@ typedef struct cfg_link {
 typedef struct cfg_retries {
     int64_t attempts; /* after the first try */
     sim_ns interval;
-    cfg_backoff backoff;
+    const char *backoff; /* a backoff_kinds() name (policy/backoff.c) */
     double multiplier;
     sim_ns cap;
 } cfg_retries;
 
 typedef struct cfg_reconnect {
-    cfg_reconnect_policy policy;
+    const char *policy; /* a reconnect_kinds() name (policy/reconnect.c) */
     sim_ns base, cap;
     int64_t max_retries; /* INT64_MAX = unbounded */
 } cfg_reconnect;
@@ -308,32 +277,22 @@ typedef struct cfg_client {
     int preset; /* index into the l2.client.preset names; 0 = none */
 } cfg_client;
 
+/* One parameter of the breaker's kind: its policy descriptor's name and
+ * the number cp_param_set_number takes (ns, 0/1, choice index). */
+typedef struct cfg_breaker_param {
+    const char *name; /* the descriptor's own (static) name */
+    double value;
+} cfg_breaker_param;
+#define CFG_BREAKER_MAX_PARAMS 32
+
+/* l2.breaker: the kind (a name of the registry in policy/breaker.c), its
+ * scope, and every parameter of that kind with its effective value (the
+ * policy's defaults, then the config's keys; sim/config/config_kinds.c). */
 typedef struct cfg_breaker {
-    cfg_breaker_kind kind;
+    const char *kind;
     cfg_breaker_scope scope;
-    /* hcl_v1 */
-    int64_t min_consecutive_failures;
-    sim_ns min_failure_time, retry_wait;
-    int64_t resume_failures;
-    cfg_failure_time_from failure_time_from;
-    int64_t probe_calls; /* INT64_MAX = unbounded */
-    /* sliding_window (Resilience4j) */
-    cfg_window_type window_type;
-    int64_t window_size, minimum_calls;
-    double failure_rate, slow_call_rate; /* percent */
-    sim_ns slow_call_duration;
-    int64_t half_open_calls;
-    sim_ns wait_in_open;
-    double wait_multiplier;
-    bool automatic_transition;
-    sim_ns max_wait_in_half_open;
-    /* polly */
-    double failure_ratio;
-    sim_ns sampling_duration;
-    int64_t minimum_throughput;
-    sim_ns break_duration;
-    /* simple (FusionCache) */
-    sim_ns duration;
+    size_t nparams;
+    cfg_breaker_param params[CFG_BREAKER_MAX_PARAMS];
 } cfg_breaker;
 
 typedef struct cfg_l2 {
@@ -413,6 +372,9 @@ typedef struct config {
     CFG_LIST(cfg_group) node_groups;
     int64_t node_total;
     char *path; /* the file it was loaded from ("" for a string) */
+    /* former key or value names this config used, "old -> new; ..." (the
+     * loader prints them once as a deprecation note); "" when none */
+    char deprecated[512];
 } config;
 
 /* Load flags. */

@@ -43,13 +43,13 @@ static int resolve_base(yt_node **tree, const char *dir, char **chain, int depth
 {
     yt_node *t = *tree;
     if (t->kind != YT_MAP) {
-        cfg_ctx cx = {t, 0, err};
+        cfg_ctx cx = {t, 0, err, NULL};
         return cfg_fail(&cx, t->mark, "", "a config is a map of keys, found %s", cfg_kind_word(t));
     }
     const yt_node *b = yt_get(t, "base");
     if (!b)
         return 0;
-    cfg_ctx cx = {t, 0, err};
+    cfg_ctx cx = {t, 0, err, NULL};
     if (b->kind != YT_SCALAR || yt_is_null(b))
         return cfg_fail(&cx, b->mark, "base", "expected a file name");
     char path[4096];
@@ -240,6 +240,10 @@ static int finish_load(yt_node *t, const char *path, const char *const *sets, in
     yt_free(t);
     if (!rc)
         out->path = cs_strdup(path);
+    if (!rc && out->deprecated[0]) /* once per load: validate and run load once */
+        fprintf(stderr,
+                "%s: note: former names, read for schema 1 only (use the new ones): %s\n",
+                *path ? path : "config", out->deprecated);
     return rc;
 }
 

@@ -85,6 +85,12 @@ static void put_leaf(FILE *f, const cfg_key *k, const char *p, bool quote)
         fputs(k->names[v], f);
         break;
     }
+    case CK_KIND: {
+        const char *v;
+        memcpy(&v, p, sizeof v);
+        fputs(v ? v : "?", f);
+        break;
+    }
     case CK_DURATION:
         config_format_duration(get_i64(p), buf, sizeof buf);
         fputs(buf, f);
@@ -133,6 +139,10 @@ static void print_section(FILE *f, const cfg_section *s, const char *base, int c
     for (size_t j = 0; j < s->nkeys; j++) {
         const cfg_key *k = &s->keys[j];
         const char *p = base + k->off;
+        if (k->type == CK_PARAMS) { /* the kind's parameters, as sibling keys */
+            k->params->print(f, base, col);
+            continue;
+        }
         if (j == 0 && dash >= 0)
             fprintf(f, "%*s- ", dash, "");
         else
@@ -224,7 +234,9 @@ static void params_section(run_rows *rows, const cfg_section *s, const char *bas
             cfg_pathf(path, sizeof path, "%s.%s", prefix, k->name);
         else
             cfg_pathf(path, sizeof path, "%s", k->name);
-        if (k->type == CK_SECTION) {
+        if (k->type == CK_PARAMS) {
+            k->params->rows(rows, base, prefix);
+        } else if (k->type == CK_SECTION) {
             params_section(rows, k->sub, p, path);
         } else if (k->type == CK_LIST || k->type == CK_EXPECTS) {
             const char *items;
@@ -282,6 +294,10 @@ static const char *type_name(const cfg_key *k)
         return "list of int";
     case CK_EXPECTS:
         return "list of strings";
+    case CK_KIND:
+        return "name";
+    case CK_PARAMS:
+        return "parameters";
     }
     return "?";
 }
@@ -304,6 +320,10 @@ static void put_bound(FILE *f, const cfg_key *k, double b)
 /* The range column: enum names, or bounds with the words a key accepts. */
 static void put_range(FILE *f, const cfg_key *k)
 {
+    if (k->type == CK_KIND) {
+        cfg_kind_names(f, k->kinds);
+        return;
+    }
     if (k->type == CK_ENUM) {
         for (int i = 0; k->names[i]; i++)
             fprintf(f, "%s`%s`", i ? ", " : "", k->names[i]);
@@ -355,6 +375,10 @@ static void keys_section(FILE *f, const cfg_section *s, const char *prefix)
             cfg_pathf(path, sizeof path, "%s.%s", prefix, k->name);
         else
             cfg_pathf(path, sizeof path, "%s", k->name);
+        if (k->type == CK_PARAMS) {
+            k->params->keys_md(f, prefix);
+            continue;
+        }
         fprintf(f, "| `%s` | %s | ", path, type_name(k));
         if (k->flags & CF_REQUIRED) {
             fputs("required", f);

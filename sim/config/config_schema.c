@@ -35,27 +35,6 @@ static const char *const mode_names[] = {"read_through", "remote_only", "local_o
 static const char *const eager_names[] = {"none", "threshold", "xfetch", NULL};
 static const char *const client_names[] = {"multiplexer", "pool", NULL};
 static const char *const calls_names[] = {"async", "sync", NULL};
-static const char *const backoff_names[] = {"constant",
-                                            "linear",
-                                            "exponential",
-                                            "full_jitter",
-                                            "equal_jitter",
-                                            "decorrelated_jitter",
-                                            "polly_decorrelated_v2",
-                                            NULL};
-static const char *const reconnect_names[] = {"stackexchange_exponential",
-                                              "exponential",
-                                              "linear",
-                                              "constant",
-                                              "ioredis_v5",
-                                              "ioredis_v6",
-                                              "node_redis_v4",
-                                              "node_redis_v5",
-                                              "redisson_347",
-                                              "redisson_348",
-                                              "seed004",
-                                              "node_redis_v6_3",
-                                              NULL};
 /* Client presets: the rows of models/rc_presets.c (the facts live there;
  * tests/test_redis.c checks these names against that table). */
 static const char *const preset_names[] = {"none",          "ioredis_v5",    "ioredis_v6",
@@ -63,10 +42,7 @@ static const char *const preset_names[] = {"none",          "ioredis_v5",    "io
                                            "node_redis_v6_3", "redisson",    "stackexchange_redis",
                                            NULL};
 static const char *const refused_names[] = {"fail_fast", "timeout", NULL};
-static const char *const breaker_names[] = {"none",  "hcl_v1", "sliding_window",
-                                            "polly", "simple", NULL};
 static const char *const scope_names[] = {"client", "cache", NULL};
-static const char *const window_names[] = {"count", "time", NULL};
 static const char *const fallback_names[] = {"database", "error", NULL};
 static const char *const receive_names[] = {"async", "sync_inline", "ignore", NULL};
 static const char *const conn_names[] = {"separate", "shared", NULL};
@@ -77,7 +53,6 @@ static const char *const timers_names[] = {"high_priority", "fifo", "off_pool", 
 #define target_names fault_target_names
 #define fault_names fault_kind_names
 static const char *const disc_names[] = {"fifo", "lifo", NULL};
-static const char *const failtime_names[] = {"first_failure", "last_success", NULL};
 static const char *const clamp_names[] = {"outage_start", "insertion", NULL};
 
 const char *const cfg_experiment_keys[] = {"replications", "seeds",     "sweep",
@@ -417,6 +392,14 @@ static const cfg_key io_keys[] = {
      .max = 3.6e12, /* at most 1h: x subscribers stays in the 64-bit clock */
      .help = "batched: socket write per subscriber a batch's PUBLISH reaches (issue 14: 5-7 us "
              "alone; shared when a batch publishes to a channel more than once)"},
+    {KEY(cfg_redis_io, wake, "wake", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "batched: extra cost of an iteration that starts after the server was idle at "
+             "least wake_after (wake-up from idle; `cachestorm calibrate` measures it); 0 = off"},
+    {KEY(cfg_redis_io, wake_after, "wake_after", CK_DURATION), .def = "0s", .min = 0,
+     .max = BIG, .help = "batched: no wake cost after an idle time up to this"},
+    {KEY(cfg_redis_io, wake_ramp, "wake_ramp", CK_DURATION), .def = "0s", .min = 0, .max = BIG,
+     .help = "batched: the wake cost rises linearly from 0 at wake_after to `wake` at "
+             "wake_after + wake_ramp (0: a step)"},
 };
 static SECTION(io_section, "io", cfg_redis_io, io_keys, NULL);
 
@@ -461,8 +444,9 @@ static const cfg_key retries_keys[] = {
      .help = "retries after the first try (Redisson ≤3.47 / HCL: 3; SE.Redis: none)"},
     {KEY(cfg_retries, interval, "interval", CK_DURATION), .def = "1500ms", .min = 0, .max = BIG,
      .help = "base wait between tries (Redisson retryInterval: 1500 ms)"},
-    {KEY(cfg_retries, backoff, "backoff", CK_ENUM), .def = "constant", .names = backoff_names,
-     .help = "how the wait grows (resilience.md §2.3)"},
+    {KEY(cfg_retries, backoff, "backoff", CK_KIND), .def = "constant", .kinds = &cfg_backoff_kinds,
+     .help = "how the wait grows: a schedule of policy/backoff.c (resilience.md §2.3); "
+             "polly_decorrelated_v2 is read as polly_exponential"},
     {KEY(cfg_retries, multiplier, "multiplier", CK_DOUBLE), .def = "2", .min = 1, .max = 100,
      .help = "exponential growth factor"},
     {KEY(cfg_retries, cap, "cap", CK_DURATION), .def = "none", .min = 0, .max = BIG,
@@ -471,10 +455,14 @@ static const cfg_key retries_keys[] = {
 static SECTION(retries_section, "retries", cfg_retries, retries_keys, NULL);
 
 static const cfg_key reconnect_keys[] = {
-    {KEY(cfg_reconnect, policy, "policy", CK_ENUM), .def = "stackexchange_exponential",
-     .names = reconnect_names,
-     .help = "reconnect schedule; client names pin their own formula (resilience.md §3); "
-             "exponential/linear/constant/stackexchange_exponential/seed004 use base and cap"},
+    {KEY(cfg_reconnect, policy, "policy", CK_KIND), .def = "ser_exponential",
+     .kinds = &cfg_reconnect_kinds,
+     .help = "reconnect schedule of policy/reconnect.c; client names pin their own formula "
+             "(resilience.md §3); ser_exponential, ser_linear and exponential_max_retries use base "
+             "and cap; a multiplexer runs ser_linear or else ser_exponential.  Former names: "
+             "stackexchange_exponential and exponential (= ser_exponential), linear and constant "
+             "(= ser_linear), redisson_347/348 (= redisson_3_47/3_48), seed004 "
+             "(= exponential_max_retries)"},
     {KEY(cfg_reconnect, base, "base", CK_DURATION), .def = "2500ms", .min = 0, .max = BIG,
      .flags = CF_MIN_OPEN,
      .help = "first delay (SE.Redis ExponentialRetry(ConnectTimeout/2) = 2500 ms; seed 004: 1 s)"},
@@ -560,69 +548,18 @@ static const cfg_key client_keys[] = {
 };
 static SECTION(client_section, "client", cfg_client, client_keys, NULL);
 
+/* A breaker's keys are its kind's parameter names (policy/breaker_KIND.c
+ * descriptors), defaults and checks included: sim/config/config_kinds.c. */
 static const cfg_key breaker_keys[] = {
-    {KEY(cfg_breaker, kind, "kind", CK_ENUM), .def = "none", .names = breaker_names,
-     .help = "none (FusionCache default: duration 0 = never opens); hcl_v1; sliding_window "
-             "(Resilience4j, HCL V2); polly; simple (FusionCache)"},
+    {KEY(cfg_breaker, kind, "kind", CK_KIND), .def = "none", .kinds = &cfg_breaker_kinds,
+     .help = "a kind of the registry in policy/breaker.c: none (FusionCache default: duration 0 = "
+             "never opens); hcl_v1; sliding_window (Resilience4j, HCL V2); polly; simple "
+             "(FusionCache).  Its other keys are the kind's parameters, below"},
     {KEY(cfg_breaker, scope, "scope", CK_ENUM), .def = "client", .names = scope_names,
      .help = "one breaker per client (node), or one per cache name fed by all its nodes, each of "
              "which sees and counts its trips (HCL scope, resilience.md §1.4)"},
-    {KEY(cfg_breaker, min_consecutive_failures, "min_consecutive_failures", CK_INT), .def = "20",
-     .min = 1, .max = 1e9, .help = "hcl_v1: minimumConsecutiveFailures (HCL: 20)"},
-    {KEY(cfg_breaker, min_failure_time, "min_failure_time", CK_DURATION), .def = "10s", .min = 0,
-     .max = BIG, .help = "hcl_v1: minimumFailureTimeMs (HCL: 10 s)"},
-    {KEY(cfg_breaker, retry_wait, "retry_wait", CK_DURATION), .def = "60s", .min = 0, .max = BIG,
-     .flags = CF_MIN_OPEN, .help = "hcl_v1: retryWaitTimeMs (HCL: 60 s)"},
-    {KEY(cfg_breaker, resume_failures, "resume_failures", CK_INT), .def = "2", .min = 1, .max = 1e9,
-     .help = "hcl_v1: minimumConsecutiveFailuresResumeOutage (HCL: 2)"},
-    {KEY(cfg_breaker, failure_time_from, "failure_time_from", CK_ENUM), .def = "first_failure",
-     .names = failtime_names,
-     .help = "hcl_v1: min_failure_time counts from the streak's first failure or from the last "
-             "success (HCL leaves it open, resilience.md §1.2)"},
-    {KEY(cfg_breaker, probe_calls, "probe_calls", CK_INT), .def = "unbounded", .min = 1, .max = BIG,
-     .flags = CF_UNBOUNDED,
-     .help = "hcl_v1: calls let through after retry_wait; unbounded = all traffic (HCL leaves it "
-             "open, resilience.md §1.2)"},
-    {KEY(cfg_breaker, window_type, "window_type", CK_ENUM), .def = "count", .names = window_names,
-     .help = "sliding_window: slidingWindowType (Resilience4j: COUNT_BASED)"},
-    {KEY(cfg_breaker, window_size, "window_size", CK_INT), .def = "100", .min = 1, .max = 1e7,
-     .help = "sliding_window: slidingWindowSize, calls or seconds (Resilience4j: 100; HCL V2: 50)"},
-    {KEY(cfg_breaker, minimum_calls, "minimum_calls", CK_INT), .def = "100", .min = 1, .max = 1e9,
-     .help = "sliding_window: minimumNumberOfCalls (Resilience4j: 100; HCL V2: 20)"},
-    {KEY(cfg_breaker, failure_rate, "failure_rate", CK_DOUBLE), .def = "50", .min = 0, .max = 100,
-     .flags = CF_MIN_OPEN,
-     .help = "sliding_window: failureRateThreshold, percent (Resilience4j: 50)"},
-    {KEY(cfg_breaker, slow_call_rate, "slow_call_rate", CK_DOUBLE), .def = "100", .min = 0,
-     .max = 100, .flags = CF_MIN_OPEN,
-     .help = "sliding_window: slowCallRateThreshold, percent (Resilience4j: 100)"},
-    {KEY(cfg_breaker, slow_call_duration, "slow_call_duration", CK_DURATION), .def = "60s",
-     .min = 0, .max = BIG, .flags = CF_MIN_OPEN,
-     .help = "sliding_window: slowCallDurationThreshold (Resilience4j: 60 s; HCL V2: 500 ms)"},
-    {KEY(cfg_breaker, half_open_calls, "half_open_calls", CK_INT), .def = "10", .min = 1,
-     .max = 1e9,
-     .help = "sliding_window: permittedNumberOfCallsInHalfOpenState (Resilience4j: 10; HCL V2: 2)"},
-    {KEY(cfg_breaker, wait_in_open, "wait_in_open", CK_DURATION), .def = "60s", .min = 0,
-     .max = BIG, .flags = CF_MIN_OPEN,
-     .help = "sliding_window: waitDurationInOpenState (Resilience4j: 60 s; HCL 9.1.13: 30 s)"},
-    {KEY(cfg_breaker, wait_multiplier, "wait_multiplier", CK_DOUBLE), .def = "1", .min = 1,
-     .max = 100, .help = "sliding_window: open wait × multiplier^(attempts−1); 1 = constant"},
-    {KEY(cfg_breaker, automatic_transition, "automatic_transition", CK_BOOL), .def = "false",
-     .help = "sliding_window: automaticTransitionFromOpenToHalfOpenEnabled (Resilience4j: false)"},
-    {KEY(cfg_breaker, max_wait_in_half_open, "max_wait_in_half_open", CK_DURATION), .def = "none",
-     .min = 0, .max = BIG, .flags = CF_MIN_OPEN | CF_NONE,
-     .help = "sliding_window: maxWaitDurationInHalfOpenState, then OPEN (Resilience4j: 0 = off)"},
-    {KEY(cfg_breaker, failure_ratio, "failure_ratio", CK_DOUBLE), .def = "0.1", .min = 0, .max = 1,
-     .flags = CF_MIN_OPEN, .help = "polly: FailureRatio (Polly v8: 0.1)"},
-    {KEY(cfg_breaker, sampling_duration, "sampling_duration", CK_DURATION), .def = "30s", .min = 0,
-     .max = BIG, .flags = CF_MIN_OPEN, .help = "polly: SamplingDuration (Polly v8: 30 s)"},
-    {KEY(cfg_breaker, minimum_throughput, "minimum_throughput", CK_INT), .def = "100", .min = 2,
-     .max = 1e9, .help = "polly: MinimumThroughput (Polly v8: 100, at least 2)"},
-    {KEY(cfg_breaker, break_duration, "break_duration", CK_DURATION), .def = "5s", .min = 5e8,
-     .max = 86400e9, .help = "polly: BreakDuration (Polly v8: 5 s; 0.5 s to 1 day)"},
-    {KEY(cfg_breaker, duration, "duration", CK_DURATION), .def = "10s", .min = 0, .max = BIG,
-     .flags = CF_MIN_OPEN,
-     .help = "simple: DistributedCacheCircuitBreakerDuration; one error opens it this long "
-             "(FusionCache's 0 = no breaker is kind none)"},
+    {KEY(cfg_breaker, params, "parameters", CK_PARAMS), .params = &cfg_breaker_params,
+     .help = "the kind's parameters"},
 };
 static SECTION(breaker_section, "breaker", cfg_breaker, breaker_keys, NULL);
 

@@ -9,6 +9,7 @@
 #define CS_CONFIG_SCHEMA_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "sim/config/config.h"
 
@@ -25,7 +26,9 @@ typedef enum {
     CK_SECTION,  /* nested struct described by `sub` */
     CK_LIST,     /* CFG_LIST of the struct described by `sub` */
     CK_INTLIST,  /* CFG_LIST(int64_t) */
-    CK_EXPECTS   /* CFG_LIST(cfg_expect) */
+    CK_EXPECTS,  /* CFG_LIST(cfg_expect) */
+    CK_KIND,     /* const char *: a name from a registry in policy/ (`kinds`) */
+    CK_PARAMS    /* the parameters of the section's kind, as sibling keys (`params`) */
 } cfg_type;
 
 enum {
@@ -40,6 +43,25 @@ enum {
 };
 
 typedef struct cfg_section cfg_section;
+typedef struct cfg_ctx cfg_ctx;
+
+/* CK_KIND: a registry of names (breaker kinds, backoff and reconnect
+ * schedules) kept in policy/; the config has no list of its own. */
+typedef struct cfg_kinds {
+    const char *what;                 /* "breaker kind", for messages */
+    const char *(*name_at)(size_t i); /* the i-th name, NULL past the end */
+    const char *const (*aliases)[2];  /* {former name, name}, NULL-terminated; may be NULL */
+} cfg_kinds;
+
+/* CK_PARAMS: the keys a kind takes, read from its parameter descriptors
+ * (sim/config/config_kinds.c).  `base` is the section's struct. */
+typedef struct cfg_params_ops {
+    /* every key of `map` the section's table does not name, plus defaults */
+    int (*parse)(cfg_ctx *cx, const yt_node *map, yt_mark at, char *base, const char *path);
+    void (*print)(FILE *f, const char *base, int col);
+    void (*rows)(run_rows *rows, const char *base, const char *prefix);
+    void (*keys_md)(FILE *f, const char *prefix);
+} cfg_params_ops;
 
 typedef struct cfg_key {
     const char *name;
@@ -52,6 +74,8 @@ typedef struct cfg_key {
     const cfg_section *sub;   /* CK_SECTION, CK_LIST */
     const char *inherit;      /* when absent, the effective value of this path */
     const char *help;
+    const cfg_kinds *kinds;       /* CK_KIND */
+    const cfg_params_ops *params; /* CK_PARAMS */
 } cfg_key;
 
 struct cfg_section {
@@ -74,11 +98,23 @@ const cfg_key *cfg_find_key(const char *path);
 int cfg_find_by_name(const char *name, char *buf, size_t cap);
 
 /* config.c: the loader's context and messages */
-typedef struct cfg_ctx {
+struct cfg_ctx {
     const yt_node *root; /* the merged tree (for inherit and marks) */
     unsigned flags;      /* CONFIG_* */
     cs_err *err;
-} cfg_ctx;
+    config *out;         /* the config being built (for its deprecation notes) */
+};
+/* Note a former name `old` (of `what`) that was read as `now`. */
+void cfg_note_deprecated(cfg_ctx *cx, const char *old, const char *now);
+/* config_kinds.c: the registries (policy/) as config names, and breaker
+ * parameters through their descriptors. */
+extern const cfg_kinds cfg_breaker_kinds, cfg_backoff_kinds, cfg_reconnect_kinds;
+extern const cfg_params_ops cfg_breaker_params;
+/* The registry name n names (a former spelling is noted), or an error. */
+int cfg_parse_kind(cfg_ctx *cx, const cfg_kinds *kt, const yt_node *n, const char *path,
+                   const char **out);
+/* The names, as markdown code spans separated by commas. */
+void cfg_kind_names(FILE *f, const cfg_kinds *kt);
 /* Fill err (code 2) with "file:line:column: path: message"; returns 2. */
 __attribute__((format(printf, 4, 5))) int cfg_fail(cfg_ctx *cx, yt_mark m, const char *path,
                                                    const char *fmt, ...);

@@ -59,6 +59,17 @@ void rows_trace(run_rows *r, sim_ns t, int node, int64_t request, const char *st
     x->detail = dup_or_null(detail);
 }
 
+void rows_hist(run_rows *r, int node, const char *name, sim_ns lo_ns, sim_ns hi_ns,
+               uint64_t count)
+{
+    hist_row *x = PUSH(r->hists);
+    x->node = node;
+    x->name = cs_strdup(name);
+    x->lo_ns = lo_ns;
+    x->hi_ns = hi_ns;
+    x->count = count;
+}
+
 double rows_get_metric(const run_rows *r, int node, const char *name)
 {
     for (size_t i = 0; i < r->metrics.n; i++)
@@ -81,7 +92,9 @@ void rows_free(run_rows *r)
     }
     for (size_t i = 0; i < r->trace.n; i++)
         free(r->trace.v[i].step), free(r->trace.v[i].detail);
+    for (size_t i = 0; i < r->hists.n; i++)
+        free(r->hists.v[i].name);
     free(r->params.v), free(r->metrics.v), free(r->series.v), free(r->transitions.v),
-        free(r->trace.v);
+        free(r->trace.v), free(r->hists.v);
     memset(r, 0, sizeof *r);
 }

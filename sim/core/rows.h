@@ -22,6 +22,14 @@ typedef struct trace_row {
     int64_t request;
     char *step, *detail;
 } trace_row;
+/* One non-empty bucket [lo_ns, hi_ns) of a stored histogram (table `hist`):
+ * `name` says which distribution ("latency": user requests after warm-up). */
+typedef struct hist_row {
+    int node;
+    char *name;
+    sim_ns lo_ns, hi_ns;
+    uint64_t count;
+} hist_row;
 
 #define ROWS_VEC(T) struct { T *v; size_t n, cap; }
 
@@ -31,6 +39,7 @@ typedef struct run_rows {
     ROWS_VEC(series_row) series;
     ROWS_VEC(transition_row) transitions;
     ROWS_VEC(trace_row) trace;
+    ROWS_VEC(hist_row) hists;
 } run_rows;
 
 void rows_param(run_rows *r, const char *path, const char *value);
@@ -41,6 +50,8 @@ void rows_transition(run_rows *r, sim_ns t, int node, const char *component, con
                      const char *to, const char *reason);
 void rows_trace(run_rows *r, sim_ns t, int node, int64_t request, const char *step,
                 const char *detail);
+void rows_hist(run_rows *r, int node, const char *name, sim_ns lo_ns, sim_ns hi_ns,
+               uint64_t count);
 /* Look up a whole-run (node = -1) or per-node metric; NAN when absent. */
 double rows_get_metric(const run_rows *r, int node, const char *name);
 void rows_free(run_rows *r);

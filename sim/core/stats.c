@@ -123,6 +123,42 @@ double hist_quantile(const hist *h, double q)
 
 double hist_mean(const hist *h) { return h->count ? h->sum / (double)h->count : NAN; }
 
+bool hist_add_bucket(hist *h, sim_ns lo, sim_ns hi, uint64_t n)
+{
+    if (n == 0 || lo < 0 || hi <= lo)
+        return false;
+    size_t i = hist_index(lo);
+    sim_ns blo, bhi;
+    hist_bucket_range(i, &blo, &bhi);
+    if (blo != lo || bhi != hi)
+        return false;
+    /* the values are known to the bucket only: each counts as the bucket's
+     * midpoint, so min, max and every quantile keep the 0.4 % bound */
+    sim_ns mid = lo + (hi - lo) / 2;
+    h->b[i] += n;
+    h->count += n;
+    h->sum += (double)n * (double)mid;
+    if (mid < h->min)
+        h->min = mid;
+    if (mid > h->max)
+        h->max = mid;
+    if (i < h->lo)
+        h->lo = (uint32_t)i;
+    if (i > h->hi)
+        h->hi = (uint32_t)i;
+    return true;
+}
+
+void hist_to_rows(const hist *h, int node, const char *name, run_rows *r)
+{
+    for (size_t i = h->lo; h->count && i <= h->hi; i++)
+        if (h->b[i]) {
+            sim_ns lo, hi;
+            hist_bucket_range(i, &lo, &hi);
+            rows_hist(r, node, name, lo, hi, h->b[i]);
+        }
+}
+
 void batch_means_ci(const double *x, size_t n, size_t nb, double *mean, double *half)
 {
     assert(nb >= 2 && n >= nb);
@@ -165,8 +201,21 @@ void stats_mean_ci(const double *x, size_t n, double *mean, double *sd, double *
 
 /* ---- counters, gauges, buckets ------------------------------------------- */
 
+/* The user requests of one node in flight, in start order (starts come in
+ * time order, ends in any order): a ring from the oldest not yet ended
+ * (head) to the next ticket (tail); ended ones are flagged and dropped once
+ * they reach the head. */
+typedef struct inflight {
+    sim_ns *start;
+    uint8_t *ended;
+    uint64_t cap, head, tail; /* cap a power of two (or 0) */
+    size_t seen;              /* buckets before it hold their final value */
+    double *oldest;           /* [nbuckets] largest age (ns) of the oldest; NAN none */
+} inflight;
+
 typedef struct node_stats {
     double total[MET_N];
+    inflight fl;
     hist whole; /* latency after warm-up */
     hist cur;   /* latency in the bucket in progress */
     double *bucket;   /* [nbuckets][MAX used metrics] */
@@ -204,6 +253,9 @@ stats *stats_new(const engine *e, int nodes, sim_ns warmup, sim_ns interval, sim
         hist_reset(&n->whole);
         hist_reset(&n->cur);
         n->bucket_q = cs_malloc(s->nbuckets * NQ * sizeof(double));
+        n->fl.oldest = cs_malloc(s->nbuckets * sizeof(double));
+        for (size_t b = 0; b < s->nbuckets; b++)
+            n->fl.oldest[b] = NAN;
         n->bucket_n = cs_calloc(s->nbuckets, sizeof(uint64_t));
         for (size_t b = 0; b < s->nbuckets * NQ; b++)
             n->bucket_q[b] = NAN;
@@ -219,6 +271,9 @@ void stats_free(stats *s)
         free(s->ns[i].bucket);
         free(s->ns[i].bucket_q);
         free(s->ns[i].bucket_n);
+        free(s->ns[i].fl.start);
+        free(s->ns[i].fl.ended);
+        free(s->ns[i].fl.oldest);
     }
     free(s->ns);
     free(s);
@@ -354,7 +409,97 @@ void stats_latency(stats *s, int node, sim_ns latency)
     }
 }
 
-void stats_finish(stats *s) { close_until(s, s->nbuckets); }
+/* ---- requests in flight -------------------------------------------------- */
+
+static void fl_note(inflight *f, size_t b, double age)
+{
+    if (isnan(f->oldest[b]) || age > f->oldest[b])
+        f->oldest[b] = age;
+}
+
+/* Give every bucket before b its end-of-bucket age of the oldest request
+ * (nothing changed in between: every start and end calls in here); the
+ * end of the last bucket is now at the latest (the run's end). */
+static void fl_advance(const stats *s, inflight *f, size_t b)
+{
+    sim_ns now = eng_now(s->e);
+    for (; f->seen < b; f->seen++)
+        if (f->head < f->tail) {
+            sim_ns end = (sim_ns)(f->seen + 1) * s->interval;
+            if (end > now)
+                end = now;
+            fl_note(f, f->seen, (double)(end - f->start[f->head & (f->cap - 1)]));
+        }
+}
+
+uint32_t stats_inflight_begin(stats *s, int node)
+{
+    assert(node >= 0 && node < s->nodes);
+    inflight *f = &s->ns[node].fl;
+    sim_ns now = eng_now(s->e);
+    fl_advance(s, f, bucket_of(s, now));
+    if (f->tail - f->head == f->cap) { /* full: double, keeping start order */
+        uint64_t cap = f->cap ? 2 * f->cap : 64;
+        sim_ns *st = cs_malloc(cap * sizeof *st);
+        uint8_t *en = cs_malloc(cap * sizeof *en);
+        for (uint64_t q = f->head; q < f->tail; q++) {
+            st[q & (cap - 1)] = f->start[q & (f->cap - 1)];
+            en[q & (cap - 1)] = f->ended[q & (f->cap - 1)];
+        }
+        free(f->start);
+        free(f->ended);
+        f->start = st;
+        f->ended = en;
+        f->cap = cap;
+    }
+    f->start[f->tail & (f->cap - 1)] = now;
+    f->ended[f->tail & (f->cap - 1)] = 0;
+    return (uint32_t)f->tail++;
+}
+
+void stats_inflight_end(stats *s, int node, uint32_t ticket32)
+{
+    assert(node >= 0 && node < s->nodes);
+    inflight *f = &s->ns[node].fl;
+    uint64_t ticket = f->head + (uint32_t)(ticket32 - (uint32_t)f->head);
+    assert(ticket >= f->head && ticket < f->tail && !f->ended[ticket & (f->cap - 1)]);
+    sim_ns now = eng_now(s->e);
+    size_t b = bucket_of(s, now);
+    fl_advance(s, f, b);
+    if (ticket == f->head)
+        fl_note(f, b, (double)(now - f->start[ticket & (f->cap - 1)]));
+    f->ended[ticket & (f->cap - 1)] = 1;
+    while (f->head < f->tail && f->ended[f->head & (f->cap - 1)])
+        f->head++;
+}
+
+double stats_bucket_oldest(const stats *s, int node, size_t b)
+{
+    assert(node >= -1 && node < s->nodes && b < s->nbuckets);
+    if (node >= 0)
+        return s->ns[node].fl.oldest[b];
+    double v = NAN;
+    for (int i = 0; i < s->nodes; i++) {
+        double x = s->ns[i].fl.oldest[b];
+        if (!isnan(x) && (isnan(v) || x > v))
+            v = x;
+    }
+    return v;
+}
+
+void stats_finish(stats *s)
+{
+    close_until(s, s->nbuckets);
+    for (int i = 0; i < s->nodes; i++)
+        fl_advance(s, &s->ns[i].fl, s->nbuckets);
+}
+
+void stats_hist_rows(const stats *s, run_rows *r)
+{
+    hist_to_rows(&s->ns[s->nodes].whole, -1, "latency", r);
+    for (int i = 0; i < s->nodes; i++)
+        hist_to_rows(&s->ns[i].whole, i, "latency", r);
+}
 
 size_t stats_nbuckets(const stats *s) { return s->nbuckets; }
 sim_ns stats_interval(const stats *s) { return s->interval; }

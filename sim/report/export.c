@@ -30,6 +30,7 @@
 const int ex_timeline_ids[EX_TL_N] = {
     SER_S_RPS,          SER_S_ERRORS, SER_S_LATENCY_P50_MS, SER_S_LATENCY_P99_MS, SER_S_L1_HIT_RATIO,
     SER_S_STALE_RATIO, SER_S_DB_RPS, SER_S_REDIS_BACKLOG,  SER_S_POOL_QUEUE,
+    SER_S_LATENCY_OLDEST_INFLIGHT_MS,
 };
 
 const char *ex_tl_name(int c) { return series_table[ex_timeline_ids[c]].name; }
@@ -38,7 +39,7 @@ const char *ex_tl_name(int c) { return series_table[ex_timeline_ids[c]].name; }
  * only those: rates and queues add up, latencies take the worst node, ratios
  * the mean (unweighted: the store keeps no per-node weights per bucket). */
 static const char *const tl_aggregate[EX_TL_N] = {
-    "SUM", "SUM", "MAX", "MAX", "AVG", "AVG", "SUM", "MAX", "SUM",
+    "SUM", "SUM", "MAX", "MAX", "AVG", "AVG", "SUM", "MAX", "SUM", "MAX",
 };
 
 static char *dup_col(sqlite3_stmt *s, int col)
@@ -472,8 +473,7 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
         /* No request ended in the bucket: its latency quantiles are not a
          * value (the store holds 0 there), so they are written NaN = a gap. */
         if (row[EX_TL_RPS] == 0) {
-            if (!isnan(row[EX_TL_P50]) || !isnan(row[EX_TL_P99]))
-                out->idle++;
+            out->idle++; /* the picture marks every such bucket x: count them all */
             row[EX_TL_P50] = row[EX_TL_P99] = NAN;
         }
         for (int c = 0; c < EX_TL_N; c++)
@@ -565,44 +565,291 @@ done:
     return rc;
 }
 
+/* ---- load peaks ---------------------------------------------------------- */
+
+/* workload.profile[i].<key> of run, or NULL (caller frees). */
+static char *profile_param(ex_store *st, int64_t run, size_t i, const char *key)
+{
+    char path[96];
+    snprintf(path, sizeof path, "workload.profile[%zu].%s", i, key);
+    return ex_param(st, run, path);
+}
+
+int ex_load_write(ex_store *st, const ex_run *run, double t_end, const char *loadfile, size_t *n,
+                  cs_err *err)
+{
+    *n = 0;
+    FILE *f = open_out(loadfile, err);
+    if (!f)
+        return err->code;
+    fputs("# start_s end_s row label (load peaks: workload.profile steps above workload.rate)\n", f);
+    char *kind = ex_param(st, run->id, "workload.kind"), *base_s = ex_param(st, run->id, "workload.rate");
+    double base = 0;
+    bool open = kind && strcmp(kind, "open") == 0 && ex_parse_number(base_s, &base, NULL);
+    for (size_t i = 0; open; i++) {
+        char *at_s = profile_param(st, run->id, i, "at");
+        if (!at_s)
+            break;
+        char *k = profile_param(st, run->id, i, "kind"), *rate_s = profile_param(st, run->id, i, "rate");
+        char *for_s = profile_param(st, run->id, i, "for"), *next = profile_param(st, run->id, i + 1, "at");
+        double at = NAN, rate = NAN, len = 0, until = t_end;
+        ex_parse_number(at_s, &at, NULL);
+        ex_parse_number(rate_s, &rate, NULL);
+        ex_parse_number(for_s, &len, NULL);
+        if (next)
+            ex_parse_number(next, &until, NULL);
+        bool spike = k && strcmp(k, "spike") == 0, ramp = k && strcmp(k, "ramp") == 0;
+        double end = spike ? at + len : until;
+        if (!isnan(at) && !isnan(rate) && rate > base && end > at && at < t_end) {
+            char label[200];
+            if (spike)
+                snprintf(label, sizeof label, "load spike: %s per node for %s", rate_s, for_s);
+            else if (ramp)
+                snprintf(label, sizeof label, "load ramp to %s per node over %s", rate_s, for_s);
+            else
+                snprintf(label, sizeof label, "load step: %s per node (base %s)", rate_s, base_s);
+            fprintf(f, "%.10g %.10g 0 ", at, fmin(end, t_end));
+            put_label(f, label);
+            fputc('\n', f);
+            (*n)++;
+        }
+        free(at_s), free(k), free(rate_s), free(for_s), free(next);
+    }
+    free(kind), free(base_s);
+    return close_out(f, loadfile, err);
+}
+
 /* ---- cdf ----------------------------------------------------------------- */
 
-int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const char *const *labels,
-                 const char *datafile, size_t *curves, cs_err *err)
+/* A run's parameters except its seed, as one string: runs that agree on it
+ * (and on experiment, variant and name) are replications of one scenario. */
+static char *scenario_key(ex_store *st, const ex_run *r)
+{
+    sqlite3_stmt *s = NULL;
+    char *key = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT group_concat(path || '=' || coalesce(value, ''), char(10)) "
+                           "FROM (SELECT path, value FROM params WHERE run_id = ?1 AND path <> "
+                           "'seed' ORDER BY path)",
+                           -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, r->id);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            key = dup_col(s, 0);
+    }
+    sqlite3_finalize(s);
+    size_t n = (key ? strlen(key) : 0) + strlen(r->name) +
+               (r->experiment ? strlen(r->experiment) : 0) + (r->variant ? strlen(r->variant) : 0) +
+               8;
+    char *full = cs_malloc(n);
+    snprintf(full, n, "%s\n%s\n%s\n%s", r->experiment ? r->experiment : "",
+             r->variant ? r->variant : "", r->name, key ? key : "");
+    free(key);
+    return full;
+}
+
+size_t ex_scenarios(ex_store *st, const ex_run *const *runs, size_t n, size_t *scenario)
+{
+    char **keys = cs_calloc(n + 1, sizeof *keys);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = scenario_key(st, runs[i]);
+        scenario[i] = k;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(keys[j], keys[i]) == 0) {
+                scenario[i] = scenario[j];
+                break;
+            }
+        if (scenario[i] == k)
+            k++;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(keys[i]);
+    free(keys);
+    return k;
+}
+
+/* A mark's label: "p99 83.2 ms", plain digits (no exponent) at any size. */
+static void put_mark(FILE *f, size_t block, double ms, double nines, const char *name)
+{
+    int dec = ms >= 100 || ms == 0 ? 0 : ms >= 10 ? 1 : ms >= 1 ? 2 : 3;
+    fprintf(f, "%zu %.10g %.10g \"%s %.*f ms\"\n", block, ms, nines, name, dec, ms);
+}
+
+/* The quantile at `nines` (q = 1 - 10^-nines) of each run's histogram, as
+ * mean and 95 % CI half-width over the runs that resolve it (a run of N
+ * requests resolves nines <= log10 N). */
+static void cdf_point(hist *const *h, size_t nh, double nines, double *mean, double *half,
+                      size_t *used)
+{
+    double *v = cs_malloc((nh + 1) * sizeof *v);
+    double q = 1 - pow(10, -nines);
+    for (size_t i = 0; i < nh; i++)
+        v[i] = nines <= log10((double)h[i]->count) + 1e-9 ? hist_quantile(h[i], q) / 1e6 : NAN;
+    stats_mean_ci(v, nh, mean, NULL, half, used);
+    free(v);
+}
+
+int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const size_t *scenario,
+                 size_t n_scen, const char *const *labels, const char *datafile,
+                 const char *bandfile, const char *markfile, ex_cdf_curve *curves,
+                 cs_err *err)
 {
     const char *const names[] = {
         metric_table[MET_LATENCY_P50_MS].name,  metric_table[MET_LATENCY_P90_MS].name,
         metric_table[MET_LATENCY_P99_MS].name,  metric_table[MET_LATENCY_P999_MS].name,
         metric_table[MET_LATENCY_MAX_MS].name};
     static const double q[] = {0.5, 0.9, 0.99, 0.999, 1.0};
-    *curves = 0;
-    FILE *f = open_out(datafile, err);
+    static const double mark_nines[EX_CDF_MARKS] = {0.30102999566398120, 2, 3}; /* p50 p99 p99.9 */
+    static const char *const mark_name[EX_CDF_MARKS] = {"p50", "p99", "p99.9"};
+    int rc = CS_OK;
+    size_t blocks = 0, bands = 0;
+    FILE *f = open_out(datafile, err), *fb = NULL, *fm = NULL;
     if (!f)
         return err->code;
-    fputs("# cachestorm cdf: per run, latency_ms quantile nines (from latency.* metrics)\n", f);
-    for (size_t i = 0; i < n; i++) {
-        double v[5];
-        int have = 0;
-        for (int k = 0; k < 5; k++) {
-            v[k] = ex_metric(st, runs[i]->id, -1, names[k]);
-            have += !isnan(v[k]);
-        }
-        if (have == 0)
-            continue;
-        if (*curves)
-            fputs("\n\n", f);
-        char label[256];
-        snprintf(label, sizeof label, "%s%s%s #%lld", runs[i]->name, runs[i]->variant ? " / " : "",
-                 runs[i]->variant ? runs[i]->variant : "", (long long)runs[i]->id);
-        put_label(f, labels ? labels[i] : label);
-        fputc('\n', f);
-        for (int k = 0; k < 5; k++) {
-            if (isnan(v[k]))
+    if (!(fb = open_out(bandfile, err)) || !(fm = open_out(markfile, err))) {
+        rc = err->code;
+        goto out;
+    }
+    fputs("# cachestorm cdf: one block per scenario (its replications together), first line "
+          "the quoted label,\n# then: latency_ms quantile nines ci_lo_ms ci_hi_ms runs\n",
+          f);
+    fputs("# cachestorm cdf bands: one closed polygon per scenario with >= 2 replications: "
+          "latency_ms nines\n",
+          fb);
+    fputs("# cachestorm cdf marks: block latency_ms nines \"label\"\n", fm);
+    hist **h = cs_calloc(n + 1, sizeof *h);
+    for (size_t c = 0; c < n_scen; c++) {
+        ex_cdf_curve *cv = &curves[c];
+        memset(cv, 0, sizeof *cv);
+        cv->block = cv->band = -1;
+        for (int m = 0; m < EX_CDF_MARKS; m++)
+            cv->mark_ms[m] = NAN;
+        /* this scenario's runs and their stored histograms */
+        size_t nh = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (scenario[i] != c)
                 continue;
-            double nines = q[k] >= 1.0 ? EX_CDF_MAX_NINES : -log10(1.0 - q[k]);
-            fprintf(f, "%.10g %.10g %.10g\n", v[k], q[k], nines);
+            cv->runs++;
+            if (!h[nh])
+                h[nh] = cs_calloc(1, sizeof *h[nh]); /* hist_reset needs a valid hist */
+            bool found = false;
+            if ((rc = store_read_hist(st->store, runs[i]->id, -1, "latency", h[nh], &found, err)))
+                goto free_h;
+            if (found && h[nh]->count)
+                nh++;
         }
-        (*curves)++;
+        cv->with_hist = nh;
+        double mn = 0, half = 0;
+        size_t used = 0;
+        if (nh) {
+            /* the grid: every EX_CDF_STEP nines up to the largest run's
+             * resolution, and that top itself */
+            double top = 0;
+            for (size_t i = 0; i < nh; i++)
+                top = fmax(top, log10((double)h[i]->count));
+            size_t ng = (size_t)floor(top / EX_CDF_STEP + 1e-9) + 1;
+            double *g = cs_malloc((ng + 1) * 3 * sizeof *g); /* nines, lo, hi */
+            for (size_t k = 0; k < ng; k++)
+                g[3 * k] = (double)k * EX_CDF_STEP;
+            if (top - g[3 * (ng - 1)] > 1e-9)
+                g[3 * ng++] = top;
+            if (blocks)
+                fputs("\n\n", f);
+            put_label(f, labels[c]);
+            fputc('\n', f);
+            for (size_t k = 0; k < ng; k++) {
+                double nines = g[3 * k];
+                cdf_point(h, nh, nines, &mn, &half, &used);
+                g[3 * k + 1] = g[3 * k + 2] = NAN;
+                if (isnan(mn))
+                    continue;
+                if (!isnan(half)) {
+                    g[3 * k + 1] = mn - half; /* the plot clamps it to its axis */
+                    g[3 * k + 2] = mn + half;
+                }
+                /* q in full: the exact quantile asked of the histograms */
+                fprintf(f, "%.10g %.17g %.10g", mn, 1 - pow(10, -nines), nines);
+                put_num(f, g[3 * k + 1]);
+                put_num(f, g[3 * k + 2]);
+                fprintf(f, " %zu\n", used);
+                cv->top_nines = fmax(cv->top_nines, nines);
+            }
+            if (nh >= 2) { /* the band: up its low side, back down its high side */
+                if (bands)
+                    fputs("\n\n", fb);
+                for (size_t k = 0; k < ng; k++)
+                    if (!isnan(g[3 * k + 1]))
+                        fprintf(fb, "%.10g %.10g\n", g[3 * k + 1], g[3 * k]);
+                for (size_t k = ng; k-- > 0;)
+                    if (!isnan(g[3 * k + 2]))
+                        fprintf(fb, "%.10g %.10g\n", g[3 * k + 2], g[3 * k]);
+                cv->band = (int)bands++;
+            }
+            free(g);
+            for (int m = 0; m < EX_CDF_MARKS; m++) {
+                cdf_point(h, nh, mark_nines[m], &mn, &half, &used);
+                cv->mark_ms[m] = mn;
+                if (isnan(mn))
+                    continue;
+                put_mark(fm, blocks, mn, mark_nines[m], mark_name[m]);
+            }
+        } else {
+            /* no stored histogram (a store older than schema 3): the curve
+             * goes through the runs' quantile metrics, averaged */
+            double v[5];
+            int have = 0;
+            for (int k = 0; k < 5; k++) {
+                double *x = cs_malloc((cv->runs + 1) * sizeof *x);
+                size_t j = 0;
+                for (size_t i = 0; i < n; i++)
+                    if (scenario[i] == c)
+                        x[j++] = ex_metric(st, runs[i]->id, -1, names[k]);
+                stats_mean_ci(x, j, &v[k], NULL, NULL, NULL);
+                free(x);
+                have += !isnan(v[k]);
+            }
+            if (have == 0)
+                continue;
+            if (blocks)
+                fputs("\n\n", f);
+            put_label(f, labels[c]);
+            fputc('\n', f);
+            for (int k = 0; k < 5; k++) {
+                if (isnan(v[k]))
+                    continue;
+                double nines = q[k] >= 1.0 ? EX_CDF_MAX_NINES : -log10(1.0 - q[k]);
+                fprintf(f, "%.10g %.10g %.10g NaN NaN %zu\n", v[k], q[k], nines, cv->runs);
+                cv->top_nines = fmax(cv->top_nines, nines);
+            }
+            cv->mark_ms[0] = v[0];
+            cv->mark_ms[1] = v[2];
+            cv->mark_ms[2] = v[3];
+            for (int m = 0; m < EX_CDF_MARKS; m++)
+                if (!isnan(cv->mark_ms[m]))
+                    put_mark(fm, blocks, cv->mark_ms[m], mark_nines[m], mark_name[m]);
+        }
+        cv->block = (int)blocks++;
+    }
+free_h:
+    for (size_t i = 0; i < n; i++)
+        free(h[i]);
+    free(h);
+out:
+    if (fm) {
+        if (rc)
+            fclose(fm);
+        else
+            rc = close_out(fm, markfile, err);
+    }
+    if (fb) {
+        if (rc)
+            fclose(fb);
+        else
+            rc = close_out(fb, bandfile, err);
+    }
+    if (rc) {
+        fclose(f);
+        return rc;
     }
     return close_out(f, datafile, err);
 }

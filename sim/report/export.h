@@ -63,6 +63,7 @@ enum {
     EX_TL_DBRPS,
     EX_TL_BACKLOG,
     EX_TL_POOLQ,
+    EX_TL_OLDEST, /* latency.oldest_inflight_ms: drawn on the latency panel */
     EX_TL_N
 };
 /* The metric table's series id of each column, and its name. */
@@ -97,16 +98,51 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
                       const char *faultfile, const char *breakerfile, ex_timeline *out,
                       cs_err *err);
 
+/* Load peaks of an open workload (params workload.profile[i].*): the
+ * profile steps whose rate is above workload.rate — a spike over [at, at +
+ * for), a step or a ramp from `at` to the next profile step (or t_end).
+ * loadfile gets `start_s end_s row "label"` (the label in full: "load
+ * spike: 50000/s per node for 200ms"); *n = windows written (0 for a
+ * closed workload or no profile). */
+int ex_load_write(ex_store *st, const ex_run *run, double t_end, const char *loadfile, size_t *n,
+                  cs_err *err);
+
 /* ---- cdf ----------------------------------------------------------------- */
 
-/* One block per run that has latency metrics (blocks separated by two blank
- * lines, first line the quoted label: labels[i], or when labels is NULL
- * "name / variant #id"): `latency_ms quantile nines` for the
- * points p50, p90, p99, p99.9 and max (nines = -log10(1 - q); max is drawn at
- * EX_CDF_MAX_NINES).  *curves = blocks written. */
-#define EX_CDF_MAX_NINES 3.5
-int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const char *const *labels,
-                 const char *datafile, size_t *curves, cs_err *err);
+/* The scenario of each run: runs that agree on experiment, variant, name and
+ * every params row but the seed are replications of one scenario.  scenario
+ * (n entries) gets indices 0.. in order of first appearance; returns how many. */
+size_t ex_scenarios(ex_store *st, const ex_run *const *runs, size_t n, size_t *scenario);
+
+#define EX_CDF_MAX_NINES 3.5 /* where `max` is drawn for a curve without a histogram */
+#define EX_CDF_STEP 0.02     /* grid of a curve from histograms, in nines */
+#define EX_CDF_MARKS 3       /* p50, p99, p99.9 */
+
+/* What was written for one scenario. */
+typedef struct ex_cdf_curve {
+    int block;           /* its block in the data file; -1: nothing to draw */
+    int band;            /* its polygon in the band file; -1: none (< 2 histograms) */
+    size_t runs;         /* replications */
+    size_t with_hist;    /* of them with a stored histogram (0: drawn from metrics) */
+    double top_nines;    /* highest point drawn */
+    double mark_ms[EX_CDF_MARKS]; /* p50, p99, p99.9 of the curve; NaN when not resolved */
+} ex_cdf_curve;
+
+/* The latency distribution of each scenario (runs[i] belongs to scenario[i]
+ * < n_scen, labelled labels[scenario]), whole run after warm-up.  From the
+ * stored histograms (table hist): at every EX_CDF_STEP of nines = -log10(1-q)
+ * up to log10(requests), the mean over the replications of each one's
+ * quantile q, and a 95 % Student-t interval of that mean (stats_mean_ci) —
+ * NaN with one replication.  A scenario without histograms is drawn through
+ * its runs' quantile metrics (p50, p90, p99, p99.9, max at EX_CDF_MAX_NINES).
+ * datafile: one block per drawn scenario, first line the quoted label, then
+ * `latency_ms quantile nines ci_lo_ms ci_hi_ms runs`; bandfile: per scenario
+ * with >= 2 histograms a closed polygon `latency_ms nines` around the CI;
+ * markfile: `block latency_ms nines "p99 12.3 ms"` per mark.  curves gets
+ * n_scen entries. */
+int ex_cdf_write(ex_store *st, const ex_run *const *runs, size_t n, const size_t *scenario,
+                 size_t n_scen, const char *const *labels, const char *datafile,
+                 const char *bandfile, const char *markfile, ex_cdf_curve *curves, cs_err *err);
 
 /* ---- nodes --------------------------------------------------------------- */
 

@@ -323,10 +323,14 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
     char *data = work_file(s, base, "-timeline.dat");
     char *faults = work_file(s, base, "-timeline-faults.dat");
     char *breakers = work_file(s, base, "-timeline-breakers.dat");
+    char *load = work_file(s, base, "-timeline-load.dat");
+    size_t nload = 0;
     char *outfile = out_path(s, base, "timeline");
     ex_timeline tl;
     sbuf v = {0};
     int rc = ex_timeline_write(&s->st, r, s->o->node, data, faults, breakers, &tl, err);
+    if (!rc)
+        rc = ex_load_write(&s->st, r, tl.t_end, load, &nload, err);
     if (rc)
         goto done;
     if (tl.rows == 0) {
@@ -335,17 +339,18 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
     }
     static const char *const var[EX_TL_N] = {"has_rps", "has_errors",  "has_p50",
                                              "has_p99", "has_l1",      "has_stale",
-                                             "has_db",  "has_backlog", "has_poolq"};
+                                             "has_db",  "has_backlog", "has_poolq",
+                                             "has_oldest"};
     /* A series that is 0 throughout (no errors, an idle pool) gets no panel
      * or legend entry of its own; the note at the bottom names it. */
     static const bool drop_if_zero[EX_TL_N] = {[EX_TL_ERRORS] = true, [EX_TL_L1HIT] = true,
-                                               [EX_TL_STALE] = true,
+                                               [EX_TL_STALE] = true, [EX_TL_DBRPS] = true,
                                                [EX_TL_BACKLOG] = true, [EX_TL_POOLQ] = true};
     sbuf missing = {0}, zero = {0};
     for (int c = 0; c < EX_TL_N; c++) {
         bool drawn = tl.has[c] && (tl.nonzero[c] || !drop_if_zero[c]);
         gp_num(&v, var[c], drawn);
-        if (!tl.has[c])
+        if (!tl.has[c] && c != EX_TL_OLDEST) /* stores before it have none: no news */
             sb_printf(&missing, "%s%s", missing.n ? ", " : "", ex_tl_name(c));
         else if (!drawn)
             sb_printf(&zero, "%s%s", zero.n ? ", " : "", ex_tl_name(c));
@@ -364,6 +369,8 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
     gp_str(&v, "datafile", data);
     gp_str(&v, "faultfile", faults);
     gp_str(&v, "breakerfile", breakers);
+    gp_str(&v, "loadfile", load);
+    gp_num(&v, "nload", (double)nload);
     gp_num(&v, "nfaults", (double)tl.faults);
     gp_num(&v, "nbreakers", (double)tl.breakers);
     gp_num(&v, "brows", tl.breaker_rows);
@@ -385,7 +392,7 @@ static int draw_timeline(session *s, const ex_run *r, const char *base, cs_err *
              scope);
     rc = draw(s, "timeline", &v, outfile, caption, err);
 done:
-    free(v.s), free(data), free(faults), free(breakers), free(outfile);
+    free(v.s), free(data), free(faults), free(breakers), free(load), free(outfile);
     return rc;
 }
 
@@ -422,67 +429,132 @@ done:
     return rc;
 }
 
+/* The latency distributions of an experiment's scenarios (a scenario's
+ * replications form one curve with its CI band): one colour per variant
+ * (var_colour of plots/palette.gp in order of first appearance, so the PNG
+ * and the report's SVG agree), a dash type per scenario within a variant. */
 static int draw_cdf(session *s, const ex_run *const *runs, size_t n, const char *base,
                     const char *group, cs_err *err)
 {
-    if (n > MAX_CDF_CURVES) {
-        warn(s, "%s: %zu runs; the cdf overlays the last %d (name runs to choose)", group, n,
-             MAX_CDF_CURVES);
-        runs += n - MAX_CDF_CURVES;
-        n = MAX_CDF_CURVES;
+    size_t *scen = cs_calloc(n + 1, sizeof *scen);
+    size_t n_scen = ex_scenarios(&s->st, runs, n, scen);
+    if (n_scen > MAX_CDF_CURVES) { /* keep the newest scenarios */
+        warn(s, "%s: %zu scenarios; the cdf overlays the last %d (name runs to choose)", group,
+             n_scen, MAX_CDF_CURVES);
+        size_t cut = n_scen - MAX_CDF_CURVES, k = 0;
+        const ex_run **kept = cs_calloc(n + 1, sizeof *kept);
+        for (size_t i = 0; i < n; i++)
+            if (scen[i] >= cut)
+                kept[k++] = runs[i];
+        int rc = draw_cdf(s, kept, k, base, group, err);
+        free(kept);
+        free(scen);
+        return rc;
     }
     char *data = work_file(s, base, "-cdf.dat");
+    char *band = work_file(s, base, "-cdf-band.dat");
+    char *mark = work_file(s, base, "-cdf-marks.dat");
     char *outfile = out_path(s, base, "cdf");
-    sbuf v = {0};
-    size_t curves = 0;
-    /* Labels say what tells the runs apart: the name unless all share it,
-     * the variant, the swept parameters' values, and the run id. */
+    sbuf v = {0}, colours = {0}, dashes = {0}, bandcol = {0};
+    /* Labels say what tells the scenarios apart: the name unless all share
+     * it, the variant, the swept parameters' values; then the replications. */
     size_t n_swept = 0;
     cs_err ignore = {0};
     char **swept = ex_swept_params(&s->st, runs, n, &n_swept, &ignore);
     bool same_name = true;
     for (size_t i = 1; i < n; i++)
         same_name &= strcmp(runs[i]->name, runs[0]->name) == 0;
-    char **labels = cs_calloc(n + 1, sizeof *labels);
+    char **labels = cs_calloc(n_scen + 1, sizeof *labels);
+    const ex_run **first = cs_calloc(n_scen + 1, sizeof *first);
+    size_t *count = cs_calloc(n_scen + 1, sizeof *count);
     for (size_t i = 0; i < n; i++) {
+        if (!first[scen[i]])
+            first[scen[i]] = runs[i];
+        count[scen[i]]++;
+    }
+    for (size_t c = 0; c < n_scen; c++) {
+        const ex_run *r = first[c];
         sbuf l = {0};
-        if ((!same_name && !n_swept) || n == 1) /* the swept values below say what differs */
-            sb_printf(&l, "%s", runs[i]->name);
-        if (runs[i]->variant)
-            sb_printf(&l, "%s%s", l.n ? " / " : "", runs[i]->variant);
+        if ((!same_name && !n_swept) || n_scen == 1) /* the swept values say what differs */
+            sb_printf(&l, "%s", r->name);
+        if (r->variant)
+            sb_printf(&l, "%s%s", l.n ? " / " : "", r->variant);
         for (size_t k = 0; swept && k < n_swept && k < 3; k++) {
-            char *val = ex_param(&s->st, runs[i]->id, swept[k]);
+            char *val = ex_param(&s->st, r->id, swept[k]);
             const char *dot = strrchr(swept[k], '.');
             sb_printf(&l, "%s%s=%s", l.n ? ", " : "", dot ? dot + 1 : swept[k], val ? val : "-");
             free(val);
         }
-        sb_printf(&l, "%s#%lld", l.n ? " " : "", (long long)runs[i]->id);
-        labels[i] = l.s;
+        if (count[c] > 1)
+            sb_printf(&l, "%s(%zu seeds)", l.n ? " " : "", count[c]);
+        else
+            sb_printf(&l, "%s#%lld", l.n ? " " : "", (long long)r->id);
+        labels[c] = l.s;
     }
     for (size_t k = 0; swept && k < n_swept; k++)
         free(swept[k]);
     free(swept);
-    int rc = ex_cdf_write(&s->st, runs, n, (const char *const *)labels, data, &curves, err);
-    for (size_t i = 0; i < n; i++)
-        free(labels[i]);
-    free(labels);
+    ex_cdf_curve *cv = cs_calloc(n_scen + 1, sizeof *cv);
+    int rc = ex_cdf_write(&s->st, runs, n, scen, n_scen, (const char *const *)labels, data, band,
+                          mark, cv, err);
+    size_t curves = 0, bands = 0, from_metrics = 0;
+    double top = 0;
     if (rc)
         goto done;
+    /* colour per variant (or per name when there are no variants), dash per
+     * scenario of that variant */
+    int n_colours = 0;
+    const char *seen[MAX_CDF_CURVES + 1];
+    int dash_of[MAX_CDF_CURVES + 1] = {0};
+    for (size_t c = 0; c < n_scen; c++) {
+        if (cv[c].block < 0)
+            continue;
+        const char *key = first[c]->variant ? first[c]->variant : first[c]->name;
+        int col = -1;
+        for (int k = 0; k < n_colours; k++)
+            if (strcmp(seen[k], key) == 0)
+                col = k;
+        if (col < 0)
+            seen[col = n_colours++] = key;
+        sb_printf(&colours, "%s%d", curves ? " " : "", col % 8 + 1);
+        sb_printf(&dashes, "%s%d", curves ? " " : "", ++dash_of[col]);
+        if (cv[c].band >= 0)
+            sb_printf(&bandcol, "%s%d", bands++ ? " " : "", col % 8 + 1);
+        from_metrics += cv[c].with_hist == 0;
+        top = fmax(top, cv[c].top_nines);
+        curves++;
+    }
     if (curves == 0) {
-        rc = cs_errf(err, CS_USAGE, "%s: no run has latency metrics (latency.p50_ms ...)", group);
+        rc = cs_errf(err, CS_USAGE,
+                     "%s: no run has a latency histogram or latency metrics (latency.p50_ms ...)",
+                     group);
         goto done;
     }
     gp_str(&v, "datafile", data);
+    gp_str(&v, "bandfile", band);
+    gp_str(&v, "markfile", mark);
     gp_num(&v, "ncurves", (double)curves);
+    gp_num(&v, "nbands", (double)bands);
+    gp_str(&v, "colours", colours.s);
+    gp_str(&v, "dashes", dashes.s);
+    gp_str(&v, "bandcolours", bands ? bandcol.s : "");
+    gp_num(&v, "top", top);
     gp_num(&v, "maxnines", EX_CDF_MAX_NINES);
+    gp_num(&v, "from_metrics", (double)from_metrics);
     char title[512], caption[600];
-    snprintf(title, sizeof title, "Latency distribution: %s", group);
+    snprintf(title, sizeof title, "Latency distribution: %s  (%zu scenario%s, %zu run%s)", group,
+             curves, curves == 1 ? "" : "s", n, n == 1 ? "" : "s");
     gp_str(&v, "title", title);
-    snprintf(caption, sizeof caption, "Latency CDF of %zu run%s (%s)", curves,
-             curves == 1 ? "" : "s", group);
+    snprintf(caption, sizeof caption,
+             "Latency CDF of %zu scenario%s (%s)%s", curves, curves == 1 ? "" : "s", group,
+             bands ? "; shaded: 95 % CI over the seeds" : "");
     rc = draw(s, "cdf", &v, outfile, caption, err);
 done:
-    free(v.s), free(data), free(outfile);
+    for (size_t c = 0; c < n_scen; c++)
+        free(labels[c]);
+    free(labels), free(first), free(count), free(cv), free(scen);
+    free(v.s), free(colours.s), free(dashes.s), free(bandcol.s);
+    free(data), free(band), free(mark), free(outfile);
     return rc;
 }
 

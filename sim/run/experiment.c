@@ -377,6 +377,9 @@ static int load_tree(yt_node *t, const char *path, const char *const *sets, int 
                 }
                 break;
             }
+            if (si == 0 && cfg.deprecated[0]) /* once per file (sim/config/config_kinds.c) */
+                fprintf(stderr, "%s: note: former names, read for schema 1 only (use the new ones): %s\n",
+                        path, cfg.deprecated);
             sbuf nb = {0};
             sb_add(&nb, "%s%s%s", e->name, *sc->point ? " " : "", sc->point);
             sc->name = nb.s;

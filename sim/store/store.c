@@ -124,6 +124,7 @@ static const char *const schema_probe[] = {
     "SELECT run_id, node, t_s, name, value FROM series LIMIT 0",
     "SELECT run_id, t_ns, node, component, from_state, to_state, reason FROM transitions LIMIT 0",
     "SELECT run_id, t_ns, node, request, step, detail FROM trace LIMIT 0",
+    "SELECT run_id, node, name, lo_ns, hi_ns, count FROM hist LIMIT 0", /* version >= 3 */
 };
 
 /* Read user_version and the number of schema objects.  The first read of a
@@ -208,6 +209,8 @@ static int check_schema(store *s, bool may_create, cs_err *err)
         if (i == 0 && version >= 2)
             continue; /* the version-2 probe of runs follows */
         if (i == 1 && version < 2)
+            continue;
+        if (i == sizeof schema_probe / sizeof *schema_probe - 1 && version < 3)
             continue;
         if (sqlite3_prepare_v2(s->db, schema_probe[i], -1, &st, NULL) != SQLITE_OK) {
             cs_errf(err, CS_IO, "%s: not a cachestorm database (schema version %lld but %s)",
@@ -445,7 +448,7 @@ int store_begin_run(store *s, const run_info *ri, int64_t *run_id, cs_err *err)
 }
 
 /* The insert statements of one finish, prepared once, bound per row. */
-enum { INS_PARAM, INS_METRIC, INS_SERIES, INS_TRANSITION, INS_TRACE, INS_N };
+enum { INS_PARAM, INS_METRIC, INS_SERIES, INS_TRANSITION, INS_TRACE, INS_HIST, INS_N };
 static const char *const insert_sql[INS_N] = {
     "INSERT INTO params(run_id, path, value) VALUES(?,?,?)",
     "INSERT INTO metrics(run_id, node, name, value) VALUES(?,?,?,?)",
@@ -453,9 +456,10 @@ static const char *const insert_sql[INS_N] = {
     "INSERT INTO transitions(run_id, t_ns, node, component, from_state, to_state, reason) "
     "VALUES(?,?,?,?,?,?,?)",
     "INSERT INTO trace(run_id, t_ns, node, request, step, detail) VALUES(?,?,?,?,?,?)",
+    "INSERT INTO hist(run_id, node, name, lo_ns, hi_ns, count) VALUES(?,?,?,?,?,?)",
 };
 static const char *const insert_what[INS_N] = {"params", "metrics", "series", "transitions",
-                                               "trace"};
+                                               "trace",  "hist"};
 
 /* Step a bound insert and reset it for the next row. */
 static int step_reset(sqlite3_stmt *st)
@@ -496,45 +500,43 @@ static int check_running(store *s, int64_t run_id, cs_err *err)
     return rc;
 }
 
-/* Insert all rows of one run with the prepared statements ins[]. */
-static int insert_rows(store *s, sqlite3_stmt **ins, int64_t id, const run_rows *r, cs_err *err)
+/* The number of rows of table k (INS_*) in r. */
+static size_t row_count(const run_rows *r, int k)
 {
-    char what[64];
-    int rc = SQLITE_OK;
-    int k = INS_PARAM;
-    size_t i = 0;
-#define CHECK_ROW(stage)                                                                           \
-    if (rc != SQLITE_OK)                                                                           \
-        goto fail;                                                                                 \
-    if (fault(s, stage, i))                                                                        \
-        goto injected;
+    switch (k) {
+    case INS_PARAM: return r->params.n;
+    case INS_METRIC: return r->metrics.n;
+    case INS_SERIES: return r->series.n;
+    case INS_TRANSITION: return r->transitions.n;
+    case INS_TRACE: return r->trace.n;
+    case INS_HIST: return r->hists.n;
+    }
+    return 0;
+}
 
-    for (i = 0, k = INS_PARAM; i < r->params.n; i++) {
+/* Bind row i of table k for insert_sql[k] (column 1: the run's id). */
+static void bind_row(sqlite3_stmt *st, int k, int64_t id, const run_rows *r, size_t i)
+{
+    sqlite3_bind_int64(st, 1, id);
+    switch (k) {
+    case INS_PARAM: {
         const param_row *p = &r->params.v[i];
-        sqlite3_stmt *st = ins[k];
-        sqlite3_bind_int64(st, 1, id);
         bind_text(st, 2, p->path);
         bind_text(st, 3, p->value);
-        rc = step_reset(st);
-        CHECK_ROW("params");
+        break;
     }
-    for (i = 0, k = INS_METRIC; i < r->metrics.n; i++) {
+    case INS_METRIC: {
         const metric_row *m = &r->metrics.v[i];
-        sqlite3_stmt *st = ins[k];
-        sqlite3_bind_int64(st, 1, id);
         bind_node(st, 2, m->node);
         bind_text(st, 3, m->name);
         if (m->is_null)
             sqlite3_bind_null(st, 4);
         else
             sqlite3_bind_double(st, 4, m->value);
-        rc = step_reset(st);
-        CHECK_ROW("metrics");
+        break;
     }
-    for (i = 0, k = INS_SERIES; i < r->series.n; i++) {
+    case INS_SERIES: {
         const series_row *x = &r->series.v[i];
-        sqlite3_stmt *st = ins[k];
-        sqlite3_bind_int64(st, 1, id);
         bind_node(st, 2, x->node);
         sqlite3_bind_double(st, 3, x->t_s);
         bind_text(st, 4, x->name);
@@ -542,35 +544,54 @@ static int insert_rows(store *s, sqlite3_stmt **ins, int64_t id, const run_rows 
             sqlite3_bind_null(st, 5);
         else
             sqlite3_bind_double(st, 5, x->value);
-        rc = step_reset(st);
-        CHECK_ROW("series");
+        break;
     }
-    for (i = 0, k = INS_TRANSITION; i < r->transitions.n; i++) {
+    case INS_TRANSITION: {
         const transition_row *x = &r->transitions.v[i];
-        sqlite3_stmt *st = ins[k];
-        sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, x->t_ns);
         bind_node(st, 3, x->node);
         bind_text(st, 4, x->component);
         bind_text(st, 5, x->from_state);
         bind_text(st, 6, x->to_state);
         bind_text(st, 7, x->reason);
-        rc = step_reset(st);
-        CHECK_ROW("transitions");
+        break;
     }
-    for (i = 0, k = INS_TRACE; i < r->trace.n; i++) {
+    case INS_TRACE: {
         const trace_row *x = &r->trace.v[i];
-        sqlite3_stmt *st = ins[k];
-        sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, x->t_ns);
         bind_node(st, 3, x->node);
         sqlite3_bind_int64(st, 4, x->request);
         bind_text(st, 5, x->step);
         bind_text(st, 6, x->detail);
-        rc = step_reset(st);
-        CHECK_ROW("trace");
+        break;
     }
-#undef CHECK_ROW
+    case INS_HIST: {
+        const hist_row *x = &r->hists.v[i];
+        bind_node(st, 2, x->node);
+        bind_text(st, 3, x->name);
+        sqlite3_bind_int64(st, 4, x->lo_ns);
+        sqlite3_bind_int64(st, 5, x->hi_ns);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)x->count);
+        break;
+    }
+    }
+}
+
+/* Insert all rows of one run with the prepared statements ins[], table by
+ * table in INS_* order. */
+static int insert_rows(store *s, sqlite3_stmt **ins, int64_t id, const run_rows *r, cs_err *err)
+{
+    char what[64];
+    int k;
+    size_t i = 0;
+    for (k = 0; k < INS_N; k++)
+        for (i = 0; i < row_count(r, k); i++) {
+            bind_row(ins[k], k, id, r, i);
+            if (step_reset(ins[k]) != SQLITE_OK)
+                goto fail;
+            if (fault(s, insert_what[k], i))
+                goto injected;
+        }
     return CS_OK;
 fail:
     snprintf(what, sizeof what, "cannot write %s row %zu of run %lld", insert_what[k], i,

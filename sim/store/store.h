@@ -55,7 +55,7 @@ int store_fail_run(store *s, int64_t run_id, const char *why, cs_err *err);
 
 /* Fault injection for tests (SQLite-style): while a run is written, the
  * hook is called after each row is inserted with the table name ("params", "metrics",
- * "series", "transitions", "trace") and the row index, and once with "done"
+ * "series", "transitions", "trace", "hist") and the row index, and once with "done"
  * just before the run is marked done.  Returning non-zero fails the write
  * there (the transaction rolls back); the hook may also kill the process to
  * simulate a crash mid-transaction.  NULL (the default) turns it off. */
@@ -65,6 +65,17 @@ void store_set_fault_hook(store *s, store_fault_hook hook, void *arg);
 /* Append run run_id's stored params, metrics, series and transitions (not
  * its trace) to *out, as the run wrote them (sim/store/store_read.c). */
 int store_read_rows(store *s, int64_t run_id, run_rows *out, cs_err *err);
+
+/* Run run_id's stored histogram `name` ("latency") of node (-1: the whole
+ * run) into *out (reset first: it must hold a histogram, or zeros); *found = whether any bucket was stored (a
+ * run of schema version < 3, or one without requests, has none).  A row
+ * whose [lo_ns, hi_ns) is not a bucket of this build's layout is an error.
+ * (sim/store/store_read.c) */
+struct hist;
+int store_read_hist(store *s, int64_t run_id, int node, const char *name, struct hist *out,
+                    bool *found, cs_err *err);
+/* Whether the store has the `hist` table (schema version >= 3). */
+bool store_has_hist(store *s);
 
 /* The file the store was opened on, and its connection (read queries). */
 const char *store_path(const store *s);

@@ -96,8 +96,10 @@ static int merr(sqlite3 *db, const char *path, const char *what, cs_err *err)
 }
 
 /* Copy the rows of shard run `from` to output run `to`, table by table in
- * rowid order (the order they were written). */
-static int copy_rows(sqlite3 *db, const char *shard, int64_t from, int64_t to, cs_err *err)
+ * rowid order (the order they were written); `hist` only from a shard of
+ * schema version >= 3 (older ones have none). */
+static int copy_rows(sqlite3 *db, const char *shard, int64_t from, int64_t to, bool has_hist,
+                     cs_err *err)
 {
     static const char *const sql[] = {
         "INSERT INTO main.params(run_id, path, value) SELECT ?2, path, value FROM "
@@ -111,8 +113,11 @@ static int copy_rows(sqlite3 *db, const char *shard, int64_t from, int64_t to, c
         "shard.transitions WHERE run_id = ?1 ORDER BY rowid",
         "INSERT INTO main.trace(run_id, t_ns, node, request, step, detail) SELECT ?2, t_ns, "
         "node, request, step, detail FROM shard.trace WHERE run_id = ?1 ORDER BY rowid",
+        "INSERT INTO main.hist(run_id, node, name, lo_ns, hi_ns, count) SELECT ?2, node, name, "
+        "lo_ns, hi_ns, count FROM shard.hist WHERE run_id = ?1 ORDER BY rowid",
     };
-    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+    size_t n = sizeof sql / sizeof *sql - (has_hist ? 0 : 1);
+    for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *st = NULL;
         int r = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
         if (r == SQLITE_OK) {
@@ -227,7 +232,7 @@ int store_merge(store *out, const char *shard, const store_merge_opts *o, store_
             rc = merr(db, store_path(out), "cannot copy a run", err);
             goto fail;
         }
-        if ((rc = copy_rows(db, shard, id, sqlite3_last_insert_rowid(db), err)))
+        if ((rc = copy_rows(db, shard, id, sqlite3_last_insert_rowid(db), version >= 3, err)))
             goto fail;
         r->merged++;
     }

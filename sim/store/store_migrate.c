@@ -5,7 +5,8 @@
  * the new table, copy, drop the old, rename: https://sqlite.org/lang_altertable.html
  * §7); ids are kept, so every other table's run_id still points at its run.
  * All in one BEGIN IMMEDIATE transaction that re-reads the version under the
- * lock: two processes opening one old file migrate it once. */
+ * lock: two processes opening one old file migrate it once.  Version 2 → 3
+ * only creates the `hist` table (older runs simply have no histogram). */
 #include <stdio.h>
 
 #include "sim/store/store.h"
@@ -47,6 +48,12 @@ int store_migrate(sqlite3 *db, const char *path, int64_t from, cs_err *err)
                  create);
         if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
             return fail(db, path, "cannot upgrade the schema from version 1 to 2", err);
+        now = 2;
+    }
+    if (now == 2) {
+        if (sqlite3_exec(db, STORE_HIST_TABLE_SQL "PRAGMA user_version = 3;\n", NULL, NULL,
+                         NULL) != SQLITE_OK)
+            return fail(db, path, "cannot upgrade the schema from version 2 to 3", err);
     }
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         return fail(db, path, "cannot commit the schema upgrade", err);

@@ -1,7 +1,9 @@
 /* store_read.c — one stored run read back into the rows it was written from
  * (params, metrics, series, transitions; not the trace), for the commands
- * that judge a run after the fact (the summary of `show` and the report). */
+ * that judge a run after the fact (the summary of `show` and the report),
+ * and a stored histogram (table `hist`) back into a `hist`. */
 #include "sim/store/store.h"
+#include "sim/core/stats.h"
 
 #include <math.h>
 
@@ -54,5 +56,60 @@ int store_read_rows(store *s, int64_t run_id, run_rows *out, cs_err *err)
         if (rc != SQLITE_DONE)
             return cs_errf(err, CS_IO, "%s: %s", store_path(s), sqlite3_errmsg(db));
     }
+    return CS_OK;
+}
+
+bool store_has_hist(store *s)
+{
+    sqlite3_stmt *q = NULL;
+    bool has = sqlite3_prepare_v2(store_db(s),
+                                  "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                  "name = 'hist'",
+                                  -1, &q, NULL) == SQLITE_OK &&
+               sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    return has;
+}
+
+/* The buckets come back as stored; hist_add_bucket checks each is a bucket
+ * of this build's layout (sim/core/stats.c), so a quantile of the rebuilt
+ * histogram lands in the same bucket as the one the run computed. */
+int store_read_hist(store *s, int64_t run_id, int node, const char *name, hist *out, bool *found,
+                    cs_err *err)
+{
+    hist_reset(out);
+    *found = false;
+    if (!store_has_hist(s))
+        return CS_OK;
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT lo_ns, hi_ns, count FROM hist WHERE run_id = ?1 AND name = ?2 "
+                           "AND node IS ?3 ORDER BY lo_ns",
+                           -1, &q, NULL) != SQLITE_OK)
+        return cs_errf(err, CS_IO, "%s: %s", store_path(s), sqlite3_errmsg(db));
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+    if (node < 0)
+        sqlite3_bind_null(q, 3);
+    else
+        sqlite3_bind_int(q, 3, node);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        sim_ns lo = sqlite3_column_int64(q, 0), hi = sqlite3_column_int64(q, 1);
+        int64_t n = sqlite3_column_int64(q, 2);
+        if (n < 0 || !hist_add_bucket(out, lo, hi, (uint64_t)n)) {
+            sqlite3_finalize(q);
+            return cs_errf(err, CS_IO,
+                           "%s: run %lld: hist row [%lld, %lld) count %lld is not a bucket of "
+                           "this build's histogram",
+                           store_path(s), (long long)run_id, (long long)lo, (long long)hi,
+                           (long long)n);
+        }
+        *found = true;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return cs_errf(err, CS_IO, "%s: %s", store_path(s), sqlite3_errmsg(db));
     return CS_OK;
 }

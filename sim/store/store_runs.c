@@ -381,7 +381,8 @@ int store_count_runs(store *s, store_counts *c, cs_err *err)
 
 /* ---- prune ------------------------------------------------------------------ */
 
-static const char *const run_tables[] = {"params", "metrics", "series", "transitions", "trace"};
+static const char *const run_tables[] = {"params", "metrics", "series", "transitions", "trace",
+                                           "hist"};
 
 int store_prune(store *s, const store_prune_opts *o, store_counts *removed, size_t *still_running,
                 cs_err *err)
