@@ -167,6 +167,7 @@ int queue_run(const queue_params *p, uint64_t seed, run_rows *rows, queue_result
         rows_metric(rows, -1, "queue.wait_mean_ms",
                     served > 0 ? stats_total(w.st, -1, w.id_wait) / served : NAN);
         rows_metric(rows, -1, "queue.peak_length", stats_total(w.st, -1, w.id_qlen));
+        stats_hist_rows(w.st, rows); /* table hist: the sojourn-time distribution */
         /* the closed form, where one exists, next to the measurement */
         double mu = 1e9 / dist_mean(&p->service);
         double theory = NAN;
