@@ -57,7 +57,7 @@ static void report_help(FILE *f)
 int cmd_report(int argc, char **argv)
 {
     report_opts o = {.out = "report.html"};
-    double mb = 0;
+    double mb = -1; /* not given */
     cli_strs pos = {0};
     const cli_opt opts[] = {
         {"--out", NULL, OPT_STR, &o.out, 0, 0, NULL},
@@ -68,7 +68,7 @@ int cmd_report(int argc, char **argv)
     };
     const cli_spec sp = {"report", opts, "DB", 1, 1, report_help, usage};
     int prc = cli_parse_spec(&sp, argc, argv, &pos);
-    if (!prc && mb != 0 && !(mb > 0 && mb <= 4096)) {
+    if (!prc && mb != -1 && !(mb > 0 && mb <= 4096)) {
         fprintf(stderr, "cachestorm report: --budget takes megabytes in (0, 4096], not %g\n%s", mb,
                 usage);
         prc = CS_USAGE;
