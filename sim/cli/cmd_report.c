@@ -5,6 +5,7 @@
 #include "sim/core/common.h"
 #include "sim/report/plot.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@ static void report_help(FILE *f)
 int cmd_report(int argc, char **argv)
 {
     report_opts o = {.out = "report.html"};
-    double mb = -1; /* not given */
+    double mb = NAN; /* not given (the parser never yields NaN) */
     cli_strs pos = {0};
     const cli_opt opts[] = {
         {"--out", NULL, OPT_STR, &o.out, 0, 0, NULL},
@@ -68,7 +69,7 @@ int cmd_report(int argc, char **argv)
     };
     const cli_spec sp = {"report", opts, "DB", 1, 1, report_help, usage};
     int prc = cli_parse_spec(&sp, argc, argv, &pos);
-    if (!prc && mb != -1 && !(mb > 0 && mb <= 4096)) {
+    if (!prc && !isnan(mb) && !(mb > 0 && mb <= 4096)) {
         fprintf(stderr, "cachestorm report: --budget takes megabytes in (0, 4096], not %g\n%s", mb,
                 usage);
         prc = CS_USAGE;
@@ -77,7 +78,7 @@ int cmd_report(int argc, char **argv)
         cli_strs_free(&pos);
         return prc == CLI_HELP ? CS_OK : prc;
     }
-    if (mb > 0)
+    if (!isnan(mb))
         o.budget = (size_t)(mb * 1048576.0);
     o.db = pos.v[0];
     cli_strs_free(&pos);
