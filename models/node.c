@@ -271,7 +271,7 @@ void node_breaker_transition(node *n, breaker_state from, breaker_state to, cons
     if (to == BREAKER_OPEN || to == BREAKER_FORCED_OPEN) {
         stats_add(n->st, n->id, n->id_br_trips, 1);
         n->br_open_since = now;
-        if (n->br_first_open < 0)
+        if (n->br_first_open < 0 && stats_counting(n->st)) /* the window trips count in */
             n->br_first_open = now;
     }
     if ((from == BREAKER_OPEN || from == BREAKER_FORCED_OPEN) && n->br_open_since >= 0) {

@@ -220,10 +220,10 @@ Test(cli_args, options_positionals_and_errors_follow_the_table)
         long jobs = 2;
         cli_strs sets = {0}, pos = {0};
         const cli_opt opts[] = {
-            {"--db", NULL, OPT_STR, &db, 0, 0},
-            {"-j", NULL, OPT_INT, &jobs, 1, 256},
-            {"--set", NULL, OPT_STRS, &sets, 0, 0},
-            {NULL, NULL, 0, NULL, 0, 0},
+            {"--db", NULL, OPT_STR, &db, 0, 0, NULL},
+            {"-j", NULL, OPT_INT, &jobs, 1, 256, NULL},
+            {"--set", NULL, OPT_STRS, &sets, 0, 0, NULL},
+            {NULL, NULL, 0, NULL, 0, 0, NULL},
         };
         int rc = cli_parse("x", argc, (char **)c->argv, opts, "CONFIG", 1, &pos, no_help);
         cr_assert_eq(rc, c->want, "case %zu: rc %d, want %d", k, rc, c->want);

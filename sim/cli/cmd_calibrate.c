@@ -78,6 +78,7 @@
 #include "models/redis_client.h"
 #include "models/redis_server.h"
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_args.h"
 #include "sim/core/dist.h"
 #include "sim/core/engine.h"
 
@@ -1165,22 +1166,20 @@ int cmd_calibrate(int argc, char **argv)
 {
     cal c = {0};
     const char *url = NULL, *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(argv[i], "--quick")) {
-            c.quick = true;
-        } else if (argv[i][0] != '-' && !url) {
-            url = argv[i];
-        } else {
-            fprintf(stderr, "cachestorm calibrate: unexpected argument '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
-        }
+    cli_strs pos = {0};
+    const cli_opt opts[] = {
+        {"--out", NULL, OPT_STR, &out, 0, 0, NULL},
+        {"--quick", NULL, OPT_FLAG, &c.quick, 0, 0, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
+    };
+    const cli_spec sp = {"calibrate", opts, "redis://HOST:PORT", 1, 1, usage, NULL};
+    int prc = cli_parse_spec(&sp, argc, argv, &pos);
+    if (prc) {
+        cli_strs_free(&pos);
+        return prc == CLI_HELP ? CS_OK : prc;
     }
+    url = pos.v[0];
+    cli_strs_free(&pos);
     if (!url || parse_url(&c, url)) {
         fprintf(stderr, "cachestorm calibrate: expected redis://HOST:PORT, got '%s'\n",
                 url ? url : "(nothing)");

@@ -4,6 +4,7 @@
  * scenario: PASS/FAIL, the rule, the measured value and which run or node
  * it is from.  Exit 1 when a rule fails, 2 for a bad file or rule, 3 when a
  * run or the database fails (INTERFACES.md "Command line"). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +13,16 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_args.h"
+#include "sim/cli/cli_out.h"
 #include "sim/run/experiment.h"
+#include "sim/run/progress.h"
 
 static void help(FILE *f)
 {
     fprintf(f,
             "usage: cachestorm check FILE... [--db FILE] [-j N] [--set PATH=VALUE]... [--quiet]\n"
-            "                              [--rerun]\n"
+            "                              [--rerun] [--format table|junit] [--max-memory SIZE]\n"
+            "                              [--progress-every S]\n"
             "\n"
             "Runs each config or experiment (every variant, sweep point and replication),\n"
             "then judges its expect: rules and prints one line per rule: PASS or FAIL,\n"
@@ -28,8 +32,15 @@ static void help(FILE *f)
             "  --db FILE          the run store (default runs.db)\n"
             "  -j N               run N processes at once (default: the number of cores)\n"
             "  --set PATH=VALUE   override a config key in every run (repeatable)\n"
-            "  --quiet            print only failing rules and the summary\n"
+            "  --quiet            no progress lines; print only failing rules and\n"
+            "                     the summary\n"
             "  --rerun            run every run, even those already done in the database\n"
+            "  --format F         table (default) or junit (see below)\n"
+            "  --max-memory SIZE  each run's memory budget (4G, 512M; default 75%% of the\n"
+            "                     available memory); a scenario estimated over it is\n"
+            "                     refused before anything runs\n"
+            "  --progress-every S off a terminal, a progress line every S seconds (default\n"
+            "                     10; 0: after every run); on one, a line rewritten in place\n"
             "\n"
             "Runs already done in the database (same config hash, seed and version) are\n"
             "judged from their stored rows, not run again; each (scenario, seed) counts\n"
@@ -46,7 +57,9 @@ static void help(FILE *f)
             "\n"
             "--format junit writes JUnit XML to stdout (one testcase per rule and\n"
             "scenario; a failed rule is a <failure>, a rule no run could judge an\n"
-            "<error>) for CI test reports; the table then goes to stderr.\n"
+            "<error>) for CI test reports; the table then goes to stderr.  Ctrl-C or\n"
+            "SIGTERM still leave well-formed XML: the files judged so far, and an\n"
+            "<error> testcase 'interrupted' for the file under way.\n"
             "\n"
             "exit status: 0 all rules pass; 1 a rule failed; 2 bad usage, file or rule\n"
             "(file:line:column); 3 a run or the database failed.\n");
@@ -179,25 +192,6 @@ static void print_lines(const line *lines, size_t nl, bool quiet)
     }
 }
 
-static void xml_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '<')
-            fputs("&lt;", f);
-        else if (c == '>')
-            fputs("&gt;", f);
-        else if (c == '&')
-            fputs("&amp;", f);
-        else if (c == '"')
-            fputs("&quot;", f);
-        else if (c < 0x20 && c != '\t' && c != '\n')
-            fputs("\xEF\xBF\xBD", f); /* U+FFFD: XML 1.0 forbids control characters */
-        else
-            fputc(c, f);
-    }
-}
-
 /* One file's rules as a JUnit testsuite: one testcase per rule x scenario,
  * classname = file (and scenario), a <failure> for a failed rule, an
  * <error> for a rule no run could judge. */
@@ -209,29 +203,29 @@ static void junit_suite(FILE *f, const char *file, const line *lines, size_t nl,
         fails += !lines[i].pass && !lines[i].error;
     }
     fputs("  <testsuite name=\"", f);
-    xml_text(f, file);
+    cli_xml_text(f, file);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\">\n",
             nl, fails, errors, secs);
     for (size_t i = 0; i < nl; i++) {
         const line *L = &lines[i];
         fputs("    <testcase classname=\"", f);
-        xml_text(f, file);
+        cli_xml_text(f, file);
         if (*L->label) {
             fputs(" · ", f);
-            xml_text(f, L->label);
+            cli_xml_text(f, L->label);
         }
         fputs("\" name=\"", f);
-        xml_text(f, L->rule);
+        cli_xml_text(f, L->rule);
         fputs("\" time=\"0\"", f);
         if (L->pass) {
             fputs("/>\n", f);
             continue;
         }
         fprintf(f, ">\n      <%s message=\"", L->error ? "error" : "failure");
-        xml_text(f, L->value);
+        cli_xml_text(f, L->value);
         if (*L->detail) {
             fputs(" (", f);
-            xml_text(f, L->detail);
+            cli_xml_text(f, L->detail);
             fputs(")", f);
         }
         fprintf(f, "\" type=\"%s\"/>\n    </testcase>\n", L->error ? "run" : "expect");
@@ -239,20 +233,43 @@ static void junit_suite(FILE *f, const char *file, const line *lines, size_t nl,
     fputs("  </testsuite>\n", f);
 }
 
+/* The file a signal stopped, as a testsuite with one <error> testcase. */
+static void junit_interrupted(FILE *f, const char *file, const char *why)
+{
+    fputs("  <testsuite name=\"", f);
+    cli_xml_text(f, file);
+    fputs("\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0\">\n"
+          "    <testcase classname=\"", f);
+    cli_xml_text(f, file);
+    fputs("\" name=\"interrupted\" time=\"0\">\n      <error message=\"", f);
+    cli_xml_text(f, why);
+    fputs("\" type=\"interrupted\"/>\n    </testcase>\n  </testsuite>\n", f);
+    fflush(f);
+}
+
 int cmd_check(int argc, char **argv)
 {
     const char *db = "runs.db", *format = "table";
     bool quiet = false, rerun = false;
     long jobs_opt = exp_default_jobs();
+    const char *maxmem = NULL;
+    double every = -1;
+    sigset_t stop, prev;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    bool blocked = false;
     cli_strs set_opt = {0}, file_opt = {0};
     const cli_opt opts[] = {
-        {"--db", NULL, OPT_STR, &db, 0, 0},
-        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
-        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
-        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
-        {"--format", NULL, OPT_STR, &format, 0, 0},
-        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0},
-        {NULL, NULL, 0, NULL, 0, 0},
+        {"--db", NULL, OPT_STR, &db, 0, 0, NULL},
+        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256, NULL},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0, NULL},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0, NULL},
+        {"--format", NULL, OPT_STR, &format, 0, 0, "table|junit"},
+        {"--max-memory", NULL, OPT_STR, &maxmem, 0, 0, NULL},
+        {"--progress-every", NULL, OPT_DOUBLE, &every, 0, 86400, NULL},
+        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
     int rc = cli_parse("check", argc, argv, opts, "FILE", 0, &file_opt, help);
     if (rc) {
@@ -260,11 +277,9 @@ int cmd_check(int argc, char **argv)
         goto out;
     }
     bool junit = !strcmp(format, "junit");
-    if (!junit && strcmp(format, "table")) {
-        fprintf(stderr, "cachestorm check: --format is table or junit, not '%s'\n", format);
-        rc = CS_USAGE;
+    size_t max_memory;
+    if ((rc = cli_max_memory("check", maxmem, &max_memory)))
         goto out;
-    }
     /* JUnit XML on stdout: the table's lines go to stderr instead */
     FILE *table_out = junit ? stderr : stdout;
     int jobs = (int)jobs_opt;
@@ -276,6 +291,10 @@ int cmd_check(int argc, char **argv)
     for (int f = 0; f < nfiles; f++) {
         cs_err err = {0};
         int r = exp_load(files[f], sets, nsets, &ex[f], &err);
+        if (!r) {
+            ex[f].max_memory = max_memory;
+            r = exp_check_budget(&ex[f], &err);
+        }
         if (r) {
             fprintf(stderr, "%s\n", err.msg);
             if (rc != CS_USAGE)
@@ -286,25 +305,59 @@ int cmd_check(int argc, char **argv)
     if (rc)
         goto done;
     int worst = CS_OK;
-    if (junit)
+    if (junit) {
+        /* SIGINT/SIGTERM wait (blocked) until a file is judged, so the XML
+         * is never cut inside an element; the pool answers them while runs
+         * are under way (sim/run/pool.h). */
+        sigprocmask(SIG_BLOCK, &stop, &prev);
+        blocked = true;
         printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"cachestorm check\">\n");
+    }
     for (int f = 0; f < nfiles; f++) {
         experiment *e = &ex[f];
+        if (junit) {
+            sigset_t pend;
+            sigpending(&pend);
+            int sig = sigismember(&pend, SIGINT) ? SIGINT : sigismember(&pend, SIGTERM) ? SIGTERM : 0;
+            if (sig) {
+                struct timespec zero = {0, 0};
+                sigset_t one;
+                sigemptyset(&one);
+                sigaddset(&one, sig);
+                sigtimedwait(&one, NULL, &zero);
+                junit_interrupted(stdout, files[f], sig == SIGINT ? "interrupted by SIGINT before it ran"
+                                                                  : "interrupted by SIGTERM before it ran");
+                printf("</testsuites>\n");
+                fprintf(stderr, "cachestorm check: interrupted by %s after %d of %d files; to "
+                                "resume, run the same command again\n",
+                        sig == SIGINT ? "SIGINT" : "SIGTERM", f, nfiles);
+                rc = 128 + sig;
+                goto done;
+            }
+        }
         exp_result *res = cs_calloc(e->nruns + 1, sizeof *res);
         cs_err err = {0};
         double t0 = now_s();
+        progress pr;
+        progress_init(&pr, files[f], stderr, quiet, every);
         exp_exec_opts xo = {.jobs = jobs,
                             .rerun = rerun,
-                            .progress = exp_progress_line,
+                            .progress = progress_update,
+                            .progress_arg = &pr,
                             .arg = (void *)files[f],
                             .notice = exp_notice_stderr};
         exp_exec_summary sum;
         int r = exp_execute_opts(e, db, &xo, res, &sum, &err);
+        progress_end(&pr);
         nruns += e->nruns;
         if (sum.signal) {
             /* Stop at once: the user asked to. */
             fprintf(stderr, "cachestorm check: %s: %s\n", files[f], err.msg);
             fprintf(stderr, "cachestorm check: to resume, run the same command again\n");
+            if (junit) { /* well-formed to the end: what finished, and this file as an error */
+                junit_interrupted(stdout, files[f], err.msg);
+                printf("</testsuites>\n");
+            }
             exp_results_free(res, e->nruns);
             free(res);
             rc = r;
@@ -371,6 +424,10 @@ int cmd_check(int argc, char **argv)
     fprintf(table_out, "check: %zu passed, %zu failed (%d file%s, %zu runs, database %s)\n", npass,
             nfail, nfiles, nfiles == 1 ? "" : "s", nruns, db);
 done:
+    if (blocked) {
+        fflush(stdout);
+        sigprocmask(SIG_SETMASK, &prev, NULL); /* a signal still pending acts now */
+    }
     for (int f = 0; f < nfiles; f++)
         exp_free(&ex[f]);
     free(ex);

@@ -1,5 +1,5 @@
 /* cmd_compare.c — `cachestorm compare --baseline DB --candidate DB
- * [--experiment NAME] [--format table|tsv|json] [--alpha A] [--min-change PCT] [--all]`
+ * [--experiment NAME] [--format table|tsv|csv|json|junit] [--alpha A] [--min-change PCT] [--all]`
  * and `compare DB --baseline-variant NAME`:
  * the regression verdict of a policy change.  Runs are matched by scenario
  * (experiment, variant, run name — the name carries the sweep point); for
@@ -17,25 +17,20 @@
 
 #include "sim/core/stats.h"
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_args.h"
+#include "sim/cli/cli_out.h"
 #include "sim/core/metrics.h"
+#include "sim/report/verdict.h"
 #include "sim/run/expect.h"
 #include "sim/store/store.h"
 
+/* The verdicts of cmp_judge (sim/report/verdict.h), in its order. */
 typedef enum { V_SAME, V_BETTER, V_WORSE, V_CHANGED, V_UNTESTED, V_MISSING, V_SMALL } verdict;
-static const char *const verdict_names[] = {"same",    "better",        "WORSE",  "changed",
-                                            "differs (n<2)", "missing", "negligible"};
+#define verdict_names cmp_verdict_names
+_Static_assert(V_SMALL == (int)CMP_SMALL && V_WORSE == (int)CMP_WORSE, "verdict order");
 
-/* The practical floor of a change by unit: below it a significant change is
- * "negligible" and never WORSE (settable with --min-abs UNIT=VALUE). */
-static double min_abs_default[] = {
-    [MU_COUNT] = 1, [MU_MS] = 0.01, [MU_S] = 0.01, [MU_RATIO] = 0.001,
-    [MU_PER_S] = 0.1, [MU_WORKERS] = 1, [MU_CONN] = 1};
-
-typedef struct thresholds {
-    double alpha;           /* significance level */
-    double min_change;      /* percent of the baseline mean */
-    double min_abs[MU_CONN + 1];
-} thresholds;
+typedef cmp_thresholds thresholds;
+#define min_abs_default cmp_min_abs_default /* sim/report/verdict.c */
 
 /* One stored value: a scenario's metric in one run. */
 typedef struct obs {
@@ -232,96 +227,14 @@ static size_t values(const side *s, range r, const char *metric, double **out, i
     return n;
 }
 
-/* Both sides ran exactly the same seeds, each once, all values defined:
- * then d[i] = candidate - baseline of seed i (common random numbers). */
-static bool pair_up(const double *b, const int64_t *sb, size_t nb, const double *c,
-                    const int64_t *sc, size_t nc, double *d)
-{
-    if (nb != nc || nb < 2)
-        return false;
-    for (size_t i = 0; i < nb; i++) {
-        size_t hits = 0, at = 0;
-        for (size_t j = 0; j < nc; j++)
-            if (sc[j] == sb[i]) {
-                hits++;
-                at = j;
-            }
-        for (size_t j = 0; j < i; j++)
-            if (sb[j] == sb[i])
-                return false; /* a seed twice */
-        if (hits != 1 || isnan(b[i]) || isnan(c[at]))
-            return false;
-        d[i] = c[at] - b[i];
-    }
-    return true;
-}
-
-/* Compare one metric of one scenario.  Significant (p < alpha: a paired
- * t-test on the differences when both sides ran the same seeds, else
- * Welch's) AND practical (at least min_change % of the baseline mean and at
- * least the unit's absolute floor) makes BETTER / WORSE / changed; a
- * significant change below the practical size is "negligible", never WORSE.
- * With no variance on either side a difference is exact (p = 0). */
+/* Compare one metric of one scenario: cmp_judge (sim/report/verdict.c). */
 static void judge(crow *r, const double *b, const int64_t *seeds_b, size_t nb, const double *c,
                   const int64_t *seeds_c, size_t nc, const thresholds *th)
 {
-    double sb, sc;
-    stats_mean_ci(b, nb, &r->mb, &sb, &r->hb, &r->nb);
-    stats_mean_ci(c, nc, &r->mc, &sc, &r->hc, &r->nc);
-    r->p = NAN;
-    r->change = r->mb != 0 ? (r->mc - r->mb) / fabs(r->mb) : (r->mc == 0 ? 0 : NAN);
-    if (r->nb == 0 || r->nc == 0) {
-        r->v = V_MISSING;
-        return;
-    }
-    if (r->mb == r->mc && (r->nb < 2 || r->nc < 2 || (sb == 0 && sc == 0))) {
-        r->v = V_SAME;
-        r->p = 1;
-        return;
-    }
-    if (r->nb < 2 || r->nc < 2) {
-        r->v = V_UNTESTED;
-        return;
-    }
-    double *d = cs_calloc(nb + 1, sizeof *d);
-    r->paired = pair_up(b, seeds_b, nb, c, seeds_c, nc, d);
-    if (r->paired) {
-        double md, sdd;
-        stats_mean_ci(d, nb, &md, &sdd, NULL, NULL);
-        if (sdd == 0)
-            r->p = md == 0 ? 1 : 0; /* every seed moved by exactly the same amount */
-        else
-            r->p = 2 * gsl_cdf_tdist_Q(fabs(md / (sdd / sqrt((double)nb))), (double)(nb - 1));
-    } else {
-        double vb = sb * sb / (double)r->nb, vc = sc * sc / (double)r->nc, se = sqrt(vb + vc);
-        if (se == 0) {
-            r->p = 0; /* no noise at all and the means differ */
-        } else {
-            double t = (r->mc - r->mb) / se;
-            double df = (vb + vc) * (vb + vc) /
-                        ((vb > 0 ? vb * vb / (double)(r->nb - 1) : 0) +
-                         (vc > 0 ? vc * vc / (double)(r->nc - 1) : 0));
-            r->p = 2 * gsl_cdf_tdist_Q(fabs(t), df);
-        }
-    }
-    free(d);
-    if (r->p >= th->alpha) {
-        r->v = V_SAME;
-        return;
-    }
-    const metric_info *mi = metric_lookup(r->metric);
-    double floor_abs = mi ? th->min_abs[mi->unit] : 0;
-    bool big = (isnan(r->change) || fabs(r->change) * 100 >= th->min_change) &&
-               fabs(r->mc - r->mb) >= floor_abs;
-    if (!big) {
-        r->v = V_SMALL;
-        return;
-    }
-    metric_better dir = metric_direction(r->metric);
-    if (dir == MB_NEITHER)
-        r->v = V_CHANGED;
-    else
-        r->v = (r->mc < r->mb) == (dir == MB_LOWER) ? V_BETTER : V_WORSE;
+    cmp_result x;
+    cmp_judge(&x, r->metric, b, seeds_b, nb, c, seeds_c, nc, th);
+    r->nb = x.nb, r->nc = x.nc, r->mb = x.mb, r->hb = x.hb, r->mc = x.mc, r->hc = x.hc;
+    r->change = x.change, r->p = x.p, r->paired = x.paired, r->v = (verdict)x.v;
 }
 
 /* Metric names in show's order (INTERFACES.md first). */
@@ -525,6 +438,88 @@ static void print_tsv(const scen *sc, const crow *rows, size_t nr)
     }
 }
 
+/* The tsv columns as RFC 4180 CSV (full precision, empty for undefined). */
+static void print_csv(const scen *sc, const crow *rows, size_t nr)
+{
+    static const char *const head[] = {
+        "experiment",    "variant",        "scenario",      "metric", "baseline_n",
+        "baseline_mean", "baseline_ci95",  "candidate_n",   "candidate_mean",
+        "candidate_ci95", "change",        "p",             "test",   "verdict"};
+    for (size_t j = 0; j < 14; j++)
+        cli_csv_field(stdout, head[j], j == 13);
+    for (size_t i = 0; i < nr; i++) {
+        const crow *r = &rows[i];
+        const obs *k = sc[r->scen].key;
+        cli_csv_field(stdout, k->experiment, false);
+        cli_csv_field(stdout, k->variant, false);
+        cli_csv_field(stdout, k->name, false);
+        cli_csv_field(stdout, r->metric, false);
+        cli_csv_num(stdout, (double)r->nb, false);
+        cli_csv_num(stdout, r->mb, false);
+        cli_csv_num(stdout, r->hb, false);
+        cli_csv_num(stdout, (double)r->nc, false);
+        cli_csv_num(stdout, r->mc, false);
+        cli_csv_num(stdout, r->hc, false);
+        cli_csv_num(stdout, r->change, false);
+        cli_csv_num(stdout, r->p, false);
+        cli_csv_field(stdout, isnan(r->p) ? "" : r->paired ? "paired" : "welch", false);
+        cli_csv_field(stdout, r->v == V_WORSE ? "worse" : verdict_names[r->v], true);
+    }
+}
+
+/* JUnit XML: one testsuite per scenario, one testcase per metric verdict
+ * (classname = the scenario, name = the metric).  WORSE is a <failure>
+ * (message: the change, p and test, both means); a metric on one side only
+ * is <skipped>; every other verdict passes and says itself in
+ * <system-out>, so a CI page shows what compare saw. */
+static void print_junit(const scen *sc, size_t nsc, const crow *rows, size_t nr)
+{
+    printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"cachestorm compare\">\n");
+    for (size_t s = 0; s < nsc; s++) {
+        size_t n = 0, fails = 0, skipped = 0;
+        for (size_t i = 0; i < nr; i++)
+            if (rows[i].scen == s) {
+                n++;
+                fails += rows[i].v == V_WORSE;
+                skipped += rows[i].v == V_MISSING;
+            }
+        char title[600];
+        scen_title(&sc[s], title, sizeof title);
+        fputs("  <testsuite name=\"", stdout);
+        cli_xml_text(stdout, title);
+        printf("\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"0\">\n", n,
+               fails, skipped);
+        for (size_t i = 0; i < nr; i++) {
+            const crow *r = &rows[i];
+            if (r->scen != s)
+                continue;
+            char mb[64], mc[64], ch[64], p[32], what[400];
+            fmt_mean(mb, sizeof mb, r->mb, r->hb, r->nb);
+            fmt_mean(mc, sizeof mc, r->mc, r->hc, r->nc);
+            fmt_change(ch, sizeof ch, r);
+            fmt_p(p, sizeof p, r->p);
+            snprintf(what, sizeof what, "%s %s: baseline %s, candidate %s (p %s, %s)",
+                     r->v == V_WORSE ? "WORSE" : verdict_names[r->v], ch, mb, mc, p,
+                     isnan(r->p) ? "no test" : r->paired ? "paired t-test" : "Welch's t-test");
+            fputs("    <testcase classname=\"", stdout);
+            cli_xml_text(stdout, title);
+            fputs("\" name=\"", stdout);
+            cli_xml_text(stdout, r->metric);
+            fputs("\" time=\"0\">\n", stdout);
+            if (r->v == V_WORSE || r->v == V_MISSING) {
+                printf("      <%s message=\"", r->v == V_WORSE ? "failure" : "skipped");
+                cli_xml_text(stdout, what);
+                printf("\"%s/>\n", r->v == V_WORSE ? " type=\"worse\"" : "");
+            }
+            fputs("      <system-out>", stdout);
+            cli_xml_text(stdout, what);
+            fputs("</system-out>\n    </testcase>\n", stdout);
+        }
+        fputs("  </testsuite>\n", stdout);
+    }
+    fputs("</testsuites>\n", stdout);
+}
+
 static void print_json(const side *b, const side *c, const scen *sc, const crow *rows, size_t nr,
                        double alpha, size_t nworse, size_t nbetter)
 {
@@ -716,8 +711,9 @@ static int check_same_setup(const side *b, const side *c, const scen *sc, size_t
 static const char usage_text[] =
     "usage: cachestorm compare --baseline DB --candidate DB [--experiment NAME]\n"
     "       cachestorm compare DB --baseline-variant NAME [--experiment NAME]\n"
-    "         [--format table|tsv|json] [--alpha A] [--min-change PCT] [--min-abs UNIT=V]...\n"
-    "         [--allow-diff PATH]... [--all]\n";
+    "         [--format table|tsv|csv|json|junit] [--alpha A] [--min-change PCT]\n"
+    "         [--min-abs UNIT=V]...\n"
+    "         [--allow-diff PATH]... [--all] [--quiet]\n";
 
 static void help(FILE *f)
 {
@@ -757,13 +753,18 @@ static void help(FILE *f)
             "  --baseline-variant V compare every other variant of DB against V\n"
             "  --experiment NAME    only this experiment\n"
             "  --format F           table (default; only metrics that differ, --all for all),\n"
-            "                       tsv or json (every metric) for scripts\n"
+            "                       tsv, csv (RFC 4180) or json (every metric, full\n"
+            "                       precision) for scripts, junit for CI: JUnit XML, one\n"
+            "                       testcase per scenario and metric, WORSE a <failure>\n"
+            "                       (the verdict line then goes to stderr)\n"
             "  --alpha A            significance level (default 0.05)\n"
             "  --min-change PCT     practical size, %% of the baseline mean (default 1)\n"
             "  --min-abs UNIT=V     practical floor of a unit (count, ms, s, ratio,\n"
             "                       per_s, workers, connections)\n"
             "  --allow-diff PATH    a config path the change is allowed to differ in\n"
             "  --all                table: list the metrics that stayed the same too\n"
+            "  --quiet              table: only the verdict lines (OK or WORSE, and what got\n"
+            "                       worse where)\n"
             "\n"
             "examples:\n"
             "  cachestorm sweep experiments/regression.yaml --db before.db\n"
@@ -860,65 +861,46 @@ int cmd_compare(int argc, char **argv)
                *format = "table", *base_variant = NULL;
     thresholds th = {.alpha = 0.05, .min_change = 1};
     memcpy(th.min_abs, min_abs_default, sizeof th.min_abs);
-    const char **allow = NULL;
-    size_t nallow = 0, acap = 0;
-    bool all = false;
-    int rc = CS_OK;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool hv = i + 1 < argc;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help(stdout);
-            free(allow);
-            return CS_OK;
-        } else if (!strcmp(a, "--baseline") && hv) {
-            bpath = argv[++i];
-        } else if (!strcmp(a, "--candidate") && hv) {
-            cpath = argv[++i];
-        } else if (!strcmp(a, "--baseline-variant") && hv) {
-            base_variant = argv[++i];
-        } else if (!strcmp(a, "--experiment") && hv) {
-            experiment = argv[++i];
-        } else if (!strcmp(a, "--allow-diff") && hv) {
-            cs_grow((void **)&allow, &acap, nallow + 1, sizeof *allow);
-            allow[nallow++] = argv[++i];
-        } else if (!strcmp(a, "--min-abs") && hv) {
-            if (parse_min_abs(argv[++i], &th)) {
-                free(allow);
-                return usage_error("--min-abs takes UNIT=VALUE (units: count, ms, s, ratio, "
-                                   "per_s, workers, connections), not",
-                                   argv[i]);
-            }
-        } else if (!strcmp(a, "--format") && hv) {
-            format = argv[++i];
-            if (strcmp(format, "table") && strcmp(format, "tsv") && strcmp(format, "json")) {
-                free(allow);
-                return usage_error("--format takes table, tsv or json, not", format);
-            }
-        } else if ((!strcmp(a, "--alpha") || !strcmp(a, "--min-change")) && hv) {
-            char *end;
-            errno = 0;
-            double v = strtod(argv[++i], &end);
-            bool isalpha_ = !strcmp(a, "--alpha");
-            if (errno || *end || !(v >= 0) || (isalpha_ && (v <= 0 || v >= 1))) {
-                free(allow);
-                return usage_error(isalpha_ ? "--alpha takes a number in (0, 1), not"
-                                            : "--min-change takes a percentage >= 0, not",
-                                   argv[i]);
-            }
-            if (isalpha_)
-                th.alpha = v;
-            else
-                th.min_change = v;
-        } else if (!strcmp(a, "--all")) {
-            all = true;
-        } else if (a[0] != '-' && !dbpath) {
-            dbpath = a;
-        } else {
-            free(allow);
-            return usage_error("unknown or incomplete argument", a);
-        }
+    bool all = false, quiet = false;
+    double alpha = th.alpha, min_change = th.min_change;
+    cli_strs allow_opt = {0}, minabs_opt = {0}, pos = {0};
+    const cli_opt opts[] = {
+        {"--baseline", NULL, OPT_STR, &bpath, 0, 0, NULL},
+        {"--candidate", NULL, OPT_STR, &cpath, 0, 0, NULL},
+        {"--baseline-variant", NULL, OPT_STR, &base_variant, 0, 0, NULL},
+        {"--experiment", NULL, OPT_STR, &experiment, 0, 0, NULL},
+        {"--allow-diff", NULL, OPT_STRS, &allow_opt, 0, 0, NULL},
+        {"--min-abs", NULL, OPT_STRS, &minabs_opt, 0, 0, NULL},
+        {"--format", NULL, OPT_STR, &format, 0, 0, "table|tsv|csv|json|junit"},
+        {"--alpha", NULL, OPT_DOUBLE, &alpha, 0, 0, NULL},
+        {"--min-change", NULL, OPT_DOUBLE, &min_change, 0, 0, NULL},
+        {"--all", NULL, OPT_FLAG, &all, 0, 0, NULL},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
+    };
+    const cli_spec sp = {"compare", opts, "DB", 0, 1, help, usage_text};
+    int rc = cli_parse_spec(&sp, argc, argv, &pos);
+    char abuf[40];
+    snprintf(abuf, sizeof abuf, "%g", alpha);
+    if (!rc && !(alpha > 0 && alpha < 1))
+        rc = usage_error("--alpha takes a number in (0, 1), not", abuf);
+    if (!rc && !(min_change >= 0))
+        rc = usage_error("--min-change takes a percentage >= 0", NULL);
+    for (int i = 0; !rc && i < minabs_opt.n; i++)
+        if (parse_min_abs(minabs_opt.v[i], &th))
+            rc = usage_error("--min-abs takes UNIT=VALUE (units: count, ms, s, ratio, per_s, "
+                             "workers, connections), not",
+                             minabs_opt.v[i]);
+    if (rc) {
+        cli_strs_free(&allow_opt), cli_strs_free(&minabs_opt), cli_strs_free(&pos);
+        return rc == CLI_HELP ? CS_OK : rc;
     }
+    th.alpha = alpha;
+    th.min_change = min_change;
+    dbpath = pos.n ? pos.v[0] : NULL;
+    cli_strs_free(&minabs_opt), cli_strs_free(&pos);
+    const char **allow = allow_opt.v; /* freed below as allow */
+    size_t nallow = (size_t)allow_opt.n;
     bool variant_mode = base_variant != NULL;
     if (variant_mode ? (!dbpath || bpath || cpath) : (!bpath || !cpath || dbpath)) {
         free(allow);
@@ -1051,13 +1033,21 @@ int cmd_compare(int argc, char **argv)
 
     if (!strcmp(format, "tsv")) {
         print_tsv(sc, rows, nr);
+    } else if (!strcmp(format, "csv")) {
+        print_csv(sc, rows, nr);
     } else if (!strcmp(format, "json")) {
         print_json(&b, &c, sc, rows, nr, th.alpha, nworse, nbetter);
+    } else if (!strcmp(format, "junit")) {
+        print_junit(sc, nsc, rows, nr);
+        fprintf(stderr, "compare: %s: %zu metric%s worse, %zu better, across %zu scenario%s\n",
+                nworse ? "WORSE" : "OK", nworse, nworse == 1 ? "" : "s", nbetter, nsc,
+                nsc == 1 ? "" : "s");
     } else {
-        print_table(&b, &c, sc, nsc, rows, nr, all, &th, base_variant);
-        printf("\n%s: %zu metric%s worse (significant and at least %g%%), %zu better, across %zu "
+        if (!quiet)
+            print_table(&b, &c, sc, nsc, rows, nr, all, &th, base_variant);
+        printf("%s%s: %zu metric%s worse (significant and at least %g%%), %zu better, across %zu "
                "scenario%s",
-               nworse ? "WORSE" : "OK", nworse, nworse == 1 ? "" : "s", th.min_change, nbetter, nsc,
+               quiet ? "" : "\n", nworse ? "WORSE" : "OK", nworse, nworse == 1 ? "" : "s", th.min_change, nbetter, nsc,
                nsc == 1 ? "" : "s");
         if (only_b || only_c)
             printf(" (%zu only in the baseline, %zu only in the candidate)", only_b, only_c);

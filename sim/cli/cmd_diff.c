@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_args.h"
 #include "sim/core/common.h"
 #include "sim/store/store.h"
 
@@ -44,27 +45,25 @@ static int load(store *s, const char *spec, run_rows *r, cs_err *err)
     return CS_OK;
 }
 
+static void diff_help(FILE *f)
+{
+    fputs(usage, f);
+    fputc('\n', f);
+    fputs(help, f);
+}
+
 int cmd_diff(int argc, char **argv)
 {
-    const char *pos[3];
-    int np = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage, stdout);
-            fputc('\n', stdout);
-            fputs(help, stdout);
-            return CS_OK;
-        }
-        if (argv[i][0] == '-' || np == 3) {
-            fprintf(stderr, "cachestorm diff: unexpected '%s'\n%s", argv[i], usage);
-            return CS_USAGE;
-        }
-        pos[np++] = argv[i];
+    cli_strs ps = {0};
+    const cli_opt opts[] = {{NULL, NULL, 0, NULL, 0, 0, NULL}};
+    const cli_spec sp = {"diff", opts, "DB RUN RUN", 3, 3, diff_help, usage};
+    int prc = cli_parse_spec(&sp, argc, argv, &ps);
+    if (prc) {
+        cli_strs_free(&ps);
+        return prc == CLI_HELP ? CS_OK : prc;
     }
-    if (np != 3) {
-        fprintf(stderr, "cachestorm diff: give a database and two run ids\n%s", usage);
-        return CS_USAGE;
-    }
+    const char *pos[3] = {ps.v[0], ps.v[1], ps.v[2]};
+    cli_strs_free(&ps);
     store *s;
     cs_err err = {0};
     if (store_open_readonly(pos[0], &s, &err)) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_args.h"
 #include "sim/core/common.h"
 #include "sim/core/metrics.h"
 
@@ -49,54 +50,49 @@ static void print_series(const series_info *s)
            s->name, metric_unit_name(s->unit), metric_better_name(s->better), s->meaning);
 }
 
+static void explain_help(FILE *f)
+{
+    fputs(usage, f);
+    fputc('\n', f);
+    fputs(help, f);
+}
+
 int cmd_explain(int argc, char **argv)
 {
-    bool tsv = false;
-    int nnames = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage, stdout);
-            fputc('\n', stdout);
-            fputs(help, stdout);
-            return CS_OK;
-        } else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
-            const char *f = argv[++i];
-            if (strcmp(f, "tsv") && strcmp(f, "table")) {
-                fprintf(stderr, "cachestorm explain: --format is table or tsv, not '%s'\n%s", f,
-                        usage);
-                return CS_USAGE;
-            }
-            tsv = !strcmp(f, "tsv");
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "cachestorm explain: unknown option %s\n%s", argv[i], usage);
-            return CS_USAGE;
-        } else {
-            nnames++;
-        }
+    const char *format = "table";
+    cli_strs names = {0};
+    const cli_opt opts[] = {
+        {"--format", NULL, OPT_STR, &format, 0, 0, "table|tsv"},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
+    };
+    const cli_spec sp = {argv[0], opts, "METRIC", 0, 0, explain_help, usage};
+    int prc = cli_parse_spec(&sp, argc, argv, &names);
+    if (prc) {
+        cli_strs_free(&names);
+        return prc == CLI_HELP ? CS_OK : prc;
     }
-    if (nnames) {
+    bool tsv = !strcmp(format, "tsv");
+    if (names.n) {
         int rc = CS_OK;
-        for (int i = 1; i < argc; i++) {
-            if (argv[i][0] == '-') {
-                if (!strcmp(argv[i], "--format"))
-                    i++;
-                continue;
-            }
-            const metric_info *m = metric_lookup(argv[i]);
-            const series_info *s = series_lookup(argv[i]);
+        for (int i = 0; i < names.n; i++) {
+            const char *name = names.v[i];
+            const metric_info *m = metric_lookup(name);
+            const series_info *s = series_lookup(name);
             if (m)
                 print_one(m);
             if (s)
                 print_series(s);
             if (!m && !s) {
-                const char *near = metric_closest(argv[i]);
-                fprintf(stderr, "cachestorm explain: no metric or series '%s'%s%s%s\n", argv[i],
+                const char *near = metric_closest(name);
+                fprintf(stderr, "cachestorm explain: no metric or series '%s'%s%s%s\n", name,
                         near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
                 rc = CS_USAGE;
             }
         }
+        cli_strs_free(&names);
         return rc;
     }
+    cli_strs_free(&names);
     if (tsv) {
         printf("name\tkind\tunit\tbetter\tscope\tmeaning\n");
         for (int i = 0; i < MET_N_METRICS; i++) {

@@ -42,10 +42,10 @@ int cmd_merge(int argc, char **argv)
     bool any_version = false, old_schema = false, quiet = false;
     cli_strs pos = {0};
     const cli_opt opts[] = {
-        {"--any-version", NULL, OPT_FLAG, &any_version, 0, 0},
-        {"--old-schema", NULL, OPT_FLAG, &old_schema, 0, 0},
-        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
-        {NULL, NULL, 0, NULL, 0, 0},
+        {"--any-version", NULL, OPT_FLAG, &any_version, 0, 0, NULL},
+        {"--old-schema", NULL, OPT_FLAG, &old_schema, 0, 0, NULL},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
     int rc = cli_parse("merge", argc, argv, opts, "OUT.db", 0, &pos, help);
     if (rc) {

@@ -1,6 +1,7 @@
 /* cmd_plot.c — `cachestorm plot`: the command line over plot_draw
  * (sim/report/plot.c), which does the exporting and drawing. */
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_args.h"
 #include "sim/report/plot.h"
 
 #include <limits.h>
@@ -83,55 +84,49 @@ static int usage_error(const char *fmt, const char *arg)
     return CS_USAGE;
 }
 
+static void plot_help(FILE *f)
+{
+    fputs(usage, f);
+    fputc('\n', f);
+    fputs(help, f);
+}
+
 int cmd_plot(int argc, char **argv)
 {
     plot_opts o = {
         .prog = "plot", .kind = "timeline", .out_dir = ".", .format = "png", .node = PLOT_NO_NODE};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(usage, stdout);
-            fputc('\n', stdout);
-            fputs(help, stdout);
-            return CS_OK;
-        } else if (strcmp(a, "--keep-data") == 0) {
-            o.keep_data = true;
-        } else if (a[0] == '-' && a[1] == '-') {
-            if (!has_value)
-                return usage_error("%s needs a value", a);
-            const char *val = argv[++i];
-            if (strcmp(a, "--kind") == 0)
-                o.kind = val;
-            else if (strcmp(a, "--out") == 0)
-                o.out_dir = val;
-            else if (strcmp(a, "--format") == 0)
-                o.format = val;
-            else if (strcmp(a, "--node") == 0) {
-                char *end;
-                long v = strtol(val, &end, 10);
-                if (!*val || *end || v < 0 || v > INT_MAX)
-                    return usage_error("--node takes a node number, not '%s'", val);
-                o.node = (int)v;
-            } else if (strcmp(a, "--metric") == 0) {
-                if (o.n_metrics == PLOT_MAX_LIST)
-                    return usage_error("at most 16 --metric%s", "");
-                o.metrics[o.n_metrics++] = val;
-            } else if (strcmp(a, "--param") == 0) {
-                if (o.n_params == 2)
-                    return usage_error("at most two --param (a line or a heatmap)%s", "");
-                o.params[o.n_params++] = val;
-            } else {
-                return usage_error("unknown option %s", a);
-            }
-        } else if (!o.db) {
-            o.db = a;
-        } else {
-            if (o.n_runs == PLOT_MAX_LIST)
-                return usage_error("at most 16 runs%s", "");
-            o.runs[o.n_runs++] = a;
-        }
+    long node = -1;
+    cli_strs metrics = {0}, params = {0}, pos = {0};
+    const cli_opt opts[] = {
+        {"--kind", NULL, OPT_STR, &o.kind, 0, 0, NULL},
+        {"--out", NULL, OPT_STR, &o.out_dir, 0, 0, NULL},
+        {"--format", NULL, OPT_STR, &o.format, 0, 0, NULL},
+        {"--node", NULL, OPT_INT, &node, 0, INT_MAX, NULL},
+        {"--metric", NULL, OPT_STRS, &metrics, 0, 0, NULL},
+        {"--param", NULL, OPT_STRS, &params, 0, 0, NULL},
+        {"--keep-data", NULL, OPT_FLAG, &o.keep_data, 0, 0, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
+    };
+    const cli_spec sp = {"plot", opts, "DB", 1, 1 + PLOT_MAX_LIST, plot_help, usage};
+    int prc = cli_parse_spec(&sp, argc, argv, &pos);
+    if (!prc && metrics.n > PLOT_MAX_LIST)
+        prc = usage_error("at most 16 --metric%s", "");
+    if (!prc && params.n > 2)
+        prc = usage_error("at most two --param (a line or a heatmap)%s", "");
+    if (prc) {
+        cli_strs_free(&metrics), cli_strs_free(&params), cli_strs_free(&pos);
+        return prc == CLI_HELP ? CS_OK : prc;
     }
+    if (node >= 0)
+        o.node = (int)node;
+    for (int i = 0; i < metrics.n; i++)
+        o.metrics[o.n_metrics++] = metrics.v[i];
+    for (int i = 0; i < params.n; i++)
+        o.params[o.n_params++] = params.v[i];
+    o.db = pos.v[0];
+    for (int i = 1; i < pos.n; i++)
+        o.runs[o.n_runs++] = pos.v[i];
+    cli_strs_free(&metrics), cli_strs_free(&params), cli_strs_free(&pos);
     if (!o.db)
         return usage_error("which database?%s", "");
     if (o.node >= 0 && strcmp(o.kind, "timeline") != 0)

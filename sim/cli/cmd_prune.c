@@ -43,11 +43,11 @@ int cmd_prune(int argc, char **argv)
     long lease = -1;
     cli_strs pos = {0};
     const cli_opt opts[] = {
-        {"--duplicates", NULL, OPT_FLAG, &dups, 0, 0},
-        {"--failed", NULL, OPT_FLAG, &failed, 0, 0},
-        {"--dry-run", "-n", OPT_FLAG, &dry, 0, 0},
-        {"--lease", NULL, OPT_INT, &lease, 0, LONG_MAX / 2},
-        {NULL, NULL, 0, NULL, 0, 0},
+        {"--duplicates", NULL, OPT_FLAG, &dups, 0, 0, NULL},
+        {"--failed", NULL, OPT_FLAG, &failed, 0, 0, NULL},
+        {"--dry-run", "-n", OPT_FLAG, &dry, 0, 0, NULL},
+        {"--lease", NULL, OPT_INT, &lease, 0, LONG_MAX / 2, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
     int rc = cli_parse("prune", argc, argv, opts, "DB", 1, &pos, help);
     if (rc) {

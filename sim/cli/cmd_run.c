@@ -84,17 +84,17 @@ int cmd_run(int argc, char **argv)
     long seed = -1;
     cli_strs sets = {0}, pos = {0}, done_in = {0};
     const cli_opt opts[] = {
-        {"--db", NULL, OPT_STR, &db, 0, 0},
-        {"--seed", NULL, OPT_INT, &seed, 0, LONG_MAX},
-        {"--set", NULL, OPT_STRS, &sets, 0, 0},
-        {"--trace", NULL, OPT_STR, &trace, 0, 0},
-        {"--max-memory", NULL, OPT_STR, &maxmem, 0, 0},
-        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
-        {"--skip-done", NULL, OPT_FLAG, &skip_done, 0, 0},
-        {"--done-in", NULL, OPT_STRS, &done_in, 0, 0},
-        {"--experiment", NULL, OPT_STR, &experiment, 0, 0},
-        {"--variant", NULL, OPT_STR, &variant, 0, 0},
-        {NULL, NULL, 0, NULL, 0, 0},
+        {"--db", NULL, OPT_STR, &db, 0, 0, NULL},
+        {"--seed", NULL, OPT_INT, &seed, 0, LONG_MAX, NULL},
+        {"--set", NULL, OPT_STRS, &sets, 0, 0, NULL},
+        {"--trace", NULL, OPT_STR, &trace, 0, 0, NULL},
+        {"--max-memory", NULL, OPT_STR, &maxmem, 0, 0, NULL},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0, NULL},
+        {"--skip-done", NULL, OPT_FLAG, &skip_done, 0, 0, NULL},
+        {"--done-in", NULL, OPT_STRS, &done_in, 0, 0, NULL},
+        {"--experiment", NULL, OPT_STR, &experiment, 0, 0, NULL},
+        {"--variant", NULL, OPT_STR, &variant, 0, 0, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
     int rc = cli_parse("run", argc, argv, opts, "CONFIG", 1, &pos, help);
     if (rc) {

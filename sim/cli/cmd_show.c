@@ -17,8 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_args.h"
+#include "sim/cli/cli_out.h"
 #include "sim/core/metrics.h"
 #include "sim/core/common.h"
 #include "sim/report/summary.h"
@@ -32,12 +35,14 @@
  * many runs (a sweep's hundreds would bury the tables). */
 #define SHOW_MAX_SUMMARIES 4
 
-typedef enum { FMT_TABLE, FMT_TSV, FMT_JSON } out_format;
+typedef enum { FMT_TABLE, FMT_TSV, FMT_JSON, FMT_CSV } out_format;
 
 
 static const char usage_text[] =
-    "usage: cachestorm show [DB] [RUN...] [--format table|tsv|json] [--node N | --nodes]\n"
-    "                       [--transitions] [--metric PATTERN]...\n";
+    "usage: cachestorm show [DB] [RUN...] [--format table|tsv|csv|json] [--node N | --nodes]\n"
+    "                       [--transitions [--component C]] [--metric PATTERN]...\n"
+    "       cachestorm show [DB] [RUN...] --series [--node N | --nodes] [--metric PATTERN]...\n"
+    "                       [--format table|tsv|csv|json]\n";
 
 static const char help_text[] =
     "\n"
@@ -45,13 +50,19 @@ static const char help_text[] =
     "(id, experiment, variant, name, seed, status, simulated seconds, events,\n"
     "wall-clock seconds) and a metrics table with one column per run and one row\n"
     "per whole-run metric (requests.*, latency.*, l1.*, l2.*, ... recovery_s).\n"
-    "A value that is NULL or missing shows as '-'.\n"
+    "A value that is NULL or missing shows as '-'.  A run stored as 'running'\n"
+    "whose process is gone (killed, its host's lease expired) shows as\n"
+    "'abandoned' (the store is not changed; cachestorm prune DB removes it).\n"
     "\n"
     "  RUN          a run id (the id column) or a range A-B; default: all runs\n"
     "               (--format table puts the last 10 of them side by side)\n"
     "  --format F   table  aligned columns (default)\n"
     "               tsv    tab-separated; '# runs', '# metrics', '# nodes' before\n"
     "                      each table; full precision; NULL is an empty field\n"
+    "               csv    RFC 4180, full precision, one table: one row per run\n"
+    "                      (the runs columns, then one column per metric); with\n"
+    "                      --nodes one row per run, node and metric; with\n"
+    "                      --transitions one row per transition (one of the two)\n"
     "               json   one object: {\"database\", \"runs\": [{\"id\", ...,\n"
     "                      \"metrics\": {NAME: VALUE}, \"nodes\": [...]}]}\n"
     "  --node N     the metrics of node N instead of the whole run\n"
@@ -62,6 +73,15 @@ static const char help_text[] =
     "               add each run's state changes in time order: breakers\n"
     "               (closed/open/half_open), connections, pool starvation,\n"
     "               faults; with --node N only that node's (and the world's)\n"
+    "  --component C\n"
+    "               with --transitions: only the rows of component C (a glob:\n"
+    "               breaker, connection, fault, redis, run, 'conn*')\n"
+    "  --series     the stored time series instead of the tables (1 s buckets:\n"
+    "               rps, errors, latency.p50_ms, latency.p99_ms, ...): one row per\n"
+    "               run, node and second, one column per series; the whole run's\n"
+    "               by default, --node N that node's, --nodes every node's too;\n"
+    "               --metric P picks series; for export use --format csv or json\n"
+    "               (json: {\"database\", \"columns\", \"rows\": [{...}]})\n"
     "  -h, --help   this text\n"
     "\n"
     "examples:\n"
@@ -73,6 +93,8 @@ static const char help_text[] =
     "  cachestorm show runs.db 12 --transitions --node 0\n"
     "                                           when node 0's breaker opened, and why\n"
     "  cachestorm show runs.db --format json | jq '.runs[-1].metrics[\"latency.p99_ms\"]'\n"
+    "  cachestorm show runs.db 3 --series --format csv > run3-series.csv\n"
+    "  cachestorm show runs.db 3 --transitions --component breaker\n"
     "\n"
     "exit status: 0 ok; 2 bad usage, no runs stored, or no such run;\n"
     "3 the file is missing, unreadable, corrupt or not a cachestorm database.\n";
@@ -87,6 +109,8 @@ typedef struct show_opts {
     int node; /* --node N, or -1 */
     bool nodes;
     bool transitions;
+    bool series;
+    const char *component; /* --component GLOB (with --transitions) */
     const char *metrics[16]; /* --metric PATTERN (glob), at most 16 */
     int nmetrics;
 } show_opts;
@@ -141,66 +165,59 @@ static void add_id(show_opts *o, int64_t id)
     o->ids[o->nids++] = id;
 }
 
+static void show_help(FILE *f)
+{
+    fprintf(f, "%s%s", usage_text, help_text);
+}
+
 /* Returns -1 to go on, or an exit status (help, usage error). */
 static int parse_args(int argc, char **argv, show_opts *o)
 {
-    bool only_positional = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        if (!only_positional && strcmp(a, "--") == 0) {
-            only_positional = true;
-            continue;
-        }
-        if (!only_positional && a[0] == '-' && a[1]) {
-            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                printf("%s%s", usage_text, help_text);
-                return CS_OK;
-            }
-            if (strcmp(a, "--nodes") == 0) {
-                o->nodes = true;
-                continue;
-            }
-            if (strcmp(a, "--transitions") == 0) {
-                o->transitions = true;
-                continue;
-            }
-            if (strcmp(a, "--metric") == 0) {
-                if (i + 1 >= argc)
-                    return usage_error("%s needs a pattern (e.g. 'latency.*')", a);
-                if (o->nmetrics == 16)
-                    return usage_error("at most 16 --metric%s", "");
-                o->metrics[o->nmetrics++] = argv[++i];
-                continue;
-            }
-            size_t nlen = strcspn(a, "=");
-            bool takes_value = strncmp(a, "--format", nlen) == 0 && nlen == 8;
-            takes_value |= strncmp(a, "--node", nlen) == 0 && nlen == 6;
-            if (!takes_value)
-                return usage_error("unknown option '%s'", a);
-            if (a[nlen] == '=')
-                val = a + nlen + 1;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else
-                return usage_error("%s needs a value", a);
-            if (nlen == 8) {
-                if (strcmp(val, "table") == 0)
-                    o->format = FMT_TABLE;
-                else if (strcmp(val, "tsv") == 0)
-                    o->format = FMT_TSV;
-                else if (strcmp(val, "json") == 0)
-                    o->format = FMT_JSON;
-                else
-                    return usage_error("--format: '%s' is not one of table, tsv, json", val);
-            } else {
-                int64_t n;
-                if (!parse_int(val, &n) || n > 1000000)
-                    return usage_error("--node: '%s' is not a node number (0, 1, ...)", val);
-                o->node = (int)n;
-            }
-            continue;
-        }
+    const char *format = "table";
+    long node = -1;
+    cli_strs pats = {0}, pos = {0};
+    const cli_opt opts[] = {
+        {"--format", NULL, OPT_STR, &format, 0, 0, "table|tsv|csv|json"},
+        {"--node", NULL, OPT_INT, &node, 0, 1000000, NULL},
+        {"--nodes", NULL, OPT_FLAG, &o->nodes, 0, 0, NULL},
+        {"--transitions", NULL, OPT_FLAG, &o->transitions, 0, 0, NULL},
+        {"--component", NULL, OPT_STR, &o->component, 0, 0, NULL},
+        {"--series", NULL, OPT_FLAG, &o->series, 0, 0, NULL},
+        {"--metric", NULL, OPT_STRS, &pats, 0, 0, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
+    };
+    const cli_spec sp = {"show", opts, "DB or RUN", 0, 0, show_help, usage_text};
+    int rc = cli_parse_spec(&sp, argc, argv, &pos);
+    if (rc) {
+        rc = rc == CLI_HELP ? CS_OK : rc;
+        goto out;
+    }
+    o->format = !strcmp(format, "tsv")    ? FMT_TSV
+                : !strcmp(format, "csv")  ? FMT_CSV
+                : !strcmp(format, "json") ? FMT_JSON
+                                          : FMT_TABLE;
+    o->node = (int)node;
+    if (pats.n > 16) {
+        rc = usage_error("at most 16 --metric%s", "");
+        goto out;
+    }
+    for (int i = 0; i < pats.n; i++)
+        o->metrics[o->nmetrics++] = pats.v[i];
+    if (o->component && !o->transitions) {
+        rc = usage_error("--component '%s' goes with --transitions", o->component);
+        goto out;
+    }
+    if (o->series && (o->transitions || (o->nodes && o->node >= 0))) {
+        rc = usage_error("--series prints the series only: %s",
+                         o->transitions ? "drop --transitions" : "--node N or --nodes, not both");
+        goto out;
+    }
+    if (o->format == FMT_CSV && !o->series && o->nodes + o->transitions > 1) {
+        rc = usage_error("--format csv holds one table: %s", "--nodes or --transitions, not both");
+        goto out;
+    }
+    for (int i = 0; i < pos.n; i++) {
+        const char *a = pos.v[i];
         int64_t lo, hi;
         struct stat st;
         /* The first positional is the database, unless it is a run id and
@@ -209,16 +226,24 @@ static int parse_args(int argc, char **argv, show_opts *o)
             o->db = a;
             continue;
         }
-        if (!parse_run_spec(a, &lo, &hi))
-            return usage_error("'%s' is not a run id (a number, or a range like 3-7)", a);
-        if (hi - lo > 100000)
-            return usage_error("run range '%s' is too long", a);
+        if (!parse_run_spec(a, &lo, &hi)) {
+            rc = usage_error("'%s' is not a run id (a number, or a range like 3-7)", a);
+            goto out;
+        }
+        if (hi - lo > 100000) {
+            rc = usage_error("run range '%s' is too long", a);
+            goto out;
+        }
         for (int64_t id = lo; id <= hi; id++)
             add_id(o, id);
     }
     if (!o->db)
         o->db = SHOW_DEFAULT_DB;
-    return -1;
+    rc = -1;
+out:
+    cli_strs_free(&pats);
+    cli_strs_free(&pos); /* o->db points into argv, not into pos */
+    return rc;
 }
 
 /* ---- what we read ------------------------------------------------------- */
@@ -227,6 +252,7 @@ typedef struct run_rec {
     int64_t id, seed, sim_ns, events;
     double wall_s;
     bool has_sim, has_events, has_wall;
+    bool gone; /* 'running', but its process is gone: shown as abandoned */
     char *experiment, *variant, *name, *status, *started_at, *finished_at, *failure;
 } run_rec;
 
@@ -245,6 +271,7 @@ typedef struct matrix {
 } matrix;
 
 typedef struct show_data {
+    const char *db;
     run_rec *runs;
     size_t nruns, cap;
 } show_data;
@@ -265,13 +292,28 @@ static int load_runs(store *s, show_data *d)
 {
     sqlite3 *db = store_db(s);
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db,
-                                "SELECT id, experiment, variant, name, seed, status, started_at, "
-                                "finished_at, sim_ns, events, wall_s, "
-                                "(SELECT reason FROM transitions t WHERE t.run_id = runs.id AND "
-                                " t.component = 'run' AND t.to_state = 'failed' LIMIT 1) "
-                                "FROM runs ORDER BY id",
-                                -1, &st, NULL);
+    /* Schema 2 has the process of a run (host, pid, ...): a 'running' run
+     * whose process is gone is shown as abandoned (read-only: the store is
+     * not changed; the next sweep, check, tune or prune marks it). */
+    static const char *const sql[2] = {
+        "SELECT id, experiment, variant, name, seed, status, started_at, "
+        "finished_at, sim_ns, events, wall_s, "
+        "(SELECT reason FROM transitions t WHERE t.run_id = runs.id AND "
+        " t.component = 'run' AND t.to_state = 'failed' LIMIT 1), "
+        "host, pid, proc_start, lease_until, CAST(strftime('%s', started_at) AS INTEGER) "
+        "FROM runs ORDER BY id",
+        "SELECT id, experiment, variant, name, seed, status, started_at, "
+        "finished_at, sim_ns, events, wall_s, "
+        "(SELECT reason FROM transitions t WHERE t.run_id = runs.id AND "
+        " t.component = 'run' AND t.to_state = 'failed' LIMIT 1) "
+        "FROM runs ORDER BY id"};
+    bool proc = true;
+    int rc = sqlite3_prepare_v2(db, sql[0], -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        proc = false;
+        rc = sqlite3_prepare_v2(db, sql[1], -1, &st, NULL);
+    }
+    int64_t now = (int64_t)time(NULL);
     if (rc != SQLITE_OK)
         return db_fail(store_path(s), db, "cannot read runs");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -293,6 +335,16 @@ static int load_runs(store *s, show_data *d)
         r->has_wall = sqlite3_column_type(st, 10) != SQLITE_NULL;
         r->wall_s = sqlite3_column_double(st, 10);
         r->failure = col_text(st, 11);
+        if (proc && r->status && !strcmp(r->status, "running")) {
+            const char *host = (const char *)sqlite3_column_text(st, 12);
+            int64_t pid = sqlite3_column_type(st, 13) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 13);
+            int64_t start =
+                sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 14);
+            int64_t lease = sqlite3_column_int64(st, 15);
+            if (lease <= 0)
+                lease = sqlite3_column_int64(st, 16) + STORE_LEASE_S;
+            r->gone = !store_run_alive(host, pid, start, lease, now);
+        }
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -632,7 +684,7 @@ static void fmt_exact(char *buf, size_t n, double v)
 static void fmt_val(char *buf, size_t n, val v, out_format f)
 {
     if (v.state != V_NUM)
-        snprintf(buf, n, "%s", f == FMT_TSV ? "" : "-");
+        snprintf(buf, n, "%s", f == FMT_TSV || f == FMT_CSV ? "" : "-");
     else if (f == FMT_TABLE)
         fmt_human(buf, n, v.v);
     else
@@ -646,6 +698,11 @@ typedef struct table {
     char **cells; /* row-major, row 0 = header */
     bool *right;  /* per column: right-aligned (numbers) */
 } table;
+
+static bool f_is_table(out_format f)
+{
+    return f == FMT_TABLE;
+}
 
 static void table_init(table *t, size_t ncols)
 {
@@ -682,6 +739,12 @@ static size_t text_width(const char *s)
 static void table_print(table *t, const char *title, out_format f, FILE *out)
 {
     size_t rows = t->nrows / t->ncols;
+    if (f == FMT_CSV) { /* no title: one CSV document holds one table */
+        for (size_t r = 0; r < rows; r++)
+            for (size_t c = 0; c < t->ncols; c++)
+                cli_csv_field(out, t->cells[r * t->ncols + c], c + 1 == t->ncols);
+        return;
+    }
     if (f == FMT_TSV) {
         fprintf(out, "# %s\n", title);
         for (size_t r = 0; r < rows; r++)
@@ -743,18 +806,18 @@ static void print_runs_table(const show_data *d, out_format f, FILE *out)
     table_init(&t, 9);
     memcpy(t.right, right, sizeof right);
     for (size_t c = 0; c < 9; c++)
-        table_put(&t, f == FMT_TSV ? tsv_head[c] : head[c]);
+        table_put(&t, f != FMT_TABLE ? tsv_head[c] : head[c]);
     char buf[64];
     for (size_t i = 0; i < d->nruns; i++) {
         const run_rec *r = &d->runs[i];
         fmt_i64(buf, sizeof buf, r->id);
         table_put(&t, buf);
-        table_put(&t, r->experiment ? r->experiment : (f == FMT_TSV ? "" : "-"));
-        table_put(&t, r->variant ? r->variant : (f == FMT_TSV ? "" : "-"));
+        table_put(&t, r->experiment ? r->experiment : (f != FMT_TABLE ? "" : "-"));
+        table_put(&t, r->variant ? r->variant : (f != FMT_TABLE ? "" : "-"));
         table_put(&t, r->name);
         snprintf(buf, sizeof buf, "%" PRIu64, (uint64_t)r->seed);
         table_put(&t, buf);
-        table_put(&t, r->status);
+        table_put(&t, r->gone ? "abandoned" : r->status);
         table_putv(&t, (val){ns_to_s(r->sim_ns), r->has_sim ? V_NUM : V_NULL}, f);
         table_putv(&t, (val){(double)r->events, r->has_events ? V_NUM : V_NULL}, f);
         table_putv(&t, (val){r->wall_s, r->has_wall ? V_NUM : V_NULL}, f);
@@ -768,6 +831,11 @@ static void print_runs_table(const show_data *d, out_format f, FILE *out)
         if (r->status && strcmp(r->status, "failed") == 0)
             fprintf(out, "run %" PRId64 " failed: %s\n", r->id,
                     r->failure ? r->failure : "(no reason recorded)");
+        else if (r->gone)
+            fprintf(out,
+                    "run %" PRId64 " is abandoned: stored as 'running', but its process is gone; "
+                    "no statistic counts it (cachestorm prune %s removes it)\n",
+                    r->id, d->db);
         else if (r->status && strcmp(r->status, "running") == 0)
             fprintf(out,
                     "run %" PRId64 " is running: under way, or its process died before it "
@@ -862,9 +930,11 @@ static int print_nodes(store *s, const show_data *d, out_format f, FILE *out)
 }
 
 /* One run's transitions (node -1: every node and the world-level rows;
- * else that node's rows and the world's), in time order, as a table; in
- * json (out_json) as a list. */
-static int print_transitions(store *s, int64_t run_id, int node, out_format f, FILE *out,
+ * else that node's rows and the world's; component: NULL or a glob), in
+ * time order, as a table; in json (json_row) as a list; in csv as rows
+ * prefixed by the run id (the caller writes the header once). */
+static int print_transitions(store *s, int64_t run_id, int node, const char *component,
+                             out_format f, FILE *out,
                              void (*json_row)(FILE *, double, const char *, const char *,
                                               const char *, const char *, const char *, bool))
 {
@@ -877,14 +947,14 @@ static int print_transitions(store *s, int64_t run_id, int node, out_format f, F
                                 -1, &st, NULL);
     table t;
     static const bool right[] = {1, 1, 0, 0, 0, 0};
-    bool table_out = f != FMT_JSON;
+    bool table_out = f == FMT_TABLE || f == FMT_TSV;
     if (table_out) {
         table_init(&t, 6);
         memcpy(t.right, right, sizeof right);
         static const char *const head[] = {"t s", "node", "component", "from", "to", "reason"};
         static const char *const tsv_head[] = {"t_s", "node", "component", "from", "to", "reason"};
         for (size_t c = 0; c < 6; c++)
-            table_put(&t, f == FMT_TSV ? tsv_head[c] : head[c]);
+            table_put(&t, f != FMT_TABLE ? tsv_head[c] : head[c]);
     }
     size_t n = 0;
     if (rc == SQLITE_OK) {
@@ -892,8 +962,8 @@ static int print_transitions(store *s, int64_t run_id, int node, out_format f, F
         sqlite3_bind_int(st, 2, node);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             double t_s = (double)sqlite3_column_int64(st, 0) / 1e9;
-            char tbuf[32], nbuf[16];
-            snprintf(tbuf, sizeof tbuf, f == FMT_TSV ? "%.9f" : "%.3f", t_s);
+            char tbuf[32], nbuf[16], rbuf[24];
+            snprintf(tbuf, sizeof tbuf, f != FMT_TABLE ? "%.9f" : "%.3f", t_s);
             bool world = sqlite3_column_type(st, 1) == SQLITE_NULL;
             snprintf(nbuf, sizeof nbuf, "%d", sqlite3_column_int(st, 1));
             const char *cells[4];
@@ -901,11 +971,20 @@ static int print_transitions(store *s, int64_t run_id, int node, out_format f, F
                 const unsigned char *x = sqlite3_column_text(st, 2 + c);
                 cells[c] = (const char *)x; /* NULL stays null in json, empty in tables */
             }
+            if (component && fnmatch(component, cells[0] ? cells[0] : "", 0) != 0)
+                continue;
             if (table_out) {
                 table_put(&t, tbuf);
                 table_put(&t, world ? "-" : nbuf);
                 for (int c = 0; c < 4; c++)
                     table_put(&t, cells[c] ? cells[c] : "");
+            } else if (f == FMT_CSV) {
+                snprintf(rbuf, sizeof rbuf, "%" PRId64, run_id);
+                cli_csv_field(out, rbuf, false);
+                cli_csv_field(out, tbuf, false);
+                cli_csv_field(out, world ? "" : nbuf, false);
+                for (int c = 0; c < 4; c++)
+                    cli_csv_field(out, cells[c], c == 3);
             } else {
                 json_row(out, t_s, world ? NULL : nbuf, cells[0], cells[1], cells[2], cells[3],
                          n == 0);
@@ -921,9 +1000,11 @@ static int print_transitions(store *s, int64_t run_id, int node, out_format f, F
         return db_fail(store_path(s), db, "cannot read transitions");
     }
     if (table_out) {
-        char title[80];
+        char title[200];
         snprintf(title, sizeof title,
                  f == FMT_TABLE ? "run %" PRId64 " transitions" : "transitions %" PRId64, run_id);
+        if (f == FMT_TABLE && component)
+            snprintf(title + strlen(title), sizeof title - strlen(title), " of %s", component);
         if (n == 0 && f == FMT_TABLE)
             fprintf(out, "\n%s: none stored%s\n", title, node >= 0 ? " for this node" : "");
         else {
@@ -933,6 +1014,55 @@ static int print_transitions(store *s, int64_t run_id, int node, out_format f, F
         table_free(&t);
     }
     return CS_OK;
+}
+
+/* --component: a glob that matches no stored transition of the selected
+ * runs is a usage error naming the components there are. */
+static int check_component(store *s, const show_data *d, const char *pat)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT DISTINCT component FROM transitions WHERE run_id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(store_path(s), db, "cannot read transitions");
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    bool hit = false;
+    for (size_t i = 0; i < d->nruns && !hit; i++) {
+        sqlite3_bind_int64(st, 1, d->runs[i].id);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *c = (const char *)sqlite3_column_text(st, 0);
+            if (!c)
+                continue;
+            hit |= fnmatch(pat, c, 0) == 0;
+            bool have = false;
+            for (size_t k = 0; k < n && !have; k++)
+                have = !strcmp(names[k], c);
+            if (!have) {
+                cs_grow((void **)&names, &cap, n + 1, sizeof *names);
+                names[n++] = cs_strdup(c);
+            }
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    int rc = CS_OK;
+    if (!hit) {
+        char list[512] = "";
+        size_t k = 0;
+        for (size_t i = 0; i < n && k < sizeof list; i++)
+            k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", names[i]);
+        const char *near = cs_closest(pat, (const char *const *)names, n);
+        fprintf(stderr,
+                "cachestorm show: no transition of component '%s' in %s%s%s%s (stored: %s)\n", pat,
+                d->nruns == 1 ? "this run" : "these runs", near ? "; did you mean '" : "",
+                near ? near : "", near ? "'?" : "", n ? list : "none");
+        rc = CS_USAGE;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
 }
 
 static void json_str(FILE *out, const char *s)
@@ -1017,7 +1147,7 @@ static int print_json(store *s, const show_opts *o, const show_data *d, const ma
         fputs(", \"name\": ", out);
         json_str(out, r->name);
         fprintf(out, ", \"seed\": %" PRIu64 ", \"status\": ", (uint64_t)r->seed);
-        json_str(out, r->status);
+        json_str(out, r->gone ? "abandoned" : r->status);
         fputs(", \"started_at\": ", out);
         json_str(out, r->started_at);
         fputs(", \"finished_at\": ", out);
@@ -1060,13 +1190,271 @@ static int print_json(store *s, const show_opts *o, const show_data *d, const ma
         }
         if (o->transitions) {
             fputs(",\n   \"transitions\": [", out);
-            if (print_transitions(s, r->id, o->node, FMT_JSON, out, json_transition))
+            if (print_transitions(s, r->id, o->node, o->component, FMT_JSON, out, json_transition))
                 return CS_IO;
             fputc(']', out);
         }
         fputc('}', out);
     }
     fputs("\n]}\n", out);
+    return CS_OK;
+}
+
+/* ---- --series ----------------------------------------------------------- */
+
+/* The series names stored for the selected runs, those matching --metric
+ * (all without), in the metric table's order; a pattern matching none is a
+ * usage error with the nearest series name. */
+static int series_names(store *s, const show_opts *o, const show_data *d, char ***out, size_t *nout)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT DISTINCT name FROM series WHERE run_id = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return db_fail(store_path(s), db, "cannot read series");
+    char **all = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < d->nruns; i++) {
+        sqlite3_bind_int64(st, 1, d->runs[i].id);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *c = (const char *)sqlite3_column_text(st, 0);
+            bool have = !c;
+            for (size_t k = 0; k < n && !have; k++)
+                have = !strcmp(all[k], c);
+            if (!have) {
+                cs_grow((void **)&all, &cap, n + 1, sizeof *all);
+                all[n++] = cs_strdup(c);
+            }
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    /* the matching names first (in place), the others after them */
+    char **rest = cs_calloc(n + 1, sizeof *rest);
+    size_t keep = 0, nrest = 0;
+    for (size_t k = 0; k < n; k++) {
+        bool hit = o->nmetrics == 0;
+        for (int p = 0; p < o->nmetrics && !hit; p++)
+            hit = fnmatch(o->metrics[p], all[k], 0) == 0;
+        if (hit)
+            all[keep++] = all[k];
+        else
+            rest[nrest++] = all[k];
+    }
+    memcpy(all + keep, rest, nrest * sizeof *rest);
+    free(rest);
+    int rc = CS_OK;
+    if (keep == 0) {
+        const char *near =
+            o->nmetrics ? cs_closest(o->metrics[0], (const char *const *)all, n) : NULL;
+        if (o->nmetrics)
+            fprintf(stderr, "cachestorm show: no stored series matches '%s'%s%s%s\n",
+                    o->metrics[0], near ? "; did you mean '" : "", near ? near : "",
+                    near ? "'?" : "");
+        else
+            fprintf(stderr, "cachestorm show: %s: no time series stored for %s\n", o->db,
+                    d->nruns == 1 ? "this run" : "these runs");
+        rc = CS_USAGE;
+    }
+    for (size_t k = keep; k < n; k++)
+        free(all[k]);
+    if (rc) {
+        for (size_t k = 0; k < keep; k++)
+            free(all[k]);
+        free(all);
+        return rc;
+    }
+    qsort(all, keep, sizeof *all, name_cmp);
+    *out = all;
+    *nout = keep;
+    return CS_OK;
+}
+
+/* One row of the series output: run, node ("" whole run), t, values. */
+static void series_out_row(FILE *out, out_format f, table *t, int64_t run, bool world, int node,
+                       double t_s, const val *v, char *const *names, size_t nn, bool first)
+{
+    char rb[24], nb[16], tb[40];
+    snprintf(rb, sizeof rb, "%" PRId64, run);
+    snprintf(nb, sizeof nb, "%d", node);
+    cli_fmt_exact(tb, sizeof tb, t_s);
+    if (f == FMT_JSON) {
+        fprintf(out, "%s\n  {\"run\": %s, \"node\": %s, \"t_s\": %s", first ? "" : ",", rb,
+                world ? "null" : nb, tb);
+        for (size_t k = 0; k < nn; k++) {
+            fputs(", ", out);
+            json_str(out, names[k]);
+            fputs(": ", out);
+            json_num(out, v[k]);
+        }
+        fputc('}', out);
+        return;
+    }
+    table_put(t, rb);
+    table_put(t, world ? (f == FMT_TABLE ? "-" : "") : nb);
+    table_put(t, tb);
+    for (size_t k = 0; k < nn; k++)
+        table_putv(t, v[k], f);
+}
+
+/* show --series: the stored time series of the selected runs, one row per
+ * run, node and bucket, one column per series. */
+static int print_series(store *s, const show_opts *o, const show_data *d, FILE *out)
+{
+    char **names = NULL;
+    size_t nn = 0;
+    int rc = series_names(s, o, d, &names, &nn);
+    if (rc)
+        return rc;
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT node, t_s, name, value FROM series WHERE run_id = ?1 AND "
+                           "(?2 OR node IS ?3) ORDER BY node IS NOT NULL, node, t_s, rowid",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = db_fail(store_path(s), db, "cannot read series");
+        goto out;
+    }
+    table t;
+    table_init(&t, nn + 3);
+    for (size_t c = 0; c < nn + 3; c++)
+        t.right[c] = true;
+    table_put(&t, "run");
+    table_put(&t, "node");
+    table_put(&t, f_is_table(o->format) ? "t s" : "t_s");
+    for (size_t k = 0; k < nn; k++)
+        table_put(&t, names[k]);
+    if (o->format == FMT_JSON) {
+        fputs("{\"database\": ", out);
+        json_str(out, o->db);
+        fputs(", \"columns\": [\"run\", \"node\", \"t_s\"", out);
+        for (size_t k = 0; k < nn; k++) {
+            fputs(", ", out);
+            json_str(out, names[k]);
+        }
+        fputs("], \"rows\": [", out);
+    }
+    val *v = cs_calloc(nn + 1, sizeof *v);
+    bool first = true;
+    for (size_t i = 0; i < d->nruns && !rc; i++) {
+        sqlite3_bind_int64(st, 1, d->runs[i].id);
+        sqlite3_bind_int(st, 2, o->nodes);
+        if (o->node >= 0)
+            sqlite3_bind_int(st, 3, o->node);
+        else
+            sqlite3_bind_null(st, 3);
+        bool have = false, world = false;
+        int node = 0;
+        double t_s = 0;
+        int r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+            bool w = sqlite3_column_type(st, 0) == SQLITE_NULL;
+            int nd = sqlite3_column_int(st, 0);
+            double ts = sqlite3_column_double(st, 1);
+            if (have && (w != world || nd != node || ts != t_s)) {
+                series_out_row(out, o->format, &t, d->runs[i].id, world, node, t_s, v, names, nn,
+                           first);
+                first = false;
+                memset(v, 0, nn * sizeof *v);
+            }
+            have = true, world = w, node = nd, t_s = ts;
+            const char *name = (const char *)sqlite3_column_text(st, 2);
+            for (size_t k = 0; name && k < nn; k++)
+                if (!strcmp(names[k], name)) {
+                    v[k].state = sqlite3_column_type(st, 3) == SQLITE_NULL ? V_NULL : V_NUM;
+                    v[k].v = sqlite3_column_double(st, 3);
+                    break;
+                }
+        }
+        if (r != SQLITE_DONE)
+            rc = db_fail(store_path(s), db, "cannot read series");
+        else if (have) {
+            series_out_row(out, o->format, &t, d->runs[i].id, world, node, t_s, v, names, nn, first);
+            first = false;
+            memset(v, 0, nn * sizeof *v);
+        }
+        sqlite3_reset(st);
+    }
+    free(v);
+    sqlite3_finalize(st);
+    if (o->format == FMT_JSON)
+        fputs("\n]}\n", out);
+    else if (!rc)
+        table_print(&t, "series", o->format, out);
+    table_free(&t);
+out:
+    for (size_t k = 0; k < nn; k++)
+        free(names[k]);
+    free(names);
+    return rc;
+}
+
+/* --format csv without --series: one table.  The runs, one row each, with
+ * one column per metric (of the whole run, or of --node N). */
+static void print_csv_runs(const show_data *d, const matrix *m, FILE *out)
+{
+    static const char *const head[] = {"id",     "experiment", "variant", "name",  "seed",
+                                       "status", "sim_s",      "events",  "wall_s"};
+    for (size_t c = 0; c < 9; c++)
+        cli_csv_field(out, head[c], c == 8 && m->nnames == 0);
+    for (size_t k = 0; k < m->nnames; k++)
+        cli_csv_field(out, m->names[k], k + 1 == m->nnames);
+    char buf[40];
+    for (size_t i = 0; i < d->nruns; i++) {
+        const run_rec *r = &d->runs[i];
+        snprintf(buf, sizeof buf, "%" PRId64, r->id);
+        cli_csv_field(out, buf, false);
+        cli_csv_field(out, r->experiment, false);
+        cli_csv_field(out, r->variant, false);
+        cli_csv_field(out, r->name, false);
+        snprintf(buf, sizeof buf, "%" PRIu64, (uint64_t)r->seed);
+        cli_csv_field(out, buf, false);
+        cli_csv_field(out, r->gone ? "abandoned" : r->status, false);
+        cli_csv_num(out, r->has_sim ? ns_to_s(r->sim_ns) : NAN, false);
+        cli_csv_num(out, r->has_events ? (double)r->events : NAN, false);
+        cli_csv_num(out, r->has_wall ? r->wall_s : NAN, m->nnames == 0);
+        for (size_t k = 0; k < m->nnames; k++) {
+            val v = m->v[k * m->ncols + i];
+            cli_csv_num(out, v.state == V_NUM ? v.v : NAN, k + 1 == m->nnames);
+        }
+    }
+}
+
+/* --format csv --nodes: one row per run, node and metric (every per-node
+ * metric; --metric filters). */
+static int print_csv_nodes(store *s, const show_opts *o, const show_data *d, FILE *out)
+{
+    static const char *const head[] = {"run", "node", "metric", "value"};
+    for (size_t c = 0; c < 4; c++)
+        cli_csv_field(out, head[c], c == 3);
+    for (size_t i = 0; i < d->nruns; i++) {
+        matrix m;
+        int *nodes = NULL;
+        size_t nn = 0;
+        if (load_node_metrics(s, d->runs[i].id, false, &m, &nodes, &nn))
+            return CS_IO;
+        char rb[24], nb[16];
+        snprintf(rb, sizeof rb, "%" PRId64, d->runs[i].id);
+        for (size_t c = 0; c < nn; c++) {
+            if (o->node >= 0 && nodes[c] != o->node)
+                continue;
+            snprintf(nb, sizeof nb, "%d", nodes[c]);
+            for (size_t k = 0; k < m.nnames; k++) {
+                val v = m.v[k * m.ncols + c];
+                bool hit = o->nmetrics == 0;
+                for (int p = 0; p < o->nmetrics && !hit; p++)
+                    hit = fnmatch(o->metrics[p], m.names[k], 0) == 0;
+                if (v.state == V_ABSENT || !hit)
+                    continue;
+                cli_csv_field(out, rb, false);
+                cli_csv_field(out, nb, false);
+                cli_csv_field(out, m.names[k], false);
+                cli_csv_num(out, v.state == V_NUM ? v.v : NAN, true);
+            }
+        }
+        free(nodes);
+        free_matrix(&m);
+    }
     return CS_OK;
 }
 
@@ -1087,22 +1475,43 @@ int cmd_show(int argc, char **argv)
         free(o.ids);
         return err.code;
     }
-    show_data d = {0};
+    show_data d = {.db = o.db};
     matrix m = {0};
+    FILE *out = stdout;
     status = load_runs(s, &d);
     if (status == CS_OK)
         status = select_runs(&o, &d);
-    if (status == CS_OK)
+    if (status == CS_OK && o.component)
+        status = check_component(s, &d, o.component);
+    if (status == CS_OK && o.series) {
+        status = print_series(s, &o, &d, out);
+        goto done;
+    }
+    bool csv_other = o.format == FMT_CSV && (o.nodes || o.transitions);
+    if (status == CS_OK && !csv_other)
         status = load_metrics(s, &d, o.format == FMT_JSON ? -1 : o.node, &m);
-    if (status == CS_OK && o.nmetrics)
+    if (status == CS_OK && o.nmetrics && !csv_other)
         status = filter_metrics(&m, o.metrics, o.nmetrics);
-    if (status == CS_OK && o.node >= 0 && o.format != FMT_JSON && m.nnames == 0) {
+    if (status == CS_OK && o.node >= 0 && o.format != FMT_JSON && !csv_other && m.nnames == 0) {
         fprintf(stderr, "cachestorm show: %s: no metrics stored for node %d in %s\n", o.db, o.node,
                 o.nids ? "these runs" : "any run");
         status = CS_USAGE;
     }
-    FILE *out = stdout;
-    if (status == CS_OK && o.format == FMT_JSON) {
+    if (status == CS_OK && o.format == FMT_CSV) {
+        if (o.nodes) {
+            status = print_csv_nodes(s, &o, &d, out);
+        } else if (o.transitions) {
+            static const char *const head[] = {"run", "t_s",  "node",  "component",
+                                               "from", "to", "reason"};
+            for (size_t c = 0; c < 7; c++)
+                cli_csv_field(out, head[c], c == 6);
+            for (size_t i = 0; status == CS_OK && i < d.nruns; i++)
+                status = print_transitions(s, d.runs[i].id, o.node, o.component, FMT_CSV, out,
+                                           NULL);
+        } else {
+            print_csv_runs(&d, &m, out);
+        }
+    } else if (status == CS_OK && o.format == FMT_JSON) {
         status = print_json(s, &o, &d, &m, out);
     } else if (status == CS_OK) {
         /* "what happened" first, for people: a table of a few finished runs */
@@ -1130,8 +1539,9 @@ int cmd_show(int argc, char **argv)
         if (o.nodes)
             status = print_nodes(s, &d, o.format, out);
         for (size_t i = 0; status == CS_OK && o.transitions && i < d.nruns; i++)
-            status = print_transitions(s, d.runs[i].id, o.node, o.format, out, NULL);
+            status = print_transitions(s, d.runs[i].id, o.node, o.component, o.format, out, NULL);
     }
+done:
     if (fflush(out) != 0 && status == CS_OK) {
         fprintf(stderr, "cachestorm show: cannot write the output: %s\n", strerror(errno));
         status = CS_IO;

@@ -13,6 +13,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_args.h"
+#include "sim/run/progress.h"
 #include "sim/cli/sweep_plan.h"
 #include "sim/core/metrics.h"
 #include "sim/core/stats.h"
@@ -24,7 +25,8 @@ static void help(FILE *f)
 {
     fprintf(
         f, "usage: cachestorm sweep EXPERIMENT [--db FILE] [-j N] [--set PATH=VALUE]...\n"
-           "                        [--metric NAME]... [--quiet] [--rerun]\n"
+           "                        [--metric NAME]... [--quiet] [--rerun] [--max-memory SIZE]\n"
+           "                        [--progress-every S]\n"
            "       cachestorm sweep EXPERIMENT --plan [--plan-dir DIR] [--format lines|json] [--db FILE]\n"
            "       cachestorm sweep EXPERIMENT --slurm [--submit] [--plan-dir DIR] [--partition P]\n"
            "                        [--time T] [--array-max K] [--db FILE]\n"
@@ -44,8 +46,15 @@ static void help(FILE *f)
            "  --set PATH=VALUE   override a config key in every run (repeatable)\n"
            "  --metric NAME      a summary column (repeatable; default: requests.total,\n"
            "                     requests.error, latency.mean_ms, latency.p99_ms, ...)\n"
-           "  --quiet            no summary table\n"
            "  --rerun            run every run, even those already done\n"
+           "  --max-memory SIZE  each run's memory budget (4G, 512M; default 75%% of the\n"
+           "                     available memory): a scenario estimated over it is\n"
+           "                     refused before anything runs (exit 2), a run that grows\n"
+           "                     past it is stopped (README \"Limits\")\n"
+           "  --progress-every S off a terminal, a progress line every S seconds (default\n"
+           "                     10; 0: after every run); on one, a single line rewritten\n"
+           "                     in place (done/total, elapsed, ETA)\n"
+           "  --quiet            no progress lines, no summary table\n"
            "\n"
            "beyond one machine (README \"Beyond one machine\"):\n"
            "  --plan             run nothing; print one self-contained job line per run\n"
@@ -174,30 +183,37 @@ int cmd_sweep(int argc, char **argv)
     bool quiet = false, rerun = false, plan = false, slurm = false, submit = false;
     const char *plan_dir = NULL, *format = "lines", *partition = NULL, *time_limit = NULL;
     long array_max = 0;
+    const char *maxmem = NULL;
+    double every = -1;
     long jobs_opt = exp_default_jobs();
     cli_strs set_opt = {0}, metric_opt = {0}, pos = {0};
     const cli_opt opts[] = {
-        {"--db", NULL, OPT_STR, &db, 0, 0},
-        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
-        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
-        {"--metric", NULL, OPT_STRS, &metric_opt, 0, 0},
-        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0},
-        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0},
-        {"--plan", NULL, OPT_FLAG, &plan, 0, 0},
-        {"--plan-dir", NULL, OPT_STR, &plan_dir, 0, 0},
-        {"--format", NULL, OPT_STR, &format, 0, 0},
-        {"--slurm", NULL, OPT_FLAG, &slurm, 0, 0},
-        {"--submit", NULL, OPT_FLAG, &submit, 0, 0},
-        {"--partition", NULL, OPT_STR, &partition, 0, 0},
-        {"--time", NULL, OPT_STR, &time_limit, 0, 0},
-        {"--array-max", NULL, OPT_INT, &array_max, 1, 1000000},
-        {NULL, NULL, 0, NULL, 0, 0},
+        {"--db", NULL, OPT_STR, &db, 0, 0, NULL},
+        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256, NULL},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0, NULL},
+        {"--metric", NULL, OPT_STRS, &metric_opt, 0, 0, NULL},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0, NULL},
+        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0, NULL},
+        {"--max-memory", NULL, OPT_STR, &maxmem, 0, 0, NULL},
+        {"--progress-every", NULL, OPT_DOUBLE, &every, 0, 86400, NULL},
+        {"--plan", NULL, OPT_FLAG, &plan, 0, 0, NULL},
+        {"--plan-dir", NULL, OPT_STR, &plan_dir, 0, 0, NULL},
+        {"--format", NULL, OPT_STR, &format, 0, 0, NULL},
+        {"--slurm", NULL, OPT_FLAG, &slurm, 0, 0, NULL},
+        {"--submit", NULL, OPT_FLAG, &submit, 0, 0, NULL},
+        {"--partition", NULL, OPT_STR, &partition, 0, 0, NULL},
+        {"--time", NULL, OPT_STR, &time_limit, 0, 0, NULL},
+        {"--array-max", NULL, OPT_INT, &array_max, 1, 1000000, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
     int rc = cli_parse("sweep", argc, argv, opts, "EXPERIMENT", 1, &pos, help);
     if (rc) {
         rc = rc == CLI_HELP ? CS_OK : rc;
         goto out;
     }
+    size_t max_memory;
+    if ((rc = cli_max_memory("sweep", maxmem, &max_memory)))
+        goto out;
     int jobs = (int)jobs_opt;
     const char *path = pos.v[0];
     const char **sets = set_opt.v, **metrics = metric_opt.v;
@@ -207,6 +223,12 @@ int cmd_sweep(int argc, char **argv)
     cs_err err = {0};
     if ((rc = exp_load(path, sets, nsets, &e, &err))) {
         fprintf(stderr, "%s\n", err.msg);
+        goto out;
+    }
+    e.max_memory = max_memory;
+    if ((rc = exp_check_budget(&e, &err))) {
+        fprintf(stderr, "cachestorm sweep: %s\n", err.msg);
+        exp_free(&e);
         goto out;
     }
     if (strcmp(format, "lines") != 0 && strcmp(format, "json") != 0) {
@@ -231,7 +253,8 @@ int cmd_sweep(int argc, char **argv)
                             .submit = submit,
                             .partition = partition,
                             .time = time_limit,
-                            .array_max = array_max};
+                            .array_max = array_max,
+                            .max_memory = maxmem};
             rc = sweep_plan(&e, &po);
         }
         exp_free(&e);
@@ -239,13 +262,17 @@ int cmd_sweep(int argc, char **argv)
     }
     exp_result *res = cs_calloc(e.nruns + 1, sizeof *res);
     double t0 = now_s();
+    progress pr;
+    progress_init(&pr, "sweep", stderr, quiet, every);
     exp_exec_opts xo = {.jobs = jobs,
                         .rerun = rerun,
-                        .progress = exp_progress_line,
+                        .progress = progress_update,
+                        .progress_arg = &pr,
                         .arg = (void *)"sweep",
                         .notice = exp_notice_stderr};
     exp_exec_summary sum;
     rc = exp_execute_opts(&e, db, &xo, res, &sum, &err);
+    progress_end(&pr);
     double wall = now_s() - t0;
     if (rc) {
         fprintf(stderr, "cachestorm sweep: %s\n", err.msg);

@@ -17,11 +17,13 @@
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_args.h"
 #include "sim/run/experiment.h"
+#include "sim/run/progress.h"
 
 static void help(FILE *f)
 {
     fprintf(f,
             "usage: cachestorm tune EXPERIMENT [--db FILE] [-j N] [--set PATH=VALUE]... [--top N]\n"
+            "                       [--rerun] [--quiet] [--max-memory SIZE] [--progress-every S]\n"
             "\n"
             "Runs every point of the experiment's sweep grid (and every variant) with its\n"
             "replications, and ranks the points by the experiment's objective:\n"
@@ -39,6 +41,17 @@ static void help(FILE *f)
             "  -j N               processes at once (default: the number of cores)\n"
             "  --set PATH=VALUE   override a config key in every run (repeatable)\n"
             "  --top N            print only the N best points (default: all)\n"
+            "  --rerun            run every run, even those already done in the database\n"
+            "  --quiet            no progress lines, no ranking table: only the\n"
+            "                     verdict (best, or no single best) and its overrides\n"
+            "  --max-memory SIZE  each run's memory budget (4G, 512M; default 75%% of the\n"
+            "                     available memory); a point estimated over it is refused\n"
+            "                     before anything runs\n"
+            "  --progress-every S off a terminal, a progress line every S seconds (default\n"
+            "                     10; 0: after every run); on one, a line rewritten in place\n"
+            "\n"
+            "Runs already done in the database (same config hash, seed and version) are\n"
+            "read back, not run again.\n"
             "\n"
             "exit status: 0 a point meets every constraint; 1 none does; 2 bad usage,\n"
             "experiment or objective; 3 a run or the database failed.\n");
@@ -189,19 +202,29 @@ int cmd_tune(int argc, char **argv)
 {
     const char *db = "runs.db";
     long jobs_opt = exp_default_jobs(), top = 0;
+    bool quiet = false, rerun = false;
+    const char *maxmem = NULL;
+    double every = -1;
     cli_strs set_opt = {0}, pos = {0};
     const cli_opt opts[] = {
-        {"--db", NULL, OPT_STR, &db, 0, 0},
-        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256},
-        {"--set", NULL, OPT_STRS, &set_opt, 0, 0},
-        {"--top", NULL, OPT_INT, &top, 1, LONG_MAX},
-        {NULL, NULL, 0, NULL, 0, 0},
+        {"--db", NULL, OPT_STR, &db, 0, 0, NULL},
+        {"-j", NULL, OPT_INT, &jobs_opt, 1, 256, NULL},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0, NULL},
+        {"--top", NULL, OPT_INT, &top, 1, LONG_MAX, NULL},
+        {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0, NULL},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0, NULL},
+        {"--max-memory", NULL, OPT_STR, &maxmem, 0, 0, NULL},
+        {"--progress-every", NULL, OPT_DOUBLE, &every, 0, 86400, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
     int rc = cli_parse("tune", argc, argv, opts, "EXPERIMENT", 1, &pos, help);
     if (rc) {
         rc = rc == CLI_HELP ? CS_OK : rc;
         goto out;
     }
+    size_t max_memory;
+    if ((rc = cli_max_memory("tune", maxmem, &max_memory)))
+        goto out;
     int jobs = (int)jobs_opt;
     const char *path = pos.v[0];
     const char **sets = set_opt.v;
@@ -221,9 +244,25 @@ int cmd_tune(int argc, char **argv)
         rc = CS_USAGE;
         goto out;
     }
+    e.max_memory = max_memory;
+    if ((rc = exp_check_budget(&e, &err))) {
+        fprintf(stderr, "cachestorm tune: %s\n", err.msg);
+        exp_free(&e);
+        goto out;
+    }
     exp_result *res = cs_calloc(e.nruns + 1, sizeof *res);
     point *pts = cs_calloc(e.nsc + 1, sizeof *pts);
-    rc = exp_execute(&e, db, jobs, exp_progress_line, (void *)path, res, &err);
+    progress pr;
+    progress_init(&pr, path, stderr, quiet, every);
+    exp_exec_opts xo = {.jobs = jobs,
+                        .rerun = rerun,
+                        .progress = progress_update,
+                        .progress_arg = &pr,
+                        .arg = (void *)path,
+                        .notice = exp_notice_stderr};
+    exp_exec_summary sum;
+    rc = exp_execute_opts(&e, db, &xo, res, &sum, &err);
+    progress_end(&pr);
     if (rc) {
         fprintf(stderr, "cachestorm tune: %s\n", err.msg);
         goto done;
@@ -266,22 +305,24 @@ int cmd_tune(int argc, char **argv)
                   (ci && fabs(p->obj - pts[0].obj) <= p->half + pts[0].half);
         ties += p->tied;
     }
-    printf("tune %s: %zu points × %zu replications, %s %s\n\n", e.name, e.nsc, e.replications,
-           e.maximize ? "maximize" : "minimize", e.objective.text);
-    print_ranking(&e, pts, top > 0 && (size_t)top < e.nsc ? (size_t)top : e.nsc);
+    if (!quiet) {
+        printf("tune %s: %zu points × %zu replications, %s %s\n\n", e.name, e.nsc,
+               e.replications, e.maximize ? "maximize" : "minimize", e.objective.text);
+        print_ranking(&e, pts, top > 0 && (size_t)top < e.nsc ? (size_t)top : e.nsc);
+    }
     if (e.nsc && pts[0].feasible) {
         const exp_scenario *sc = &e.sc[pts[0].sc];
         char m[32];
         cs_fmt_human(m, sizeof m, pts[0].obj);
         if (ties)
-            printf("\nno single best: %zu point%s tied with the top one (the same value, or 95%% "
+            printf("%sno single best: %zu point%s tied with the top one (the same value, or 95%% "
                    "CIs that overlap);\nmore replications or a sharper objective would tell them "
                    "apart.  Top: %s%s%s%s  (%s = %s)\n",
-                   ties, ties == 1 ? " is" : "s are", sc->variant ? "variant " : "",
+                   quiet ? "" : "\n", ties, ties == 1 ? " is" : "s are", sc->variant ? "variant " : "",
                    sc->variant ? sc->variant : "", sc->variant && e.naxes ? ", " : "", sc->point,
                    e.objective.text, m);
         else
-            printf("\nbest: %s%s%s%s  (%s = %s)\n", sc->variant ? "variant " : "",
+            printf("%sbest: %s%s%s%s  (%s = %s)\n", quiet ? "" : "\n", sc->variant ? "variant " : "",
                    sc->variant ? sc->variant : "", sc->variant && e.naxes ? ", " : "", sc->point,
                    e.objective.text, m);
         if (e.naxes) {
@@ -291,7 +332,7 @@ int cmd_tune(int argc, char **argv)
             printf("\n");
         }
     } else if (rc == CS_OK) {
-        printf("\nno point meets every constraint\n");
+        printf("%sno point meets every constraint\n", quiet ? "" : "\n");
         rc = CS_EXPECT_FAILED;
     }
 done:

@@ -11,12 +11,13 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_args.h"
 #include "sim/config/config.h"
 #include "sim/run/experiment.h"
 
 static void usage(FILE *f)
 {
-    fputs("usage: cachestorm validate CONFIG|EXPERIMENT... [--print] [--set PATH=VALUE]...\n"
+    fputs("usage: cachestorm validate CONFIG|EXPERIMENT... [--print] [--set PATH=VALUE]... [--quiet]\n"
           "       cachestorm validate --keys\n"
           "\n"
           "Parse and check config or experiment files without running them: unknown keys,\n"
@@ -27,6 +28,7 @@ static void usage(FILE *f)
           "                     defaults and --set); the output is itself a valid config;\n"
           "                     for an experiment, one per scenario\n"
           "  --set PATH=VALUE   override one key, as `cachestorm run` does\n"
+          "  --quiet            print nothing for a valid file (errors still go to stderr)\n"
           "  --keys             print the key reference (markdown: key, type, default,\n"
           "                     range, help)\n"
           "  --help             this text\n"
@@ -44,7 +46,8 @@ static void usage(FILE *f)
 
 /* Validate an experiment file: every scenario's config and rule.  Returns
  * the status; prints what was checked, or each scenario's config. */
-static int validate_experiment(const char *file, const char *const *sets, int nsets, bool print)
+static int validate_experiment(const char *file, const char *const *sets, int nsets, bool print,
+                               bool quiet)
 {
     experiment ex;
     cs_err err = {0};
@@ -83,7 +86,7 @@ static int validate_experiment(const char *file, const char *const *sets, int ns
             config_print(&c, stdout);
             config_free(&c);
         }
-    } else {
+    } else if (!quiet) {
         printf("ok: %s (experiment: %zu scenario%s, %zu run%s)\n", file, ex.nsc,
                ex.nsc == 1 ? "" : "s", ex.nruns, ex.nruns == 1 ? "" : "s");
     }
@@ -91,42 +94,41 @@ static int validate_experiment(const char *file, const char *const *sets, int ns
     return status;
 }
 
+static int validate_files(const char *const *files, int nfiles, const char *const *sets, int nsets,
+                          bool print, bool keys, bool quiet);
+
 int cmd_validate(int argc, char **argv)
 {
-    bool print = false, keys = false;
-    const char *files[argc > 0 ? argc : 1];
-    const char *sets[argc > 0 ? argc : 1];
-    int nfiles = 0, nsets = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--print")) {
-            print = true;
-        } else if (!strcmp(a, "--keys")) {
-            keys = true;
-        } else if (!strcmp(a, "--set")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "cachestorm validate: --set needs PATH=VALUE\n");
-                return 2;
-            }
-            sets[nsets++] = argv[++i];
-        } else if (!strncmp(a, "--set=", 6)) {
-            sets[nsets++] = a + 6;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "cachestorm validate: unknown option '%s' (see --help)\n", a);
-            return 2;
-        } else {
-            files[nfiles++] = a;
-        }
+    bool print = false, keys = false, quiet = false;
+    cli_strs set_opt = {0}, file_opt = {0};
+    const cli_opt opts[] = {
+        {"--print", NULL, OPT_FLAG, &print, 0, 0, NULL},
+        {"--keys", NULL, OPT_FLAG, &keys, 0, 0, NULL},
+        {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0, NULL},
+        {"--set", NULL, OPT_STRS, &set_opt, 0, 0, NULL},
+        {NULL, NULL, 0, NULL, 0, 0, NULL},
+    };
+    const cli_spec sp = {"validate", opts, "CONFIG", 0, 0, usage, NULL};
+    int prc = cli_parse_spec(&sp, argc, argv, &file_opt);
+    if (prc) {
+        cli_strs_free(&set_opt), cli_strs_free(&file_opt);
+        return prc == CLI_HELP ? CS_OK : prc;
     }
+    int status = validate_files(file_opt.v, file_opt.n, set_opt.v, set_opt.n, print, keys, quiet);
+    cli_strs_free(&set_opt), cli_strs_free(&file_opt);
+    return status;
+}
+
+static int validate_files(const char *const *files, int nfiles, const char *const *sets, int nsets,
+                          bool print, bool keys, bool quiet)
+{
     if (keys)
         config_keys_markdown(stdout);
     if (nfiles == 0) {
         if (keys)
             return 0;
-        fprintf(stderr, "cachestorm validate: name at least one config file (see --help)\n");
+        fprintf(stderr, "cachestorm validate: name at least one config file (cachestorm help "
+                        "validate)\n");
         return 2;
     }
     int status = 0;
@@ -138,7 +140,7 @@ int cmd_validate(int argc, char **argv)
         if (strcmp(files[i], "-") && config_tree_load(files[i], &tree, &err) == 0 &&
             (config_tree_is_experiment(tree) || yt_get(tree, "expect"))) {
             yt_free(tree);
-            int rc = validate_experiment(files[i], sets, nsets, print);
+            int rc = validate_experiment(files[i], sets, nsets, print, quiet);
             if (rc && !status)
                 status = rc;
             continue;
@@ -154,7 +156,7 @@ int cmd_validate(int argc, char **argv)
             if (nfiles > 1)
                 printf("# %s\n", files[i]);
             config_print(&c, stdout);
-        } else {
+        } else if (!quiet) {
             printf("ok: %s\n", files[i]);
         }
         config_free(&c);

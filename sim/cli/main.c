@@ -88,6 +88,12 @@ int main(int argc, char **argv)
             }
             return rc;
         }
-    fprintf(stderr, "cachestorm: unknown command '%s' (try cachestorm --help)\n", argv[1]);
+    const char *names[NCMDS + 1];
+    for (size_t i = 0; i < NCMDS; i++)
+        names[i] = CMDS[i].name;
+    names[NCMDS] = "help";
+    const char *near = cs_closest(argv[1], names, NCMDS + 1);
+    fprintf(stderr, "cachestorm: unknown command '%s'%s%s%s (try cachestorm --help)\n", argv[1],
+            near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
     return CS_USAGE;
 }

@@ -95,7 +95,7 @@ typedef struct job {
 
 /* Write run i's config and build its job line. */
 static int make_job(const experiment *e, size_t i, const char *dir, const char *exe, const char *db,
-                    job *j)
+                    const char *max_memory, job *j)
 {
     config cfg;
     cs_err err = {0};
@@ -135,6 +135,10 @@ static int make_job(const experiment *e, size_t i, const char *dir, const char *
     if (variant) {
         fputs(" --variant ", m);
         sh_quote(m, variant);
+    }
+    if (max_memory) {
+        fputs(" --max-memory ", m);
+        sh_quote(m, max_memory);
     }
     fputs(" --skip-done --done-in ", m);
     sh_quote(m, db);
@@ -184,7 +188,7 @@ int sweep_plan(const experiment *e, const plan_opts *o)
     }
     job *jobs = cs_calloc(e->nruns + 1, sizeof *jobs);
     for (size_t i = 0; i < e->nruns && !rc; i++)
-        rc = make_job(e, i, dir, exe, db, &jobs[i]);
+        rc = make_job(e, i, dir, exe, db, o->max_memory, &jobs[i]);
     char jobs_path[PATH_MAX], script[PATH_MAX];
     snprintf(jobs_path, sizeof jobs_path, "%s/jobs.txt", dir);
     snprintf(script, sizeof script, "%s/sweep.sbatch", dir);

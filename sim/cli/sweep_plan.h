@@ -13,6 +13,7 @@ typedef struct plan_opts {
     bool slurm, submit;
     const char *partition, *time; /* NULL: the cluster's defaults */
     long array_max;               /* 0: no limit on tasks at once */
+    const char *max_memory;       /* --max-memory SIZE for every job, or NULL */
 } plan_opts;
 
 /* Write the plan of e (configs, jobs.txt, and with slurm the sbatch script)

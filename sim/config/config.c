@@ -40,8 +40,96 @@ int cfg_fail(cfg_ctx *cx, yt_mark m, const char *path, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (path && *path)
-        return cs_errf(cx->err, CS_USAGE, "%s: %s: %s", where, path, msg);
-    return cs_errf(cx->err, CS_USAGE, "%s: %s", where, msg);
+        cs_errf(cx->err, CS_USAGE, "%s: %s: %s", where, path, msg);
+    else
+        cs_errf(cx->err, CS_USAGE, "%s: %s", where, msg);
+    if (!cx->collect)
+        return CS_USAGE;
+    size_t have = cx->errs ? strlen(cx->errs) : 0, add = strlen(cx->err->msg);
+    cx->errs = cs_realloc(cx->errs, have + add + 2);
+    snprintf(cx->errs + have, add + 2, "%s%s", have ? "\n" : "", cx->err->msg);
+    cx->nerr++;
+    return CS_USAGE;
+}
+
+/* An error line's place in its file: "file:LINE:COL: ..." (0, 0 without). */
+typedef struct err_line {
+    const char *text;
+    size_t len, flen; /* the line; its file name (up to the first ':') */
+    long line, col;
+    int order;
+} err_line;
+
+static int err_line_cmp(const void *pa, const void *pb)
+{
+    const err_line *a = pa, *b = pb;
+    size_t fl = a->flen < b->flen ? a->flen : b->flen;
+    int fc = memcmp(a->text, b->text, fl);
+    if (fc || a->flen != b->flen)
+        return fc ? fc : a->flen < b->flen ? -1 : 1;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if (a->col != b->col)
+        return a->col < b->col ? -1 : 1;
+    return a->order - b->order;
+}
+
+/* Sort the lines of cx->errs by file, line and column (they come in schema
+ * order; a reader fixes a file top to bottom). */
+static void sort_errs(cfg_ctx *cx)
+{
+    err_line *v = cs_calloc((size_t)cx->nerr + 1, sizeof *v);
+    int n = 0;
+    for (const char *p = cx->errs; p && *p && n < cx->nerr;) {
+        size_t len = strcspn(p, "\n");
+        const char *c = memchr(p, ':', len);
+        char *end = NULL;
+        long line = c ? strtol(c + 1, &end, 10) : 0, col = 0;
+        if (!c || end == c + 1 || *end != ':')
+            line = 0;
+        else
+            col = strtol(end + 1, NULL, 10);
+        v[n] = (err_line){p, len, c ? (size_t)(c - p) : len, line, col, n};
+        n++;
+        p += len + (p[len] == '\n');
+    }
+    qsort(v, (size_t)n, sizeof *v, err_line_cmp);
+    size_t total = strlen(cx->errs) + 1, used = 0;
+    char *out = cs_malloc(total + 1);
+    for (int i = 0; i < n; i++)
+        used += (size_t)snprintf(out + used, total + 1 - used, "%s%.*s", i ? "\n" : "",
+                                 (int)v[i].len, v[i].text);
+    free(v);
+    free(cx->errs);
+    cx->errs = out;
+}
+
+/* Every error of the pass into err, top to bottom: as many whole lines as
+ * fit, then how many more there are. */
+static void report_all(cfg_ctx *cx)
+{
+    if (cx->nerr > 1) {
+        sort_errs(cx);
+        cs_err *e = cx->err;
+        size_t cap = sizeof e->msg - 48, used = 0;
+        int shown = 0;
+        e->msg[0] = 0;
+        for (const char *line = cx->errs; line && *line && shown < cx->nerr;) {
+            size_t len = strcspn(line, "\n");
+            if (used + len + 1 > cap)
+                break;
+            used += (size_t)snprintf(e->msg + used, sizeof e->msg - used, "%s%.*s",
+                                     shown ? "\n" : "", (int)len, line);
+            shown++;
+            line += len + (line[len] == '\n');
+        }
+        if (shown < cx->nerr)
+            snprintf(e->msg + used, sizeof e->msg - used, "\n(and %d more errors)",
+                     cx->nerr - shown);
+        e->code = CS_USAGE;
+    }
+    free(cx->errs);
+    cx->errs = NULL;
 }
 
 const yt_mark cfg_default_mark = {(char *)"(defaults)", 0, 0};
@@ -459,6 +547,7 @@ static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, 
                 : k->type == CK_INTLIST ? sizeof(int64_t)
                                         : sizeof(cfg_expect);
     char *items = cnt ? cs_calloc(cnt, sz) : NULL;
+    int rc = 0;
     memcpy(p, &items, sizeof items);
     memcpy(p + sizeof(void *), &cnt, sizeof cnt);
     for (size_t i = 0; i < cnt; i++) {
@@ -467,10 +556,11 @@ static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, 
         const yt_node *it = n->items[i];
         if (k->type == CK_LIST) {
             if (it->kind != YT_MAP && !yt_is_null(it))
-                return cfg_fail(cx, it->mark, ip, "expected a map of keys, found %s",
-                                cfg_kind_word(it));
-            if (parse_section(cx, k->sub, yt_is_null(it) ? NULL : it, it->mark, items + i * sz, ip))
-                return CS_USAGE;
+                rc = cfg_fail(cx, it->mark, ip, "expected a map of keys, found %s",
+                              cfg_kind_word(it));
+            else if (parse_section(cx, k->sub, yt_is_null(it) ? NULL : it, it->mark,
+                                   items + i * sz, ip))
+                rc = CS_USAGE; /* the next items' errors too */
         } else if (k->type == CK_INTLIST) {
             int64_t v;
             if (need_scalar(cx, it, ip, "an integer"))
@@ -502,7 +592,7 @@ static int parse_list(cfg_ctx *cx, const cfg_key *k, const yt_node *n, char *p, 
                 e->mark.col++; /* the rule's first character, not its quote */
         }
     }
-    return 0;
+    return rc;
 }
 
 /* Parse node n (NULL = absent: default) as key k into the field at p. */
@@ -691,6 +781,22 @@ static int unknown_key(cfg_ctx *cx, const cfg_section *s, const char *key, yt_ma
     const char *near = cs_closest(key, names, cnt);
     if (near)
         return cfg_fail(cx, km, kp, "unknown key; did you mean '%s'?", near);
+    /* a word other tools use for a key of this section: the same parent
+     * first (faults[0].duration is `for` here, not the top-level duration) */
+    static const char *const synonyms[][2] = {
+        {"duration", "for"}, {"length", "for"},   {"until", "for"},     {"start", "at"},
+        {"begin", "at"},     {"from", "at"},      {"when", "at"},       {"type", "kind"},
+        {"ttl", "duration"}, {"expiry", "duration"}, {"number", "count"}, {"n", "count"},
+        {"size", "count"},   {"timeout_ms", "timeout"}};
+    for (size_t i = 0; i < sizeof synonyms / sizeof *synonyms; i++)
+        if (!strcmp(key, synonyms[i][0]))
+            for (size_t j = 0; j < cnt; j++)
+                if (!strcmp(names[j], synonyms[i][1])) {
+                    char there[512];
+                    join(there, sizeof there, path, names[j]);
+                    return cfg_fail(cx, km, kp, "unknown key; did you mean '%s' (%s)?", names[j],
+                                    there);
+                }
     char elsewhere[300];
     if (cfg_find_by_name(key, elsewhere, sizeof elsewhere) > 0)
         return cfg_fail(cx, km, kp, "unknown key here; did you mean '%s'?", elsewhere);
@@ -709,6 +815,7 @@ static int parse_section(cfg_ctx *cx, const cfg_section *s, const yt_node *map, 
                          char *base, const char *path)
 {
     (void)at;
+    int rc = 0;
     if (map && map->kind != YT_MAP)
         return cfg_fail(cx, map->mark, path, "expected a map of keys, found %s",
                         cfg_kind_word(map));
@@ -729,7 +836,8 @@ static int parse_section(cfg_ctx *cx, const cfg_section *s, const yt_node *map, 
                 if (exp)
                     continue;
             }
-            return unknown_key(cx, s, map->keys[i], map->kmarks[i], path);
+            unknown_key(cx, s, map->keys[i], map->kmarks[i], path);
+            rc = CS_USAGE; /* go on: every error of the file in one pass */
         }
     for (size_t j = 0; j < s->nkeys; j++) {
         const cfg_key *k = &s->keys[j];
@@ -737,14 +845,14 @@ static int parse_section(cfg_ctx *cx, const cfg_section *s, const yt_node *map, 
         join(kp, sizeof kp, path, k->name);
         if (k->type == CK_PARAMS) {
             if (k->params->parse(cx, map, map ? map->mark : at, base, path))
-                return CS_USAGE;
+                rc = CS_USAGE;
             continue;
         }
         const yt_node *n = map ? yt_get(map, k->name) : NULL;
         if (parse_value(cx, k, n, map ? map->mark : at, base + k->off, kp))
-            return CS_USAGE;
+            rc = CS_USAGE;
     }
-    return 0;
+    return rc;
 }
 
 /* ---- freeing and copying (schema-driven) ------------------------------ */
@@ -812,16 +920,18 @@ void config_free(config *c)
 int config_from_tree(const yt_node *root, unsigned flags, config *out, cs_err *err)
 {
     memset(out, 0, sizeof *out);
-    cfg_ctx cx = {root, flags, err, out};
+    cfg_ctx cx = {.root = root, .flags = flags, .err = err, .out = out, .collect = true};
     if (root->kind != YT_MAP) {
         cfg_fail(&cx, root->mark, "",
                  "a config is a map of keys (schema: 1, name: ..., ...), found %s",
                  cfg_kind_word(root));
+        report_all(&cx);
         return CS_USAGE;
     }
     int rc = parse_section(&cx, &cfg_root_section, root, root->mark, (char *)out, "");
     if (!rc)
         rc = cfg_check_all(&cx, out);
+    report_all(&cx);
     if (rc)
         config_free(out);
     return rc;

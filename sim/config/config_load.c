@@ -43,13 +43,13 @@ static int resolve_base(yt_node **tree, const char *dir, char **chain, int depth
 {
     yt_node *t = *tree;
     if (t->kind != YT_MAP) {
-        cfg_ctx cx = {t, 0, err, NULL};
+        cfg_ctx cx = {.root = t, .err = err};
         return cfg_fail(&cx, t->mark, "", "a config is a map of keys, found %s", cfg_kind_word(t));
     }
     const yt_node *b = yt_get(t, "base");
     if (!b)
         return 0;
-    cfg_ctx cx = {t, 0, err, NULL};
+    cfg_ctx cx = {.root = t, .err = err};
     if (b->kind != YT_SCALAR || yt_is_null(b))
         return cfg_fail(&cx, b->mark, "base", "expected a file name");
     char path[4096];

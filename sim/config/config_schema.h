@@ -103,6 +103,10 @@ struct cfg_ctx {
     unsigned flags;      /* CONFIG_* */
     cs_err *err;
     config *out;         /* the config being built (for its deprecation notes) */
+    char *errs; /* every error of this pass so far, one per line (config_from_tree
+                   reports them all at once); NULL = none */
+    int nerr;
+    bool collect; /* keep errs (config_from_tree); else only err */
 };
 /* Note a former name `old` (of `what`) that was read as `now`. */
 void cfg_note_deprecated(cfg_ctx *cx, const char *old, const char *now);
@@ -115,7 +119,8 @@ int cfg_parse_kind(cfg_ctx *cx, const cfg_kinds *kt, const yt_node *n, const cha
                    const char **out);
 /* The names, as markdown code spans separated by commas. */
 void cfg_kind_names(FILE *f, const cfg_kinds *kt);
-/* Fill err (code 2) with "file:line:column: path: message"; returns 2. */
+/* Fill err (code 2) with "file:line:column: path: message" and add it to
+ * cx->errs; returns 2. */
 __attribute__((format(printf, 4, 5))) int cfg_fail(cfg_ctx *cx, yt_mark m, const char *path,
                                                    const char *fmt, ...);
 /* snprintf for key paths (truncation is acceptable: paths are short). */

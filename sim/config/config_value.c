@@ -110,35 +110,79 @@ static const struct unit {
 } duration_units[] = {{"ns", 1},  {"us", 1e3}, {"µs", 1e3},  {"ms", 1e6},
                       {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
 
+/* The unit at u (longest name first: "ms" before "m"); its length, 0 if none. */
+static size_t duration_unit(const char *u, double *ns)
+{
+    size_t best = 0;
+    for (size_t i = 0; i < sizeof duration_units / sizeof *duration_units; i++) {
+        size_t len = strlen(duration_units[i].name);
+        if (len > best && !strncmp(u, duration_units[i].name, len)) {
+            best = len;
+            *ns = duration_units[i].ns;
+        }
+    }
+    return best;
+}
+
+/* A duration: one number and unit ("250us", "1.5s", "5 ms"), or several
+ * without spaces as Go's time.ParseDuration reads them ("4m30s",
+ * "1h2m3.5s"; a sign only in front), or none. */
 int config_parse_duration(const char *s, sim_ns *out, cs_err *err)
 {
     if (!strcmp(s, "none")) {
         *out = SIM_NEVER;
         return 0;
     }
-    double v;
-    size_t n = scan_number(s, &v, false);
-    if (n == 0)
-        return cs_errf(err, CS_USAGE, "'%.80s' is not a duration (e.g. 250us, 5ms, 1.5s, 2m)", s);
-    const char *u = s + n;
-    while (*u == ' ')
-        u++;
-    if (!*u)
-        return cs_errf(err, CS_USAGE, "'%.80s' needs a unit, e.g. %.40ss (ns, us, ms, s, m, h)", s,
-                       s);
-    for (size_t i = 0; i < sizeof duration_units / sizeof *duration_units; i++) {
-        if (strcmp(u, duration_units[i].name))
-            continue;
-        double ns = v * duration_units[i].ns;
-        if (fabs(ns) >= 9.2e18)
-            return cs_errf(err, CS_USAGE, "'%.80s' is too long (use none for no limit)", s);
-        double r = nearbyint(ns);
-        if (v != 0 && r == 0)
-            return cs_errf(err, CS_USAGE, "'%.80s' is shorter than 1ns", s);
-        *out = (sim_ns)r;
-        return 0;
+    double total = 0, sign = 1;
+    const char *p = s;
+    if (*p == '-' || *p == '+') {
+        sign = *p == '-' ? -1 : 1;
+        p++;
     }
-    return cs_errf(err, CS_USAGE, "'%.80s': unknown unit '%.20s' (ns, us, ms, s, m, h)", s, u);
+    for (int part = 0; *p; part++) {
+        double v;
+        size_t n = *p == '+' || *p == '-' ? 0 : scan_number(p, &v, false);
+        if (n == 0)
+            return part == 0 ? cs_errf(err, CS_USAGE,
+                                       "'%.80s' is not a duration (e.g. 250us, 5ms, 1.5s, 2m, "
+                                       "4m30s)",
+                                       s)
+                             : cs_errf(err, CS_USAGE,
+                                       "'%.80s': '%.20s' is not a number and unit (a duration "
+                                       "such as 4m30s or 1h2m3.5s)",
+                                       s, p);
+        const char *u = p + n;
+        if (part == 0)
+            while (*u == ' ')
+                u++;
+        if (!*u)
+            return part == 0
+                       ? cs_errf(err, CS_USAGE, "'%.80s' needs a unit, e.g. %.40ss (ns, us, ms, "
+                                                "s, m, h)",
+                                 s, s)
+                       : cs_errf(err, CS_USAGE,
+                                 "'%.80s': the last number needs a unit (ns, us, ms, s, m, h)", s);
+        double unit_ns;
+        size_t ul = duration_unit(u, &unit_ns);
+        if (ul == 0) {
+            size_t bad = strcspn(u, "0123456789.");
+            return cs_errf(err, CS_USAGE, "'%.80s': unknown unit '%.*s' (ns, us, ms, s, m, h)", s,
+                           (int)(bad < 20 ? bad : 20), u);
+        }
+        if (part == 0 && u[ul] && u != p + n)
+            return cs_errf(err, CS_USAGE,
+                           "'%.80s': write compound durations without spaces (4m30s)", s);
+        total += v * unit_ns;
+        p = u + ul;
+    }
+    double ns = sign * total;
+    if (fabs(ns) >= 9.2e18)
+        return cs_errf(err, CS_USAGE, "'%.80s' is too long (use none for no limit)", s);
+    double r = nearbyint(ns);
+    if (total != 0 && r == 0)
+        return cs_errf(err, CS_USAGE, "'%.80s' is shorter than 1ns", s);
+    *out = (sim_ns)r;
+    return 0;
 }
 
 void config_format_duration(sim_ns v, char *buf, size_t cap)

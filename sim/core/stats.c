@@ -502,6 +502,11 @@ void stats_hist_rows(const stats *s, run_rows *r)
 }
 
 size_t stats_nbuckets(const stats *s) { return s->nbuckets; }
+bool stats_counting(const stats *s)
+{
+    return eng_now(s->e) >= s->warmup;
+}
+
 sim_ns stats_interval(const stats *s) { return s->interval; }
 
 static const node_stats *node_of(const stats *s, int node)

@@ -77,6 +77,9 @@ void stats_finish(stats *s);
 
 size_t stats_nbuckets(const stats *s);
 sim_ns stats_interval(const stats *s);
+/* True from the end of the warm-up on: what counters and gauges add now
+ * counts in the whole-run totals. */
+bool stats_counting(const stats *s);
 /* Summary after warm-up: counter sum, or gauge maximum (NAN if never set). */
 double stats_total(const stats *s, int node, int id);
 /* Per bucket: counter sum in the bucket, or gauge maximum (NAN if never set). */

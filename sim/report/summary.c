@@ -178,8 +178,8 @@ void summary_print(FILE *f, const run_rows *r, const char *title)
     free(e);
 
     /* breaker: openings relative to the first fault */
-    size_t opens = 0, distinct = 0;
-    double first_open = NAN;
+    size_t opens = 0, distinct = 0, in_warmup = 0;
+    double first_open = NAN, warmup = param_s(r, "warmup", 0);
     int maxnode = 0;
     for (size_t i = 0; i < r->transitions.n; i++)
         if (r->transitions.v[i].node > maxnode)
@@ -187,10 +187,12 @@ void summary_print(FILE *f, const run_rows *r, const char *title)
     char *seen = calloc((size_t)maxnode + 1, 1);
     for (size_t i = 0; i < r->transitions.n; i++) {
         const transition_row *x = &r->transitions.v[i];
-        if (strcmp(x->component, "breaker") || strcmp(x->to_state, "open"))
+        if (strcmp(x->component, "breaker") ||
+            (strcmp(x->to_state, "open") && strcmp(x->to_state, "forced_open")))
             continue;
         opens++;
         double at = (double)x->t_ns / 1e9;
+        in_warmup += at < warmup; /* not in breaker.trips, which counts after the warm-up */
         if (isnan(first_open))
             first_open = at;
         if (seen && x->node >= 0 && !seen[x->node]) {
@@ -207,6 +209,10 @@ void summary_print(FILE *f, const run_rows *r, const char *title)
         double open_s = metric(r, "breaker.open_s");
         if (!isnan(open_s))
             fprintf(f, "; open %.1f node-seconds in all", open_s);
+        if (in_warmup)
+            fprintf(f, "; %zu of the openings in the warm-up (before %.1f s: not counted in "
+                       "breaker.trips or breaker.first_open_s)",
+                    in_warmup, warmup);
         fprintf(f, "\n");
     } else if (param(r, "l2.breaker.kind") && strcmp(param(r, "l2.breaker.kind"), "none")) {
         fprintf(f, "  breaker     %s never opened\n", param(r, "l2.breaker.kind"));

@@ -117,6 +117,26 @@ static int tokenize(parser *p)
                 t->num *= units[found].factor;
                 t->unit = units[found].unit;
             }
+            /* Go-style compound durations: 4m30s, 1h2m3.5s */
+            while (t->unit == U_DUR && (isdigit((unsigned char)s[j]) || s[j] == '.')) {
+                char *e2;
+                double more = strtod(s + j, &e2);
+                int v0 = j, w0 = (int)(e2 - s), w = w0;
+                while (isalpha((unsigned char)s[w]))
+                    w++;
+                int ul = w - w0, found = -1;
+                for (size_t k = 0; k < sizeof units / sizeof *units; k++)
+                    if ((int)strlen(units[k].name) == ul && !strncmp(units[k].name, s + w0, ul) &&
+                        units[k].unit == U_DUR)
+                        found = (int)k;
+                if (found < 0)
+                    return perr(p, ul ? w0 : v0,
+                                ul ? "unknown duration unit '%.*s' (ns us ms s m h)"
+                                   : "'%.*s' needs a duration unit (4m30s)",
+                                ul ? ul : w0 - v0, s + (ul ? w0 : v0));
+                t->num += more * units[found].factor;
+                j = w;
+            }
             t->len = j - i;
             i = j;
         } else if (isalpha((unsigned char)c) || c == '_') {

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/run/budget.h"
 #include "sim/run/pool.h"
 #include "sim/run/runner.h"
 
@@ -504,6 +505,24 @@ void exp_free(experiment *e)
     memset(e, 0, sizeof *e);
 }
 
+int exp_check_budget(const experiment *e, cs_err *err)
+{
+    for (size_t s = 0; s < e->nsc; s++) {
+        if (e->sc[s].nruns == 0)
+            continue;
+        config cfg;
+        int rc = exp_run_config(e, e->sc[s].first, &cfg, err);
+        if (rc)
+            return rc;
+        cs_err be = {0};
+        rc = budget_check(&cfg, e->max_memory, &be);
+        config_free(&cfg);
+        if (rc)
+            return cs_errf(err, rc, "%s: scenario '%s': %s", e->path, e->sc[s].name, be.msg);
+    }
+    return CS_OK;
+}
+
 int exp_run_config(const experiment *e, size_t i, config *out, cs_err *err)
 {
     assert(i < e->nruns);
@@ -660,8 +679,19 @@ static void exec_end(void *vctx, size_t job, const pool_end *pe)
         c->sum->finished++;
     else
         c->sum->failed++;
+    ++c->ended;
     if (c->o->progress)
-        c->o->progress(c->o->arg, ++c->ended, c->sum->total - c->sum->skipped);
+        c->o->progress(c->o->progress_arg ? c->o->progress_arg : c->o->arg, c->ended,
+                       c->sum->total - c->sum->skipped);
+}
+
+/* In the parent: a second without a run ending. */
+static void exec_tick(void *vctx)
+{
+    exec_ctx *c = vctx;
+    if (c->o->progress)
+        c->o->progress(c->o->progress_arg ? c->o->progress_arg : c->o->arg, c->ended,
+                       c->sum->total - c->sum->skipped);
 }
 
 /* Find the runs already done; fill res[i].skipped / run_id. */
@@ -794,7 +824,8 @@ static int execute(const experiment *e, const char *db, const exp_exec_opts *o, 
         if (!res[i].skipped)
             c.todo[ntodo++] = i;
     size_t started = 0;
-    rc = pool_run(ntodo, jobs, exec_child, exec_end, &c, &started, &sum->signal, err);
+    rc = pool_run_tick(ntodo, jobs, exec_child, exec_end, exec_tick, &c, &started, &sum->signal,
+                       err);
     /* Runs that never started (interrupted, or fork failed). */
     for (size_t k = started; k < ntodo; k++) {
         exp_result *r = &res[c.todo[k]];

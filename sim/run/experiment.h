@@ -79,6 +79,11 @@ int exp_load_string(const char *text, const char *name, const char *const *sets,
                     experiment *out, cs_err *err);
 void exp_free(experiment *e);
 
+/* Before anything runs: every scenario's config fits e->max_memory (0 =
+ * the default budget, sim/run/budget.h)?  Else CS_USAGE with err naming the
+ * file, the scenario, the estimate and the keys that drive it. */
+int exp_check_budget(const experiment *e, cs_err *err);
+
 /* The config of run i (its scenario's tree, its seed, its name). */
 int exp_run_config(const experiment *e, size_t i, config *out, cs_err *err);
 
@@ -98,8 +103,10 @@ typedef void (*exp_progress)(void *arg, size_t done, size_t total);
 typedef struct exp_exec_opts {
     int jobs;              /* processes at once (each run is one child process) */
     bool rerun;            /* run even the runs already done in the store */
-    exp_progress progress; /* may be NULL */
+    exp_progress progress; /* may be NULL; called when a run ends and about
+                              once a second while none does */
     void *arg;             /* for progress and notice */
+    void *progress_arg;    /* for progress instead of arg (a struct progress) */
     /* A one-line notice ("28 of 40 runs already done in runs.db, running
      * 12"), given before anything runs; may be NULL. */
     void (*notice)(void *arg, const char *msg);

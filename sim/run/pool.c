@@ -51,6 +51,12 @@ static void collect(slot *sl, int status, pool_end_fn end, void *ctx)
 int pool_run(size_t njobs, int slots, pool_child_fn child, pool_end_fn end, void *ctx,
              size_t *started, int *signal_out, cs_err *err)
 {
+    return pool_run_tick(njobs, slots, child, end, NULL, ctx, started, signal_out, err);
+}
+
+int pool_run_tick(size_t njobs, int slots, pool_child_fn child, pool_end_fn end,
+                  pool_tick_fn tick, void *ctx, size_t *started, int *signal_out, cs_err *err)
+{
     *started = 0;
     *signal_out = 0;
     if (slots < 1)
@@ -162,6 +168,8 @@ int pool_run(size_t njobs, int slots, pool_child_fn child, pool_end_fn end, void
         struct timespec ts = {1, 0};
         siginfo_t info;
         int s = sigtimedwait(&block, &info, &ts);
+        if (s < 0 && tick)
+            tick(ctx); /* a second without news: progress may want to say so */
         if ((s == SIGINT || s == SIGTERM) && !sig) {
             sig = s;
             for (int k = 0; k < slots; k++)

@@ -46,4 +46,10 @@ typedef void (*pool_end_fn)(void *ctx, size_t job, const pool_end *e);
 int pool_run(size_t njobs, int slots, pool_child_fn child, pool_end_fn end, void *ctx,
              size_t *started, int *signal, cs_err *err);
 
+/* In the parent, about once a second while no job ends (progress lines). */
+typedef void (*pool_tick_fn)(void *ctx);
+/* pool_run, calling tick (may be NULL) when a second passes without news. */
+int pool_run_tick(size_t njobs, int slots, pool_child_fn child, pool_end_fn end,
+                  pool_tick_fn tick, void *ctx, size_t *started, int *signal_out, cs_err *err);
+
 #endif
