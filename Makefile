@@ -142,6 +142,7 @@ test-only: all $(BUILD)/tests
 	$(BUILD)/cachestorm check $(CHECK_FILES) --db $(BUILD)/check.db --quiet
 	$(BUILD)/tests --jobs 2
 	tests/readme_walkthrough.sh $(BUILD)
+	tests/browser/run.sh $(BUILD)
 	@# the hostile table runs under ulimit -v, which ASan's shadow memory cannot
 	@if [ -z "$(SAN)" ]; then tests/hostile/run.sh $(BUILD)/cachestorm && \
 	  tests/hostile/extremes.sh $(BUILD)/cachestorm && \

@@ -4,16 +4,22 @@
 #           (Student t) where several runs (replications) share a value; one
 #           panel per metric.  A non-numeric parameter is drawn by category.
 #   mode 2  two parameters: a heatmap of the mean metric (first parameter
-#           across, second up), the value written in each cell; one panel per
-#           variant.
+#           across, second up), the value written in each cell in plain
+#           units; a combination without runs is a hatched grey cell marked
+#           "no data"; one panel per variant.
+#   Without variants (one block per metric) there is no legend: its one
+#   entry would name nothing.
 #
 # Written by `cachestorm plot --kind sweep`.  Inputs:
 #   mode 1: datafile  blocks (metric * nvar + variant), first line the quoted
 #                     variant, then: x mean lo hi n "xlabel"
 #           numeric (x is the value, else a category index), xlabel, nmet,
 #           ylabel_K (axis label of metric K), nvar
-#   mode 2: datafile  one block per variant (first line the quoted variant):
-#                     xi yi mean n "xvalue" "yvalue"
+#   mode 2: datafile  one block per variant (first line the quoted variant),
+#                     a row for every combination:
+#                     xi yi mean n "xvalue" "yvalue" "value"
+#                     (value: the mean as cs_fmt_human writes it, 150,312;
+#                     mean NaN, n 0 and value "no data" without runs)
 #           xlabel, ylabel, zlabel, nvar, vname_K (variant K's name)
 #   title, fmt (png|svg), outfile
 if (!exists("palette")) palette = 'palette.gp'
@@ -51,17 +57,21 @@ set linetype cycle 6
 if (mode == 1) {
     set lmargin at screen 0.09
     set rmargin at screen 0.80
-    set key at screen 0.82, graph 1 left top Left reverse samplen 2 box lc rgb '#cccccc'
-    set offsets graph 0.04, graph 0.04, graph 0.08, graph 0.04
+    set key at screen 0.82, graph 1 left top Left reverse samplen 2 box lc rgb c_grid
+    if (nvar == 1) { unset key; set rmargin at screen 0.95 }
+    set offsets graph 0.04, graph 0.04, graph 0.08, 0
     set multiplot layout nmet, 1 title title font ',13'
+    set yrange [0:*]   # counts, latencies and shares: from 0, so a change reads at its size
+    # (a CI reaching below 0 is drawn from 0: the lower end would be outside
+    # the range and keep the point out of the autoscale)
     do for [m = 0:nmet - 1] {
         set ylabel value(sprintf('ylabel_%d', m))
         if (m == nmet - 1) { set xlabel xlabel } else { unset xlabel }
         if (numeric) {
-            plot for [v = 0:nvar - 1] datafile index (m * nvar + v) using 1:2:3:4 \
+            plot for [v = 0:nvar - 1] datafile index (m * nvar + v) using 1:2:($3 < 0 ? 0 : $3):4 \
                  with yerrorlines lt (v + 1) title columnheader(1)
         } else {
-            plot for [v = 0:nvar - 1] datafile index (m * nvar + v) using 1:2:3:4:xtic(6) \
+            plot for [v = 0:nvar - 1] datafile index (m * nvar + v) using 1:2:($3 < 0 ? 0 : $3):4:xtic(6) \
                  with yerrorlines lt (v + 1) title columnheader(1)
         }
     }
@@ -81,7 +91,8 @@ if (mode == 1) {
     do for [v = 0:nvar - 1] {
         if (nvar > 1 && exists(sprintf('vname_%d', v))) { set title value(sprintf('vname_%d', v)) font ',11' }
         plot datafile index v using 1:2:(0.5):(0.5):3:xtic(5):ytic(6) with boxxyerror fc palette notitle, \
-             '' index v using 1:2:(sprintf('%.4g', $3)) with labels boxed font ',10' tc rgb '#000000' notitle
+             '' index v using 1:($4 == 0 ? $2 : NaN):(0.5):(0.5):xtic(5):ytic(6) with boxxyerror fs pattern 4 border lc rgb c_grid fc rgb c_note notitle, \
+             '' index v using 1:2:7 with labels boxed font ',10' tc rgb c_border notitle
     }
     unset multiplot
 }

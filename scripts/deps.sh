@@ -5,7 +5,8 @@
 set -u
 pkgs=(build-essential pkg-config libgsl-dev libsqlite3-dev libyaml-dev libcriterion-dev gnuplot-nox python3-simpy redis-server
       sqlite3 parallel slurm-wlm munge  # these four: tests/engines (GNU parallel, a one-node Slurm)
-      clang libclang-rt-14-dev)  # clang + libFuzzer: make fuzz, the fuzz smoke run in make test
+      clang libclang-rt-14-dev  # clang + libFuzzer: make fuzz, the fuzz smoke run in make test
+      chromium python3 python3-pil)  # the report rendered in headless Chromium (tests/browser)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

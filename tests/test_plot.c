@@ -699,19 +699,81 @@ Test(plot, compare_groups_by_variant)
     snprintf(data, sizeof data, "%s/compare.dat", dir);
     const char *metrics[] = {"db.calls", "no.such.metric"};
     size_t groups;
-    bool present[2];
+    bool present[2], nonzero[2];
     cs_err err = {0};
-    cr_assert_eq(ex_compare_write(&st, runs, 18, metrics, 2, data, &groups, present, &err), 0);
+    cr_assert_eq(
+        ex_compare_write(&st, runs, 18, metrics, 2, data, &groups, present, nonzero, &err), 0);
     cr_assert_eq(groups, 2);
     cr_assert(present[0] && !present[1]);
+    cr_assert(nonzero[0] && !nonzero[1]);
     static char lines[20][256];
     cr_assert_eq(data_lines(data, lines, 20), 6);
-    int i, k;
-    double mean;
-    cr_assert_eq(sscanf(lines[2], "%d %lf %*f %*f %d", &i, &mean, &k), 3);
+    int i, k, colour;
+    double mean, lo, hi;
+    char label[64], value[64], verdict[64];
+    /* the baseline: base, db.calls 1000 + rep 0..2 over 3 retry_waits (9 runs) */
+    cr_assert_eq(sscanf(lines[1], "%d %lf %lf %lf %d \"%63[^\"]\" \"%63[^\"]\" \"%63[^\"]\" %d", &i,
+                        &mean, &lo, &hi, &k, label, value, verdict, &colour),
+                 9, "%s", lines[1]);
+    cr_assert_str_eq(label, "base");
+    cr_assert_str_eq(verdict, "baseline");
+    cr_assert_eq(colour, 0);
+    cr_assert_eq(sscanf(lines[2], "%d %lf %lf %lf %d \"%63[^\"]\" \"%63[^\"]\" \"%63[^\"]\" %d", &i,
+                        &mean, &lo, &hi, &k, label, value, verdict, &colour),
+                 9, "%s", lines[2]);
     cr_assert_eq(i, 1);
     cr_assert_float_eq(mean, 701, 1e-9); /* locker: 700 + rep 0..2 */
     cr_assert_eq(k, 9);
+    cr_assert_str_eq(label, "locker", "the variant: the run name adds nothing");
+    /* sd of 700,701,702 x3 = sqrt(6/8); t(8) = 2.306004 (GSL) */
+    cr_assert_float_eq(hi - mean, 2.306004 * sqrt(0.75) / 3, 1e-5);
+    char want[128], a[32], h[32];
+    cs_fmt_human(a, sizeof a, 701);
+    cs_fmt_human(h, sizeof h, hi - mean);
+    snprintf(want, sizeof want, "%s ± %s", a, h);
+    cr_assert_str_eq(value, want, "plain units, never 7.01e+02");
+    cr_assert_str_eq(verdict, "BETTER", "db.calls: lower is better, 300 fewer, p < 0.05");
+    cr_assert_eq(colour, 1);
+    ex_close(&st);
+}
+
+/* A grid with one combination missing: every combination has a row, the
+ * missing one says "no data"; values in plain units. */
+Test(plot, sweep2_writes_every_cell_and_no_data)
+{
+    ex_store st = open_fixture();
+    const ex_run *runs[8];
+    for (int i = 0; i < 8; i++) /* runs 21..28: the grid without (60s, 200) */
+        runs[i] = ex_find(&st, 21 + i);
+    char data[400];
+    snprintf(data, sizeof data, "%s/sweep2.dat", dir);
+    size_t nv;
+    cs_err err = {0};
+    cr_assert_eq(ex_sweep2_write(&st, runs, 8, "l2.breaker.retry_wait", "database.pool",
+                                 "latency.p99_ms", data, &nv, &err),
+                 0);
+    cr_assert_eq(nv, 1);
+    static char lines[20][256];
+    cr_assert_eq(data_lines(data, lines, 20), 10); /* the variant label + 3 x 3 cells */
+    for (int r = 0; r < 9; r++) {
+        int xi, yi, k;
+        char mean[32], xl[32], yl[32], vl[32];
+        cr_assert_eq(sscanf(lines[1 + r], "%d %d %31s %d \"%31[^\"]\" \"%31[^\"]\" \"%31[^\"]\"", &xi,
+                            &yi, mean, &k, xl, yl, vl),
+                     7, "%s", lines[1 + r]);
+        if (xi == 2 && yi == 2) {
+            cr_assert_str_eq(mean, "NaN");
+            cr_assert_eq(k, 0);
+            cr_assert_str_eq(vl, "no data");
+        } else {
+            double want = 50 + 40 * xi + 10 * yi; /* the fixture's stored value */
+            cr_assert_float_eq(atof(mean), want, 1e-9);
+            cr_assert_eq(k, 1);
+            char h[32];
+            cs_fmt_human(h, sizeof h, want);
+            cr_assert_str_eq(vl, h);
+        }
+    }
     ex_close(&st);
 }
 
@@ -1029,13 +1091,16 @@ Test(report, well_formed_html_with_one_svg_per_plot)
     char msg[200];
     const char *bad = check_tags(s, msg, sizeof msg);
     cr_assert_null(bad, "report is not well-formed: %s", bad ? bad : "");
-    size_t figures = count(s, "<figure");
+    size_t figures = count(s, "<figure class=\"plot\"");
     cr_assert_gt(figures, 4, "timelines, nodes, cdf, sweep and compare");
-    cr_assert_eq(count(s, "<svg"), figures, "one <svg per plot");
+    cr_assert_eq(count(s, "<svg") + count(s, "<img"), figures, "one picture per plot");
     cr_assert_eq(count(s, "<?xml"), 0, "SVG prologs are stripped");
     cr_assert(strstr(s, "http://") == NULL || strstr(s, "src=\"http") == NULL,
               "no external fetches");
-    cr_assert(strstr(s, "<link") == NULL && strstr(s, "<script") == NULL);
+    cr_assert(strstr(s, "<link") == NULL && strstr(s, "<script src") == NULL);
+    cr_assert_eq(count(s, "<script"), 1, "one small inline script");
+    cr_assert(strstr(s, "id=\"summary\"") && strstr(s, "id=\"exp-0\"") && strstr(s, "id=\"sc-0\""),
+              "summary, experiment and scenario anchors");
     cr_assert(strstr(s, "hcl-outage") && strstr(s, "half_open") && strstr(s, "restart"));
     free(s);
 }
@@ -1056,11 +1121,65 @@ Test(report, names_are_html_escaped)
     int rc = run_cmd(cmd_report, "report", evil_db, "--out", html, NULL);
     cr_assert_eq(rc, CS_IO, "the page is written, but without gnuplot the status says so");
     char *s = slurp(html);
-    cr_assert_null(strstr(s, "<script>"));
+    cr_assert_null(strstr(s, "<script>alert"), "the name's script is escaped");
+    cr_assert_eq(count(s, "<script"), 1, "only the page's own inline script");
     cr_assert_null(strstr(s, "<b>exp"));
     cr_assert(strstr(s, "a&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;x&quot;"));
     cr_assert(strstr(s, "&lt;fail&gt; &amp; &#39;quote&#39;"));
     cr_assert(strstr(s, "apt-get install gnuplot-nox"));
+    char msg[200];
+    const char *bad = check_tags(s, msg, sizeof msg);
+    cr_assert_null(bad, "%s", bad ? bad : "");
+    free(s);
+}
+
+/* The report is organised by scenario: two done seeds make one scenario
+ * (mean ± CI over them), its expect: rules (from the stored effective
+ * config) are judged over both seeds, and rows still running or abandoned
+ * are never results, only listed under All runs. */
+Test(report, scenarios_rules_and_orphaned_rows)
+{
+    char sdb[400], html[400];
+    snprintf(sdb, sizeof sdb, "%s/scen.db", dir);
+    make_db(sdb, false);
+    sqlite3 *db;
+    sqlite3_open(sdb, &db);
+    static const char cfg[] = "schema: 1\nname: e\nmodel: queue\nduration: 10s\n"
+                              "queue: {servers: 1, arrival: 100/s, service: {dist: exponential, "
+                              "mean: 1ms}}\nexpect:\n  - requests.total > 5\n"
+                              "  - requests.error == 0\n";
+    for (int id = 1; id <= 4; id++) {
+        add_run(db, id, "e", "a", "e", id <= 2 ? "done" : id == 3 ? "running" : "abandoned", id,
+                10);
+        sqlite3_stmt *st;
+        sqlite3_prepare_v2(db, "UPDATE runs SET config_text=?1 WHERE id=?2", -1, &st, NULL);
+        sqlite3_bind_text(st, 1, cfg, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, id);
+        cr_assert_eq(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+    }
+    add_metric(db, 1, -1, "requests.total", 10);
+    add_metric(db, 1, -1, "requests.error", 1); /* seed 1 fails rule 2 */
+    add_metric(db, 2, -1, "requests.total", 20);
+    add_metric(db, 2, -1, "requests.error", 0);
+    add_metric(db, 3, -1, "requests.total", 99999); /* a running row: no result */
+    sqlite3_close(db);
+    snprintf(html, sizeof html, "%s/scen.html", dir);
+    setenv("CACHESTORM_GNUPLOT", "/nonexistent", 1); /* tables only */
+    cr_assert_eq(run_cmd(cmd_report, "report", sdb, "--out", html, NULL), CS_IO);
+    char *s = slurp(html);
+    cr_assert(strstr(s, "4 runs rows; 2 (scenario, seed) results in 1 scenario"), "%.300s",
+              strstr(s, "Database"));
+    cr_assert(strstr(s, "2 rows not done"));
+    cr_assert_eq(count(s, "(not a result)"), 2, "the running and the abandoned row");
+    cr_assert_null(strstr(s, "99,999"), "a running row's metrics are no result");
+    cr_assert(strstr(s, "&#10007; 1/2"), "rule 2 fails on seed 1: 1 of 2 rules pass");
+    cr_assert(strstr(s, "(1 of 2 fail)"));
+    /* requests.total over seeds 10 and 20: mean 15, t(1) = 12.7062 * sd 7.0711 / sqrt 2 */
+    char cell[64];
+    snprintf(cell, sizeof cell, "15 <span class=\"ci\">&plusmn; 63.53</span>");
+    cr_assert(strstr(s, cell), "mean ± CI of requests.total");
+    cr_assert(strstr(s, "seed 1: 10, seed 2: 20"), "hover: each seed's value");
     char msg[200];
     const char *bad = check_tags(s, msg, sizeof msg);
     cr_assert_null(bad, "%s", bad ? bad : "");

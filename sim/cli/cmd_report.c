@@ -5,15 +5,33 @@
 #include "sim/report/plot.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "usage: cachestorm report DB [--out FILE.html]\n";
+static const char usage[] =
+    "usage: cachestorm report DB [--out FILE.html] [--baseline DB] [--experiment FILE]\n"
+    "                            [--budget MB]\n";
 static const char help[] =
-    "Write one self-contained HTML page about the runs in DB: the runs table, key\n"
-    "metrics per run, the plots inline as SVG (timelines of the latest runs, the\n"
-    "last run's nodes, latency CDFs, sweeps and variant comparisons per experiment)\n"
-    "and each run's state transitions. No external files: it opens offline and can\n"
-    "be mailed as is. Default output: report.html.\n"
+    "Write one self-contained HTML page about the runs in DB, organised by\n"
+    "experiment and scenario (experiment, variant, run name; its runs are the seeds):\n"
+    "  - a summary: per scenario what happened in its representative run (the\n"
+    "    median seed), its expect: rules judged over its seeds (a check mark or a\n"
+    "    cross), and with --baseline the compare verdicts of its key metrics;\n"
+    "  - per experiment: its sweep, compare and CDF pictures, the key metrics per\n"
+    "    scenario as mean +- 95% CI over the seeds (each (scenario, seed) once), and\n"
+    "    per scenario the timeline of the representative run with a selector for\n"
+    "    the other seeds;\n"
+    "  - at the end, collapsed: every runs row, key metrics per run, transitions.\n"
+    "Runs not done (running, abandoned, interrupted, failed) are never results.\n"
+    "No external files: it opens offline and can be mailed as is. Pictures are SVG\n"
+    "(PNG where the SVG is large) within a budget; the rest say how to draw them.\n"
+    "\n"
+    "  --out FILE         the page (default report.html)\n"
+    "  --baseline DB      judge each scenario against the same scenario in DB\n"
+    "                     (Welch or paired t-test, as cachestorm compare)\n"
+    "  --experiment FILE  the experiment file: pictures and the representative run\n"
+    "                     follow its objective: metric instead of latency.p99_ms\n"
+    "  --budget MB        bytes of pictures on the page (default 3)\n"
     "\n"
     "Needs gnuplot for the plots (apt-get install gnuplot-nox; $CACHESTORM_GNUPLOT\n"
     "overrides the executable). Without it the page holds the tables only and the\n"
@@ -21,7 +39,8 @@ static const char help[] =
     "\n"
     "Examples:\n"
     "  cachestorm report runs.db\n"
-    "  cachestorm report sweep.db --out sweep.html\n"
+    "  cachestorm report sweep.db --out sweep.html --experiment experiments/tune-breaker.yaml\n"
+    "  cachestorm report candidate.db --baseline main.db\n"
     "\n"
     "Exit status: 0 written; 2 usage error or a database with no runs; 3 missing,\n"
     "corrupt or foreign database, output not writable, or gnuplot missing (page\n"
@@ -29,7 +48,8 @@ static const char help[] =
 
 int cmd_report(int argc, char **argv)
 {
-    const char *db = NULL, *out = "report.html";
+    const char *db = NULL;
+    report_opts o = {.out = "report.html"};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);
@@ -37,7 +57,20 @@ int cmd_report(int argc, char **argv)
             fputs(help, stdout);
             return CS_OK;
         } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
-            out = argv[++i];
+            o.out = argv[++i];
+        } else if (strcmp(argv[i], "--baseline") == 0 && i + 1 < argc) {
+            o.baseline = argv[++i];
+        } else if (strcmp(argv[i], "--experiment") == 0 && i + 1 < argc) {
+            o.experiment = argv[++i];
+        } else if (strcmp(argv[i], "--budget") == 0 && i + 1 < argc) {
+            char *end;
+            double mb = strtod(argv[++i], &end);
+            if (*end || end == argv[i] || !(mb > 0) || mb > 4096) {
+                fprintf(stderr, "cachestorm report: --budget takes megabytes in (0, 4096], not "
+                                "%s\n%s", argv[i], usage);
+                return CS_USAGE;
+            }
+            o.budget = (size_t)(mb * 1048576.0);
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "cachestorm report: unknown option %s\n%s", argv[i], usage);
             return CS_USAGE;
@@ -52,5 +85,6 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "cachestorm report: which database?\n%s", usage);
         return CS_USAGE;
     }
-    return report_write(db, out);
+    o.db = db;
+    return report_write_opts(&o);
 }

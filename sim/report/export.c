@@ -13,6 +13,7 @@
  */
 #include "sim/core/stats.h"
 #include "sim/report/export.h"
+#include "sim/report/verdict.h"
 #include "sim/core/metrics.h"
 #include "sim/store/store.h"
 
@@ -1162,7 +1163,7 @@ int ex_sweep2_write(ex_store *st, const ex_run *const *runs, size_t n, const cha
     }
     fprintf(f,
             "# cachestorm sweep: x=%s y=%s metric=%s; per variant: xi yi mean n xlabel "
-            "ylabel\n",
+            "ylabel value (every combination; mean NaN, n 0, value \"no data\" when none)\n",
             px, py, metric);
     double *vals = cs_malloc((n + 1) * sizeof *vals);
     for (size_t v = 0; v < variants.n; v++) {
@@ -1181,13 +1182,19 @@ int ex_sweep2_write(ex_store *st, const ex_run *const *runs, size_t n, const cha
                     if (!isnan(x))
                         vals[nv++] = x;
                 }
-                if (nv == 0)
-                    continue;
+                /* every combination gets a row: a missing one says "no data" */
                 ex_stat s = ex_stat_of(vals, nv);
-                fprintf(f, "%zu %zu %.10g %zu ", kx, ky, s.mean, s.n);
+                char vl[48] = "no data";
+                if (nv)
+                    cs_fmt_human(vl, sizeof vl, s.mean);
+                fprintf(f, "%zu %zu", kx, ky);
+                put_num(f, s.mean);
+                fprintf(f, " %zu ", s.n);
                 put_label(f, cx.names.v[kx]);
                 fputc(' ', f);
                 put_label(f, cy.names.v[ky]);
+                fputc(' ', f);
+                put_label(f, vl);
                 fputc('\n', f);
             }
     }
@@ -1200,62 +1207,157 @@ done:
     return rc;
 }
 
+/* What a group's runs are called in the compare picture: the variant and
+ * what the run name adds to the names' common words (the sweep point or the
+ * --set overrides), e.g. "blackhole, workload.rate=400/s" or
+ * "l2.breaker.kind=none"; the whole name when it adds nothing. */
+static void group_label(char *buf, size_t cap, const char *variant, const char *name,
+                        size_t common)
+{
+    const char *rest = name + common;
+    while (*rest == ' ')
+        rest++;
+    if (variant)
+        snprintf(buf, cap, "%s%s%s", variant, *rest ? ", " : "", rest);
+    else
+        snprintf(buf, cap, "%s", *rest ? rest : name);
+}
+
 int ex_compare_write(ex_store *st, const ex_run *const *runs, size_t n, const char *const *metrics,
                      size_t n_metrics, const char *datafile, size_t *n_groups, bool *present,
-                     cs_err *err)
+                     bool *nonzero, cs_err *err)
 {
-    /* Groups: variants when any run has one, else the runs themselves. */
+    /* Groups: one per scenario (variant and run name; replications are its
+     * seeds), in order of first appearance. */
+    strset keys = {0};
+    int *of_run = cs_calloc(n + 1, sizeof *of_run);
+    size_t *first = cs_calloc(n + 1, sizeof *first); /* a run of each group */
+    for (size_t i = 0; i < n; i++) {
+        char key[600];
+        snprintf(key, sizeof key, "%s\x1f%s", runs[i]->variant ? runs[i]->variant : "",
+                 runs[i]->name);
+        size_t before = keys.n;
+        of_run[i] = strset_add(&keys, key);
+        if (keys.n > before)
+            first[of_run[i]] = i;
+    }
+    size_t ng = keys.n;
+    *n_groups = ng;
+    /* the words every group's name starts with: the longest common prefix,
+     * cut back to a word boundary in every name */
+    size_t common = strlen(runs[first[0]]->name);
+    for (size_t g = 1; g < ng; g++) {
+        const char *a = runs[first[0]]->name, *b = runs[first[g]]->name;
+        size_t k = 0;
+        while (k < common && a[k] && a[k] == b[k])
+            k++;
+        common = k;
+    }
+    for (bool ok = false; !ok && common > 0;) {
+        ok = true;
+        for (size_t g = 0; g < ng && ok; g++) {
+            char c = runs[first[g]]->name[common];
+            ok = c == '\0' || c == ' ';
+        }
+        if (!ok)
+            common--;
+    }
+    /* The baseline of each group: the first group of the same run name (the
+     * first variant at the same sweep point); without variants the first
+     * group. */
     bool by_variant = false;
     for (size_t i = 0; i < n; i++)
         by_variant |= runs[i]->variant != NULL;
-    strset groups = {0};
-    int *of_run = cs_calloc(n, sizeof *of_run);
-    for (size_t i = 0; i < n; i++) {
-        char label[256];
-        if (by_variant)
-            snprintf(label, sizeof label, "%s", runs[i]->variant ? runs[i]->variant : "(none)");
-        else
-            snprintf(label, sizeof label, "%s #%lld", runs[i]->name, (long long)runs[i]->id);
-        of_run[i] = strset_add(&groups, label);
+    size_t *base = cs_calloc(ng + 1, sizeof *base);
+    for (size_t g = 0; g < ng; g++) {
+        base[g] = g;
+        for (size_t h = 0; h < g; h++)
+            if (!by_variant || strcmp(runs[first[h]]->name, runs[first[g]]->name) == 0) {
+                base[g] = h;
+                break;
+            }
     }
-    *n_groups = groups.n;
+    /* colour: the variant's (order of first appearance), else the group's */
+    int *colour = cs_calloc(ng + 1, sizeof *colour);
+    strset vnames = {0};
+    for (size_t g = 0; g < ng; g++)
+        colour[g] = by_variant ? strset_add(&vnames, variant_of(runs[first[g]])) : (int)g;
+    strset_free(&vnames);
     FILE *f = open_out(datafile, err);
     if (!f) {
-        free(of_run);
-        strset_free(&groups);
+        free(colour);
+        free(of_run), free(first), free(base);
+        strset_free(&keys);
         return err->code;
     }
-    fputs("# cachestorm compare: one block per metric; i mean lo hi n label\n", f);
-    double *vals = cs_malloc((n + 1) * sizeof *vals);
+    fputs("# cachestorm compare: one block per metric; i mean lo hi n label value verdict "
+          "colour\n"
+          "# (value: the mean in plain units, \"± half\" of the 95 % CI with n >= 2; verdict\n"
+          "# against the group's baseline, as cachestorm compare: BETTER, WORSE, ...;\n"
+          "# colour: the variant's index, else the group's)\n",
+          f);
+    double *vals = cs_malloc((n + 1) * sizeof *vals), *bv = cs_malloc((n + 1) * sizeof *bv);
+    int64_t *seeds = cs_malloc((n + 1) * sizeof *seeds), *bs = cs_malloc((n + 1) * sizeof *bs);
+    cmp_thresholds th;
+    cmp_thresholds_default(&th);
     for (size_t m = 0; m < n_metrics; m++) {
         present[m] = false;
+        if (nonzero)
+            nonzero[m] = false;
         if (m)
             fputs("\n\n", f);
         put_label(f, metrics[m]);
         fputc('\n', f);
-        for (size_t g = 0; g < groups.n; g++) {
-            size_t nv = 0;
+        for (size_t g = 0; g < ng; g++) {
+            size_t nv = 0, nb = 0;
             for (size_t i = 0; i < n; i++) {
-                if (of_run[i] != (int)g)
-                    continue;
                 double x = ex_metric(st, runs[i]->id, -1, metrics[m]);
-                if (!isnan(x))
-                    vals[nv++] = x;
+                if (isnan(x))
+                    continue;
+                if (of_run[i] == (int)g)
+                    vals[nv] = x, seeds[nv++] = runs[i]->seed;
+                if (of_run[i] == (int)base[g])
+                    bv[nb] = x, bs[nb++] = runs[i]->seed;
             }
             ex_stat s = ex_stat_of(vals, nv);
             present[m] |= nv > 0;
+            for (size_t k = 0; nonzero && k < nv; k++)
+                nonzero[m] |= vals[k] != 0;
             fprintf(f, "%zu", g);
             put_num(f, s.mean);
             put_num(f, s.mean - s.half);
             put_num(f, s.mean + s.half);
             fprintf(f, " %zu ", s.n);
-            put_label(f, groups.v[g]);
-            fputc('\n', f);
+            char label[400], value[100] = "", a[48], h[48];
+            group_label(label, sizeof label, runs[first[g]]->variant, runs[first[g]]->name,
+                        common);
+            put_label(f, label);
+            if (nv) {
+                cs_fmt_human(a, sizeof a, s.mean);
+                if (nv >= 2) {
+                    cs_fmt_human(h, sizeof h, s.half);
+                    snprintf(value, sizeof value, "%s ± %s", a, h);
+                } else
+                    snprintf(value, sizeof value, "%s (n=1)", a);
+            }
+            fputc(' ', f);
+            put_label(f, value);
+            const char *verdict = "";
+            if (ng > 1 && base[g] == g)
+                verdict = "baseline";
+            else if (base[g] != g && nv && nb) {
+                cmp_result r;
+                cmp_judge(&r, metrics[m], bv, bs, nb, vals, seeds, nv, &th);
+                verdict = r.v == CMP_BETTER ? "BETTER" : r.v == CMP_WORSE ? "WORSE" : "";
+            }
+            fputc(' ', f);
+            put_label(f, verdict);
+            fprintf(f, " %d\n", colour[g]);
         }
     }
-    free(vals);
-    free(of_run);
-    strset_free(&groups);
+    free(vals), free(bv), free(seeds), free(bs), free(colour);
+    free(of_run), free(first), free(base);
+    strset_free(&keys);
     return close_out(f, datafile, err);
 }
 

@@ -179,18 +179,28 @@ int ex_sweep1_write(ex_store *st, const ex_run *const *runs, size_t n, const cha
                     const char *const *metrics, size_t n_metrics, const char *datafile,
                     bool *numeric, size_t *n_variants, const char **unit, cs_err *err);
 
-/* Sweep over two parameters: one block per variant (quoted label first), rows
- * `xi yi mean n "xlabel" "ylabel"` (category indices) for the metric. */
+/* Sweep over two parameters: one block per variant (quoted label first), a
+ * row for every combination: `xi yi mean n "xlabel" "ylabel" "value"`
+ * (category indices; value = the mean in plain units, cs_fmt_human); a
+ * combination without runs has mean NaN, n 0 and value "no data". */
 int ex_sweep2_write(ex_store *st, const ex_run *const *runs, size_t n, const char *px,
                     const char *py, const char *metric, const char *datafile, size_t *n_variants,
                     cs_err *err);
 
-/* Variants side by side: one block per metric, rows `i mean lo hi n "label"`
- * per group (runs.variant, or the run name when there are no variants).
- * *present[m] tells whether any run had metric m. */
+/* Scenarios side by side: one block per metric, rows
+ * `i mean lo hi n "label" "value" "verdict" colour` per group.  A group is a
+ * scenario (variant and run name; its runs are replications); label = the
+ * variant and what the name adds to the common words of all names (sweep
+ * point, --set overrides); value = the mean in plain units with "± half"
+ * (95 % CI) for n >= 2, "(n=1)" for one run; verdict = "baseline" for the
+ * first group of each run name (the first variant at that point), else
+ * "BETTER" / "WORSE" by cmp_judge (sim/report/verdict.h, the logic of
+ * `cachestorm compare`) against it, or ""; colour = the variant's index
+ * (first appearance), else the group's.  present[m]: some run has metric
+ * m; nonzero[m] (may be NULL): some run has it other than 0. */
 int ex_compare_write(ex_store *st, const ex_run *const *runs, size_t n, const char *const *metrics,
                      size_t n_metrics, const char *datafile, size_t *n_groups, bool *present,
-                     cs_err *err);
+                     bool *nonzero, cs_err *err);
 
 /* An axis label with the unit of a metric of the table ("latency.p99_ms" ->
  * "latency.p99_ms (ms)"), written to buf; returns name itself when unknown. */

@@ -475,7 +475,7 @@ static int draw_cdf(session *s, const ex_run *const *runs, size_t n, const char 
     for (size_t c = 0; c < n_scen; c++) {
         const ex_run *r = first[c];
         sbuf l = {0};
-        if (!same_name || n_scen == 1)
+        if ((!same_name && !n_swept) || n_scen == 1) /* the swept values say what differs */
             sb_printf(&l, "%s", r->name);
         if (r->variant)
             sb_printf(&l, "%s%s", l.n ? " / " : "", r->variant);
@@ -674,52 +674,71 @@ static int draw_compare(session *s, const ex_run *const *runs, size_t n, const c
     size_t n_metrics = s->o->n_metrics ? s->o->n_metrics : N_DEFAULT_METRICS;
     char *data = work_file(s, base, "-compare.dat");
     char *outfile = out_path(s, base, "compare");
-    sbuf v = {0}, show = {0};
-    bool present[PLOT_MAX_LIST];
+    sbuf v = {0}, show = {0}, zero = {0};
+    bool present[PLOT_MAX_LIST], nonzero[PLOT_MAX_LIST];
     size_t groups = 0;
-    int rc = ex_compare_write(&s->st, runs, n, metrics, n_metrics, data, &groups, present, err);
+    int rc = ex_compare_write(&s->st, runs, n, metrics, n_metrics, data, &groups, present,
+                              nonzero, err);
     if (rc)
         goto done;
     bool variants = false;
     for (size_t i = 0; i < n; i++)
         variants |= runs[i]->variant != NULL;
-    if (s->o->need_variants && (!variants || groups < 2)) {
+    size_t n_var = 0; /* distinct variants */
+    for (size_t i = 0; i < n; i++) {
+        if (!runs[i]->variant)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = runs[j]->variant && strcmp(runs[j]->variant, runs[i]->variant) == 0;
+        n_var += !seen;
+    }
+    if (s->o->need_variants && (!variants || n_var < 2 || groups < 2)) {
         rc = cs_errf(err, CS_USAGE, "%s: fewer than two variants", group);
         goto done;
     }
     if (groups > MAX_COMPARE_GROUPS) {
         rc = cs_errf(err, CS_USAGE,
-                     "%s: %zu runs without variants are too many to compare side by side "
-                     "(at most %d; name the runs)",
+                     "%s: %zu scenarios are too many to compare side by side (at most %d; "
+                     "name the runs, or draw the sweep)",
                      group, groups, MAX_COMPARE_GROUPS);
         goto done;
     }
+    /* A panel whose metric is 0 in every run says nothing: it is left out
+     * and named in the note at the bottom. */
     for (size_t m = 0; m < n_metrics; m++) {
-        if (present[m]) {
+        if (present[m] && nonzero[m]) {
             sb_printf(&show, "%s%zu", show.n ? " " : "", m);
             char name[32];
             snprintf(name, sizeof name, "ylabel_%zu", m);
             gp_str(&v, name, ex_metric_label(metrics[m], lbuf, sizeof lbuf));
             snprintf(name, sizeof name, "mname_%zu", m);
             gp_str(&v, name, metrics[m]);
+        } else if (present[m]) {
+            sb_printf(&zero, "%s%s", zero.n ? ", " : "", metrics[m]);
         } else if (s->o->n_metrics) {
             warn(s, "%s: no run has metric %s", group, metrics[m]);
         }
     }
     if (!show.n) {
-        rc = cs_errf(err, CS_USAGE, "%s: none of the metrics to compare is stored", group);
+        rc = cs_errf(err, CS_USAGE, "%s: none of the metrics to compare is stored%s", group,
+                     zero.n ? " with a value other than 0" : "");
         goto done;
     }
     gp_str(&v, "datafile", data);
     gp_str(&v, "show", show.s);
+    gp_str(&v, "zero", zero.s ? zero.s : "");
     gp_num(&v, "ngroups", (double)groups);
     char title[512], caption[600];
-    snprintf(title, sizeof title, "Compare: %s  (mean, 95%% CI over replications)", group);
+    snprintf(title, sizeof title,
+             "Compare: %s  (mean, 95%% CI over seeds; a dot = one run; marks vs the first "
+             "variant)",
+             group);
     gp_str(&v, "title", title);
     snprintf(caption, sizeof caption, "Variants side by side (%s)", group);
     rc = draw(s, "compare", &v, outfile, caption, err);
 done:
-    free(v.s), free(show.s), free(data), free(outfile);
+    free(v.s), free(show.s), free(zero.s), free(data), free(outfile);
     return rc;
 }
 
@@ -777,6 +796,11 @@ static int select_runs(session *s, const ex_run ***sel, size_t *n, bool multi, c
     for (size_t k = s->st.n_runs; k-- > 0;) {
         if (strcmp(s->st.runs[k].status, "done") != 0)
             continue;
+        if (o->by_experiment) {
+            const char *e = s->st.runs[k].experiment;
+            if (!(o->experiment ? e && strcmp(e, o->experiment) == 0 : !e))
+                continue;
+        }
         store_run key = {.id = s->st.runs[k].id};
         if (!bsearch(&key, uniq, nuniq, sizeof *uniq, run_id_cmp))
             continue;

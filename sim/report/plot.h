@@ -30,6 +30,9 @@ typedef struct plot_opts {
     bool keep_data;     /* write the data files next to the pictures */
     bool quiet;         /* no warnings on stderr */
     bool need_variants; /* compare: skip experiments with fewer than two variants */
+    bool by_experiment; /* default selection: only runs of `experiment` (NULL:
+                           runs without one) — the report draws per experiment */
+    const char *experiment;
     const char *runs[PLOT_MAX_LIST];
     size_t n_runs;
     const char *metrics[PLOT_MAX_LIST];
@@ -53,6 +56,14 @@ int plot_draw(const plot_opts *o, plot_files *out, cs_err *err);
 
 /* `cachestorm report`: one offline HTML page about the runs in db, written
  * to out (sim/report/report.c).  Returns a cs status; messages on stderr. */
+typedef struct report_opts {
+    const char *db, *out;
+    const char *baseline;   /* another database: compare verdicts per scenario, or NULL */
+    const char *experiment; /* the experiment file (its objective:), or NULL */
+    size_t budget;          /* bytes of pictures on the page; 0 = REPORT_BUDGET */
+} report_opts;
+#define REPORT_BUDGET (3u << 20)
+int report_write_opts(const report_opts *o);
 int report_write(const char *db, const char *out);
 void plot_files_free(plot_files *f);
 
