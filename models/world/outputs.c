@@ -325,7 +325,10 @@ void world_emit_series(world *w)
     run_rows *rows = w->rows;
     size_t nb = stats_nbuckets(s);
     double iv = ns_to_s(stats_interval(s));
-    int id_tot = stats_find(s, "requests.total"), id_err = stats_find(s, "requests.error");
+    /* rps = requests that ENDED in the bucket (ok + error, both counted at
+     * the end), like errors and the latency quantiles: requests.total counts
+     * starts, which in a stampede all fall in the first second. */
+    int id_ok = stats_find(s, "requests.ok"), id_err = stats_find(s, "requests.error");
     int id_stale = stats_find(s, "requests.stale"), id_hit = stats_find(s, "l1.hit");
     int id_miss = stats_find(s, "l1.miss"), id_db = stats_find(s, "db.calls");
     int id_h2 = stats_find(s, "l2.hit");
@@ -337,8 +340,8 @@ void world_emit_series(world *w)
         double t = (double)b * iv;
         double sum_br = 0, sum_bl = 0, sum_pq = 0;
         for (int node = -1; node < w->nn; node++) {
-            double tot = id_tot >= 0 ? stats_bucket(s, node, id_tot, b) : 0;
             double err = id_err >= 0 ? stats_bucket(s, node, id_err, b) : 0;
+            double tot = (id_ok >= 0 ? stats_bucket(s, node, id_ok, b) : 0) + err;
             double st = id_stale >= 0 ? stats_bucket(s, node, id_stale, b) : 0;
             double h = id_hit >= 0 ? stats_bucket(s, node, id_hit, b) : 0;
             double m = id_miss >= 0 ? stats_bucket(s, node, id_miss, b) : 0;

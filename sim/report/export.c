@@ -9,7 +9,8 @@
  * transition of that node's breaker (the breaker file holds every state:
  * closed, half-open, open; forced_open counts as open).  A window still open
  * at the end runs to the end of the run.  A bucket in which no request ended
- * has its latency columns written NaN (a gap), not the 0 the store holds.
+ * (the store holds NULL latency quantiles) has its latency columns written
+ * NaN (a gap).
  */
 #include "sim/core/stats.h"
 #include "sim/report/export.h"
@@ -471,8 +472,14 @@ int ex_timeline_write(ex_store *st, const ex_run *run, int node, const char *dat
             row[pts[i].col] = pts[i].v;
         row[EX_TL_ERRORS] /= out->bucket_s;
         /* No request ended in the bucket: its latency quantiles are not a
-         * value (the store holds 0 there), so they are written NaN = a gap. */
-        if (row[EX_TL_RPS] == 0) {
+         * value, so they are written NaN = a gap.  The store holds NULL there
+         * (stats_bucket_quantile of an empty bucket); stores written before
+         * that held 0 with 0 requests.  Not "no request started": requests/s
+         * counts starts, and a bucket of a stampede can end thousands of
+         * requests that started earlier. */
+        bool none = isnan(row[EX_TL_P50]) && isnan(row[EX_TL_P99]);
+        bool legacy = row[EX_TL_RPS] == 0 && row[EX_TL_P50] == 0 && row[EX_TL_P99] == 0;
+        if (none || legacy) {
             out->idle++; /* the picture marks every such bucket x: count them all */
             row[EX_TL_P50] = row[EX_TL_P99] = NAN;
         }

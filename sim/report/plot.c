@@ -829,20 +829,44 @@ static const char *db_stem(const char *db, char *buf, size_t size)
     return buf;
 }
 
+/* A run's file name: its self-describing name, its variant when the name
+ * does not already say it, and its id when another run of the database has
+ * the same name and variant (other seeds, reruns) — so plotting run 3 and
+ * then run 4 never writes the same file. */
+static void run_base(const session *s, const ex_run *r, char *base, size_t size)
+{
+    char name[200], var[100];
+    sanitise(name, sizeof name, r->name);
+    bool has_variant = r->variant && *r->variant && !strstr(r->name, r->variant);
+    if (has_variant) {
+        sanitise(var, sizeof var, r->variant);
+        sbuf b = {0};
+        sb_printf(&b, "%s-%s", name, var);
+        snprintf(base, size, "%s", b.s ? b.s : name);
+        free(b.s);
+    } else {
+        snprintf(base, size, "%s", name);
+    }
+    bool collide = false;
+    for (size_t j = 0; j < s->st.n_runs && !collide; j++) {
+        const ex_run *o = &s->st.runs[j];
+        collide = o->id != r->id && strcmp(o->name, r->name) == 0 &&
+                  (o->variant == NULL) == (r->variant == NULL) &&
+                  (!r->variant || strcmp(o->variant, r->variant) == 0);
+    }
+    if (collide) {
+        size_t k = strlen(base);
+        snprintf(base + k, size - k, "-r%lld", (long long)r->id);
+    }
+}
+
 static int draw_per_run(session *s, const ex_run *const *sel, size_t n, cs_err *err)
 {
     bool timeline = strcmp(s->o->kind, "timeline") == 0;
     int first_rc = CS_OK, drawn = 0;
     for (size_t i = 0; i < n; i++) {
-        char name[200], base[260];
-        sanitise(name, sizeof name, sel[i]->name);
-        bool collide = false;
-        for (size_t j = 0; j < n; j++)
-            collide |= j != i && strcmp(sel[j]->name, sel[i]->name) == 0;
-        if (collide)
-            snprintf(base, sizeof base, "%s-r%lld", name, (long long)sel[i]->id);
-        else
-            snprintf(base, sizeof base, "%s", name);
+        char base[260];
+        run_base(s, sel[i], base, sizeof base);
         if (s->o->node >= 0 && timeline) {
             size_t k = strlen(base);
             snprintf(base + k, sizeof base - k, "-node%d", s->o->node);
