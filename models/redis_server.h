@@ -172,7 +172,7 @@ typedef struct rs_params {
     sim_ns io_publish_write;           /* batched: per subscriber socket a PUBLISH reaches */
     sim_ns io_wake;       /* batched: extra cost of an iteration that starts after the server
                              was idle longer than wake_after + wake_ramp (the CPUs went to sleep: wake-up
-                             from idle, cold caches); 0 = off (default) */
+                             from idle, cold caches); 0 = off; on by default (rs_batched_defaults) */
     sim_ns wake_after;    /* batched: no wake cost for an idle time up to this (a batch
                              that starts as the previous one ends never pays it) */
     sim_ns wake_ramp;     /* batched: the cost rises linearly from 0 at wake_after to io_wake
