@@ -21,7 +21,7 @@ static void help(FILE *f)
 {
     fprintf(f,
             "usage: cachestorm check FILE... [--db FILE] [-j N] [--set PATH=VALUE]... [--quiet]\n"
-            "                              [--rerun] [--format table|junit] [--max-memory SIZE]\n"
+            "                              [--rerun] [--format table|junit|json] [--max-memory SIZE]\n"
             "                              [--progress-every S]\n"
             "\n"
             "Runs each config or experiment (every variant, sweep point and replication),\n"
@@ -35,7 +35,7 @@ static void help(FILE *f)
             "  --quiet            no progress lines; print only failing rules and\n"
             "                     the summary\n"
             "  --rerun            run every run, even those already done in the database\n"
-            "  --format F         table (default) or junit (see below)\n"
+            "  --format F         table (default), junit or json (see below)\n"
             "  --max-memory SIZE  each run's memory budget (4G, 512M; default 75%% of the\n"
             "                     available memory); a scenario estimated over it is\n"
             "                     refused before anything runs\n"
@@ -59,7 +59,10 @@ static void help(FILE *f)
             "scenario; a failed rule is a <failure>, a rule no run could judge an\n"
             "<error>) for CI test reports; the table then goes to stderr.  Ctrl-C or\n"
             "SIGTERM still leave well-formed XML: the files judged so far, and an\n"
-            "<error> testcase 'interrupted' for the file under way.\n"
+            "<error> testcase 'interrupted' for the file under way.  --format json\n"
+            "writes one JSON document the same way: {\"files\": [{\"file\", \"time_s\",\n"
+            "\"rules\": [{\"scenario\", \"rule\", \"status\": pass|fail|error, \"value\",\n"
+            "\"detail\"}]}], \"passed\", \"failed\", \"interrupted\": null or {\"file\", \"why\"}}.\n"
             "\n"
             "exit status: 0 all rules pass; 1 a rule failed; 2 bad usage, file or rule\n"
             "(file:line:column); 3 a run or the database failed.\n");
@@ -247,6 +250,79 @@ static void junit_interrupted(FILE *f, const char *file, const char *why)
     fflush(f);
 }
 
+/* A rule line as JSON: scenario, rule, status pass/fail/error, value, detail. */
+static void json_suite(FILE *f, const char *file, const line *lines, size_t nl, double secs)
+{
+    fputs("  {\"file\": ", f);
+    cli_json_str(f, file);
+    fprintf(f, ", \"time_s\": %.3f, \"rules\": [", secs);
+    for (size_t i = 0; i < nl; i++) {
+        const line *L = &lines[i];
+        fputs(i ? ",\n    {\"scenario\": " : "\n    {\"scenario\": ", f);
+        cli_json_str(f, *L->label ? L->label : NULL);
+        fputs(", \"rule\": ", f);
+        cli_json_str(f, L->rule);
+        fprintf(f, ", \"status\": \"%s\", \"value\": ",
+                L->error ? "error" : L->pass ? "pass" : "fail");
+        cli_json_str(f, L->value);
+        fputs(", \"detail\": ", f);
+        cli_json_str(f, L->detail);
+        fputc('}', f);
+    }
+    fputs(nl ? "\n  ]}" : "]}", f);
+}
+
+/* The machine-readable output on stdout (--format junit or json): one
+ * document, opened before the first file and closed after the last or at an
+ * interruption, so it is well-formed whatever happens. */
+typedef struct mach {
+    bool junit, json;
+    size_t nsuites;
+} mach;
+
+static void mach_begin(mach *m)
+{
+    if (m->junit)
+        printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"cachestorm check\">\n");
+    else if (m->json)
+        printf("{\"files\": [\n");
+}
+
+static void mach_suite(mach *m, const char *file, const line *lines, size_t nl, double secs)
+{
+    if (m->junit)
+        junit_suite(stdout, file, lines, nl, secs);
+    else if (m->json) {
+        if (m->nsuites)
+            fputs(",\n", stdout);
+        json_suite(stdout, file, lines, nl, secs);
+    }
+    m->nsuites++;
+    fflush(stdout);
+}
+
+static void mach_end(mach *m, size_t npass, size_t nfail, const char *file, const char *why)
+{
+    if (m->junit) {
+        if (why)
+            junit_interrupted(stdout, file, why);
+        printf("</testsuites>\n");
+    } else if (m->json) {
+        printf("%s], \"passed\": %zu, \"failed\": %zu, \"interrupted\": ", m->nsuites ? "\n" : "",
+               npass, nfail);
+        if (why) {
+            fputs("{\"file\": ", stdout);
+            cli_json_str(stdout, file);
+            fputs(", \"why\": ", stdout);
+            cli_json_str(stdout, why);
+            fputs("}}\n", stdout);
+        } else {
+            fputs("null}\n", stdout);
+        }
+    }
+    fflush(stdout);
+}
+
 int cmd_check(int argc, char **argv)
 {
     const char *db = "runs.db", *format = "table";
@@ -265,7 +341,7 @@ int cmd_check(int argc, char **argv)
         {"-j", NULL, OPT_INT, &jobs_opt, 1, 256, NULL},
         {"--set", NULL, OPT_STRS, &set_opt, 0, 0, NULL},
         {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0, NULL},
-        {"--format", NULL, OPT_STR, &format, 0, 0, "table|junit"},
+        {"--format", NULL, OPT_STR, &format, 0, 0, "table|junit|json"},
         {"--max-memory", NULL, OPT_STR, &maxmem, 0, 0, NULL},
         {"--progress-every", NULL, OPT_DOUBLE, &every, 0, 86400, NULL},
         {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0, NULL},
@@ -276,7 +352,8 @@ int cmd_check(int argc, char **argv)
         rc = rc == CLI_HELP ? CS_OK : rc;
         goto out;
     }
-    bool junit = !strcmp(format, "junit");
+    mach m = {.junit = !strcmp(format, "junit"), .json = !strcmp(format, "json")};
+    bool junit = m.junit || m.json; /* machine output on stdout */
     size_t max_memory;
     if ((rc = cli_max_memory("check", maxmem, &max_memory)))
         goto out;
@@ -311,7 +388,7 @@ int cmd_check(int argc, char **argv)
          * are under way (sim/run/pool.h). */
         sigprocmask(SIG_BLOCK, &stop, &prev);
         blocked = true;
-        printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"cachestorm check\">\n");
+        mach_begin(&m);
     }
     for (int f = 0; f < nfiles; f++) {
         experiment *e = &ex[f];
@@ -325,9 +402,9 @@ int cmd_check(int argc, char **argv)
                 sigemptyset(&one);
                 sigaddset(&one, sig);
                 sigtimedwait(&one, NULL, &zero);
-                junit_interrupted(stdout, files[f], sig == SIGINT ? "interrupted by SIGINT before it ran"
-                                                                  : "interrupted by SIGTERM before it ran");
-                printf("</testsuites>\n");
+                mach_end(&m, npass, nfail, files[f],
+                         sig == SIGINT ? "interrupted by SIGINT before it ran"
+                                       : "interrupted by SIGTERM before it ran");
                 fprintf(stderr, "cachestorm check: interrupted by %s after %d of %d files; to "
                                 "resume, run the same command again\n",
                         sig == SIGINT ? "SIGINT" : "SIGTERM", f, nfiles);
@@ -355,8 +432,7 @@ int cmd_check(int argc, char **argv)
             fprintf(stderr, "cachestorm check: %s: %s\n", files[f], err.msg);
             fprintf(stderr, "cachestorm check: to resume, run the same command again\n");
             if (junit) { /* well-formed to the end: what finished, and this file as an error */
-                junit_interrupted(stdout, files[f], err.msg);
-                printf("</testsuites>\n");
+                mach_end(&m, npass, nfail, files[f], err.msg);
             }
             exp_results_free(res, e->nruns);
             free(res);
@@ -396,8 +472,7 @@ int cmd_check(int argc, char **argv)
             lines[i].pass ? npass++ : nfail++;
         fflush(stdout);
         if (junit) {
-            junit_suite(stdout, files[f], lines, nl, now_s() - t0);
-            fflush(stdout);
+            mach_suite(&m, files[f], lines, nl, now_s() - t0);
             int fd = dup(1); /* the table: to stderr */
             dup2(2, 1);
             print_lines(lines, nl, quiet);
@@ -420,7 +495,7 @@ int cmd_check(int argc, char **argv)
     }
     rc = worst;
     if (junit)
-        printf("</testsuites>\n");
+        mach_end(&m, npass, nfail, NULL, NULL);
     fprintf(table_out, "check: %zu passed, %zu failed (%d file%s, %zu runs, database %s)\n", npass,
             nfail, nfiles, nfiles == 1 ? "" : "s", nruns, db);
 done:
