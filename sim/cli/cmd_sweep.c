@@ -13,6 +13,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_args.h"
+#include "sim/cli/cli_out.h"
 #include "sim/run/progress.h"
 #include "sim/cli/sweep_plan.h"
 #include "sim/core/metrics.h"
@@ -62,7 +63,11 @@ static void help(FILE *f)
            "                     configs go to the plan directory, each job writes its own\n"
            "                     shard there; merge them with cachestorm merge\n"
            "  --plan-dir DIR     the plan directory (default plan-NAME)\n"
-           "  --format lines|json  the plan as job lines (default) or JSON\n"
+           "  --format lines|json  the plan as job lines (default) or JSON; without --plan,\n"
+           "                       json prints the result as one JSON document instead of\n"
+           "                       the table: {experiment, database, runs, already_done,\n"
+           "                       failed, wall_s, scenarios: [{variant, point, runs,\n"
+           "                       metrics: {NAME: {mean, ci95_half, n}}}]}\n"
            "  --slurm            write DIR/sweep.sbatch, a Slurm job array over the plan,\n"
            "                     and print the sbatch and merge commands\n"
            "  --submit           with --slurm: run sbatch too\n"
@@ -108,7 +113,10 @@ static void mean_ci_str(const run_rows *const *rows, size_t n, const char *metri
 }
 
 /* Print the summary: one row per scenario. */
-static void summary(const experiment *e, const exp_result *res, const char **metrics, size_t nm)
+/* The summary's columns: --metric, else the metric table's HEAD metrics
+ * that some run produced.  Caller frees. */
+static const char **pick_cols(const experiment *e, const exp_result *res, const char **metrics,
+                              size_t nm, size_t *ncols)
 {
     const char **cols = cs_calloc(SWEEP_MAX_COLUMNS + nm + 1, sizeof *cols);
     size_t nc = 0;
@@ -127,6 +135,71 @@ static void summary(const experiment *e, const exp_result *res, const char **met
                 cols[nc++] = default_metrics[k];
         }
     }
+    *ncols = nc;
+    return cols;
+}
+
+static void json_num(double v)
+{
+    char b[40];
+    if (isnan(v) || isinf(v)) {
+        fputs("null", stdout);
+        return;
+    }
+    cli_fmt_exact(b, sizeof b, v);
+    fputs(b, stdout);
+}
+
+/* The sweep's result as one JSON document (--format json without --plan):
+ * per scenario the mean, 95 % CI half-width and count of each column. */
+static void summary_json(const experiment *e, const exp_result *res, const char **metrics,
+                         size_t nm, const char *db, size_t skipped, size_t failed, double wall)
+{
+    size_t nc;
+    const char **cols = pick_cols(e, res, metrics, nm, &nc);
+    printf("{\"experiment\": ");
+    cli_json_str(stdout, e->name);
+    printf(", \"database\": ");
+    cli_json_str(stdout, db);
+    printf(", \"runs\": %zu, \"already_done\": %zu, \"failed\": %zu, \"wall_s\": ", e->nruns,
+           skipped, failed);
+    json_num(wall);
+    printf(", \"scenarios\": [");
+    for (size_t sc_i = 0; sc_i < e->nsc; sc_i++) {
+        const exp_scenario *sc = &e->sc[sc_i];
+        size_t n;
+        const run_rows **rows = exp_scenario_rows(e, sc_i, res, &n);
+        printf("%s\n  {\"variant\": ", sc_i ? "," : "");
+        cli_json_str(stdout, sc->variant);
+        printf(", \"point\": ");
+        cli_json_str(stdout, sc->point);
+        printf(", \"runs\": %zu, \"metrics\": {", n);
+        for (size_t c = 0; c < nc; c++) {
+            double *x = cs_calloc(n + 1, sizeof *x), m = NAN, half = NAN;
+            size_t used = 0;
+            for (size_t i = 0; i < n; i++)
+                x[i] = rows_get_metric(rows[i], -1, cols[c]);
+            stats_mean_ci(x, n, &m, NULL, &half, &used);
+            free(x);
+            printf("%s", c ? ", " : "");
+            cli_json_str(stdout, cols[c]);
+            printf(": {\"mean\": ");
+            json_num(used ? m : NAN);
+            printf(", \"ci95_half\": ");
+            json_num(used > 1 ? half : NAN);
+            printf(", \"n\": %zu}", used);
+        }
+        printf("}}");
+        free(rows);
+    }
+    printf("%s]}\n", e->nsc ? "\n" : "");
+    free(cols);
+}
+
+static void summary(const experiment *e, const exp_result *res, const char **metrics, size_t nm)
+{
+    size_t nc;
+    const char **cols = pick_cols(e, res, metrics, nm, &nc);
     size_t ncell = e->nsc * (nc + 2);
     char(*cell)[96] = cs_calloc(ncell + 1, sizeof *cell);
     int *w = cs_calloc(nc + 2, sizeof *w);
@@ -293,6 +366,12 @@ int cmd_sweep(int argc, char **argv)
                 lo = res[i].run_id < lo ? res[i].run_id : lo;
                 hi = res[i].run_id > hi ? res[i].run_id : hi;
             }
+        if (!strcmp(format, "json")) {
+            summary_json(&e, res, metrics, nm, db, sum.skipped, failed, wall);
+            if (failed)
+                rc = exp_results_status(res, e.nruns);
+            goto done_runs;
+        }
         printf("sweep %s: %zu runs (", e.name, e.nruns);
         if (e.nvariants)
             printf("%zu variants × ", e.nvariants);
@@ -312,6 +391,7 @@ int cmd_sweep(int argc, char **argv)
         if (failed)
             rc = exp_results_status(res, e.nruns);
     }
+done_runs:
     exp_results_free(res, e.nruns);
     free(res);
     exp_free(&e);

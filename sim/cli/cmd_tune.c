@@ -16,6 +16,7 @@
 #include "sim/core/stats.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_args.h"
+#include "sim/cli/cli_out.h"
 #include "sim/run/experiment.h"
 #include "sim/run/progress.h"
 
@@ -23,7 +24,8 @@ static void help(FILE *f)
 {
     fprintf(f,
             "usage: cachestorm tune EXPERIMENT [--db FILE] [-j N] [--set PATH=VALUE]... [--top N]\n"
-            "                       [--rerun] [--quiet] [--max-memory SIZE] [--progress-every S]\n"
+            "                       [--rerun] [--quiet] [--format table|json] [--max-memory SIZE]\n"
+            "                       [--progress-every S]\n"
             "\n"
             "Runs every point of the experiment's sweep grid (and every variant) with its\n"
             "replications, and ranks the points by the experiment's objective:\n"
@@ -44,6 +46,12 @@ static void help(FILE *f)
             "  --rerun            run every run, even those already done in the database\n"
             "  --quiet            no progress lines, no ranking table: only the\n"
             "                     verdict (best, or no single best) and its overrides\n"
+            "  --format json      the ranking as one JSON document for scripts (full\n"
+            "                     precision): experiment, objective, direction, points\n"
+            "                     [{rank, variant, values, objective, ci95_half, feasible,\n"
+            "                     tied_with_best, constraints, broken}], best (the rank, or\n"
+            "                     null when tied or none is feasible), tied (points the\n"
+            "                     top one cannot be told from, itself included)\n"
             "  --max-memory SIZE  each run's memory budget (4G, 512M; default 75%% of the\n"
             "                     available memory); a point estimated over it is refused\n"
             "                     before anything runs\n"
@@ -136,6 +144,65 @@ static void score(const experiment *e, const exp_result *res, point *pts)
     }
 }
 
+static void json_num(double v)
+{
+    char b[40];
+    if (isnan(v) || isinf(v)) {
+        fputs("null", stdout);
+        return;
+    }
+    cli_fmt_exact(b, sizeof b, v);
+    fputs(b, stdout);
+}
+
+/* The ranking as one JSON document (--format json). */
+static void print_json(const experiment *e, const point *pts, size_t ties)
+{
+    printf("{\"experiment\": ");
+    cli_json_str(stdout, e->name);
+    printf(", \"objective\": ");
+    cli_json_str(stdout, e->objective.text);
+    printf(", \"direction\": \"%s\", \"replications\": %zu, \"points\": [",
+           e->maximize ? "maximize" : "minimize", e->replications);
+    for (size_t r = 0; r < e->nsc; r++) {
+        const point *p = &pts[r];
+        const exp_scenario *sc = &e->sc[p->sc];
+        printf("%s\n  {\"rank\": %zu, \"variant\": ", r ? "," : "", r + 1);
+        cli_json_str(stdout, sc->variant);
+        printf(", \"values\": {");
+        for (size_t a = 0; a < e->naxes; a++) {
+            printf("%s", a ? ", " : "");
+            cli_json_str(stdout, e->axes[a]);
+            printf(": ");
+            cli_json_str(stdout, sc->values[a]);
+        }
+        printf("}, \"objective\": ");
+        json_num(p->obj);
+        printf(", \"ci95_half\": ");
+        json_num(p->half);
+        printf(", \"feasible\": %s, \"tied_with_best\": %s, \"constraints\": [",
+               p->feasible ? "true" : "false", r > 0 && p->tied ? "true" : "false");
+        size_t ncons = e->nconstraints < TUNE_MAX_CONSTRAINT_COLUMNS ? e->nconstraints
+                                                                     : TUNE_MAX_CONSTRAINT_COLUMNS;
+        for (size_t k = 0; k < ncons; k++) {
+            printf("%s{\"rule\": ", k ? ", " : "");
+            cli_json_str(stdout, e->constraints[k].text);
+            printf(", \"value\": ");
+            cli_json_str(stdout, p->cons[k][0] ? p->cons[k] : NULL);
+            printf("}");
+        }
+        printf("], \"broken\": ");
+        cli_json_str(stdout, p->broken[0] ? p->broken : NULL);
+        printf("}");
+    }
+    printf("%s], \"best\": ", e->nsc ? "\n" : "");
+    if (e->nsc && pts[0].feasible && !ties)
+        printf("1");
+    else
+        printf("null");
+    printf(", \"tied\": %zu}\n", e->nsc && pts[0].feasible ? ties + 1 : 0);
+}
+
 /* The ranked table: rank, variant, one column per swept path, objective, constraints. */
 static void print_ranking(const experiment *e, const point *pts, size_t rows_out)
 {
@@ -203,7 +270,7 @@ int cmd_tune(int argc, char **argv)
     const char *db = "runs.db";
     long jobs_opt = exp_default_jobs(), top = 0;
     bool quiet = false, rerun = false;
-    const char *maxmem = NULL;
+    const char *maxmem = NULL, *format = "table";
     double every = -1;
     cli_strs set_opt = {0}, pos = {0};
     const cli_opt opts[] = {
@@ -214,6 +281,7 @@ int cmd_tune(int argc, char **argv)
         {"--rerun", NULL, OPT_FLAG, &rerun, 0, 0, NULL},
         {"--quiet", "-q", OPT_FLAG, &quiet, 0, 0, NULL},
         {"--max-memory", NULL, OPT_STR, &maxmem, 0, 0, NULL},
+        {"--format", NULL, OPT_STR, &format, 0, 0, "table|json"},
         {"--progress-every", NULL, OPT_DOUBLE, &every, 0, 86400, NULL},
         {NULL, NULL, 0, NULL, 0, 0, NULL},
     };
@@ -304,6 +372,12 @@ int cmd_tune(int argc, char **argv)
         p->tied = p->obj == pts[0].obj ||
                   (ci && fabs(p->obj - pts[0].obj) <= p->half + pts[0].half);
         ties += p->tied;
+    }
+    if (!strcmp(format, "json")) {
+        print_json(&e, pts, ties);
+        if (!(e.nsc && pts[0].feasible) && rc == CS_OK)
+            rc = CS_EXPECT_FAILED;
+        goto done;
     }
     if (!quiet) {
         printf("tune %s: %zu points × %zu replications, %s %s\n\n", e.name, e.nsc,
