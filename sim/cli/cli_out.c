@@ -86,3 +86,14 @@ void cli_json_str(FILE *out, const char *s)
     }
     fputc('"', out);
 }
+
+void cli_json_num(FILE *out, double v)
+{
+    char b[40];
+    if (isnan(v) || isinf(v)) {
+        fputs("null", out);
+        return;
+    }
+    cli_fmt_exact(b, sizeof b, v);
+    fputs(b, out);
+}

@@ -19,6 +19,8 @@ void cli_xml_text(FILE *f, const char *s);
 /* A JSON string (RFC 8259 §7): " and \\ escaped, control characters as
  * \\n, \\t or \\u00XX; null for NULL. */
 void cli_json_str(FILE *f, const char *s);
+/* A JSON number at full precision (cli_fmt_exact); null for NaN or inf. */
+void cli_json_num(FILE *f, double v);
 /* The shortest of %.15g..%.17g that reads back as v; integers whole. */
 void cli_fmt_exact(char *buf, size_t n, double v);
 

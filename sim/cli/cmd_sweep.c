@@ -139,17 +139,6 @@ static const char **pick_cols(const experiment *e, const exp_result *res, const 
     return cols;
 }
 
-static void json_num(double v)
-{
-    char b[40];
-    if (isnan(v) || isinf(v)) {
-        fputs("null", stdout);
-        return;
-    }
-    cli_fmt_exact(b, sizeof b, v);
-    fputs(b, stdout);
-}
-
 /* The sweep's result as one JSON document (--format json without --plan):
  * per scenario the mean, 95 % CI half-width and count of each column. */
 static void summary_json(const experiment *e, const exp_result *res, const char **metrics,
@@ -163,7 +152,7 @@ static void summary_json(const experiment *e, const exp_result *res, const char 
     cli_json_str(stdout, db);
     printf(", \"runs\": %zu, \"already_done\": %zu, \"failed\": %zu, \"wall_s\": ", e->nruns,
            skipped, failed);
-    json_num(wall);
+    cli_json_num(stdout, wall);
     printf(", \"scenarios\": [");
     for (size_t sc_i = 0; sc_i < e->nsc; sc_i++) {
         const exp_scenario *sc = &e->sc[sc_i];
@@ -184,9 +173,9 @@ static void summary_json(const experiment *e, const exp_result *res, const char 
             printf("%s", c ? ", " : "");
             cli_json_str(stdout, cols[c]);
             printf(": {\"mean\": ");
-            json_num(used ? m : NAN);
+            cli_json_num(stdout, used ? m : NAN);
             printf(", \"ci95_half\": ");
-            json_num(used > 1 ? half : NAN);
+            cli_json_num(stdout, used > 1 ? half : NAN);
             printf(", \"n\": %zu}", used);
         }
         printf("}}");

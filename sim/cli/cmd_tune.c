@@ -144,17 +144,6 @@ static void score(const experiment *e, const exp_result *res, point *pts)
     }
 }
 
-static void json_num(double v)
-{
-    char b[40];
-    if (isnan(v) || isinf(v)) {
-        fputs("null", stdout);
-        return;
-    }
-    cli_fmt_exact(b, sizeof b, v);
-    fputs(b, stdout);
-}
-
 /* The ranking as one JSON document (--format json). */
 static void print_json(const experiment *e, const point *pts, size_t ties)
 {
@@ -177,9 +166,9 @@ static void print_json(const experiment *e, const point *pts, size_t ties)
             cli_json_str(stdout, sc->values[a]);
         }
         printf("}, \"objective\": ");
-        json_num(p->obj);
+        cli_json_num(stdout, p->obj);
         printf(", \"ci95_half\": ");
-        json_num(p->half);
+        cli_json_num(stdout, p->half);
         printf(", \"feasible\": %s, \"tied_with_best\": %s, \"constraints\": [",
                p->feasible ? "true" : "false", r > 0 && p->tied ? "true" : "false");
         size_t ncons = e->nconstraints < TUNE_MAX_CONSTRAINT_COLUMNS ? e->nconstraints
