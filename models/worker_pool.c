@@ -69,44 +69,38 @@ bool wp_begin_now(worker_pool *w)
     return false;
 }
 
-void wp_submit(worker_pool *w, wp_job *j)
+/* Queue j at the tail of one FIFO (the global one or the high-priority
+ * one), start the injection timer; false when it ran at once instead. */
+static bool enqueue(worker_pool *w, wp_job *j, wp_job **head, wp_job **tail, size_t *len)
 {
     assert(j->fn);
     if (wp_begin_now(w)) {
         j->fn(j);
-        return;
+        return false;
     }
     j->next = NULL;
     j->queued_at = eng_now(w->e);
-    if (w->qtail)
-        w->qtail->next = j;
+    if (*tail)
+        (*tail)->next = j;
     else
-        w->qhead = j;
-    w->qtail = j;
-    w->qlen++;
+        *head = j;
+    *tail = j;
+    (*len)++;
     note_queue(w);
     if (!w->grow_ev)
         w->grow_ev = eng_after(w->e, w->p.injection, grow_fire, w, 0);
+    return true;
+}
+
+void wp_submit(worker_pool *w, wp_job *j)
+{
+    enqueue(w, j, &w->qhead, &w->qtail, &w->qlen);
 }
 
 void wp_submit_high(worker_pool *w, wp_job *j)
 {
-    assert(j->fn);
-    if (wp_begin_now(w)) {
-        j->fn(j);
+    if (!enqueue(w, j, &w->hhead, &w->htail, &w->hlen))
         return;
-    }
-    j->next = NULL;
-    j->queued_at = eng_now(w->e);
-    if (w->htail)
-        w->htail->next = j;
-    else
-        w->hhead = j;
-    w->htail = j;
-    w->hlen++;
-    note_queue(w);
-    if (!w->grow_ev)
-        w->grow_ev = eng_after(w->e, w->p.injection, grow_fire, w, 0);
     if (w->busy < capacity(w) && !w->dispatch_ev) /* only the global FIFO was waiting */
         w->dispatch_ev = eng_after(w->e, 0, dispatch_fire, w, 0);
 }

@@ -12,21 +12,21 @@
 
 #include "tests/util.h"
 
+/* A 3 s single-server queue at 100/s (model: queue): fast, and its rules'
+ * outcomes are known in advance. */
+#define QUEUE_3S                                                                                   \
+    "model: queue\nduration: 3s\nwarmup: 0s\n"                                                    \
+    "queue: {servers: 1, arrival: 100/s, service: {dist: exponential, mean: 1ms}}\n"
+
 Test(check_junit, the_xml_parses_and_counts_what_the_table_counts, .init = tu_make_dir,
      .fini = tu_rm_dir)
 {
-    char path[256], cwd[512], cmd[2048], out[8192];
+    char cwd[512], cmd[2048], out[8192];
     cr_assert_not_null(getcwd(cwd, sizeof cwd));
-    snprintf(path, sizeof path, "%s/q.yaml", tu_dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("schema: 1\nname: q<&>\nmodel: queue\nduration: 3s\nwarmup: 0s\n"
-          "queue: {servers: 1, arrival: 100/s, service: {dist: exponential, mean: 1ms}}\n"
+    tu_write_file("q.yaml", "schema: 1\nname: q<&>\n" QUEUE_3S
           "replications: 2\nsweep: {queue.servers: [1, 2]}\n"
           "expect:\n  - requests.error == 0\n  - latency.mean_ms > 1000\n"
-          "  - \"mean(latency.mean_ms) < 5\"\n",
-          f);
-    fclose(f);
+          "  - \"mean(latency.mean_ms) < 5\"\n");
     snprintf(cmd, sizeof cmd,
              "cd %s && %s/%s/cachestorm check q.yaml --db j.db --format junit >j.xml 2>table.txt; "
              "echo rc=$?; tail -n 1 table.txt",
@@ -53,18 +53,12 @@ Test(check_junit, the_xml_parses_and_counts_what_the_table_counts, .init = tu_ma
 Test(check_junit, the_json_parses_and_counts_what_the_table_counts, .init = tu_make_dir,
      .fini = tu_rm_dir)
 {
-    char path[256], cwd[512], cmd[2048], out[8192];
+    char cwd[512], cmd[2048], out[8192];
     cr_assert_not_null(getcwd(cwd, sizeof cwd));
-    snprintf(path, sizeof path, "%s/q.yaml", tu_dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("schema: 1\nname: q<&>\"\nmodel: queue\nduration: 3s\nwarmup: 0s\n"
-          "queue: {servers: 1, arrival: 100/s, service: {dist: exponential, mean: 1ms}}\n"
+    tu_write_file("q.yaml", "schema: 1\nname: q<&>\"\n" QUEUE_3S
           "replications: 2\nsweep: {queue.servers: [1, 2]}\n"
           "expect:\n  - requests.error == 0\n  - latency.mean_ms > 1000\n"
-          "  - \"mean(latency.mean_ms) < 5\"\n",
-          f);
-    fclose(f);
+          "  - \"mean(latency.mean_ms) < 5\"\n");
     snprintf(cmd, sizeof cmd,
              "cd %s && %s/%s/cachestorm check q.yaml --db j.db --format json >j.json 2>table.txt; "
              "echo rc=$?; tail -n 1 table.txt",
@@ -89,17 +83,11 @@ Test(check_junit, the_json_parses_and_counts_what_the_table_counts, .init = tu_m
 Test(check_junit, tune_json_parses_and_agrees_with_the_table, .init = tu_make_dir,
      .fini = tu_rm_dir)
 {
-    char path[256], cwd[512], cmd[2048], out[8192];
+    char cwd[512], cmd[2048], out[8192];
     cr_assert_not_null(getcwd(cwd, sizeof cwd));
-    snprintf(path, sizeof path, "%s/t.yaml", tu_dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("schema: 1\nname: t\nmodel: queue\nduration: 3s\nwarmup: 0s\n"
-          "queue: {servers: 1, arrival: 100/s, service: {dist: exponential, mean: 1ms}}\n"
+    tu_write_file("t.yaml", "schema: 1\nname: t\n" QUEUE_3S
           "replications: 3\nsweep: {queue.servers: [1, 2, 3]}\n"
-          "objective:\n  minimize: latency.mean_ms\n  constraints: [requests.error == 0]\n",
-          f);
-    fclose(f);
+          "objective:\n  minimize: latency.mean_ms\n  constraints: [requests.error == 0]\n");
     snprintf(cmd, sizeof cmd,
              "cd %s && %s/%s/cachestorm tune t.yaml --db t.db --format json >t.json 2>/dev/null; "
              "echo rc=$?; %s/%s/cachestorm tune t.yaml --db t.db --quiet 2>/dev/null",
@@ -127,16 +115,10 @@ Test(check_junit, tune_json_parses_and_agrees_with_the_table, .init = tu_make_di
  * the stored rows (sqlite3 reads them back). */
 Test(check_junit, sweep_json_means_equal_the_stored_rows, .init = tu_make_dir, .fini = tu_rm_dir)
 {
-    char path[256], cwd[512], cmd[2048], out[8192];
+    char cwd[512], cmd[2048], out[8192];
     cr_assert_not_null(getcwd(cwd, sizeof cwd));
-    snprintf(path, sizeof path, "%s/s.yaml", tu_dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("schema: 1\nname: s\nmodel: queue\nduration: 3s\nwarmup: 0s\n"
-          "queue: {servers: 1, arrival: 100/s, service: {dist: exponential, mean: 1ms}}\n"
-          "replications: 3\nsweep: {queue.servers: [1, 2]}\n",
-          f);
-    fclose(f);
+    tu_write_file("s.yaml", "schema: 1\nname: s\n" QUEUE_3S
+          "replications: 3\nsweep: {queue.servers: [1, 2]}\n");
     snprintf(cmd, sizeof cmd,
              "cd %s && %s/%s/cachestorm sweep s.yaml --db s.db --format json --quiet >s.json "
              "2>/dev/null && python3 -c \"import json, sqlite3; d = json.load(open('s.json')); "
